@@ -1,0 +1,37 @@
+namespace DurableTrainer.Application.Contracts;
+
+/// <summary>The orchestration's input: the run id and the request with every default filled in.</summary>
+public sealed record TrainingRunInput(string RunId, TrainingRequest Request);
+
+public sealed record EvaluationSummary(long Step, double Loss, double Accuracy);
+
+/// <summary>Progress as a monitor shows it. Bounded in size: it becomes the orchestration's custom status.</summary>
+public sealed record TrainingProgress(
+    string RunId,
+    string Phase,
+    long Round,
+    long TotalRounds,
+    long Step,
+    long TotalSteps,
+    double Epoch,
+    double? LastLoss,
+    double? SamplesPerSecond,
+    EvaluationSummary? LastEvaluation,
+    EvaluationSummary? BestEvaluation,
+    double? SecondsRemaining,
+    IReadOnlyList<string> Suggestions);
+
+/// <summary>The orchestration's output: how the run ended and where its model is.</summary>
+public sealed record TrainingOutcome(
+    string RunId,
+    string Status,
+    string? StopReason,
+    string? FailureReason,
+    long StepsDone,
+    long Rounds,
+    long SamplesSeen,
+    double TrainingSeconds,
+    string? FinalCheckpoint,
+    string? BestCheckpoint,
+    EvaluationSummary? FinalEvaluation,
+    EvaluationSummary? BestEvaluation);

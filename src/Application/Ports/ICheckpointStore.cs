@@ -1,0 +1,31 @@
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Application.Ports;
+
+/// <summary>
+/// Stores checkpoints as opaque bytes by reference. A save is whole or nothing and records a content hash; a load
+/// checks it and throws <see cref="CheckpointCorruptException"/> on mismatch.
+/// </summary>
+public interface ICheckpointStore
+{
+    Task SaveAsync(CheckpointReference reference, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    Task<byte[]> LoadAsync(CheckpointReference reference, CancellationToken cancellationToken = default);
+
+    Task<bool> ExistsAsync(CheckpointReference reference, CancellationToken cancellationToken = default);
+
+    /// <summary>Where a person or tool can find the checkpoint (for example a blob URI).</summary>
+    string Describe(CheckpointReference reference);
+}
+
+public sealed class CheckpointNotFoundException(CheckpointReference reference)
+    : Exception($"Checkpoint {reference} does not exist.")
+{
+    public CheckpointReference Reference { get; } = reference;
+}
+
+public sealed class CheckpointCorruptException(CheckpointReference reference, string why)
+    : Exception($"Checkpoint {reference} is corrupt: {why}")
+{
+    public CheckpointReference Reference { get; } = reference;
+}

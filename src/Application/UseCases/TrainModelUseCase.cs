@@ -1,0 +1,38 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+
+namespace DurableTrainer.Application.UseCases;
+
+/// <summary>The outcome of asking to start a run.</summary>
+public sealed record StartTrainingResult(string? RunId, IReadOnlyList<ValidationError> Errors, bool Conflict)
+{
+    public bool Started => RunId is not null && Errors.Count == 0 && !Conflict;
+}
+
+/// <summary>
+/// Starts a training run: validates the request (every error at once), fixes the run id, and hands the normalized
+/// request to the scheduler. Nothing is scheduled when anything is wrong.
+/// </summary>
+public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvider timeProvider)
+{
+    public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidationResult<Hyperparameters> validation = TrainingRequestMapper.ToHyperparameters(request);
+        if (!validation.IsValid)
+        {
+            return new StartTrainingResult(null, validation.Errors, Conflict: false);
+        }
+
+        string runId = request.RunId ?? NewRunId();
+        var input = new TrainingRunInput(runId, TrainingRequestMapper.Normalize(request, runId, validation.GetValueOrThrow()));
+        bool scheduled = await scheduler.TryScheduleAsync(input, cancellationToken);
+        return scheduled
+            ? new StartTrainingResult(runId, [], Conflict: false)
+            : new StartTrainingResult(runId, [new ValidationError("runId", $"a run named '{runId}' already exists")], Conflict: true);
+    }
+
+    private string NewRunId() =>
+        $"run-{timeProvider.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+}

@@ -1,0 +1,16 @@
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Domain.Events;
+
+/// <summary>Something that happened to a training session; raised only when the session's state really changed.</summary>
+public abstract record TrainingEvent(string RunId);
+
+public sealed record TrainingStarted(string RunId, TrainingPlan Plan) : TrainingEvent(RunId);
+
+public sealed record ChunkCompleted(string RunId, RoundMetrics Metrics, CheckpointReference Checkpoint) : TrainingEvent(RunId);
+
+public sealed record EvaluationCompleted(string RunId, EvaluationMetrics Metrics, bool IsBest) : TrainingEvent(RunId);
+
+public sealed record TrainingCompleted(string RunId, StopReason Reason, long StepsDone) : TrainingEvent(RunId);
+
+public sealed record TrainingFailed(string RunId, string Reason) : TrainingEvent(RunId);

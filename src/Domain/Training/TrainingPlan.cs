@@ -1,0 +1,20 @@
+namespace DurableTrainer.Domain.Training;
+
+/// <summary>
+/// How a run is cut into rounds. A round is one chunk of <see cref="StepsPerChunk"/> optimizer steps on each of
+/// <see cref="Replicas"/> replicas; <see cref="TotalSteps"/> counts steps over all replicas, so the total number of
+/// samples seen is <c>TotalSteps * BatchSize</c> whatever the replica count.
+/// </summary>
+public sealed record TrainingPlan(
+    long TotalSteps,
+    int StepsPerChunk,
+    int Replicas,
+    long StepsPerEpoch,
+    int BatchSize,
+    int TrainExamples,
+    int EvaluationIntervalSteps)
+{
+    public long StepsPerRound => (long)StepsPerChunk * Replicas;
+
+    public long Rounds => (TotalSteps + StepsPerRound - 1) / StepsPerRound;
+}

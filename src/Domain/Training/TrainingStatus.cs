@@ -1,0 +1,18 @@
+namespace DurableTrainer.Domain.Training;
+
+public enum TrainingStatus
+{
+    Pending,
+    Running,
+    Completed,
+    Stopped,
+    Failed,
+}
+
+/// <summary>Why a run ended before or at the end of its plan.</summary>
+public enum StopReason
+{
+    PlanCompleted,
+    TargetReached,
+    Diverged,
+}

@@ -1,0 +1,54 @@
+namespace DurableTrainer.Infrastructure.TorchSharp.Data;
+
+/// <summary>
+/// The data cursor of one replica, as a pure function of its step count: replica k of K owns the examples whose
+/// index is k mod K; each epoch over that shard is shuffled by a generator seeded with (seed, replica, epoch). So a
+/// chunk that resumes at step s sees exactly the batches an uninterrupted run would have seen, with no RNG state
+/// to carry in the checkpoint.
+/// </summary>
+public sealed class ShardBatches
+{
+    private readonly long[] _shard;
+    private readonly int _batchSize;
+    private readonly int _seed;
+    private readonly int _replica;
+    private long[]? _order;
+    private long _orderEpoch = -1;
+
+    public ShardBatches(int examples, int replica, int replicaCount, int batchSize, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicaCount, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(replica);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(replica, replicaCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _shard = Enumerable.Range(0, examples).Where(i => i % replicaCount == replica).Select(i => (long)i).ToArray();
+        if (_shard.Length == 0)
+        {
+            throw new ArgumentException($"Replica {replica} of {replicaCount} has no examples out of {examples}.");
+        }
+
+        _batchSize = Math.Min(batchSize, _shard.Length);
+        _seed = seed;
+        _replica = replica;
+        BatchesPerEpoch = (_shard.Length + _batchSize - 1) / _batchSize;
+    }
+
+    public int BatchesPerEpoch { get; }
+
+    /// <summary>The example indices of the batch this replica trains on at its local step <paramref name="step"/>.</summary>
+    public long[] IndicesFor(long step)
+    {
+        long epoch = step / BatchesPerEpoch;
+        int batch = (int)(step % BatchesPerEpoch);
+        if (_orderEpoch != epoch)
+        {
+            _order = (long[])_shard.Clone();
+            DeterministicRandom.For(_seed, _replica, epoch).Shuffle(_order);
+            _orderEpoch = epoch;
+        }
+
+        int start = batch * _batchSize;
+        int length = Math.Min(_batchSize, _shard.Length - start);
+        return _order.AsSpan(start, length).ToArray();
+    }
+}

@@ -1,0 +1,26 @@
+namespace DurableTrainer.Infrastructure.TorchSharp;
+
+/// <summary>Settings of the TorchSharp executor (configuration section "Training").</summary>
+public sealed class TorchSharpExecutorOptions
+{
+    public const string SectionName = "Training";
+
+    /// <summary>Folder with the Fashion-MNIST IDX files.</summary>
+    public string DataDirectory { get; set; } = Data.FashionMnistLoader.DefaultDirectory;
+
+    /// <summary>libtorch intra-op threads; 0 means the processor count divided by the concurrent activities.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>How many activities this process runs at once (used to divide the cores when Threads is 0).</summary>
+    public int ConcurrentActivities { get; set; } = 1;
+
+    public int SyntheticTrainExamples { get; set; } = 4096;
+
+    public int SyntheticTestExamples { get; set; } = 1024;
+
+    /// <summary>Examples per forward pass during evaluation (no gradients, so larger than training batches).</summary>
+    public int EvaluationBatchSize { get; set; } = 1000;
+
+    public int ResolveThreads() =>
+        Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, ConcurrentActivities));
+}

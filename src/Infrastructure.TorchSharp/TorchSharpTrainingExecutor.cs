@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Models;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DurableTrainer.Infrastructure.TorchSharp;
+
+/// <summary>
+/// Does the real work with TorchSharp: builds models, runs forward and backward passes and optimizer steps, merges
+/// replicas and evaluates, moving state only through checkpoints. Blob I/O is awaited first; all tensor work then
+/// runs synchronously on one thread, because dispose scopes are thread-static.
+/// </summary>
+public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
+{
+    // Creating a model draws its initial weights from libtorch's process-wide generator; one at a time keeps that reproducible.
+    private static readonly Lock SeedLock = new();
+
+    private readonly ICheckpointStore _checkpoints;
+    private readonly DatasetProvider _datasets;
+    private readonly TorchSharpExecutorOptions _options;
+    private readonly ILogger<TorchSharpTrainingExecutor> _logger;
+
+    public TorchSharpTrainingExecutor(
+        ICheckpointStore checkpoints,
+        DatasetProvider datasets,
+        TorchSharpExecutorOptions options,
+        ILogger<TorchSharpTrainingExecutor> logger)
+    {
+        _checkpoints = checkpoints;
+        _datasets = datasets;
+        _options = options;
+        _logger = logger;
+        int threads = options.ResolveThreads();
+        torch.set_num_threads(threads);
+        _logger.LogInformation("TorchSharp executor uses {Threads} libtorch thread(s) per process (libtorch {Version}).", threads, torch.__version__);
+    }
+
+    public async Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ImageDataset dataset = _datasets.Get(command.Recipe.Dataset);
+        (byte[] content, long parameters) = CreateInitialState(command.Recipe);
+        await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
+        return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters);
+    }
+
+    public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
+        (byte[] content, ChunkResult result) = TrainChunk(command, start, cancellationToken);
+        await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
+        _logger.LogInformation(
+            "Chunk {Output}: {Steps} steps, mean loss {Loss:F4}, {Rate:F0} samples/s.",
+            command.Output, result.Steps, result.MeanLoss, result.Samples / Math.Max(result.Seconds, 1e-9));
+        return result;
+    }
+
+    public async Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Replicas.Count == 0)
+        {
+            throw new ArgumentException("A merge needs at least one replica.", nameof(command));
+        }
+
+        var replicas = new List<byte[]>(command.Replicas.Count);
+        foreach (CheckpointReference replica in command.Replicas)
+        {
+            replicas.Add(await _checkpoints.LoadAsync(replica, cancellationToken));
+        }
+
+        byte[] merged = Average(command, replicas);
+        await _checkpoints.SaveAsync(command.Output, merged, cancellationToken);
+        return command.Output;
+    }
+
+    public async Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
+        return Evaluate(command, content);
+    }
+
+    private static (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
+    {
+        using var scope = NewDisposeScope();
+        nn.Module<Tensor, Tensor> model;
+        lock (SeedLock)
+        {
+            random.manual_seed(recipe.Seed);
+            model = ModelFactory.Create(recipe);
+        }
+
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
+        long parameters = model.parameters().Sum(parameter => parameter.numel());
+        return (CheckpointFormat.Write(ModelFactory.Describe(recipe), 0, model, optimizer), parameters);
+    }
+
+    private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, byte[] start, CancellationToken cancellationToken)
+    {
+        TrainingRecipe recipe = command.Recipe;
+        ImageSplit train = _datasets.Get(recipe.Dataset).Train;
+        using var chunkScope = NewDisposeScope();
+        nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
+        long replicaSteps = CheckpointFormat.Read(command.Start, start, ModelFactory.Describe(recipe), model, optimizer);
+        if (replicaSteps != command.ReplicaStepsBefore)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoint {command.Start} holds {replicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
+        }
+
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = recipe.LearningRate * command.LearningRateScale;
+        }
+
+        var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
+        model.train();
+        var stopwatch = Stopwatch.StartNew();
+        double lossSum = 0;
+        double lastLoss = double.NaN;
+        long samples = 0;
+        for (int step = 0; step < command.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stepScope = NewDisposeScope();
+            using Tensor indices = tensor(batches.IndicesFor(replicaSteps + step));
+            Tensor images = train.Images.index_select(0, indices);
+            Tensor labels = train.Labels.index_select(0, indices);
+            optimizer.zero_grad();
+            Tensor loss = nn.functional.cross_entropy(model.call(images), labels);
+            loss.backward();
+            optimizer.step();
+            lastLoss = loss.item<float>();
+            lossSum += lastLoss;
+            samples += indices.shape[0];
+        }
+
+        stopwatch.Stop();
+        byte[] content = CheckpointFormat.Write(ModelFactory.Describe(recipe), replicaSteps + command.Steps, model, optimizer);
+        var result = new ChunkResult(
+            command.Output,
+            command.Steps,
+            command.Steps > 0 ? lossSum / command.Steps : double.NaN,
+            lastLoss,
+            samples,
+            stopwatch.Elapsed.TotalSeconds);
+        return (content, result);
+    }
+
+    private static byte[] Average(MergeCommand command, IReadOnlyList<byte[]> replicas)
+    {
+        TrainingRecipe recipe = command.Recipe;
+        string description = ModelFactory.Describe(recipe);
+        using var scope = NewDisposeScope();
+        nn.Module<Tensor, Tensor> merged = ModelFactory.Create(recipe);
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, merged);
+        // The merged model keeps replica 0's optimizer state; averaging Adam moments is not meaningful in general.
+        long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer);
+        nn.Module<Tensor, Tensor> other = ModelFactory.Create(recipe);
+        var mergedParameters = merged.parameters().ToArray();
+        using (no_grad())
+        {
+            for (int r = 1; r < replicas.Count; r++)
+            {
+                long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null);
+                if (otherSteps != replicaSteps)
+                {
+                    throw new InvalidOperationException(
+                        $"Replica checkpoints disagree on progress: {command.Replicas[0]} has {replicaSteps} steps, {command.Replicas[r]} has {otherSteps}.");
+                }
+
+                var otherParameters = other.parameters().ToArray();
+                for (int p = 0; p < mergedParameters.Length; p++)
+                {
+                    mergedParameters[p].add_(otherParameters[p]);
+                }
+            }
+
+            foreach (var parameter in mergedParameters)
+            {
+                parameter.div_(replicas.Count);
+            }
+        }
+
+        return CheckpointFormat.Write(description, replicaSteps, merged, optimizer);
+    }
+
+    private EvaluationResult Evaluate(EvaluateCommand command, byte[] content)
+    {
+        TrainingRecipe recipe = command.Recipe;
+        ImageSplit test = _datasets.Get(recipe.Dataset).Test;
+        using var scope = NewDisposeScope();
+        nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
+        CheckpointFormat.Read(command.Checkpoint, content, ModelFactory.Describe(recipe), model, null);
+        model.eval();
+        var stopwatch = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0;
+        using (no_grad())
+        {
+            for (int start = 0; start < test.Count; start += _options.EvaluationBatchSize)
+            {
+                using var batchScope = NewDisposeScope();
+                int length = Math.Min(_options.EvaluationBatchSize, test.Count - start);
+                Tensor images = test.Images.narrow(0, start, length);
+                Tensor labels = test.Labels.narrow(0, start, length);
+                Tensor logits = model.call(images);
+                lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(labels).sum().item<long>();
+            }
+        }
+
+        return new EvaluationResult(lossSum / test.Count, (double)correct / test.Count, test.Count, stopwatch.Elapsed.TotalSeconds);
+    }
+}
