@@ -8,7 +8,7 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 public static class SyntheticDataset
 {
     private const int Pixels = ImageSplit.Height * ImageSplit.Width;
-    private const double NoiseStandardDeviation = 3.0;
+    private const double NoiseStandardDeviation = 8.0;
 
     public static ImageDataset Create(int trainExamples, int testExamples, long seed = 20240531)
     {

@@ -1,0 +1,11 @@
+namespace DurableTrainer.Durable;
+
+/// <summary>The names under which the orchestration and activities are registered; they appear in history.</summary>
+public static class TrainingTaskNames
+{
+    public const string Orchestration = "Training";
+    public const string Initialize = "InitializeTraining";
+    public const string RunChunk = "RunChunk";
+    public const string Merge = "MergeReplicas";
+    public const string Evaluate = "EvaluateCheckpoint";
+}

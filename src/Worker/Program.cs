@@ -1,0 +1,41 @@
+using Azure.Storage.Blobs;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.UseCases;
+using DurableTrainer.Infrastructure.Storage;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Worker.Engine;
+using DurableTrainer.Worker.Http;
+
+// The self-hosted worker: durable engine + activities + HTTP API in one process, listening on loopback by default.
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:7071");
+}
+
+var engineOptions = builder.Configuration.GetSection(DurableEngineOptions.SectionName).Get<DurableEngineOptions>() ?? new();
+var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
+executorOptions.ConcurrentActivities = engineOptions.MaxConcurrentActivities;
+string connectionString = engineOptions.ResolveConnectionString(builder.Configuration["AzureWebJobsStorage"]);
+
+builder.Services.AddSingleton(engineOptions);
+builder.Services.AddSingleton(executorOptions);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(_ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer));
+builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
+builder.Services.AddSingleton<DatasetProvider>();
+builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
+builder.Services.AddSingleton(services => new DurableEngine(
+    engineOptions,
+    connectionString,
+    services.GetRequiredService<ITrainingExecutor>(),
+    services.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
+builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
+builder.Services.AddSingleton<TrainModelUseCase>();
+
+WebApplication app = builder.Build();
+app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+app.MapTrainingApi();
+app.Run();
