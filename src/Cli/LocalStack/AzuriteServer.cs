@@ -1,0 +1,83 @@
+namespace DurableTrainer.Cli.LocalStack;
+
+/// <summary>
+/// Azurite (blob, queue, table) started from the repository's npm install, bound to 127.0.0.1 on the given ports.
+/// The connection string names the endpoints explicitly, because UseDevelopmentStorage=true only works on the
+/// default ports.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    // Azurite's well-known development account; public, documented, and accepted only by the emulator.
+    private const string AccountName = "devstoreaccount1";
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly ChildProcess? _process;
+
+    private AzuriteServer(ChildProcess? process, int blobPort, int queuePort, int tablePort, string? dataDirectory)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+        DataDirectory = dataDirectory;
+    }
+
+    public int BlobPort { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+    public string? DataDirectory { get; }
+    public bool StartedHere => _process is not null;
+    public ChildProcess? Process => _process;
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    public string BlobEndpoint => $"http://127.0.0.1:{BlobPort}/{AccountName}";
+
+    /// <summary>Starts Azurite on free ports with its data in <paramref name="dataDirectory"/>.</summary>
+    public static Task<AzuriteServer> StartAsync(string repositoryRoot, string dataDirectory, string logPath) =>
+        StartAsync(repositoryRoot, dataDirectory, logPath, ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+
+    public static async Task<AzuriteServer> StartAsync(string repositoryRoot, string dataDirectory, string logPath, int blobPort, int queuePort, int tablePort)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        ChildProcess process = ChildProcess.Start(
+            RepositoryLayout.AzuriteExecutable(repositoryRoot),
+            [
+                "--silent", "--skipApiVersionCheck", "--location", dataDirectory,
+                "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(),
+                "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(),
+                "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(),
+            ],
+            logPath);
+        var server = new AzuriteServer(process, blobPort, queuePort, tablePort, dataDirectory);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await ChildProcess.IsListeningAsync(blobPort) && await ChildProcess.IsListeningAsync(queuePort) && await ChildProcess.IsListeningAsync(tablePort)))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                string log = process.ReadLogTail();
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"Azurite did not start on ports {blobPort}/{queuePort}/{tablePort}. Its log:\n{log}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        return server;
+    }
+
+    /// <summary>An Azurite someone else runs on the default ports.</summary>
+    public static AzuriteServer Existing() => new(null, 10000, 10001, 10002, null);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net.Http.Json;
+
+namespace DurableTrainer.Cli.LocalStack;
+
+/// <summary>The self-hosted worker as a child process on a loopback port, ready once its health route answers.</summary>
+public sealed class WorkerServer : IAsyncDisposable
+{
+    private WorkerServer(ChildProcess process, Uri baseAddress)
+    {
+        Process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public ChildProcess Process { get; }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<WorkerServer> StartAsync(
+        string repositoryRoot,
+        string storageConnectionString,
+        string hubName,
+        string logPath,
+        IReadOnlyDictionary<string, string>? settings = null,
+        int? port = null)
+    {
+        int chosenPort = port ?? ChildProcess.FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{chosenPort}");
+        var environment = new Dictionary<string, string>
+        {
+            ["urls"] = baseAddress.ToString().TrimEnd('/'),
+            ["DurableTask__StorageConnectionString"] = storageConnectionString,
+            ["DurableTask__HubName"] = hubName,
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        string assembly = RepositoryLayout.WorkerAssembly(repositoryRoot);
+        ChildProcess process = ChildProcess.Start("dotnet", [assembly], logPath, environment, Path.GetDirectoryName(assembly));
+        var server = new WorkerServer(process, baseAddress);
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using HttpResponseMessage response = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow first answer.
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                string log = process.ReadLogTail();
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"The worker did not become healthy at {baseAddress}. Its log:\n{log}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+}
