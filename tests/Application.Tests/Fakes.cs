@@ -1,0 +1,79 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Application.Tests;
+
+/// <summary>
+/// A deterministic stand-in for a real executor: loss falls and accuracy rises with the steps it has been asked to
+/// run, and every call is recorded. Only for testing the application layer on its own.
+/// </summary>
+public sealed class ScriptedExecutor : ITrainingExecutor
+{
+    private readonly Dictionary<CheckpointReference, long> _stepsAt = [];
+
+    public List<object> Calls { get; } = [];
+
+    public int TrainExamples { get; init; } = 640;
+
+    public Func<ChunkCommand, Exception?> FailChunk { get; init; } = _ => null;
+
+    public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
+    {
+        Calls.Add(command);
+        _stepsAt[command.Output] = 0;
+        return Task.FromResult(new InitializationResult(command.Output, TrainExamples, 100, 1234));
+    }
+
+    public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+    {
+        Calls.Add(command);
+        if (FailChunk(command) is { } failure)
+        {
+            return Task.FromException<ChunkResult>(failure);
+        }
+
+        long before = _stepsAt[command.Start];
+        _stepsAt[command.Output] = before + command.Steps;
+        double loss = 2.0 / (1 + before + command.Steps);
+        return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.BatchSize, 0.5));
+    }
+
+    public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
+    {
+        Calls.Add(command);
+        _stepsAt[command.Output] = command.Replicas.Sum(replica => _stepsAt[replica]);
+        return Task.FromResult(command.Output);
+    }
+
+    public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
+    {
+        Calls.Add(command);
+        long steps = _stepsAt[command.Checkpoint];
+        return Task.FromResult(new EvaluationResult(1.0 / (1 + steps), Math.Min(0.99, 0.1 + (steps / 100.0)), 100, 0.1));
+    }
+}
+
+public sealed class RecordingMonitor : ITrainingMonitor
+{
+    public List<TrainingProgress> Reports { get; } = [];
+
+    public void Report(TrainingProgress progress) => Reports.Add(progress);
+}
+
+public sealed class RecordingScheduler : ITrainingRunScheduler
+{
+    public List<TrainingRunInput> Scheduled { get; } = [];
+
+    public bool Accept { get; set; } = true;
+
+    public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
+    {
+        if (Accept)
+        {
+            Scheduled.Add(input);
+        }
+
+        return Task.FromResult(Accept);
+    }
+}
