@@ -1,0 +1,64 @@
+using System.Text.Json;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Durable;
+
+namespace DurableTrainer.Adapters.Tests;
+
+/// <summary>Every message that crosses orchestration history must survive the serializer the hosts use, unchanged.</summary>
+public class DurableMessageSerializationTests
+{
+    private static readonly TrainingRecipe Recipe = new(ModelArchitecture.Cnn, 128, OptimizerKind.AdamW, 3e-4, 0.9, 0.01, 32, 7, DatasetKind.Synthetic);
+
+    public static TheoryData<object> Messages => new()
+    {
+        new TrainingRunInput("run-1", new TrainingRequest { RunId = "run-1", Epochs = 2, Model = "cnn", TargetAccuracy = 0.9 }),
+        new InitializeCommand(CheckpointReference.Initial("run-1"), Recipe),
+        new InitializationResult(CheckpointReference.Initial("run-1"), 60000, 10000, 421642),
+        new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 1, 2), 2, 4, 100, 250, 0.5, Recipe),
+        new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 250, 0.4, 0.35, 16000, 12.5),
+        new EvaluateCommand(CheckpointReference.Merged("run-1", 3), Recipe),
+        new EvaluationResult(0.3, 0.9, 10000, 1.5),
+        new TrainingOutcome("run-1", "Completed", "PlanCompleted", null, 2814, 12, 180096, 130.2, "run-1/round-000012/replica-00", null, new EvaluationSummary(2814, 0.25, 0.91), null),
+    };
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Message_RoundTripsThroughDurableJson(object message)
+    {
+        string json = JsonSerializer.Serialize(message, message.GetType(), DurableJson.Options);
+        object? back = JsonSerializer.Deserialize(json, message.GetType(), DurableJson.Options);
+
+        Assert.Equal(message, back);
+    }
+
+    [Fact]
+    public void MergeCommand_RoundTripsWithItsReplicaList()
+    {
+        var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0), CheckpointReference.ForReplica("r", 1, 1)], CheckpointReference.Merged("r", 1), Recipe);
+
+        var back = JsonSerializer.Deserialize<MergeCommand>(JsonSerializer.Serialize(command, DurableJson.Options), DurableJson.Options)!;
+
+        Assert.Equal(command.Replicas, back.Replicas);
+        Assert.Equal(command.Output, back.Output);
+        Assert.Equal(command.Recipe, back.Recipe);
+    }
+
+    [Fact]
+    public void ChunkCommand_StaysFarBelowTheQueueMessageLimit()
+    {
+        var command = new ChunkCommand(CheckpointReference.Initial(new string('r', 63)), CheckpointReference.ForReplica(new string('r', 63), 999999, 15), 15, 16, long.MaxValue, 100000, 1.0, Recipe);
+
+        Assert.True(JsonSerializer.SerializeToUtf8Bytes(command, DurableJson.Options).Length < 2048);
+    }
+
+    [Fact]
+    public void Enums_AreWrittenAsReadableNames()
+    {
+        string json = JsonSerializer.Serialize(Recipe, DurableJson.Options);
+
+        Assert.Contains("\"model\":\"cnn\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"optimizer\":\"adamW\"", json, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using DurableTrainer.Api;
+using DurableTrainer.Domain.Configuration;
+
+namespace DurableTrainer.Adapters.Tests;
+
+public class HttpContractTests
+{
+    [Fact]
+    public void ManagementPayload_HasEveryDurableFunctionsUrlUnderTheInstancesRoute()
+    {
+        var payload = ManagementPayload.Create("http://127.0.0.1:7071/", "run-1", "Hub");
+        string json = JsonSerializer.Serialize(payload);
+
+        using var document = JsonDocument.Parse(json);
+        string[] names = document.RootElement.EnumerateObject().Select(property => property.Name).ToArray();
+        Assert.Equal(
+            new[] { "id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "purgeHistoryDeleteUri", "suspendPostUri", "resumePostUri" },
+            names);
+        Assert.Equal("http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/run-1?taskHub=Hub", payload.StatusQueryGetUri);
+        Assert.StartsWith("http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/run-1/raiseEvent/{eventName}?", payload.SendEventPostUri, StringComparison.Ordinal);
+        Assert.Contains("/terminate?reason={text}", payload.TerminatePostUri, StringComparison.Ordinal);
+        Assert.Contains("/suspend?reason={text}", payload.SuspendPostUri, StringComparison.Ordinal);
+        Assert.Contains("/resume?reason={text}", payload.ResumePostUri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InstanceStatus_SerializesInTheDurableFunctionsShape()
+    {
+        var status = new InstanceStatus("Training", "run-1", "Running", InstanceStatus.ParsePayload("""{"a":1}"""), null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(status));
+
+        Assert.Equal(
+            new[] { "name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime", "lastUpdatedTime" },
+            document.RootElement.EnumerateObject().Select(property => property.Name).ToArray());
+        Assert.Equal(1, document.RootElement.GetProperty("input").GetProperty("a").GetInt32());
+        Assert.True(status.IsRunning);
+    }
+
+    [Fact]
+    public void ParsePayload_PlainTextOutput_BecomesAJsonString()
+    {
+        JsonElement? parsed = InstanceStatus.ParsePayload("terminated by user");
+
+        Assert.Equal(JsonValueKind.String, parsed!.Value.ValueKind);
+        Assert.Equal("terminated by user", parsed.Value.GetString());
+    }
+
+    [Fact]
+    public void ValidationProblem_GroupsRulesByField()
+    {
+        var problem = ProblemDetailsFactory.Validation([new("batchSize", "must be positive"), new("batchSize", "must be small"), new("model", "must be known")]);
+
+        Assert.Equal(400, problem.Status);
+        Assert.Equal(new[] { "must be positive", "must be small" }, problem.Errors["batchSize"]);
+        Assert.Equal(new[] { "must be known" }, problem.Errors["model"]);
+    }
+}
