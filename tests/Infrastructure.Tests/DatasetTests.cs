@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+
+namespace DurableTrainer.Infrastructure.Tests;
+
+public sealed class DatasetTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("idx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void FashionMnist_FromTheInstalledPackage_HasTheKnownShapeAndBalancedLabels()
+    {
+        // The test command installs dataset-fashion-mnist; this reads the real files.
+        using ImageDataset dataset = FashionMnistLoader.Load(FashionMnistLoader.DefaultDirectory);
+
+        Assert.Equal(60_000, dataset.Train.Count);
+        Assert.Equal(10_000, dataset.Test.Count);
+        Assert.Equal(new long[] { 60_000, 1, 28, 28 }, dataset.Train.Images.shape);
+        long[] perClass = global::TorchSharp.torch.bincount(dataset.Test.Labels).data<long>().ToArray();
+        Assert.All(perClass, count => Assert.Equal(1000, count));
+    }
+
+    [Fact]
+    public void Load_FromAFolderWithoutTheFiles_SaysHowToGetTheData()
+    {
+        var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));
+
+        Assert.Contains("apt-get install dataset-fashion-mnist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("train-images-idx3-ubyte", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PlainAndGzippedFiles_GiveTheSameData()
+    {
+        WriteDataset(gzip: false, images: 20, testImages: 10);
+        using ImageDataset plain = FashionMnistLoader.Load(_folder);
+        foreach (string file in Directory.GetFiles(_folder))
+        {
+            File.Delete(file);
+        }
+
+        WriteDataset(gzip: true, images: 20, testImages: 10);
+        using ImageDataset gzipped = FashionMnistLoader.Load(_folder);
+
+        Assert.True(plain.Train.Images.equal(gzipped.Train.Images).all().item<bool>());
+        Assert.True(plain.Test.Labels.equal(gzipped.Test.Labels).all().item<bool>());
+    }
+
+    [Fact]
+    public void Load_TruncatedImageFile_ReportsTheFileAndTheSizes()
+    {
+        WriteDataset(gzip: false, images: 20, testImages: 10);
+        string images = Path.Combine(_folder, "train-images-idx3-ubyte");
+        byte[] content = File.ReadAllBytes(images);
+        File.WriteAllBytes(images, content[..^100]);
+
+        var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));
+
+        Assert.Contains("train-images-idx3-ubyte", error.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WrongMagic_SaysItIsNotAnIdxFile()
+    {
+        WriteDataset(gzip: false, images: 20, testImages: 10);
+        string labels = Path.Combine(_folder, "t10k-labels-idx1-ubyte");
+        byte[] content = File.ReadAllBytes(labels);
+        content[3] = 0x03;
+        File.WriteAllBytes(labels, content);
+
+        var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));
+
+        Assert.Contains("magic", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synthetic_IsDeterministicAndBalanced()
+    {
+        using ImageDataset first = SyntheticDataset.Create(200, 50);
+        using ImageDataset second = SyntheticDataset.Create(200, 50);
+
+        Assert.True(first.Train.Images.equal(second.Train.Images).all().item<bool>());
+        Assert.All(global::TorchSharp.torch.bincount(first.Train.Labels).data<long>().ToArray(), count => Assert.Equal(20, count));
+    }
+
+    [Fact]
+    public void ShardBatches_CoverEachReplicasShardExactlyOncePerEpoch()
+    {
+        var all = new List<long>();
+        for (int replica = 0; replica < 3; replica++)
+        {
+            var batches = new ShardBatches(100, replica, 3, 8, seed: 1);
+            var seen = Enumerable.Range(0, batches.BatchesPerEpoch).SelectMany(step => batches.IndicesFor(step)).ToArray();
+            Assert.All(seen, index => Assert.Equal(replica, index % 3));
+            Assert.Equal(seen.Length, seen.Distinct().Count());
+            all.AddRange(seen);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), all.Order());
+    }
+
+    [Fact]
+    public void ShardBatches_ResumedAtAStep_GiveTheSameBatchesAsAFreshCursor()
+    {
+        var continuous = new ShardBatches(100, 0, 1, 16, seed: 5);
+        var resumed = new ShardBatches(100, 0, 1, 16, seed: 5);
+        long[][] expected = Enumerable.Range(0, 20).Select(step => continuous.IndicesFor(step)).ToArray();
+
+        Assert.Equal(expected[13], resumed.IndicesFor(13));
+        Assert.NotEqual(expected[0], expected[7]);
+    }
+
+    private void WriteDataset(bool gzip, int images, int testImages)
+    {
+        WriteIdx("train-images-idx3-ubyte", gzip, ImageFile(images));
+        WriteIdx("train-labels-idx1-ubyte", gzip, LabelFile(images));
+        WriteIdx("t10k-images-idx3-ubyte", gzip, ImageFile(testImages));
+        WriteIdx("t10k-labels-idx1-ubyte", gzip, LabelFile(testImages));
+    }
+
+    private void WriteIdx(string name, bool gzip, byte[] content)
+    {
+        string path = Path.Combine(_folder, gzip ? name + ".gz" : name);
+        using FileStream file = File.Create(path);
+        using Stream target = gzip ? new GZipStream(file, CompressionLevel.Fastest) : file;
+        target.Write(content);
+    }
+
+    private static byte[] ImageFile(int count)
+    {
+        byte[] data = new byte[16 + (count * 784)];
+        BinaryPrimitives.WriteInt32BigEndian(data, IdxReader.ImageMagic);
+        BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(8), 28);
+        BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(12), 28);
+        for (int i = 16; i < data.Length; i++)
+        {
+            data[i] = (byte)(i * 31 % 256);
+        }
+
+        return data;
+    }
+
+    private static byte[] LabelFile(int count)
+    {
+        byte[] data = new byte[8 + count];
+        BinaryPrimitives.WriteInt32BigEndian(data, IdxReader.LabelMagic);
+        BinaryPrimitives.WriteInt32BigEndian(data.AsSpan(4), count);
+        for (int i = 0; i < count; i++)
+        {
+            data[8 + i] = (byte)(i % 10);
+        }
+
+        return data;
+    }
+}

@@ -1,0 +1,146 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DurableTrainer.Infrastructure.Tests;
+
+public sealed class TorchSharpTrainingExecutorTests : IDisposable
+{
+    private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 64, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 3, DatasetKind.Synthetic);
+
+    private readonly InMemoryCheckpointStore _store = new();
+    private readonly DatasetProvider _datasets;
+    private readonly TorchSharpTrainingExecutor _executor;
+
+    public TorchSharpTrainingExecutorTests()
+    {
+        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 500 };
+        _datasets = new DatasetProvider(options);
+        _executor = new TorchSharpTrainingExecutor(_store, _datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
+    }
+
+    public void Dispose() => _datasets.Dispose();
+
+    private async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe)
+    {
+        var result = await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe));
+        return result.Checkpoint;
+    }
+
+    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1) =>
+        _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), replica, replicas, before, steps, 1.0, recipe));
+
+    [Fact]
+    public async Task Initialize_SameSeed_GivesIdenticalWeights()
+    {
+        var first = await InitializeAsync("a", Mlp);
+        var second = await InitializeAsync("b", Mlp);
+
+        Assert.Equal(_store.Blobs[first], _store.Blobs[second]);
+    }
+
+    [Fact]
+    public async Task TrainingOnSyntheticData_ReachesAccuracyFarAboveChance()
+    {
+        var start = await InitializeAsync("learn", Mlp);
+        var before = await _executor.EvaluateAsync(new EvaluateCommand(start, Mlp));
+
+        var chunk = await ChunkAsync(Mlp, start, "trained", 0, 150);
+        var after = await _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp));
+
+        Assert.InRange(before.Accuracy, 0.0, 0.3);
+        Assert.True(after.Accuracy > 0.6, $"accuracy {after.Accuracy}");
+        Assert.True(after.Loss < before.Loss);
+        Assert.Equal(500, after.Examples);
+        Assert.Equal(150 * 32, chunk.Samples);
+    }
+
+    [Fact]
+    public async Task TwoChunks_GiveBitwiseTheSameCheckpointAsOneChunkOfBothLengths()
+    {
+        var start = await InitializeAsync("resume", Mlp);
+
+        var whole = await ChunkAsync(Mlp, start, "whole", 0, 40);
+        var firstHalf = await ChunkAsync(Mlp, start, "half-1", 0, 20);
+        var secondHalf = await ChunkAsync(Mlp, firstHalf.Checkpoint, "half-2", 20, 20);
+
+        Assert.Equal(_store.Blobs[whole.Checkpoint], _store.Blobs[secondHalf.Checkpoint]);
+    }
+
+    [Fact]
+    public async Task RunChunk_Retried_OverwritesItsOwnOutputWithTheSameBytes()
+    {
+        var start = await InitializeAsync("retry", Mlp);
+
+        var first = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 10);
+        byte[] firstBytes = _store.Blobs[first.Checkpoint];
+        var again = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 10);
+
+        Assert.Equal(first.Checkpoint, again.Checkpoint);
+        Assert.Equal(firstBytes, _store.Blobs[again.Checkpoint]);
+        Assert.Equal(2, _store.Blobs.Count);
+    }
+
+    [Fact]
+    public async Task RunChunk_FromACheckpointWithOtherProgress_IsRefused()
+    {
+        var start = await InitializeAsync("cursor", Mlp);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ChunkAsync(Mlp, start, "x", before: 5, steps: 1));
+
+        Assert.Contains("expects 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunChunk_FromACheckpointOfAnotherModel_FailsAsCorrupt()
+    {
+        var start = await InitializeAsync("spec", Mlp);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { HiddenUnits = 32 }, start, "x", 0, 1));
+
+        Assert.Contains("mlp:784-64-10", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Merge_OfIdenticalReplicas_IsThatReplica()
+    {
+        var start = await InitializeAsync("merge", Mlp);
+        var replica = await ChunkAsync(Mlp, start, "r0", 0, 5);
+        _store.Blobs[new CheckpointReference("merge", "r1")] = _store.Blobs[replica.Checkpoint];
+
+        var merged = await _executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp));
+
+        Assert.Equal(_store.Blobs[replica.Checkpoint], _store.Blobs[merged]);
+    }
+
+    [Fact]
+    public async Task Merge_OfTwoReplicas_AveragesTheirWeightsAndEvaluates()
+    {
+        var start = await InitializeAsync("avg", Mlp);
+        var r0 = await ChunkAsync(Mlp, start, "r0", 0, 60, replica: 0, replicas: 2);
+        var r1 = await ChunkAsync(Mlp, start, "r1", 0, 60, replica: 1, replicas: 2);
+
+        var merged = await _executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp));
+        var evaluation = await _executor.EvaluateAsync(new EvaluateCommand(merged, Mlp));
+
+        Assert.NotEqual(_store.Blobs[r0.Checkpoint], _store.Blobs[merged]);
+        Assert.True(evaluation.Accuracy > 0.3, $"accuracy {evaluation.Accuracy}");
+    }
+
+    [Fact]
+    public async Task Cnn_TrainsAChunkAndEvaluates()
+    {
+        var cnn = Mlp with { Model = ModelArchitecture.Cnn };
+        var start = await InitializeAsync("cnn", cnn);
+
+        var chunk = await ChunkAsync(cnn, start, "c", 0, 60);
+        var evaluation = await _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, cnn));
+
+        Assert.True(double.IsFinite(chunk.MeanLoss));
+        Assert.True(evaluation.Accuracy > 0.2, $"accuracy {evaluation.Accuracy}");
+    }
+}
