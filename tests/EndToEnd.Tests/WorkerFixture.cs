@@ -1,0 +1,45 @@
+using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.TestSupport;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>Azurite plus one worker process on a task hub of its own; everything is stopped when the tests end.</summary>
+public sealed class WorkerFixture : IAsyncLifetime
+{
+    private readonly AzuriteFixture _azurite = new();
+
+    public WorkerServer Worker { get; private set; } = null!;
+
+    public AzuriteFixture Azurite => _azurite;
+
+    public string HubName { get; } = "e2e" + Guid.NewGuid().ToString("N")[..8];
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public static IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Training__Threads"] = "1",
+        ["DurableTask__WorkItemVisibilityTimeout"] = "00:00:15",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await _azurite.InitializeAsync();
+        Worker = await StartWorkerAsync("worker.log");
+        Http = new HttpClient { BaseAddress = Worker.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Task<WorkerServer> StartWorkerAsync(string logName) => WorkerServer.StartAsync(
+        _azurite.RepositoryRoot, _azurite.ConnectionString, HubName, Path.Combine(_azurite.WorkDirectory, logName), Settings);
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Worker is not null)
+        {
+            await Worker.DisposeAsync();
+        }
+
+        await _azurite.DisposeAsync();
+    }
+}
