@@ -133,7 +133,9 @@ public sealed class TrainCommand(TextWriter output)
     private static string Describe(TrainingProgress progress)
     {
         double percent = progress.TotalSteps > 0 ? 100.0 * progress.Step / progress.TotalSteps : 0;
-        string line = $"[{percent,5:F1}%] {progress.Phase,-12} round {progress.Round}/{progress.TotalRounds} step {progress.Step}/{progress.TotalSteps} epoch {progress.Epoch:F2}";
+        string line = progress.TotalRounds == 0
+            ? $"[{percent,5:F1}%] {progress.Phase}"
+            : $"[{percent,5:F1}%] {progress.Phase,-12} round {progress.Round}/{progress.TotalRounds} step {progress.Step}/{progress.TotalSteps} epoch {progress.Epoch:F2}";
         if (progress.LastLoss is { } loss)
         {
             line += $" loss {loss:F4}";

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite. Tests start and stop what they need themselves (Azurite, worker processes).
+# Extra arguments go to `dotnet test` (for example: scripts/test.sh --filter FullyQualifiedName~Domain).
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repo_root/scripts/prerequisites.sh"
+
+cd "$repo_root"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Functions.sln -c Release -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test assemblies.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "Tests: ${passed} passed, ${failed} failed"
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$status"
