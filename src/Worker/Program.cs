@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Infrastructure.Storage;
@@ -34,6 +35,8 @@ builder.Services.AddSingleton(services => new DurableEngine(
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
 builder.Services.AddSingleton<TrainModelUseCase>();
+builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
+builder.Services.AddSingleton<TrainingHttpApi>();
 
 WebApplication app = builder.Build();
 app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));

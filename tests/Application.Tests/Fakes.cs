@@ -77,3 +77,24 @@ public sealed class RecordingScheduler : ITrainingRunScheduler
         return Task.FromResult(Accept);
     }
 }
+
+/// <summary>
+/// Stops or adjusts at scripted rounds. The loop asks for a scale once before each round, so "asked N times" means
+/// round N is running; a stop is requested once the loop has asked more than <see cref="StopAfterAsking"/> times.
+/// </summary>
+public sealed class ScriptedControl : ITrainingControl
+{
+    private int _asked;
+
+    public int StopAfterAsking { get; init; } = int.MaxValue;
+
+    public Dictionary<int, double> ScalesAtAsking { get; init; } = [];
+
+    public bool StopRequested => _asked > StopAfterAsking;
+
+    public double? TakeLearningRateScale()
+    {
+        _asked++;
+        return ScalesAtAsking.TryGetValue(_asked, out double scale) ? scale : null;
+    }
+}

@@ -19,7 +19,8 @@ public sealed record TrainingProgress(
     EvaluationSummary? LastEvaluation,
     EvaluationSummary? BestEvaluation,
     double? SecondsRemaining,
-    IReadOnlyList<string> Suggestions);
+    IReadOnlyList<string> Suggestions,
+    double LearningRateScale = 1.0);
 
 /// <summary>The orchestration's output: how the run ended and where its model is.</summary>
 public sealed record TrainingOutcome(

@@ -12,8 +12,14 @@ namespace DurableTrainer.Application.Training;
 /// to do, evaluate when told, report, and stop when told. It awaits only the executor and reads no clock, no
 /// randomness and no I/O of its own, so a durable engine can replay it from history.
 /// </summary>
-public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMonitor monitor, PureTrainingService domain)
+public sealed class TrainingOrchestrator(
+    ITrainingExecutor executor,
+    ITrainingMonitor monitor,
+    PureTrainingService domain,
+    ITrainingControl? control = null)
 {
+    private readonly ITrainingControl _control = control ?? NoTrainingControl.Instance;
+
     public async Task<TrainingOutcome> RunAsync(TrainingRunInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -53,6 +59,7 @@ public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMo
 
         while (true)
         {
+            ApplyRequestedLearningRate(session);
             NextRound next = domain.PlanNextRound(session);
             if (next.IsNone)
             {
@@ -64,8 +71,7 @@ public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMo
             RoundDecision decision = domain.DecideAfterRound(session);
             if (decision.Evaluate)
             {
-                EvaluationResult evaluation = await executor.EvaluateAsync(new EvaluateCommand(session.LatestCheckpoint!, recipe));
-                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, evaluation.Loss, evaluation.Accuracy, evaluation.Examples));
+                await EvaluateAsync(session, recipe);
                 RoundDecision afterEvaluation = domain.DecideAfterEvaluation(session, hyperparameters);
                 decision = afterEvaluation.ShouldFail || afterEvaluation.ShouldStop ? afterEvaluation : decision with { Evaluate = false };
             }
@@ -82,7 +88,34 @@ public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMo
                 return;
             }
 
+            if (_control.StopRequested)
+            {
+                // Finish as a person would expect: the round is done, so measure it, then stop on its checkpoint.
+                if (session.StepsAtLastEvaluation != session.StepsDone)
+                {
+                    await EvaluateAsync(session, recipe);
+                }
+
+                session.Stop(StopReason.StopRequested);
+                return;
+            }
+
             Report(session, "Training");
+        }
+    }
+
+    private async Task EvaluateAsync(TrainingSession session, TrainingRecipe recipe)
+    {
+        EvaluationResult evaluation = await executor.EvaluateAsync(new EvaluateCommand(session.LatestCheckpoint!, recipe));
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, evaluation.Loss, evaluation.Accuracy, evaluation.Examples));
+    }
+
+    private void ApplyRequestedLearningRate(TrainingSession session)
+    {
+        // Out-of-range requests are dropped: an external event cannot be answered with an error.
+        if (_control.TakeLearningRateScale() is { } scale && TrainingSession.IsValidLearningRateScale(scale))
+        {
+            session.AdjustLearningRate(scale, "requested through the adjust event");
         }
     }
 
@@ -100,7 +133,7 @@ public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMo
                 plan.Replicas,
                 replicaStepsBefore,
                 next.StepsPerReplica,
-                LearningRateScale: 1.0,
+                session.LearningRateScale,
                 recipe)));
         }
 
@@ -140,7 +173,8 @@ public sealed class TrainingOrchestrator(ITrainingExecutor executor, ITrainingMo
             Summary(session.LatestEvaluation),
             Summary(session.BestEvaluation),
             analysis?.SecondsRemaining,
-            analysis?.Suggestions ?? []));
+            analysis?.Suggestions ?? [],
+            session.LearningRateScale));
     }
 
     private static TrainingOutcome Outcome(TrainingSession session) => new(

@@ -11,6 +11,10 @@ public sealed record ChunkCompleted(string RunId, RoundMetrics Metrics, Checkpoi
 
 public sealed record EvaluationCompleted(string RunId, EvaluationMetrics Metrics, bool IsBest) : TrainingEvent(RunId);
 
+public sealed record LearningRateAdjusted(string RunId, double PreviousScale, double Scale, string Reason) : TrainingEvent(RunId);
+
+public sealed record TrainingStopped(string RunId, StopReason Reason, long StepsDone) : TrainingEvent(RunId);
+
 public sealed record TrainingCompleted(string RunId, StopReason Reason, long StepsDone) : TrainingEvent(RunId);
 
 public sealed record TrainingFailed(string RunId, string Reason) : TrainingEvent(RunId);

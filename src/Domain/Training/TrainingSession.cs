@@ -11,6 +11,8 @@ public sealed class TrainingSession
     /// <summary>How many round metrics are kept; older ones are dropped so the session stays small over long runs.</summary>
     public const int HistoryCapacity = 64;
 
+    public const double MaxLearningRateScale = 100;
+
     private readonly List<TrainingEvent> _events = [];
     private readonly List<RoundMetrics> _rounds = [];
     private readonly List<EvaluationMetrics> _evaluations = [];
@@ -34,6 +36,9 @@ public sealed class TrainingSession
     public CheckpointReference? BestCheckpoint { get; private set; }
     public long StepsAtLastEvaluation => LatestEvaluation?.StepsDone ?? 0;
     public StopReason? StopReason { get; private set; }
+
+    /// <summary>Multiplies the configured learning rate from the next round on.</summary>
+    public double LearningRateScale { get; private set; } = 1.0;
     public string? FailureReason { get; private set; }
     public IReadOnlyList<RoundMetrics> RecentRounds => _rounds;
     public IReadOnlyList<EvaluationMetrics> RecentEvaluations => _evaluations;
@@ -95,6 +100,36 @@ public sealed class TrainingSession
         StopReason = reason;
         _events.Add(new TrainingCompleted(RunId, reason, StepsDone));
     }
+
+    /// <summary>Ends the run early at someone's request; its latest checkpoint stays the final one.</summary>
+    public void Stop(StopReason reason)
+    {
+        EnsureStatus(TrainingStatus.Running, nameof(Stop));
+        Status = TrainingStatus.Stopped;
+        StopReason = reason;
+        _events.Add(new TrainingStopped(RunId, reason, StepsDone));
+    }
+
+    /// <summary>Changes the learning-rate scale; raises an event only when the scale really changes.</summary>
+    public void AdjustLearningRate(double scale, string reason)
+    {
+        EnsureStatus(TrainingStatus.Running, nameof(AdjustLearningRate));
+        if (!IsValidLearningRateScale(scale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"A learning-rate scale must be greater than 0 and at most {MaxLearningRateScale}.");
+        }
+
+        if (scale == LearningRateScale)
+        {
+            return;
+        }
+
+        double previous = LearningRateScale;
+        LearningRateScale = scale;
+        _events.Add(new LearningRateAdjusted(RunId, previous, scale, reason));
+    }
+
+    public static bool IsValidLearningRateScale(double scale) => double.IsFinite(scale) && scale > 0 && scale <= MaxLearningRateScale;
 
     public void Fail(string reason)
     {

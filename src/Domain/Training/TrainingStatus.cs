@@ -14,5 +14,5 @@ public enum StopReason
 {
     PlanCompleted,
     TargetReached,
-    Diverged,
+    StopRequested,
 }

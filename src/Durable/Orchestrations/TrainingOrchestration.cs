@@ -25,7 +25,8 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
         var orchestrator = new TrainingOrchestrator(
             new ActivityTrainingExecutor(context, DefaultActivityOptions),
             new CustomStatusMonitor(context),
-            new PureTrainingService());
+            new PureTrainingService(),
+            new ExternalEventControl(context));
         return orchestrator.RunAsync(input);
     }
 }

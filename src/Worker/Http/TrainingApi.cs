@@ -1,185 +1,79 @@
-using DurableTask.Core;
 using DurableTrainer.Api;
-using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.UseCases;
 using DurableTrainer.Durable;
 using DurableTrainer.Worker.Engine;
 
 namespace DurableTrainer.Worker.Http;
 
 /// <summary>
-/// The HTTP API: start a run, and the Durable Functions instance-management routes (status, raise event, terminate,
-/// suspend, resume, purge) with the same paths and shapes, so a client written for one host works with the other.
+/// Maps the shared <see cref="TrainingHttpApi"/> onto Kestrel: the training routes and the Durable Functions
+/// instance-management routes, with the same paths and shapes as the Functions app.
 /// </summary>
 public static class TrainingApi
 {
     public static IEndpointRouteBuilder MapTrainingApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/training", StartAsync);
+        routes.MapPost("/api/training", async (HttpRequest request, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+        {
+            byte[] body = await ReadBodyAsync(request, cancellationToken);
+            string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
+            return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName), cancellationToken));
+        });
+        routes.MapGet("/api/training", async (string? top, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ListAsync(top, cancellationToken)));
+        routes.MapGet("/api/training/{runId}", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetSummaryAsync(runId, cancellationToken)));
+        routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.StopAsync(runId, cancellationToken)));
+
         RouteGroupBuilder instances = routes.MapGroup(ManagementPayload.InstancesPath + "/{instanceId}");
-        instances.MapGet(string.Empty, GetStatusAsync);
-        instances.MapDelete(string.Empty, PurgeAsync);
-        instances.MapPost("/raiseEvent/{eventName}", RaiseEventAsync);
-        instances.MapPost("/terminate", TerminateAsync);
-        instances.MapPost("/suspend", SuspendAsync);
-        instances.MapPost("/resume", ResumeAsync);
+        instances.MapGet(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetStatusAsync(instanceId, cancellationToken)));
+        instances.MapDelete(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.PurgeAsync(instanceId, cancellationToken)));
+        instances.MapPost("/raiseEvent/{eventName}", async (string instanceId, string eventName, HttpRequest request, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.RaiseEventAsync(instanceId, eventName, await ReadBodyAsync(request, cancellationToken), cancellationToken)));
+        instances.MapPost("/terminate", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.TerminateAsync(instanceId, reason, cancellationToken)));
+        instances.MapPost("/suspend", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.SuspendAsync(instanceId, reason, cancellationToken)));
+        instances.MapPost("/resume", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ResumeAsync(instanceId, reason, cancellationToken)));
         return routes;
     }
 
-    private static async Task<IResult> StartAsync(HttpRequest request, TrainModelUseCase useCase, DurableEngine engine, CancellationToken cancellationToken)
+    private static IResult Write(ApiResult result) => new ApiResultWriter(result);
+
+    /// <summary>Reads at most one byte more than the API accepts, so an oversized body is detected without buffering it all.</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        byte[]? body = await ReadLimitedAsync(request, TrainingRequestReader.MaxBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            return Results.Json(
-                ProblemDetailsFactory.Validation([new("body", $"must be at most {TrainingRequestReader.MaxBodyBytes} bytes")], 413),
-                statusCode: StatusCodes.Status413PayloadTooLarge);
-        }
-
-        var (trainingRequest, readErrors) = TrainingRequestReader.Read(body);
-        if (trainingRequest is null)
-        {
-            return Results.Json(ProblemDetailsFactory.Validation(readErrors), statusCode: StatusCodes.Status400BadRequest, contentType: "application/problem+json");
-        }
-
-        StartTrainingResult result = await useCase.StartAsync(trainingRequest, cancellationToken);
-        if (result.Errors.Count > 0)
-        {
-            int status = result.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
-            return Results.Json(ProblemDetailsFactory.Validation(result.Errors, status), statusCode: status, contentType: "application/problem+json");
-        }
-
-        ManagementPayload payload = ManagementPayload.Create(BaseUrl(request), result.RunId!, engine.HubName);
-        return Results.Json(payload, statusCode: StatusCodes.Status202Accepted) is var json
-            ? new AcceptedWithLocation(payload.StatusQueryGetUri, json)
-            : json;
-    }
-
-    private static async Task<IResult> GetStatusAsync(string instanceId, DurableEngine engine)
-    {
-        if (!TrainingRequestMapper.IsValidRunId(instanceId))
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        OrchestrationState? state = await engine.Client.GetOrchestrationStateAsync(instanceId);
-        if (state is null)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        var status = new InstanceStatus(
-            state.Name,
-            state.OrchestrationInstance.InstanceId,
-            state.OrchestrationStatus.ToString(),
-            InstanceStatus.ParsePayload(state.Input),
-            InstanceStatus.ParsePayload(state.Status),
-            InstanceStatus.ParsePayload(state.Output),
-            state.CreatedTime,
-            state.LastUpdatedTime);
-        return Results.Json(status, DurableJson.Options, statusCode: status.IsRunning ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
-    }
-
-    private static async Task<IResult> RaiseEventAsync(string instanceId, string eventName, HttpRequest request, DurableEngine engine, CancellationToken cancellationToken)
-    {
-        if (await FindAsync(instanceId, engine) is not { } state)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        byte[]? body = await ReadLimitedAsync(request, TrainingRequestReader.MaxBodyBytes, cancellationToken);
-        object? data = body is { Length: > 0 } ? InstanceStatus.ParsePayload(System.Text.Encoding.UTF8.GetString(body)) : null;
-        await engine.Client.RaiseEventAsync(state.OrchestrationInstance, eventName, data!);
-        return Results.Accepted();
-    }
-
-    private static async Task<IResult> TerminateAsync(string instanceId, string? reason, DurableEngine engine)
-    {
-        if (await FindAsync(instanceId, engine) is not { } state)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        await engine.Client.TerminateInstanceAsync(state.OrchestrationInstance, reason ?? "Terminated through the HTTP API.");
-        return Results.Accepted();
-    }
-
-    private static async Task<IResult> SuspendAsync(string instanceId, string? reason, DurableEngine engine)
-    {
-        if (await FindAsync(instanceId, engine) is not { } state)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        await engine.Client.SuspendInstanceAsync(state.OrchestrationInstance, reason);
-        return Results.Accepted();
-    }
-
-    private static async Task<IResult> ResumeAsync(string instanceId, string? reason, DurableEngine engine)
-    {
-        if (await FindAsync(instanceId, engine) is not { } state)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        await engine.Client.ResumeInstanceAsync(state.OrchestrationInstance, reason);
-        return Results.Accepted();
-    }
-
-    private static async Task<IResult> PurgeAsync(string instanceId, DurableEngine engine)
-    {
-        if (await FindAsync(instanceId, engine) is null)
-        {
-            return UnknownInstance(instanceId);
-        }
-
-        var purged = await engine.Service.PurgeInstanceHistoryAsync(instanceId);
-        return Results.Json(new { instancesDeleted = purged.InstancesDeleted });
-    }
-
-    private static async Task<OrchestrationState?> FindAsync(string instanceId, DurableEngine engine) =>
-        TrainingRequestMapper.IsValidRunId(instanceId) ? await engine.Client.GetOrchestrationStateAsync(instanceId) : null;
-
-    private static IResult UnknownInstance(string instanceId) => Results.Json(
-        new { title = "No such training run.", status = 404, detail = $"No run with id '{Truncate(instanceId)}' exists in this task hub." },
-        statusCode: StatusCodes.Status404NotFound,
-        contentType: "application/problem+json");
-
-    private static string Truncate(string text) => text.Length > 80 ? text[..80] + "..." : text;
-
-    private static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
-
-    /// <summary>Reads the body, or returns null when it is larger than <paramref name="limit"/>.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit)
-        {
-            return null;
-        }
-
+        int limit = TrainingRequestReader.MaxBodyBytes + 1;
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[8192];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        while (buffer.Length < limit && (read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken)) > 0)
         {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
             buffer.Write(chunk, 0, read);
         }
 
         return buffer.ToArray();
     }
 
-    /// <summary>202 with a Location header pointing at the status query, as Durable Functions answers a start.</summary>
-    private sealed class AcceptedWithLocation(string location, IResult inner) : IResult
+    private sealed class ApiResultWriter(ApiResult result) : IResult
     {
-        public Task ExecuteAsync(HttpContext httpContext)
+        public async Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
+            HttpResponse response = httpContext.Response;
+            response.StatusCode = result.StatusCode;
+            if (result.Location is not null)
+            {
+                response.Headers.Location = result.Location;
+            }
+
+            if (result.Body is not null)
+            {
+                response.ContentType = result.ContentType;
+                await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, result.Body, result.Body.GetType(), DurableJson.Options, httpContext.RequestAborted);
+            }
         }
     }
 }

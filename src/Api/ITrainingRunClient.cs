@@ -1,0 +1,35 @@
+namespace DurableTrainer.Api;
+
+/// <summary>
+/// What the HTTP API needs from a durable engine to manage runs. One adapter per host: DurableTask.Core's
+/// TaskHubClient in the self-hosted worker, the Functions extension's DurableTaskClient in the Functions app.
+/// </summary>
+public interface ITrainingRunClient
+{
+    Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>The most recently created runs first.</summary>
+    Task<IReadOnlyList<RunRecord>> ListAsync(int top, CancellationToken cancellationToken);
+
+    Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken);
+
+    Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken);
+
+    Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken);
+
+    Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the instance's history; returns how many instances were removed.</summary>
+    Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken);
+}
+
+/// <summary>An orchestration instance as stored: payloads are the serialized JSON text the engine keeps.</summary>
+public sealed record RunRecord(
+    string Name,
+    string InstanceId,
+    string RuntimeStatus,
+    string? SerializedInput,
+    string? SerializedCustomStatus,
+    string? SerializedOutput,
+    DateTime CreatedTime,
+    DateTime LastUpdatedTime);

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Durable;
+
+namespace DurableTrainer.Api;
+
+/// <summary>A run as a person wants to see it: where it is, how well it does, and where its checkpoints are.</summary>
+public sealed record RunSummary(
+    string RunId,
+    string RuntimeStatus,
+    string? Phase,
+    string? Outcome,
+    string? StopReason,
+    string? FailureReason,
+    double? PercentComplete,
+    long? Step,
+    long? TotalSteps,
+    double? LastLoss,
+    EvaluationSummary? LastEvaluation,
+    EvaluationSummary? BestEvaluation,
+    string? FinalCheckpoint,
+    string? BestCheckpoint,
+    DateTime CreatedTime,
+    DateTime LastUpdatedTime)
+{
+    public static RunSummary From(RunRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        TrainingProgress? progress = TryRead<TrainingProgress>(record.SerializedCustomStatus);
+        TrainingOutcome? outcome = TryRead<TrainingOutcome>(record.SerializedOutput);
+        long? step = outcome?.StepsDone ?? progress?.Step;
+        long? total = progress?.TotalSteps;
+        return new RunSummary(
+            record.InstanceId,
+            record.RuntimeStatus,
+            progress?.Phase,
+            outcome?.Status,
+            outcome?.StopReason,
+            outcome?.FailureReason ?? (record.RuntimeStatus is "Failed" or "Terminated" ? record.SerializedOutput : null),
+            total is > 0 && step is not null ? Math.Round(100.0 * step.Value / total.Value, 1) : null,
+            step,
+            total,
+            progress?.LastLoss,
+            outcome?.FinalEvaluation ?? progress?.LastEvaluation,
+            outcome?.BestEvaluation ?? progress?.BestEvaluation,
+            outcome?.FinalCheckpoint,
+            outcome?.BestCheckpoint,
+            record.CreatedTime,
+            record.LastUpdatedTime);
+    }
+
+    private static T? TryRead<T>(string? json)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, DurableJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
