@@ -15,14 +15,14 @@ public sealed class ExternalEventControl : ITrainingControl
     public const string AdjustEvent = "adjust";
 
     private readonly TaskOrchestrationContext _context;
-    private readonly Task<JsonElement> _stop;
-    private Task<JsonElement> _adjust;
+    private readonly Task<JsonElement?> _stop;
+    private Task<JsonElement?> _adjust;
 
     public ExternalEventControl(TaskOrchestrationContext context)
     {
         _context = context;
-        _stop = context.WaitForExternalEvent<JsonElement>(StopEvent);
-        _adjust = context.WaitForExternalEvent<JsonElement>(AdjustEvent);
+        _stop = context.WaitForExternalEvent<JsonElement?>(StopEvent);
+        _adjust = context.WaitForExternalEvent<JsonElement?>(AdjustEvent);
     }
 
     public bool StopRequested => _stop.IsCompleted;
@@ -35,15 +35,15 @@ public sealed class ExternalEventControl : ITrainingControl
         }
 
         double? scale = _adjust.IsCompletedSuccessfully ? ReadScale(_adjust.Result) : null;
-        _adjust = _context.WaitForExternalEvent<JsonElement>(AdjustEvent);
+        _adjust = _context.WaitForExternalEvent<JsonElement?>(AdjustEvent);
         return scale;
     }
 
     /// <summary>Accepts <c>{"learningRateScale": 0.5}</c> or a bare number.</summary>
-    public static double? ReadScale(JsonElement data) => data.ValueKind switch
+    public static double? ReadScale(JsonElement? data) => data switch
     {
-        JsonValueKind.Number when data.TryGetDouble(out double value) => value,
-        JsonValueKind.Object when data.TryGetProperty("learningRateScale", out JsonElement value) && value.ValueKind == JsonValueKind.Number => value.GetDouble(),
+        { ValueKind: JsonValueKind.Number } number when number.TryGetDouble(out double value) => value,
+        { ValueKind: JsonValueKind.Object } body when body.TryGetProperty("learningRateScale", out JsonElement value) && value.ValueKind == JsonValueKind.Number => value.GetDouble(),
         _ => null,
     };
 }

@@ -14,7 +14,7 @@ public static class TrainingApi
     {
         routes.MapPost("/api/training", async (HttpRequest request, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
         {
-            byte[] body = await ReadBodyAsync(request, cancellationToken);
+            byte[] body = await RequestBody.ReadAsync(request.Body, cancellationToken);
             string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
             return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName), cancellationToken));
         });
@@ -31,7 +31,7 @@ public static class TrainingApi
         instances.MapDelete(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.PurgeAsync(instanceId, cancellationToken)));
         instances.MapPost("/raiseEvent/{eventName}", async (string instanceId, string eventName, HttpRequest request, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.RaiseEventAsync(instanceId, eventName, await ReadBodyAsync(request, cancellationToken), cancellationToken)));
+            Write(await api.RaiseEventAsync(instanceId, eventName, await RequestBody.ReadAsync(request.Body, cancellationToken), cancellationToken)));
         instances.MapPost("/terminate", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.TerminateAsync(instanceId, reason, cancellationToken)));
         instances.MapPost("/suspend", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
@@ -42,21 +42,6 @@ public static class TrainingApi
     }
 
     private static IResult Write(ApiResult result) => new ApiResultWriter(result);
-
-    /// <summary>Reads at most one byte more than the API accepts, so an oversized body is detected without buffering it all.</summary>
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        int limit = TrainingRequestReader.MaxBodyBytes + 1;
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[8192];
-        int read;
-        while (buffer.Length < limit && (read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 
     private sealed class ApiResultWriter(ApiResult result) : IResult
     {

@@ -1,0 +1,64 @@
+using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Durable;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace DurableTrainer.Functions;
+
+/// <summary>Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>.</summary>
+public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunScheduler
+{
+    public async Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (await client.GetInstanceAsync(input.RunId, getInputsAndOutputs: false, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(
+            TrainingTaskNames.Orchestration, input, new StartOrchestrationOptions(input.RunId), cancellationToken);
+        return true;
+    }
+
+    public async Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
+        ToRecord(await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
+
+    public async Task<IReadOnlyList<RunRecord>> ListAsync(int top, CancellationToken cancellationToken)
+    {
+        var records = new List<RunRecord>();
+        await foreach (OrchestrationMetadata metadata in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100 }).WithCancellation(cancellationToken))
+        {
+            records.Add(ToRecord(metadata)!);
+        }
+
+        return records.OrderByDescending(record => record.CreatedTime).Take(top).ToArray();
+    }
+
+    public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken) =>
+        client.RaiseEventAsync(instanceId, eventName, data, cancellationToken);
+
+    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
+        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+
+    public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken) =>
+        client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+
+    public Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken) =>
+        client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+
+    public async Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken) =>
+        (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount;
+
+    private static RunRecord? ToRecord(OrchestrationMetadata? metadata) => metadata is null ? null : new RunRecord(
+        metadata.Name,
+        metadata.InstanceId,
+        metadata.RuntimeStatus.ToString(),
+        metadata.SerializedInput,
+        metadata.SerializedCustomStatus,
+        metadata.SerializedOutput,
+        metadata.CreatedAt.UtcDateTime,
+        metadata.LastUpdatedAt.UtcDateTime);
+}

@@ -1,0 +1,29 @@
+using Azure.Core.Serialization;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Durable;
+using DurableTrainer.Functions;
+using DurableTrainer.Infrastructure.Storage;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// Composition root of the Functions app: the same executor, checkpoint store and durable classes as the worker.
+FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+
+// Durable payloads (inputs, outputs, custom status) use the same JSON as the self-hosted worker and the HTTP API.
+builder.Services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(DurableJson.Options));
+
+var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
+builder.Services.AddSingleton(executorOptions);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()));
+builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
+builder.Services.AddSingleton<DatasetProvider>();
+builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
+
+builder.Build().Run();

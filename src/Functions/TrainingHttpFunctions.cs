@@ -1,0 +1,102 @@
+using System.Text.Json;
+using DurableTrainer.Api;
+using DurableTrainer.Application.UseCases;
+using DurableTrainer.Durable;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace DurableTrainer.Functions;
+
+/// <summary>
+/// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
+/// the management payload are served by the Durable Functions extension itself.
+/// </summary>
+public sealed class TrainingHttpFunctions(TimeProvider timeProvider)
+{
+    [Function("StartTraining")]
+    public async Task<IActionResult> Start(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        byte[] body = await RequestBody.ReadAsync(request.Body, cancellationToken);
+        ApiResult result = await Api(client).StartAsync(body, runId => ManagementUrls(client, request, runId), cancellationToken);
+        return Write(request, result);
+    }
+
+    [Function("ListTrainingRuns")]
+    public async Task<IActionResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Write(request, await Api(client).ListAsync(request.Query["top"].FirstOrDefault(), cancellationToken));
+    }
+
+    [Function("GetTrainingRun")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        Write(request, await Api(client).GetSummaryAsync(runId, cancellationToken));
+
+    [Function("StopTrainingRun")]
+    public async Task<IActionResult> Stop(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training/{runId}/stop")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        Write(request, await Api(client).StopAsync(runId, cancellationToken));
+
+    private TrainingHttpApi Api(DurableTaskClient client)
+    {
+        var runs = new DurableTaskClientRuns(client);
+        return new TrainingHttpApi(new TrainModelUseCase(runs, timeProvider), runs);
+    }
+
+    /// <summary>
+    /// The extension builds the URLs (with the system key) from its binding data; a client without that data (a
+    /// test double, say) gets the same layout built from the request.
+    /// </summary>
+    private static ManagementPayload ManagementUrls(DurableTaskClient client, HttpRequest request, string runId)
+    {
+        try
+        {
+            var payload = client.CreateHttpManagementPayload(runId);
+            return new ManagementPayload(
+                payload.Id ?? runId,
+                payload.StatusQueryGetUri ?? string.Empty,
+                payload.SendEventPostUri ?? string.Empty,
+                payload.TerminatePostUri ?? string.Empty,
+                payload.PurgeHistoryDeleteUri ?? string.Empty,
+                payload.SuspendPostUri ?? string.Empty,
+                payload.ResumePostUri ?? string.Empty);
+        }
+        catch (InvalidOperationException)
+        {
+            return ManagementPayload.Create($"{request.Scheme}://{request.Host}{request.PathBase}", runId, client.Name);
+        }
+    }
+
+    private static IActionResult Write(HttpRequest request, ApiResult result)
+    {
+        if (result.Location is not null)
+        {
+            request.HttpContext.Response.Headers.Location = result.Location;
+        }
+
+        return result.Body is null
+            ? new StatusCodeResult(result.StatusCode)
+            : new ContentResult
+            {
+                StatusCode = result.StatusCode,
+                ContentType = result.ContentType,
+                Content = JsonSerializer.Serialize(result.Body, result.Body.GetType(), DurableJson.Options),
+            };
+    }
+}

@@ -1,0 +1,45 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Durable;
+using DurableTrainer.Durable.Activities;
+using DurableTrainer.Durable.Orchestrations;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace DurableTrainer.Functions;
+
+/// <summary>
+/// The orchestrator and activity functions: hand-written wrappers (the DurableTask source generator is not
+/// available here) that delegate to the very classes the self-hosted worker registers.
+/// </summary>
+public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor)
+{
+    // Stateless, so one instance serves every orchestration (the Functions host may run many at once).
+    private static readonly TrainingOrchestration Orchestration = new();
+
+    [Function(TrainingTaskNames.Orchestration)]
+    public static Task<TrainingOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        TrainingRunInput input = context.GetInput<TrainingRunInput>()
+            ?? throw new InvalidOperationException($"Orchestration {context.InstanceId} was started without an input.");
+        return Orchestration.RunAsync(context, input);
+    }
+
+    [Function(TrainingTaskNames.Initialize)]
+    public Task<InitializationResult> Initialize([ActivityTrigger] InitializeCommand command, string instanceId) =>
+        new InitializeTrainingActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Initialize, instanceId), command);
+
+    [Function(TrainingTaskNames.RunChunk)]
+    public Task<ChunkResult> RunChunk([ActivityTrigger] ChunkCommand command, string instanceId) =>
+        new RunChunkActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.RunChunk, instanceId), command);
+
+    [Function(TrainingTaskNames.Merge)]
+    public Task<CheckpointReference> Merge([ActivityTrigger] MergeCommand command, string instanceId) =>
+        new MergeReplicasActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Merge, instanceId), command);
+
+    [Function(TrainingTaskNames.Evaluate)]
+    public Task<EvaluationResult> Evaluate([ActivityTrigger] EvaluateCommand command, string instanceId) =>
+        new EvaluateCheckpointActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Evaluate, instanceId), command);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>The friendly routes (summary, list, stop) and the adjust event, against the real engine.</summary>
+public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<WorkerFixture>
+{
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri(path, UriKind.Relative));
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private async Task StartAsync(string json)
+    {
+        using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private async Task<JsonElement> WaitForSummaryAsync(string runId, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            JsonElement summary = await GetJsonAsync($"/api/training/{runId}");
+            if (done(summary))
+            {
+                return summary;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out; last summary: {summary}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task StopRoute_EndsARunningRunStoppedWithItsLastCheckpointAndEvaluation()
+    {
+        await StartAsync("""{"runId":"e2e-stop","dataset":"synthetic","model":"cnn","maxSteps":20000,"stepsPerChunk":20}""");
+        await WaitForSummaryAsync("e2e-stop", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20);
+
+        using HttpResponseMessage stop = await fixture.Http.PostAsync(new Uri("/api/training/e2e-stop/stop", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        JsonElement summary = await WaitForSummaryAsync("e2e-stop", s => s.GetProperty("runtimeStatus").GetString() == "Completed");
+
+        Assert.Equal("Stopped", summary.GetProperty("outcome").GetString());
+        Assert.Equal("StopRequested", summary.GetProperty("stopReason").GetString());
+        long steps = summary.GetProperty("step").GetInt64();
+        Assert.InRange(steps, 20, 19_999);
+        Assert.Equal(steps, summary.GetProperty("lastEvaluation").GetProperty("step").GetInt64());
+        Assert.StartsWith("e2e-stop/round-", summary.GetProperty("finalCheckpoint").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdjustEvent_ChangesTheLearningRateScaleOfLaterRounds()
+    {
+        await StartAsync("""{"runId":"e2e-adjust","dataset":"synthetic","model":"cnn","maxSteps":20000,"stepsPerChunk":20}""");
+        await WaitForSummaryAsync("e2e-adjust", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20);
+
+        using HttpResponseMessage adjust = await fixture.Http.PostAsync(
+            new Uri("/runtime/webhooks/durabletask/instances/e2e-adjust/raiseEvent/adjust", UriKind.Relative),
+            new StringContent("""{"learningRateScale":0.25}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, adjust.StatusCode);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        double scale = 1.0;
+        while (scale != 0.25 && DateTime.UtcNow < deadline)
+        {
+            JsonElement status = await GetJsonAsync("/runtime/webhooks/durabletask/instances/e2e-adjust");
+            scale = status.GetProperty("customStatus").GetProperty("learningRateScale").GetDouble();
+            await Task.Delay(200);
+        }
+
+        using HttpResponseMessage terminate = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/e2e-adjust/terminate?reason=done", UriKind.Relative), null);
+        Assert.Equal(0.25, scale);
+        Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
+    }
+
+    [Fact]
+    public async Task ListRoute_ShowsRecentRunsNewestFirst()
+    {
+        await StartAsync("""{"runId":"e2e-list-a","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
+        await StartAsync("""{"runId":"e2e-list-b","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
+
+        JsonElement runs = await GetJsonAsync("/api/training?top=100");
+
+        string[] ids = runs.EnumerateArray().Select(run => run.GetProperty("runId").GetString()!).ToArray();
+        Assert.True(Array.IndexOf(ids, "e2e-list-b") < Array.IndexOf(ids, "e2e-list-a") && Array.IndexOf(ids, "e2e-list-a") >= 0, string.Join(",", ids));
+    }
+
+    [Theory]
+    [InlineData("/api/training?top=0")]
+    [InlineData("/api/training?top=abc")]
+    public async Task ListRoute_WithABadTop_Answers400(string path)
+    {
+        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}

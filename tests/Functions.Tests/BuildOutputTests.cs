@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace DurableTrainer.Functions.Tests;
+
+/// <summary>What the Functions host reads from the build output, checked without the host.</summary>
+public class BuildOutputTests
+{
+    private static readonly string Output = FunctionsOutput();
+
+    [Fact]
+    public void Output_HasHostJsonWorkerConfigAndExtensions()
+    {
+        Assert.True(File.Exists(Path.Combine(Output, "host.json")));
+        Assert.True(File.Exists(Path.Combine(Output, "worker.config.json")));
+        Assert.True(File.Exists(Path.Combine(Output, "extensions.json")));
+    }
+
+    [Theory]
+    [InlineData("Training", "orchestrationTrigger")]
+    [InlineData("InitializeTraining", "activityTrigger")]
+    [InlineData("RunChunk", "activityTrigger")]
+    [InlineData("MergeReplicas", "activityTrigger")]
+    [InlineData("EvaluateCheckpoint", "activityTrigger")]
+    [InlineData("StartTraining", "httpTrigger")]
+    [InlineData("ListTrainingRuns", "httpTrigger")]
+    [InlineData("GetTrainingRun", "httpTrigger")]
+    [InlineData("StopTrainingRun", "httpTrigger")]
+    public void FunctionsMetadata_ListsTheFunctionWithItsTrigger(string name, string trigger)
+    {
+        JsonElement function = Functions().Single(f => f.GetProperty("name").GetString() == name);
+
+        JsonElement[] bindings = function.GetProperty("bindings").EnumerateArray().ToArray();
+        Assert.Contains(bindings, b => b.GetProperty("type").GetString() == trigger && b.GetProperty("direction").GetString() == "In");
+        if (trigger == "httpTrigger")
+        {
+            JsonElement http = bindings.Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+            Assert.Equal("Function", http.GetProperty("authLevel").GetString());
+            Assert.Contains(bindings, b => b.GetProperty("type").GetString() == "durableClient");
+        }
+    }
+
+    [Fact]
+    public void FunctionsMetadata_HasExactlyTheNineFunctions()
+    {
+        Assert.Equal(9, Functions().Length);
+    }
+
+    [Fact]
+    public void HostJson_KeepsTheDurableSettingsUnderExtensionsWhereTheHostLooks()
+    {
+        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "host.json")));
+        JsonElement durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
+
+        Assert.Equal("2.0", host.RootElement.GetProperty("version").GetString());
+        Assert.Equal("%TaskHubName%", durable.GetProperty("hubName").GetString());
+        Assert.Equal("AzureStorage", durable.GetProperty("storageProvider").GetProperty("type").GetString());
+        Assert.Equal(1, durable.GetProperty("maxConcurrentActivityFunctions").GetInt32());
+        Assert.False(host.RootElement.GetProperty("logging").TryGetProperty("extensions", out _));
+    }
+
+    [Fact]
+    public void Output_CarriesTheLoadableTorchSharpNative()
+    {
+        string library = Path.Combine(Output, "libLibTorchSharp.so");
+        var startInfo = new System.Diagnostics.ProcessStartInfo("readelf", ["-V", library]) { RedirectStandardOutput = true };
+        using var readelf = System.Diagnostics.Process.Start(startInfo)!;
+        string versions = readelf.StandardOutput.ReadToEnd();
+        readelf.WaitForExit();
+
+        Assert.Contains("Name: GLIBCXX_3.4.32  Flags: WEAK", versions, StringComparison.Ordinal);
+    }
+
+    private static JsonElement[] Functions() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata"))).RootElement.EnumerateArray().ToArray();
+
+    private static string FunctionsOutput()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        return Path.Combine(directory!.FullName, "src", "Functions", "bin", configuration, "net10.0", "linux-x64");
+    }
+}

@@ -1,0 +1,141 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Tests;
+using DurableTrainer.Durable;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Testing;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DurableTrainer.Functions.Tests;
+
+/// <summary>
+/// The orchestrator and activity functions, run by a real (in-process) durable engine with a fast scripted
+/// executor: the same wrappers the Functions host would call, replayed as the host would replay them.
+/// </summary>
+public class OrchestrationFunctionTests
+{
+    private static async Task<(DurableTaskTestHost Host, ScriptedExecutor Executor)> StartAsync()
+    {
+        var executor = new ScriptedExecutor();
+        var functions = new TrainingOrchestrationFunctions(executor);
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+            tasks =>
+            {
+                tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
+                tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
+                tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+                tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
+                tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
+            },
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
+                LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
+            });
+        return (host, executor);
+    }
+
+    private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60) =>
+        new(runId, new TrainingRequest { RunId = runId, BatchSize = 32, MaxSteps = maxSteps, StepsPerChunk = 10, Replicas = replicas, EvaluationIntervalSteps = 30 });
+
+    [Fact]
+    public async Task OrchestratorFunction_RunsToCompletionWithFanOutAndMerges()
+    {
+        var (host, executor) = await StartAsync();
+        await using (host)
+        {
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-1", replicas: 3), new StartOrchestrationOptions("fn-1"));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
+            Assert.Equal("Completed", outcome.Status);
+            Assert.Equal(60, outcome.StepsDone);
+            Assert.Equal("fn-1/round-000002/merged", outcome.FinalCheckpoint);
+            Assert.Equal(6, executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Output).Distinct().Count());
+            TrainingProgress progress = done.ReadCustomStatusAs<TrainingProgress>()!;
+            Assert.Equal("Completed", progress.Phase);
+            Assert.Equal(60, progress.Step);
+        }
+    }
+
+    [Fact]
+    public async Task OrchestratorFunction_StopEvent_EndsTheRunStoppedOnACheckpoint()
+    {
+        var (host, _) = await StartAsync();
+        await using (host)
+        {
+            var slow = Input("fn-stop", maxSteps: 100_000);
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, slow, new StartOrchestrationOptions("fn-stop"));
+            await host.Client.WaitForInstanceStartAsync(id);
+            await host.Client.RaiseEventAsync(id, "stop");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails}");
+            TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
+            Assert.Equal("Stopped", outcome.Status);
+            Assert.Equal("StopRequested", outcome.StopReason);
+            Assert.True(outcome.StepsDone < 100_000);
+            Assert.NotNull(outcome.FinalCheckpoint);
+            Assert.True(outcome.FinalEvaluation is not null, done.SerializedOutput);
+            Assert.Equal(outcome.StepsDone, outcome.FinalEvaluation.Step);
+        }
+    }
+
+    [Fact]
+    public async Task OrchestratorFunction_WhenAChunkKeepsFailing_RetriesThenEndsFailedWithTheReason()
+    {
+        var executor = new FailingExecutor();
+        var functions = new TrainingOrchestrationFunctions(executor);
+        await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+            tasks =>
+            {
+                tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
+                tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
+                tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+            },
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
+                LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
+            });
+
+        string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-fail"), new StartOrchestrationOptions("fn-fail"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
+        Assert.Equal("Failed", outcome.Status);
+        Assert.Contains("chunk exploded", outcome.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(3, executor.ChunkAttempts);
+        Assert.Equal("fn-fail/initial", outcome.FinalCheckpoint);
+    }
+
+    private sealed class FailingExecutor : ITrainingExecutor
+    {
+        private int _chunkAttempts;
+
+        public int ChunkAttempts => _chunkAttempts;
+
+        public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new InitializationResult(command.Output, 640, 100, 10));
+
+        public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _chunkAttempts);
+            throw new InvalidOperationException("chunk exploded");
+        }
+
+        public Task<Domain.Training.CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+    }
+}
