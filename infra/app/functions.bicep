@@ -162,6 +162,12 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
           name: 'Training__Threads'
           value: string(trainingThreads)
         }
+        // Fashion-MNIST ships inside the deployment package (src/Functions copies it at publish time); a relative
+        // folder is resolved against the app's own directory.
+        {
+          name: 'Training__DataDirectory'
+          value: 'data/fashion-mnist'
+        }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: applicationInsights.properties.ConnectionString

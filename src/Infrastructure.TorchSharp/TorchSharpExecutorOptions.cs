@@ -5,7 +5,7 @@ public sealed class TorchSharpExecutorOptions
 {
     public const string SectionName = "Training";
 
-    /// <summary>Folder with the Fashion-MNIST IDX files.</summary>
+    /// <summary>Folder with the Fashion-MNIST IDX files; a relative path is resolved against the application's folder.</summary>
     public string DataDirectory { get; set; } = Data.FashionMnistLoader.DefaultDirectory;
 
     /// <summary>libtorch intra-op threads; 0 means the processor count divided by the concurrent activities.</summary>
@@ -20,6 +20,8 @@ public sealed class TorchSharpExecutorOptions
 
     /// <summary>Examples per forward pass during evaluation (no gradients, so larger than training batches).</summary>
     public int EvaluationBatchSize { get; set; } = 1000;
+
+    public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, AppContext.BaseDirectory);
 
     public int ResolveThreads() =>
         Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, ConcurrentActivities));

@@ -27,7 +27,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options) : IDispos
 
     private ImageDataset Load(DatasetKind kind) => kind switch
     {
-        DatasetKind.FashionMnist => FashionMnistLoader.Load(options.DataDirectory),
+        DatasetKind.FashionMnist => FashionMnistLoader.Load(options.ResolveDataDirectory()),
         DatasetKind.Synthetic => SyntheticDataset.Create(options.SyntheticTrainExamples, options.SyntheticTestExamples),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown dataset."),
     };
