@@ -88,6 +88,11 @@ public static class TrainingRequestReader
         }
 
         Type target = Nullable.GetUnderlyingType(type) ?? type;
+        if (target == typeof(bool))
+        {
+            return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "must be true or false";
+        }
+
         if (target == typeof(string))
         {
             if (value.ValueKind != JsonValueKind.String)

@@ -8,4 +8,5 @@ public static class TrainingTaskNames
     public const string RunChunk = "RunChunk";
     public const string Merge = "MergeReplicas";
     public const string Evaluate = "EvaluateCheckpoint";
+    public const string Prune = "PruneCheckpoints";
 }

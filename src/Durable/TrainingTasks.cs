@@ -13,11 +13,12 @@ public static class TrainingTasks
         (TrainingTaskNames.Orchestration, () => new TrainingOrchestration()),
     ];
 
-    public static IReadOnlyList<(string Name, Func<ITaskActivity> Create)> Activities(ITrainingExecutor executor) =>
+    public static IReadOnlyList<(string Name, Func<ITaskActivity> Create)> Activities(ITrainingExecutor executor, ICheckpointPruner pruner) =>
     [
         (TrainingTaskNames.Initialize, () => new InitializeTrainingActivity(executor)),
         (TrainingTaskNames.RunChunk, () => new RunChunkActivity(executor)),
         (TrainingTaskNames.Merge, () => new MergeReplicasActivity(executor)),
         (TrainingTaskNames.Evaluate, () => new EvaluateCheckpointActivity(executor)),
+        (TrainingTaskNames.Prune, () => new PruneCheckpointsActivity(pruner)),
     ];
 }

@@ -1,5 +1,6 @@
 using Azure.Core.Serialization;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
@@ -25,5 +26,6 @@ builder.Services.AddSingleton(services => CheckpointStorage.CreateContainer(serv
 builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
+builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
 
 builder.Build().Run();

@@ -3,6 +3,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Activities;
+using DurableTrainer.Durable.Adapters;
 using DurableTrainer.Durable.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -13,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The orchestrator and activity functions: hand-written wrappers (the DurableTask source generator is not
 /// available here) that delegate to the very classes the self-hosted worker registers.
 /// </summary>
-public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor)
+public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, ICheckpointPruner pruner)
 {
     // Stateless, so one instance serves every orchestration (the Functions host may run many at once).
     private static readonly TrainingOrchestration Orchestration = new();
@@ -42,4 +43,8 @@ public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor)
     [Function(TrainingTaskNames.Evaluate)]
     public Task<EvaluationResult> Evaluate([ActivityTrigger] EvaluateCommand command, string instanceId) =>
         new EvaluateCheckpointActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Evaluate, instanceId), command);
+
+    [Function(TrainingTaskNames.Prune)]
+    public Task<int> Prune([ActivityTrigger] PruneCommand command, string instanceId) =>
+        new PruneCheckpointsActivity(pruner).RunAsync(new ActivityInvocation(TrainingTaskNames.Prune, instanceId), command);
 }

@@ -63,6 +63,9 @@ public sealed class BlobCheckpointStore(BlobContainerClient container) : ICheckp
         return content;
     }
 
+    public async Task DeleteAsync(CheckpointReference reference, CancellationToken cancellationToken = default) =>
+        await container.GetBlobClient(BlobName(reference)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
     public async Task<bool> ExistsAsync(CheckpointReference reference, CancellationToken cancellationToken = default) =>
         (await container.GetBlobClient(BlobName(reference)).ExistsAsync(cancellationToken)).Value;
 

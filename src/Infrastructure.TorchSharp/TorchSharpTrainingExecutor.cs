@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -77,7 +79,20 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             replicas.Add(await _checkpoints.LoadAsync(replica, cancellationToken));
         }
 
-        byte[] merged = Average(command, replicas);
+        bool outer = command.Strategy == MergeStrategy.OuterNesterov;
+        if (outer && (command.Start is null || command.MomentumOut is null))
+        {
+            throw new ArgumentException("An outer Nesterov merge needs the previous global checkpoint and a name for the momentum buffer.", nameof(command));
+        }
+
+        byte[]? start = outer ? await _checkpoints.LoadAsync(command.Start!, cancellationToken) : null;
+        byte[]? momentum = outer && command.MomentumIn is not null ? await _checkpoints.LoadAsync(command.MomentumIn, cancellationToken) : null;
+        (byte[] merged, byte[]? momentumOut) = Merge(command, replicas, start, momentum);
+        if (momentumOut is not null)
+        {
+            await _checkpoints.SaveAsync(command.MomentumOut!, momentumOut, cancellationToken);
+        }
+
         await _checkpoints.SaveAsync(command.Output, merged, cancellationToken);
         return command.Output;
     }
@@ -118,11 +133,6 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 $"Checkpoint {command.Start} holds {replicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
         }
 
-        foreach (var group in optimizer.ParamGroups)
-        {
-            group.LearningRate = recipe.LearningRate * command.LearningRateScale;
-        }
-
         var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
         model.train();
         var stopwatch = Stopwatch.StartNew();
@@ -133,12 +143,18 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
+            SetLearningRate(optimizer, recipe, command, replicaSteps + step);
             using Tensor indices = tensor(batches.IndicesFor(replicaSteps + step));
             Tensor images = train.Images.index_select(0, indices);
             Tensor labels = train.Labels.index_select(0, indices);
             optimizer.zero_grad();
             Tensor loss = nn.functional.cross_entropy(model.call(images), labels);
             loss.backward();
+            if (recipe.GradientClipNorm is { } maxNorm)
+            {
+                nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
+            }
+
             optimizer.step();
             lastLoss = loss.item<float>();
             lossSum += lastLoss;
@@ -157,17 +173,36 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return (content, result);
     }
 
-    private static byte[] Average(MergeCommand command, IReadOnlyList<byte[]> replicas)
+    // The schedule runs on the global step (replica step x replica count), so K replicas follow the same curve as one.
+    private static void SetLearningRate(OptimizerHelper optimizer, TrainingRecipe recipe, ChunkCommand command, long replicaStep)
+    {
+        long globalStep = replicaStep * command.ReplicaCount;
+        double factor = LearningRateSchedules.Factor(
+            recipe.Schedule, globalStep, Math.Max(command.TotalSteps, globalStep + 1), recipe.WarmupSteps, recipe.StepDecayEvery, recipe.StepDecayFactor, recipe.MinLearningRateFactor);
+        double learningRate = recipe.LearningRate * command.LearningRateScale * factor;
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+    }
+
+    /// <summary>
+    /// Averages the replicas' parameters. For the outer Nesterov strategy (DiLoCo's outer step) the average only
+    /// defines the pseudo-gradient <c>delta = previous - average</c>; then <c>m = mu * m + delta</c> and
+    /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
+    /// averaging Adam moments is not meaningful in general.
+    /// </summary>
+    private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
         string description = ModelFactory.Describe(recipe);
         using var scope = NewDisposeScope();
         nn.Module<Tensor, Tensor> merged = ModelFactory.Create(recipe);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, merged);
-        // The merged model keeps replica 0's optimizer state; averaging Adam moments is not meaningful in general.
         long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer);
         nn.Module<Tensor, Tensor> other = ModelFactory.Create(recipe);
-        var mergedParameters = merged.parameters().ToArray();
+        Tensor[] mergedParameters = merged.parameters().ToArray();
+        byte[]? momentumOut = null;
         using (no_grad())
         {
             for (int r = 1; r < replicas.Count; r++)
@@ -179,20 +214,51 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                         $"Replica checkpoints disagree on progress: {command.Replicas[0]} has {replicaSteps} steps, {command.Replicas[r]} has {otherSteps}.");
                 }
 
-                var otherParameters = other.parameters().ToArray();
+                Tensor[] otherParameters = other.parameters().ToArray();
                 for (int p = 0; p < mergedParameters.Length; p++)
                 {
                     mergedParameters[p].add_(otherParameters[p]);
                 }
             }
 
-            foreach (var parameter in mergedParameters)
+            foreach (Tensor parameter in mergedParameters)
             {
                 parameter.div_(replicas.Count);
             }
+
+            if (start is not null)
+            {
+                nn.Module<Tensor, Tensor> previous = ModelFactory.Create(recipe);
+                CheckpointFormat.Read(command.Start!, start, description, previous, null);
+                nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(recipe);
+                Tensor[] momentumParameters = momentum.parameters().ToArray();
+                if (momentumIn is not null)
+                {
+                    CheckpointFormat.Read(command.MomentumIn!, momentumIn, description, momentum, null);
+                }
+                else
+                {
+                    foreach (Tensor buffer in momentumParameters)
+                    {
+                        buffer.zero_();
+                    }
+                }
+
+                Tensor[] previousParameters = previous.parameters().ToArray();
+                double mu = command.OuterMomentum;
+                for (int p = 0; p < mergedParameters.Length; p++)
+                {
+                    using var stepScope = NewDisposeScope();
+                    Tensor delta = previousParameters[p] - mergedParameters[p];
+                    momentumParameters[p].mul_(mu).add_(delta);
+                    mergedParameters[p].copy_(previousParameters[p] - (command.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
+                }
+
+                momentumOut = CheckpointFormat.Write(description, replicaSteps, momentum, null);
+            }
         }
 
-        return CheckpointFormat.Write(description, replicaSteps, merged, optimizer);
+        return (CheckpointFormat.Write(description, replicaSteps, merged, optimizer), momentumOut);
     }
 
     private EvaluationResult Evaluate(EvaluateCommand command, byte[] content)

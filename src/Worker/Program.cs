@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Training;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
@@ -27,10 +28,12 @@ builder.Services.AddSingleton(_ => new BlobServiceClient(connectionString).GetBl
 builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
+builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
 builder.Services.AddSingleton(services => new DurableEngine(
     engineOptions,
     connectionString,
     services.GetRequiredService<ITrainingExecutor>(),
+    services.GetRequiredService<ICheckpointPruner>(),
     services.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();

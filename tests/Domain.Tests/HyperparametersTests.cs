@@ -7,15 +7,17 @@ public class HyperparametersTests
     [Fact]
     public void Create_WithDefaults_IsValidAndKeepsEveryValue()
     {
-        var result = Hyperparameters.Create(Hyperparameters.Defaults);
+        var value = Hyperparameters.Create(Hyperparameters.Defaults).GetValueOrThrow();
 
-        Assert.True(result.IsValid);
-        var value = result.GetValueOrThrow();
         Assert.Equal(1e-3, value.LearningRate);
         Assert.Equal(64, value.BatchSize);
         Assert.Equal(ModelArchitecture.Cnn, value.Model);
         Assert.Equal(DatasetKind.FashionMnist, value.Dataset);
         Assert.Equal(1, value.Replicas);
+        Assert.Equal(LearningRateSchedule.Constant, value.LearningRateSchedule);
+        Assert.Equal(MergeStrategy.Average, value.MergeStrategy);
+        Assert.Equal(0, value.EarlyStoppingPatience);
+        Assert.Equal(3, value.KeepLastCheckpoints);
     }
 
     [Fact]
@@ -28,7 +30,10 @@ public class HyperparametersTests
             Epochs = 0,
             Replicas = 17,
             StepsPerChunk = -1,
-            TargetAccuracy = 1.5,
+            TargetMetric = 1.5,
+            PlateauFactor = 1.0,
+            KeepLastCheckpoints = 0,
+            GradientClipNorm = -1,
         };
 
         var result = Hyperparameters.Create(values);
@@ -36,7 +41,7 @@ public class HyperparametersTests
         Assert.False(result.IsValid);
         Assert.Null(result.Value);
         Assert.Equal(
-            new[] { "batchSize", "epochs", "learningRate", "replicas", "stepsPerChunk", "targetAccuracy" },
+            new[] { "batchSize", "epochs", "gradientClipNorm", "keepLastCheckpoints", "learningRate", "plateauFactor", "replicas", "stepsPerChunk", "targetMetric" },
             result.Errors.Select(error => error.Field).Order().ToArray());
         Assert.All(result.Errors, error => Assert.StartsWith("must", error.Rule, StringComparison.Ordinal));
     }
@@ -48,10 +53,9 @@ public class HyperparametersTests
     [InlineData(double.PositiveInfinity)]
     public void Create_WithLearningRateOutOfRange_NamesLearningRate(double learningRate)
     {
-        var result = Hyperparameters.Create(Hyperparameters.Defaults with { LearningRate = learningRate });
+        var result = Hyperparameters.Create(Hyperparameters.Defaults with { LearningRate = learningRate, MinLearningRate = 0 });
 
-        var error = Assert.Single(result.Errors);
-        Assert.Equal("learningRate", error.Field);
+        Assert.Equal("learningRate", Assert.Single(result.Errors).Field);
     }
 
     [Fact]
@@ -60,5 +64,44 @@ public class HyperparametersTests
         var result = Hyperparameters.Create(Hyperparameters.Defaults with { Optimizer = (OptimizerKind)42 });
 
         Assert.Equal("optimizer", Assert.Single(result.Errors).Field);
+    }
+
+    [Fact]
+    public void Create_NesterovWithAdam_IsRefused()
+    {
+        var result = Hyperparameters.Create(Hyperparameters.Defaults with { Nesterov = true, Optimizer = OptimizerKind.Adam });
+
+        Assert.Equal("nesterov", Assert.Single(result.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData(MonitorMetric.Accuracy, MonitorMode.Max)]
+    [InlineData(MonitorMetric.Loss, MonitorMode.Min)]
+    public void Create_WithoutMonitorMode_TakesTheMetricsNaturalDirection(MonitorMetric metric, MonitorMode expected)
+    {
+        var value = Hyperparameters.Create(Hyperparameters.Defaults with { MonitorMetric = metric }).GetValueOrThrow();
+
+        Assert.Equal(expected, value.MonitorMode);
+    }
+
+    [Fact]
+    public void IsImprovement_RespectsModeAndMinDelta()
+    {
+        var max = TestSessions.Valid(Hyperparameters.Defaults);
+        var min = TestSessions.Valid(Hyperparameters.Defaults with { MonitorMetric = MonitorMetric.Loss });
+
+        Assert.True(max.IsImprovement(0.9, null));
+        Assert.True(max.IsImprovement(0.9, 0.8));
+        Assert.False(max.IsImprovement(0.85, 0.8, minDelta: 0.1));
+        Assert.True(min.IsImprovement(0.2, 0.3));
+        Assert.False(min.IsImprovement(0.4, 0.3));
+    }
+
+    [Fact]
+    public void Create_MaxStepsBelowTheReplicaCount_IsRefused()
+    {
+        var result = Hyperparameters.Create(Hyperparameters.Defaults with { MaxSteps = 3, Replicas = 4 });
+
+        Assert.Equal("maxSteps", Assert.Single(result.Errors).Field);
     }
 }

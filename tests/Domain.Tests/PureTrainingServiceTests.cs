@@ -1,29 +1,13 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Training;
+using static DurableTrainer.Domain.Tests.TestSessions;
 
 namespace DurableTrainer.Domain.Tests;
 
 public class PureTrainingServiceTests
 {
     private readonly PureTrainingService _service = new();
-
-    private static Hyperparameters Valid(HyperparametersBuilder values) => Hyperparameters.Create(values).GetValueOrThrow();
-
-    private TrainingSession Started(HyperparametersBuilder values, int trainExamples)
-    {
-        var session = new TrainingSession("run-1");
-        session.Start(_service.Plan(Valid(values), trainExamples), CheckpointReference.Initial("run-1"));
-        return session;
-    }
-
-    private static void RunRound(TrainingSession session, NextRound next, double loss = 1.0)
-    {
-        long steps = (long)next.StepsPerReplica * session.Plan!.Replicas;
-        session.RecordRound(
-            new RoundMetrics(next.Round, session.StepsDone + steps, loss, loss, steps * session.Plan.BatchSize, 1.0),
-            CheckpointReference.ForReplica(session.RunId, next.Round, 0));
-    }
 
     [Fact]
     public void Plan_FromEpochs_CountsStepsPerEpochRoundingUp()
@@ -48,12 +32,12 @@ public class PureTrainingServiceTests
     [Fact]
     public void PlanNextRound_NearTheEnd_NeverGoesPastTotalSteps()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 25, StepsPerChunk = 10 }, 1000);
+        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 25, StepsPerChunk = 10 }));
         var sizes = new List<int>();
         for (NextRound next = _service.PlanNextRound(session); !next.IsNone; next = _service.PlanNextRound(session))
         {
             sizes.Add(next.StepsPerReplica);
-            RunRound(session, next);
+            PlayRound(session);
         }
 
         Assert.Equal(new[] { 10, 10, 5 }, sizes);
@@ -63,12 +47,13 @@ public class PureTrainingServiceTests
     [Fact]
     public void DecideAfterRound_WhenIntervalReached_AsksForEvaluationWithoutStopping()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, EvaluationIntervalSteps = 20 }, 1000);
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, EvaluationIntervalSteps = 20 });
+        var session = Started(hyperparameters);
 
-        RunRound(session, _service.PlanNextRound(session));
-        var first = _service.DecideAfterRound(session);
-        RunRound(session, _service.PlanNextRound(session));
-        var second = _service.DecideAfterRound(session);
+        PlayRound(session);
+        var first = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: false);
+        PlayRound(session);
+        var second = _service.DecideAfterRound(session, hyperparameters, 2, stopRequested: false);
 
         Assert.False(first.Evaluate);
         Assert.True(second.Evaluate);
@@ -78,59 +63,171 @@ public class PureTrainingServiceTests
     [Fact]
     public void DecideAfterRound_AtTheEndOfThePlan_EvaluatesAndStops()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 10, StepsPerChunk = 10, EvaluationIntervalSteps = 1000 }, 1000);
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 10, StepsPerChunk = 10, EvaluationIntervalSteps = 1000 });
+        var session = Started(hyperparameters);
 
-        RunRound(session, _service.PlanNextRound(session));
-        var decision = _service.DecideAfterRound(session);
+        PlayRound(session);
+        var decision = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: false);
 
         Assert.True(decision.Evaluate);
         Assert.Equal(StopReason.PlanCompleted, decision.Stop);
     }
 
     [Fact]
-    public void DecideAfterRound_WhenLossIsNotFinite_Fails()
+    public void DecideAfterRound_WhenStopRequested_EvaluatesAndStopsEarly()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10 }, 1000);
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10 });
+        var session = Started(hyperparameters);
+        PlayRound(session);
 
-        RunRound(session, _service.PlanNextRound(session), double.NaN);
-        var decision = _service.DecideAfterRound(session);
+        var decision = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: true);
 
-        Assert.True(decision.ShouldFail);
-        Assert.Contains("non-finite", decision.FailureReason, StringComparison.Ordinal);
+        Assert.True(decision.Evaluate);
+        Assert.Equal(StopReason.StopRequested, decision.Stop);
+        Assert.True(RoundDecision.EndsEarly(StopReason.StopRequested));
     }
 
     [Fact]
-    public void DecideAfterEvaluation_WhenTargetAccuracyReached_StopsEarly()
+    public void DecideAfterRound_WhenTheTimeBudgetIsSpent_StopsEarly()
     {
-        var values = Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TargetAccuracy = 0.9 };
-        var session = Started(values, 1000);
-        RunRound(session, _service.PlanNextRound(session));
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TimeBudgetSeconds = 60 });
+        var session = Started(hyperparameters);
+        PlayRound(session);
 
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.91, 100));
-        var decision = _service.DecideAfterEvaluation(session, Valid(values));
-
-        Assert.Equal(StopReason.TargetReached, decision.Stop);
+        Assert.Null(_service.DecideAfterRound(session, hyperparameters, 59.9, false).Stop);
+        Assert.Equal(StopReason.TimeBudgetExhausted, _service.DecideAfterRound(session, hyperparameters, 60, false).Stop);
     }
 
     [Fact]
-    public void DecideAfterEvaluation_BelowTarget_Continues()
+    public void JudgeRound_NonFiniteLoss_RollsBackWithAReducedLearningRate()
     {
-        var values = Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TargetAccuracy = 0.9 };
-        var session = Started(values, 1000);
-        RunRound(session, _service.PlanNextRound(session));
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MaxRollbacks = 2, RollbackLearningRateFactor = 0.5 });
+        var session = Started(hyperparameters);
+        PlayRound(session, loss: 1.0);
 
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.5, 100));
+        var verdict = _service.JudgeRound(session, hyperparameters, Candidate(session, double.NaN));
 
-        Assert.Same(RoundDecision.Continue, _service.DecideAfterEvaluation(session, Valid(values)));
+        Assert.Equal(RoundVerdictKind.RollBack, verdict.Kind);
+        Assert.Equal(0.5, verdict.NewLearningRateScale);
+        Assert.Contains("non-finite", verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JudgeRound_LossFarAboveTheBest_RollsBackUntilTheLimitThenFails()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MaxRollbacks = 1, DivergenceFactor = 4 });
+        var session = Started(hyperparameters);
+        PlayRound(session, loss: 1.0);
+
+        Assert.Equal(RoundVerdictKind.Accept, _service.JudgeRound(session, hyperparameters, Candidate(session, 3.9)).Kind);
+        var first = _service.JudgeRound(session, hyperparameters, Candidate(session, 4.1));
+        session.RollBack(first.NewLearningRateScale!.Value, first.Reason!);
+        var second = _service.JudgeRound(session, hyperparameters, Candidate(session, 4.1));
+
+        Assert.Equal(RoundVerdictKind.RollBack, first.Kind);
+        Assert.Equal(RoundVerdictKind.Fail, second.Kind);
+        Assert.Contains("after 1 rollback", second.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DecideAfterEvaluation_WhenTargetReached_StopsEarly()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TargetMetric = 0.9 });
+        var session = Started(hyperparameters);
+        PlayRound(session);
+
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.91, 100), hyperparameters);
+
+        Assert.Equal(StopReason.TargetReached, _service.DecideAfterEvaluation(session, hyperparameters).Stop);
+    }
+
+    [Fact]
+    public void DecideAfterEvaluation_WithLossTargetAndMinMode_StopsWhenLossIsLowEnough()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MonitorMetric = MonitorMetric.Loss, TargetMetric = 0.25 });
+        var session = Started(hyperparameters);
+        PlayRound(session);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.5, 100), hyperparameters);
+        Assert.Same(RoundDecision.Continue, _service.DecideAfterEvaluation(session, hyperparameters));
+
+        PlayRound(session);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.2, 0.5, 100), hyperparameters);
+
+        Assert.Equal(StopReason.TargetReached, _service.DecideAfterEvaluation(session, hyperparameters).Stop);
+    }
+
+    [Fact]
+    public void DecideAfterEvaluation_AfterPatienceEvaluationsWithoutImprovement_StopsEarly()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10, EarlyStoppingPatience = 2, EarlyStoppingMinDelta = 0.01 });
+        var session = Started(hyperparameters);
+        var decisions = new List<StopReason?>();
+        foreach (double accuracy in new[] { 0.80, 0.805, 0.80 })
+        {
+            PlayRound(session);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), hyperparameters);
+            decisions.Add(_service.DecideAfterEvaluation(session, hyperparameters).Stop);
+        }
+
+        Assert.Equal(new StopReason?[] { null, null, StopReason.EarlyStopping }, decisions);
+    }
+
+    [Fact]
+    public void DecideAfterEvaluation_OnAPlateau_CutsTheLearningRateButNotBelowTheMinimum()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with
+        {
+            MaxSteps = 1000, StepsPerChunk = 10, LearningRate = 0.01, PlateauPatience = 1, PlateauFactor = 0.1, MinLearningRate = 0.0005,
+        });
+        var session = Started(hyperparameters);
+        var scales = new List<double?>();
+        foreach (double accuracy in new[] { 0.8, 0.7, 0.7, 0.7 })
+        {
+            PlayRound(session);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), hyperparameters);
+            RoundDecision decision = _service.DecideAfterEvaluation(session, hyperparameters);
+            scales.Add(decision.NewLearningRateScale);
+            if (decision.NewLearningRateScale is { } scale)
+            {
+                session.AdjustLearningRate(scale, decision.LearningRateReason!);
+            }
+        }
+
+        Assert.Null(scales[0]);
+        Assert.Equal(0.1, scales[1]!.Value, 12);
+        Assert.Equal(0.05, scales[2]!.Value, 12);
+        Assert.Null(scales[3]);
+    }
+
+    [Fact]
+    public void PlanRetention_KeepsTheNewestTheBestAndTheLastNIntervalCheckpoints()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10, CheckpointIntervalSteps = 20, KeepLastCheckpoints = 2 });
+        var session = Started(hyperparameters);
+        PlayRound(session);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.1, 0.99, 100), hyperparameters);
+        for (int i = 0; i < 6; i++)
+        {
+            PlayRound(session);
+        }
+
+        var pruned = _service.PlanRetention(session, hyperparameters);
+        session.ForgetCheckpoints(pruned);
+
+        Assert.Equal(
+            // Newest (70), best (10), and the last two taken at 20-step intervals (60, 40).
+            new[] { "round-000001/replica-00", "round-000004/replica-00", "round-000006/replica-00", "round-000007/replica-00" },
+            session.HeldCheckpoints.Select(held => held.Checkpoint.Name).Order().ToArray());
+        Assert.Contains(CheckpointReference.Initial("run-1"), pruned);
     }
 
     [Fact]
     public void AnalyzeProgress_WithFlatLoss_ReportsPlateauAndSuggestsSomething()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }, 1000);
+        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
         for (int i = 0; i < 8; i++)
         {
-            RunRound(session, _service.PlanNextRound(session), loss: 0.5);
+            PlayRound(session, loss: 0.5);
         }
 
         var analysis = _service.AnalyzeProgress(session);
@@ -144,15 +241,45 @@ public class PureTrainingServiceTests
     [Fact]
     public void AnalyzeProgress_WithFallingLoss_ReportsImprovingAndStaysQuiet()
     {
-        var session = Started(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }, 1000);
+        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
         for (int i = 0; i < 8; i++)
         {
-            RunRound(session, _service.PlanNextRound(session), loss: 2.0 / (i + 1));
+            PlayRound(session, loss: 2.0 / (i + 1));
         }
 
         var analysis = _service.AnalyzeProgress(session);
 
         Assert.Equal(LossTrend.Improving, analysis.Trend);
+        Assert.False(analysis.Overfitting);
         Assert.Empty(analysis.Suggestions);
+    }
+
+    [Fact]
+    public void AnalyzeProgress_WhenTestLossPullsAwayFromTrainingLoss_ReportsOverfitting()
+    {
+        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 });
+        var session = Started(hyperparameters);
+        double[] trainLosses = [0.5, 0.4, 0.3];
+        double[] testLosses = [0.55, 0.6, 0.7];
+        for (int i = 0; i < 3; i++)
+        {
+            PlayRound(session, loss: trainLosses[i]);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, testLosses[i], 0.8, 100), hyperparameters);
+        }
+
+        var analysis = _service.AnalyzeProgress(session);
+
+        Assert.True(analysis.Overfitting);
+        Assert.Contains(analysis.Suggestions, suggestion => suggestion.Contains("overfit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnalyzeProgress_WhenTheLastLossIsFarAboveTheBest_WarnsOfDivergence()
+    {
+        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
+        PlayRound(session, loss: 0.5);
+        PlayRound(session, loss: 2.0);
+
+        Assert.True(_service.AnalyzeProgress(session).DivergenceRisk);
     }
 }

@@ -16,18 +16,23 @@ public sealed record TrainingRecipe(
     double WeightDecay,
     int BatchSize,
     int Seed,
-    DatasetKind Dataset)
+    DatasetKind Dataset,
+    bool Nesterov = false,
+    double Beta1 = 0.9,
+    double Beta2 = 0.999,
+    double? GradientClipNorm = null,
+    LearningRateSchedule Schedule = LearningRateSchedule.Constant,
+    int WarmupSteps = 0,
+    int StepDecayEvery = 1000,
+    double StepDecayFactor = 0.5,
+    double MinLearningRateFactor = 0)
 {
-    public static TrainingRecipe From(Hyperparameters hyperparameters) => new(
-        hyperparameters.Model,
-        hyperparameters.HiddenUnits,
-        hyperparameters.Optimizer,
-        hyperparameters.LearningRate,
-        hyperparameters.Momentum,
-        hyperparameters.WeightDecay,
-        hyperparameters.BatchSize,
-        hyperparameters.Seed,
-        hyperparameters.Dataset);
+    public static TrainingRecipe From(Hyperparameters h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        return new(h.Model, h.HiddenUnits, h.Optimizer, h.LearningRate, h.Momentum, h.WeightDecay, h.BatchSize, h.Seed, h.Dataset,
+            h.Nesterov, h.Beta1, h.Beta2, h.GradientClipNorm, h.LearningRateSchedule, h.WarmupSteps, h.StepDecayEvery, h.StepDecayFactor, h.MinLearningRateFactor);
+    }
 }
 
 public sealed record InitializeCommand(CheckpointReference Output, TrainingRecipe Recipe);
@@ -37,7 +42,9 @@ public sealed record InitializationResult(CheckpointReference Checkpoint, int Tr
 /// <summary>
 /// Run <see cref="Steps"/> optimizer steps on replica <see cref="Replica"/> of <see cref="ReplicaCount"/>, starting from
 /// <see cref="Start"/> (which already holds <see cref="ReplicaStepsBefore"/> steps of this replica's data cursor), and
-/// write the result to <see cref="Output"/>.
+/// write the result to <see cref="Output"/>. The learning rate at each step is the recipe's rate, times the
+/// schedule's factor at the global step (replica step times replica count, out of <see cref="TotalSteps"/>), times
+/// <see cref="LearningRateScale"/>.
 /// </summary>
 public sealed record ChunkCommand(
     CheckpointReference Start,
@@ -47,12 +54,27 @@ public sealed record ChunkCommand(
     long ReplicaStepsBefore,
     int Steps,
     double LearningRateScale,
-    TrainingRecipe Recipe);
+    TrainingRecipe Recipe,
+    long TotalSteps = 0);
 
 public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds);
 
-/// <summary>Average the replicas' parameters into <see cref="Output"/>.</summary>
-public sealed record MergeCommand(IReadOnlyList<CheckpointReference> Replicas, CheckpointReference Output, TrainingRecipe Recipe);
+/// <summary>
+/// Merge the replicas into <see cref="Output"/>. <see cref="MergeStrategy.Average"/> averages their parameters;
+/// <see cref="MergeStrategy.OuterNesterov"/> takes an outer SGD step with Nesterov momentum from the previous global
+/// model <see cref="Start"/> along the averaged change, reading the momentum buffer from <see cref="MomentumIn"/>
+/// (none on the first round) and writing it to <see cref="MomentumOut"/>.
+/// </summary>
+public sealed record MergeCommand(
+    IReadOnlyList<CheckpointReference> Replicas,
+    CheckpointReference Output,
+    TrainingRecipe Recipe,
+    MergeStrategy Strategy = MergeStrategy.Average,
+    CheckpointReference? Start = null,
+    double OuterLearningRate = 0.7,
+    double OuterMomentum = 0.9,
+    CheckpointReference? MomentumIn = null,
+    CheckpointReference? MomentumOut = null);
 
 public sealed record EvaluateCommand(CheckpointReference Checkpoint, TrainingRecipe Recipe);
 

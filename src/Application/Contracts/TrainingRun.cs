@@ -1,7 +1,15 @@
+using DurableTrainer.Domain.Training;
+
 namespace DurableTrainer.Application.Contracts;
 
-/// <summary>The orchestration's input: the run id and the request with every default filled in.</summary>
-public sealed record TrainingRunInput(string RunId, TrainingRequest Request);
+/// <summary>
+/// The orchestration's input: the run id and the request with every default filled in; after a continue-as-new,
+/// also the compact state the run carries on from.
+/// </summary>
+public sealed record TrainingRunInput(string RunId, TrainingRequest Request, TrainingResumeState? Resume = null);
+
+/// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
+public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution);
 
 public sealed record EvaluationSummary(long Step, double Loss, double Accuracy);
 
@@ -20,7 +28,9 @@ public sealed record TrainingProgress(
     EvaluationSummary? BestEvaluation,
     double? SecondsRemaining,
     IReadOnlyList<string> Suggestions,
-    double LearningRateScale = 1.0);
+    double LearningRateScale = 1.0,
+    int RollbacksUsed = 0,
+    int Execution = 1);
 
 /// <summary>The orchestration's output: how the run ended and where its model is.</summary>
 public sealed record TrainingOutcome(
@@ -35,4 +45,11 @@ public sealed record TrainingOutcome(
     string? FinalCheckpoint,
     string? BestCheckpoint,
     EvaluationSummary? FinalEvaluation,
-    EvaluationSummary? BestEvaluation);
+    EvaluationSummary? BestEvaluation,
+    int RollbacksUsed = 0,
+    double LearningRateScale = 1.0,
+    int Executions = 1)
+{
+    /// <summary>The status of an execution that handed over to the next one instead of ending.</summary>
+    public const string ContinuedAsNew = "ContinuedAsNew";
+}

@@ -12,6 +12,9 @@ public interface ICheckpointStore
 
     Task<byte[]> LoadAsync(CheckpointReference reference, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the checkpoint if it exists; deleting a missing one is not an error.</summary>
+    Task DeleteAsync(CheckpointReference reference, CancellationToken cancellationToken = default);
+
     Task<bool> ExistsAsync(CheckpointReference reference, CancellationToken cancellationToken = default);
 
     /// <summary>Where a person or tool can find the checkpoint (for example a blob URI).</summary>

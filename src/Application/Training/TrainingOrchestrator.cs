@@ -7,107 +7,185 @@ using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Training;
 
+/// <summary>The ports the training loop works through. Control, clock and continuation are optional.</summary>
+public sealed record TrainingOrchestratorPorts(
+    ITrainingExecutor Executor,
+    ITrainingMonitor Monitor,
+    ICheckpointPruner Pruner,
+    ITrainingControl? Control = null,
+    ITrainingClock? Clock = null,
+    ITrainingContinuation? Continuation = null);
+
 /// <summary>
-/// The training loop: initialise, then round after round fan out one chunk per replica, merge, ask the domain what
-/// to do, evaluate when told, report, and stop when told. It awaits only the executor and reads no clock, no
-/// randomness and no I/O of its own, so a durable engine can replay it from history.
+/// The training loop: initialise, then round after round fan out one chunk per replica, merge, let the domain judge
+/// the round (accept, roll back, fail), evaluate when told, adjust the learning rate, prune checkpoints, report,
+/// and stop when told; every so many rounds hand over to a fresh execution with compact state. It awaits only its
+/// ports and reads no clock, randomness or I/O of its own, so a durable engine can replay it from history.
 /// </summary>
-public sealed class TrainingOrchestrator(
-    ITrainingExecutor executor,
-    ITrainingMonitor monitor,
-    PureTrainingService domain,
-    ITrainingControl? control = null)
+public sealed class TrainingOrchestrator
 {
-    private readonly ITrainingControl _control = control ?? NoTrainingControl.Instance;
+    private static readonly DateTime NoClock = DateTime.UnixEpoch;
+
+    private readonly TrainingOrchestratorPorts _ports;
+    private readonly PureTrainingService _domain;
+    private readonly ITrainingControl _control;
+
+    public TrainingOrchestrator(TrainingOrchestratorPorts ports, PureTrainingService domain)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        _ports = ports;
+        _domain = domain;
+        _control = ports.Control ?? NoTrainingControl.Instance;
+    }
+
+    private DateTime Now => _ports.Clock?.UtcNow ?? NoClock;
 
     public async Task<TrainingOutcome> RunAsync(TrainingRunInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var session = new TrainingSession(input.RunId);
         ValidationResult<Hyperparameters> validation = TrainingRequestMapper.ToHyperparameters(input.Request);
+        var run = new RunState(input, validation.Value);
         if (!validation.IsValid)
         {
             // Only reachable if the orchestration was started around the use case; fail loudly rather than guess.
-            session.Fail("Invalid hyperparameters: " + string.Join("; ", validation.Errors));
-            return Outcome(session);
+            run.Session.Fail("Invalid hyperparameters: " + string.Join("; ", validation.Errors));
+            return Outcome(run);
         }
-
-        Hyperparameters hyperparameters = validation.GetValueOrThrow();
-        var recipe = TrainingRecipe.From(hyperparameters);
 
         try
         {
-            await TrainAsync(session, hyperparameters, recipe);
+            if (run.Session.Status == TrainingStatus.Pending)
+            {
+                await InitializeAsync(run);
+            }
+
+            if (await TrainAsync(run))
+            {
+                return Outcome(run) with { Status = TrainingOutcome.ContinuedAsNew };
+            }
         }
-        catch (Exception exception) when (!session.IsFinished)
+        catch (Exception exception) when (!run.Session.IsFinished)
         {
-            session.Fail(exception.Message);
+            run.Session.Fail(exception.Message);
         }
 
-        Report(session, session.Status.ToString());
-        return Outcome(session);
+        Report(run, run.Session.Status.ToString());
+        return Outcome(run);
     }
 
-    private async Task TrainAsync(TrainingSession session, Hyperparameters hyperparameters, TrainingRecipe recipe)
+    private async Task InitializeAsync(RunState run)
     {
-        monitor.Report(new TrainingProgress(session.RunId, "Initializing", 0, 0, 0, 0, 0, null, null, null, null, null, []));
-        InitializationResult initialized = await executor.InitializeAsync(
-            new InitializeCommand(CheckpointReference.Initial(session.RunId), recipe));
-        TrainingPlan plan = domain.Plan(hyperparameters, initialized.TrainExamples);
-        session.Start(plan, initialized.Checkpoint);
-        Report(session, "Training");
+        _ports.Monitor.Report(new TrainingProgress(run.Session.RunId, "Initializing", 0, 0, 0, 0, 0, null, null, null, null, null, []));
+        InitializationResult initialized = await _ports.Executor.InitializeAsync(
+            new InitializeCommand(CheckpointReference.Initial(run.Session.RunId), run.Recipe));
+        run.Session.Start(_domain.Plan(run.Hyperparameters, initialized.TrainExamples), initialized.Checkpoint, Now);
+        Report(run, "Training");
+    }
 
+    /// <summary>Runs rounds until the run ends (false) or hands over to a new execution (true).</summary>
+    private async Task<bool> TrainAsync(RunState run)
+    {
+        TrainingSession session = run.Session;
+        Hyperparameters hyperparameters = run.Hyperparameters;
+        int roundsThisExecution = 0;
         while (true)
         {
             ApplyRequestedLearningRate(session);
-            NextRound next = domain.PlanNextRound(session);
+            if (roundsThisExecution >= hyperparameters.RoundsPerExecution && _ports.Continuation is { } continuation)
+            {
+                continuation.ContinueAsNew(run.Input with { Resume = new TrainingResumeState(session.ToSnapshot(), run.OuterMomentum, run.Execution) });
+                return true;
+            }
+
+            NextRound next = _domain.PlanNextRound(session);
             if (next.IsNone)
             {
                 session.Complete(StopReason.PlanCompleted);
-                return;
+                return false;
             }
 
-            await RunRoundAsync(session, plan, next, recipe);
-            RoundDecision decision = domain.DecideAfterRound(session);
-            if (decision.Evaluate)
+            RoundResult round = await RunRoundAsync(run, next);
+            roundsThisExecution++;
+            RoundVerdict verdict = _domain.JudgeRound(session, hyperparameters, round.Metrics);
+            if (verdict.Kind == RoundVerdictKind.Fail)
             {
-                await EvaluateAsync(session, recipe);
-                RoundDecision afterEvaluation = domain.DecideAfterEvaluation(session, hyperparameters);
-                decision = afterEvaluation.ShouldFail || afterEvaluation.ShouldStop ? afterEvaluation : decision with { Evaluate = false };
+                session.Fail(verdict.Reason!);
+                return false;
             }
 
-            if (decision.ShouldFail)
+            if (verdict.Kind == RoundVerdictKind.RollBack)
             {
-                session.Fail(decision.FailureReason!);
-                return;
+                // The round's outputs are garbage; the retry writes the same names, and nothing else reads them.
+                await _ports.Pruner.PruneAsync([.. round.Intermediates, round.Checkpoint]);
+                session.RollBack(verdict.NewLearningRateScale!.Value, verdict.Reason!);
+                Report(run, "RolledBack");
+                continue;
             }
 
-            if (decision.ShouldStop)
+            session.RecordRound(round.Metrics, round.Checkpoint);
+            var prune = new List<CheckpointReference>(round.Intermediates);
+            if (round.OuterMomentum is not null)
             {
-                session.Complete(decision.Stop!.Value);
-                return;
-            }
-
-            if (_control.StopRequested)
-            {
-                // Finish as a person would expect: the round is done, so measure it, then stop on its checkpoint.
-                if (session.StepsAtLastEvaluation != session.StepsDone)
+                if (run.OuterMomentum is not null)
                 {
-                    await EvaluateAsync(session, recipe);
+                    prune.Add(run.OuterMomentum);
                 }
 
-                session.Stop(StopReason.StopRequested);
-                return;
+                run.OuterMomentum = round.OuterMomentum;
             }
 
-            Report(session, "Training");
+            RoundDecision decision = _domain.DecideAfterRound(session, hyperparameters, (Now - session.StartedAtUtc).TotalSeconds, _control.StopRequested);
+            if (decision.Evaluate)
+            {
+                RoundDecision afterEvaluation = await EvaluateAsync(run);
+                if (afterEvaluation.ShouldFail)
+                {
+                    session.Fail(afterEvaluation.FailureReason!);
+                    return false;
+                }
+
+                if (afterEvaluation.NewLearningRateScale is { } scale)
+                {
+                    session.AdjustLearningRate(scale, afterEvaluation.LearningRateReason ?? "plateau");
+                }
+
+                if (!decision.ShouldStop && afterEvaluation.ShouldStop)
+                {
+                    decision = afterEvaluation;
+                }
+            }
+
+            IReadOnlyList<CheckpointReference> retired = _domain.PlanRetention(session, hyperparameters);
+            prune.AddRange(retired);
+            if (prune.Count > 0)
+            {
+                await _ports.Pruner.PruneAsync(prune);
+                session.ForgetCheckpoints(retired);
+            }
+
+            if (decision.Stop is { } reason)
+            {
+                if (RoundDecision.EndsEarly(reason))
+                {
+                    session.Stop(reason);
+                }
+                else
+                {
+                    session.Complete(reason);
+                }
+
+                return false;
+            }
+
+            Report(run, "Training");
         }
     }
 
-    private async Task EvaluateAsync(TrainingSession session, TrainingRecipe recipe)
+    private async Task<RoundDecision> EvaluateAsync(RunState run)
     {
-        EvaluationResult evaluation = await executor.EvaluateAsync(new EvaluateCommand(session.LatestCheckpoint!, recipe));
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, evaluation.Loss, evaluation.Accuracy, evaluation.Examples));
+        EvaluationResult evaluation = await _ports.Executor.EvaluateAsync(new EvaluateCommand(run.Session.LatestCheckpoint!, run.Recipe));
+        run.Session.RecordEvaluation(new EvaluationMetrics(run.Session.StepsDone, evaluation.Loss, evaluation.Accuracy, evaluation.Examples), run.Hyperparameters);
+        return _domain.DecideAfterEvaluation(run.Session, run.Hyperparameters);
     }
 
     private void ApplyRequestedLearningRate(TrainingSession session)
@@ -119,48 +197,65 @@ public sealed class TrainingOrchestrator(
         }
     }
 
-    private async Task RunRoundAsync(TrainingSession session, TrainingPlan plan, NextRound next, TrainingRecipe recipe)
+    private async Task<RoundResult> RunRoundAsync(RunState run, NextRound next)
     {
+        TrainingSession session = run.Session;
+        TrainingPlan plan = session.Plan!;
+        string runId = session.RunId;
         CheckpointReference start = session.LatestCheckpoint!;
         long replicaStepsBefore = session.StepsDone / plan.Replicas;
         var chunks = new List<Task<ChunkResult>>(plan.Replicas);
         for (int replica = 0; replica < plan.Replicas; replica++)
         {
-            chunks.Add(executor.RunChunkAsync(new ChunkCommand(
+            chunks.Add(_ports.Executor.RunChunkAsync(new ChunkCommand(
                 start,
-                CheckpointReference.ForReplica(session.RunId, next.Round, replica),
+                CheckpointReference.ForReplica(runId, next.Round, replica),
                 replica,
                 plan.Replicas,
                 replicaStepsBefore,
                 next.StepsPerReplica,
                 session.LearningRateScale,
-                recipe)));
+                run.Recipe,
+                plan.TotalSteps)));
         }
 
         ChunkResult[] results = await Task.WhenAll(chunks);
-        CheckpointReference merged = plan.Replicas == 1
-            ? results[0].Checkpoint
-            : await executor.MergeAsync(new MergeCommand(
-                results.Select(result => result.Checkpoint).ToArray(),
-                CheckpointReference.Merged(session.RunId, next.Round),
-                recipe));
+        CheckpointReference[] outputs = results.Select(result => result.Checkpoint).ToArray();
+        bool outer = run.Hyperparameters.MergeStrategy == MergeStrategy.OuterNesterov;
+        CheckpointReference merged = outputs[0];
+        CheckpointReference? momentum = null;
+        if (plan.Replicas > 1 || outer)
+        {
+            momentum = outer ? new CheckpointReference(runId, $"round-{next.Round:D6}/outer-momentum") : null;
+            merged = await _ports.Executor.MergeAsync(new MergeCommand(
+                outputs,
+                CheckpointReference.Merged(runId, next.Round),
+                run.Recipe,
+                run.Hyperparameters.MergeStrategy,
+                start,
+                run.Hyperparameters.OuterLearningRate,
+                run.Hyperparameters.OuterMomentum,
+                run.OuterMomentum,
+                momentum));
+        }
 
         int steps = results.Sum(result => result.Steps);
         double meanLoss = results.Sum(result => result.MeanLoss * result.Steps) / Math.Max(steps, 1);
         double lastLoss = results.Average(result => result.LastLoss);
         // Replicas run side by side, so the round took as long as its slowest chunk.
         double seconds = results.Max(result => result.Seconds);
-        session.RecordRound(
-            new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds),
-            merged);
+        var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
+        IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
+        return new RoundResult(metrics, merged, momentum, intermediates);
     }
 
-    private void Report(TrainingSession session, string phase)
+    private void Report(RunState run, string phase)
     {
+        TrainingSession session = run.Session;
         TrainingPlan? plan = session.Plan;
         RoundMetrics? last = session.RecentRounds.Count > 0 ? session.RecentRounds[^1] : null;
-        ProgressAnalysis? analysis = plan is null ? null : domain.AnalyzeProgress(session);
-        monitor.Report(new TrainingProgress(
+        ProgressAnalysis? analysis = plan is null ? null : _domain.AnalyzeProgress(session);
+        _ports.Monitor.Report(new TrainingProgress(
             session.RunId,
             phase,
             session.RoundsDone,
@@ -174,23 +269,63 @@ public sealed class TrainingOrchestrator(
             Summary(session.BestEvaluation),
             analysis?.SecondsRemaining,
             analysis?.Suggestions ?? [],
-            session.LearningRateScale));
+            session.LearningRateScale,
+            session.RollbacksUsed,
+            run.Execution));
     }
 
-    private static TrainingOutcome Outcome(TrainingSession session) => new(
-        session.RunId,
-        session.Status.ToString(),
-        session.StopReason?.ToString(),
-        session.FailureReason,
-        session.StepsDone,
-        session.RoundsDone,
-        session.SamplesSeen,
-        session.TrainingSeconds,
-        session.LatestCheckpoint?.ToString(),
-        session.BestCheckpoint?.ToString(),
-        Summary(session.LatestEvaluation),
-        Summary(session.BestEvaluation));
+    private static TrainingOutcome Outcome(RunState run)
+    {
+        TrainingSession session = run.Session;
+        return new TrainingOutcome(
+            session.RunId,
+            session.Status.ToString(),
+            session.StopReason?.ToString(),
+            session.FailureReason,
+            session.StepsDone,
+            session.RoundsDone,
+            session.SamplesSeen,
+            session.TrainingSeconds,
+            session.LatestCheckpoint?.ToString(),
+            session.BestCheckpoint?.ToString(),
+            Summary(session.LatestEvaluation),
+            Summary(session.BestEvaluation),
+            session.RollbacksUsed,
+            session.LearningRateScale,
+            run.Execution);
+    }
 
     private static EvaluationSummary? Summary(EvaluationMetrics? metrics) =>
         metrics is null ? null : new EvaluationSummary(metrics.StepsDone, metrics.Loss, metrics.Accuracy);
+
+    private sealed record RoundResult(RoundMetrics Metrics, CheckpointReference Checkpoint, CheckpointReference? OuterMomentum, IReadOnlyList<CheckpointReference> Intermediates);
+
+    /// <summary>The state of one execution of a run: the session (fresh or restored) and what the loop carries beside it.</summary>
+    private sealed class RunState
+    {
+        public RunState(TrainingRunInput input, Hyperparameters? hyperparameters)
+        {
+            Input = input;
+            Hyperparameters = hyperparameters!;
+            Recipe = hyperparameters is null ? null! : TrainingRecipe.From(hyperparameters);
+            if (input.Resume is { } resume)
+            {
+                Session = TrainingSession.Restore(resume.Session);
+                OuterMomentum = resume.OuterMomentum;
+                Execution = resume.Execution + 1;
+            }
+            else
+            {
+                Session = new TrainingSession(input.RunId);
+                Execution = 1;
+            }
+        }
+
+        public TrainingRunInput Input { get; }
+        public Hyperparameters Hyperparameters { get; }
+        public TrainingRecipe Recipe { get; }
+        public TrainingSession Session { get; }
+        public CheckpointReference? OuterMomentum { get; set; }
+        public int Execution { get; }
+    }
 }

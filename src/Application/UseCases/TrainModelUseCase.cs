@@ -26,7 +26,7 @@ public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvi
         }
 
         string runId = request.RunId ?? NewRunId();
-        var input = new TrainingRunInput(runId, TrainingRequestMapper.Normalize(request, runId, validation.GetValueOrThrow()));
+        var input = new TrainingRunInput(runId, TrainingRequestMapper.Normalize(runId, validation.GetValueOrThrow()));
         bool scheduled = await scheduler.TryScheduleAsync(input, cancellationToken);
         return scheduled
             ? new StartTrainingResult(runId, [], Conflict: false)

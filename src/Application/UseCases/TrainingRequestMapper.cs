@@ -12,24 +12,27 @@ public static partial class TrainingRequestMapper
 {
     public const int MaxRunIdLength = 63;
 
-    private static readonly IReadOnlyDictionary<string, OptimizerKind> Optimizers = new Dictionary<string, OptimizerKind>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["adam"] = OptimizerKind.Adam,
-        ["adamw"] = OptimizerKind.AdamW,
-        ["sgd"] = OptimizerKind.Sgd,
-    };
+    public static readonly IReadOnlyDictionary<string, OptimizerKind> Optimizers = Names(
+        ("adam", OptimizerKind.Adam), ("adamw", OptimizerKind.AdamW), ("sgd", OptimizerKind.Sgd));
 
-    private static readonly IReadOnlyDictionary<string, ModelArchitecture> Models = new Dictionary<string, ModelArchitecture>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["mlp"] = ModelArchitecture.Mlp,
-        ["cnn"] = ModelArchitecture.Cnn,
-    };
+    public static readonly IReadOnlyDictionary<string, ModelArchitecture> Models = Names(
+        ("mlp", ModelArchitecture.Mlp), ("cnn", ModelArchitecture.Cnn));
 
-    private static readonly IReadOnlyDictionary<string, DatasetKind> Datasets = new Dictionary<string, DatasetKind>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fashion-mnist"] = DatasetKind.FashionMnist,
-        ["synthetic"] = DatasetKind.Synthetic,
-    };
+    public static readonly IReadOnlyDictionary<string, DatasetKind> Datasets = Names(
+        ("fashion-mnist", DatasetKind.FashionMnist), ("synthetic", DatasetKind.Synthetic));
+
+    public static readonly IReadOnlyDictionary<string, LearningRateSchedule> Schedules = Names(
+        ("constant", LearningRateSchedule.Constant), ("linear-warmup", LearningRateSchedule.LinearWarmup),
+        ("cosine-with-warmup", LearningRateSchedule.CosineWithWarmup), ("step-decay", LearningRateSchedule.StepDecay));
+
+    public static readonly IReadOnlyDictionary<string, MergeStrategy> MergeStrategies = Names(
+        ("average", MergeStrategy.Average), ("outer-nesterov", MergeStrategy.OuterNesterov));
+
+    public static readonly IReadOnlyDictionary<string, MonitorMetric> MonitorMetrics = Names(
+        ("accuracy", MonitorMetric.Accuracy), ("loss", MonitorMetric.Loss));
+
+    public static readonly IReadOnlyDictionary<string, MonitorMode> MonitorModes = Names(
+        ("max", MonitorMode.Max), ("min", MonitorMode.Min));
 
     /// <summary>Lower-case letters, digits and inner hyphens: safe as an instance id, a blob prefix and a URL segment.</summary>
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
@@ -46,24 +49,52 @@ public static partial class TrainingRequestMapper
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new List<ValidationError>();
-        var defaults = Hyperparameters.Defaults;
-        var values = defaults with
+        var d = Hyperparameters.Defaults;
+        var values = d with
         {
-            LearningRate = request.LearningRate ?? defaults.LearningRate,
-            BatchSize = request.BatchSize ?? defaults.BatchSize,
-            Epochs = request.Epochs ?? defaults.Epochs,
-            MaxSteps = request.MaxSteps ?? defaults.MaxSteps,
-            Optimizer = Parse(request.Optimizer, "optimizer", Optimizers, defaults.Optimizer, errors),
-            Momentum = request.Momentum ?? defaults.Momentum,
-            WeightDecay = request.WeightDecay ?? defaults.WeightDecay,
-            Model = Parse(request.Model, "model", Models, defaults.Model, errors),
-            HiddenUnits = request.HiddenUnits ?? defaults.HiddenUnits,
-            Dataset = Parse(request.Dataset, "dataset", Datasets, defaults.Dataset, errors),
-            Seed = request.Seed ?? defaults.Seed,
-            StepsPerChunk = request.StepsPerChunk ?? defaults.StepsPerChunk,
-            Replicas = request.Replicas ?? defaults.Replicas,
-            EvaluationIntervalSteps = request.EvaluationIntervalSteps ?? defaults.EvaluationIntervalSteps,
-            TargetAccuracy = request.TargetAccuracy ?? defaults.TargetAccuracy,
+            LearningRate = request.LearningRate ?? d.LearningRate,
+            BatchSize = request.BatchSize ?? d.BatchSize,
+            Epochs = request.Epochs ?? d.Epochs,
+            MaxSteps = request.MaxSteps ?? d.MaxSteps,
+            Optimizer = Parse(request.Optimizer, "optimizer", Optimizers, d.Optimizer, errors),
+            Momentum = request.Momentum ?? d.Momentum,
+            Nesterov = request.Nesterov ?? d.Nesterov,
+            Beta1 = request.Beta1 ?? d.Beta1,
+            Beta2 = request.Beta2 ?? d.Beta2,
+            WeightDecay = request.WeightDecay ?? d.WeightDecay,
+            GradientClipNorm = request.GradientClipNorm ?? d.GradientClipNorm,
+            LearningRateSchedule = Parse(request.LearningRateSchedule, "learningRateSchedule", Schedules, d.LearningRateSchedule, errors),
+            WarmupSteps = request.WarmupSteps ?? d.WarmupSteps,
+            StepDecayEvery = request.StepDecayEvery ?? d.StepDecayEvery,
+            StepDecayFactor = request.StepDecayFactor ?? d.StepDecayFactor,
+            MinLearningRateFactor = request.MinLearningRateFactor ?? d.MinLearningRateFactor,
+            Model = Parse(request.Model, "model", Models, d.Model, errors),
+            HiddenUnits = request.HiddenUnits ?? d.HiddenUnits,
+            Dataset = Parse(request.Dataset, "dataset", Datasets, d.Dataset, errors),
+            Seed = request.Seed ?? d.Seed,
+            StepsPerChunk = request.StepsPerChunk ?? d.StepsPerChunk,
+            Replicas = request.Replicas ?? d.Replicas,
+            MergeStrategy = Parse(request.MergeStrategy, "mergeStrategy", MergeStrategies, d.MergeStrategy, errors),
+            OuterLearningRate = request.OuterLearningRate ?? d.OuterLearningRate,
+            OuterMomentum = request.OuterMomentum ?? d.OuterMomentum,
+            EvaluationIntervalSteps = request.EvaluationIntervalSteps ?? d.EvaluationIntervalSteps,
+            CheckpointIntervalSteps = request.CheckpointIntervalSteps ?? d.CheckpointIntervalSteps,
+            KeepLastCheckpoints = request.KeepLastCheckpoints ?? d.KeepLastCheckpoints,
+            MonitorMetric = Parse(request.MonitorMetric, "monitorMetric", MonitorMetrics, d.MonitorMetric, errors),
+            MonitorMode = request.MonitorMode is null ? d.MonitorMode : Parse(request.MonitorMode, "monitorMode", MonitorModes, MonitorMode.Max, errors),
+            EarlyStoppingPatience = request.EarlyStoppingPatience ?? d.EarlyStoppingPatience,
+            EarlyStoppingMinDelta = request.EarlyStoppingMinDelta ?? d.EarlyStoppingMinDelta,
+            PlateauPatience = request.PlateauPatience ?? d.PlateauPatience,
+            PlateauFactor = request.PlateauFactor ?? d.PlateauFactor,
+            MinLearningRate = request.MinLearningRate ?? Math.Min(d.MinLearningRate, request.LearningRate ?? d.LearningRate),
+            DivergenceFactor = request.DivergenceFactor ?? d.DivergenceFactor,
+            MaxRollbacks = request.MaxRollbacks ?? d.MaxRollbacks,
+            RollbackLearningRateFactor = request.RollbackLearningRateFactor ?? d.RollbackLearningRateFactor,
+            TimeBudgetSeconds = request.TimeBudgetSeconds ?? d.TimeBudgetSeconds,
+            TargetMetric = request.TargetMetric ?? d.TargetMetric,
+            RoundsPerExecution = request.RoundsPerExecution ?? d.RoundsPerExecution,
+            ActivityMaxAttempts = request.ActivityMaxAttempts ?? d.ActivityMaxAttempts,
+            ActivityFirstRetrySeconds = request.ActivityFirstRetrySeconds ?? d.ActivityFirstRetrySeconds,
         };
 
         if (ValidateRunId(request.RunId) is { } runIdError)
@@ -81,25 +112,56 @@ public static partial class TrainingRequestMapper
     }
 
     /// <summary>The request with every field set to the value actually used, so the stored input explains the run.</summary>
-    public static TrainingRequest Normalize(TrainingRequest request, string runId, Hyperparameters hyperparameters) => new()
+    public static TrainingRequest Normalize(string runId, Hyperparameters h) => new()
     {
         RunId = runId,
-        LearningRate = hyperparameters.LearningRate,
-        BatchSize = hyperparameters.BatchSize,
-        Epochs = hyperparameters.Epochs,
-        MaxSteps = hyperparameters.MaxSteps,
-        Optimizer = Name(Optimizers, hyperparameters.Optimizer),
-        Momentum = hyperparameters.Momentum,
-        WeightDecay = hyperparameters.WeightDecay,
-        Model = Name(Models, hyperparameters.Model),
-        HiddenUnits = hyperparameters.HiddenUnits,
-        Dataset = Name(Datasets, hyperparameters.Dataset),
-        Seed = hyperparameters.Seed,
-        StepsPerChunk = hyperparameters.StepsPerChunk,
-        Replicas = hyperparameters.Replicas,
-        EvaluationIntervalSteps = hyperparameters.EvaluationIntervalSteps,
-        TargetAccuracy = hyperparameters.TargetAccuracy,
+        LearningRate = h.LearningRate,
+        BatchSize = h.BatchSize,
+        Epochs = h.Epochs,
+        MaxSteps = h.MaxSteps,
+        Optimizer = Name(Optimizers, h.Optimizer),
+        Momentum = h.Momentum,
+        Nesterov = h.Nesterov,
+        Beta1 = h.Beta1,
+        Beta2 = h.Beta2,
+        WeightDecay = h.WeightDecay,
+        GradientClipNorm = h.GradientClipNorm,
+        LearningRateSchedule = Name(Schedules, h.LearningRateSchedule),
+        WarmupSteps = h.WarmupSteps,
+        StepDecayEvery = h.StepDecayEvery,
+        StepDecayFactor = h.StepDecayFactor,
+        MinLearningRateFactor = h.MinLearningRateFactor,
+        Model = Name(Models, h.Model),
+        HiddenUnits = h.HiddenUnits,
+        Dataset = Name(Datasets, h.Dataset),
+        Seed = h.Seed,
+        StepsPerChunk = h.StepsPerChunk,
+        Replicas = h.Replicas,
+        MergeStrategy = Name(MergeStrategies, h.MergeStrategy),
+        OuterLearningRate = h.OuterLearningRate,
+        OuterMomentum = h.OuterMomentum,
+        EvaluationIntervalSteps = h.EvaluationIntervalSteps,
+        CheckpointIntervalSteps = h.CheckpointIntervalSteps,
+        KeepLastCheckpoints = h.KeepLastCheckpoints,
+        MonitorMetric = Name(MonitorMetrics, h.MonitorMetric),
+        MonitorMode = Name(MonitorModes, h.MonitorMode),
+        EarlyStoppingPatience = h.EarlyStoppingPatience,
+        EarlyStoppingMinDelta = h.EarlyStoppingMinDelta,
+        PlateauPatience = h.PlateauPatience,
+        PlateauFactor = h.PlateauFactor,
+        MinLearningRate = h.MinLearningRate,
+        DivergenceFactor = h.DivergenceFactor,
+        MaxRollbacks = h.MaxRollbacks,
+        RollbackLearningRateFactor = h.RollbackLearningRateFactor,
+        TimeBudgetSeconds = h.TimeBudgetSeconds,
+        TargetMetric = h.TargetMetric,
+        RoundsPerExecution = h.RoundsPerExecution,
+        ActivityMaxAttempts = h.ActivityMaxAttempts,
+        ActivityFirstRetrySeconds = h.ActivityFirstRetrySeconds,
     };
+
+    private static IReadOnlyDictionary<string, T> Names<T>(params (string Name, T Value)[] names) =>
+        names.ToDictionary(pair => pair.Name, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
 
     private static T Parse<T>(string? text, string field, IReadOnlyDictionary<string, T> names, T fallback, List<ValidationError> errors)
     {

@@ -21,6 +21,44 @@ public enum DatasetKind
     /// <summary>Fashion-MNIST from IDX files (60k train, 10k test, 28x28 grey, 10 classes).</summary>
     FashionMnist,
 
-    /// <summary>A small generated 28x28, 10-class problem; deterministic from the seed. For fast tests.</summary>
+    /// <summary>A small generated 28x28, 10-class problem; deterministic. For fast tests.</summary>
     Synthetic,
+}
+
+/// <summary>How the learning rate moves with the step, before the run's learning-rate scale is applied.</summary>
+public enum LearningRateSchedule
+{
+    Constant,
+
+    /// <summary>Rises linearly over the warm-up steps, then stays.</summary>
+    LinearWarmup,
+
+    /// <summary>Linear warm-up, then a half cosine down to the minimum factor at the last step.</summary>
+    CosineWithWarmup,
+
+    /// <summary>Multiplied by the decay factor every so many steps.</summary>
+    StepDecay,
+}
+
+/// <summary>How replicas' parameters become the next global model.</summary>
+public enum MergeStrategy
+{
+    /// <summary>Plain parameter average.</summary>
+    Average,
+
+    /// <summary>DiLoCo-style: an outer SGD step with Nesterov momentum on the averaged parameter change.</summary>
+    OuterNesterov,
+}
+
+/// <summary>The evaluation metric that early stopping, reduce-on-plateau, the target and "best" are judged by.</summary>
+public enum MonitorMetric
+{
+    Accuracy,
+    Loss,
+}
+
+public enum MonitorMode
+{
+    Max,
+    Min,
 }

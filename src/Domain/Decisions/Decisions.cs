@@ -10,14 +10,33 @@ public sealed record NextRound(long Round, int StepsPerReplica)
     public static NextRound None(long round) => new(round, 0);
 }
 
-/// <summary>The verdict after a round or an evaluation: whether to evaluate now and whether (and why) to stop.</summary>
-public sealed record RoundDecision(bool Evaluate, StopReason? Stop, string? FailureReason)
+public enum RoundVerdictKind
+{
+    Accept,
+    RollBack,
+    Fail,
+}
+
+/// <summary>Whether a finished round may be kept, must be redone from the last good checkpoint with a smaller learning rate, or ends the run.</summary>
+public sealed record RoundVerdict(RoundVerdictKind Kind, double? NewLearningRateScale, string? Reason)
+{
+    public static RoundVerdict Accept { get; } = new(RoundVerdictKind.Accept, null, null);
+}
+
+/// <summary>
+/// The verdict after a round or an evaluation: evaluate now? stop, and why? fail, and why? change the learning-rate
+/// scale, and why?
+/// </summary>
+public sealed record RoundDecision(bool Evaluate, StopReason? Stop, string? FailureReason, double? NewLearningRateScale = null, string? LearningRateReason = null)
 {
     public static RoundDecision Continue { get; } = new(false, null, null);
 
     public bool ShouldStop => Stop is not null;
 
     public bool ShouldFail => FailureReason is not null;
+
+    /// <summary>True for the reasons that cut a run short (it ends Stopped); false for those that complete it.</summary>
+    public static bool EndsEarly(StopReason reason) => reason is StopReason.StopRequested or StopReason.TimeBudgetExhausted;
 }
 
 public enum LossTrend
@@ -29,4 +48,9 @@ public enum LossTrend
 }
 
 /// <summary>A reading of how training is going, with suggestions in plain words for a person to read.</summary>
-public sealed record ProgressAnalysis(LossTrend Trend, double? SecondsRemaining, IReadOnlyList<string> Suggestions);
+public sealed record ProgressAnalysis(
+    LossTrend Trend,
+    double? SecondsRemaining,
+    bool Overfitting,
+    bool DivergenceRisk,
+    IReadOnlyList<string> Suggestions);

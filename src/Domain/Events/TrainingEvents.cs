@@ -11,7 +11,11 @@ public sealed record ChunkCompleted(string RunId, RoundMetrics Metrics, Checkpoi
 
 public sealed record EvaluationCompleted(string RunId, EvaluationMetrics Metrics, bool IsBest) : TrainingEvent(RunId);
 
+public sealed record CheckpointSaved(string RunId, CheckpointReference Checkpoint, long StepsDone) : TrainingEvent(RunId);
+
 public sealed record LearningRateAdjusted(string RunId, double PreviousScale, double Scale, string Reason) : TrainingEvent(RunId);
+
+public sealed record RolledBack(string RunId, CheckpointReference To, long StepsDone, double LearningRateScale, string Reason) : TrainingEvent(RunId);
 
 public sealed record TrainingStopped(string RunId, StopReason Reason, long StepsDone) : TrainingEvent(RunId);
 

@@ -12,7 +12,8 @@ public sealed record TrainingPlan(
     long StepsPerEpoch,
     int BatchSize,
     int TrainExamples,
-    int EvaluationIntervalSteps)
+    int EvaluationIntervalSteps,
+    int CheckpointIntervalSteps)
 {
     public long StepsPerRound => (long)StepsPerChunk * Replicas;
 

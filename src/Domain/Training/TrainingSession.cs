@@ -1,14 +1,15 @@
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Events;
 
 namespace DurableTrainer.Domain.Training;
 
 /// <summary>
-/// One training run as the domain sees it: its status, how far it has come, what it measured and where its latest
-/// and best checkpoints are. Transitions are guarded by status; events are raised only on real changes.
+/// One training run as the domain sees it: its status, how far it has come, what it measured, which checkpoints it
+/// holds and which is best. Transitions are guarded by status; events are raised only on real changes.
 /// </summary>
 public sealed class TrainingSession
 {
-    /// <summary>How many round metrics are kept; older ones are dropped so the session stays small over long runs.</summary>
+    /// <summary>How many round and evaluation metrics are kept; older ones are dropped so the session stays small.</summary>
     public const int HistoryCapacity = 64;
 
     public const double MaxLearningRateScale = 100;
@@ -16,6 +17,7 @@ public sealed class TrainingSession
     private readonly List<TrainingEvent> _events = [];
     private readonly List<RoundMetrics> _rounds = [];
     private readonly List<EvaluationMetrics> _evaluations = [];
+    private readonly List<HeldCheckpoint> _held = [];
 
     public TrainingSession(string runId)
     {
@@ -26,6 +28,7 @@ public sealed class TrainingSession
     public string RunId { get; }
     public TrainingStatus Status { get; private set; } = TrainingStatus.Pending;
     public TrainingPlan? Plan { get; private set; }
+    public DateTime StartedAtUtc { get; private set; }
     public long RoundsDone { get; private set; }
     public long StepsDone { get; private set; }
     public long SamplesSeen { get; private set; }
@@ -34,31 +37,48 @@ public sealed class TrainingSession
     public EvaluationMetrics? LatestEvaluation => _evaluations.Count > 0 ? _evaluations[^1] : null;
     public EvaluationMetrics? BestEvaluation { get; private set; }
     public CheckpointReference? BestCheckpoint { get; private set; }
+
+    /// <summary>The best value of the monitored metric so far; it only ever improves.</summary>
+    public double? BestMetric { get; private set; }
+
+    /// <summary>The lowest mean round loss so far, the yardstick of the divergence guard.</summary>
+    public double? BestTrainingLoss { get; private set; }
+
+    public int EvaluationsSinceImprovement { get; private set; }
+    public int EvaluationsSinceLearningRateChange { get; private set; }
     public long StepsAtLastEvaluation => LatestEvaluation?.StepsDone ?? 0;
     public StopReason? StopReason { get; private set; }
+    public string? FailureReason { get; private set; }
 
     /// <summary>Multiplies the configured learning rate from the next round on.</summary>
     public double LearningRateScale { get; private set; } = 1.0;
-    public string? FailureReason { get; private set; }
+
+    public int RollbacksUsed { get; private set; }
     public IReadOnlyList<RoundMetrics> RecentRounds => _rounds;
     public IReadOnlyList<EvaluationMetrics> RecentEvaluations => _evaluations;
+    public IReadOnlyList<HeldCheckpoint> HeldCheckpoints => _held;
     public IReadOnlyList<TrainingEvent> Events => _events;
 
     public double Epoch => Plan is null || Plan.StepsPerEpoch == 0 ? 0 : (double)StepsDone / Plan.StepsPerEpoch;
 
     public bool IsFinished => Status is TrainingStatus.Completed or TrainingStatus.Stopped or TrainingStatus.Failed;
 
-    public void Start(TrainingPlan plan, CheckpointReference initialCheckpoint)
+    public static bool IsValidLearningRateScale(double scale) => double.IsFinite(scale) && scale > 0 && scale <= MaxLearningRateScale;
+
+    public void Start(TrainingPlan plan, CheckpointReference initialCheckpoint, DateTime startedAtUtc)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(initialCheckpoint);
         EnsureStatus(TrainingStatus.Pending, nameof(Start));
         Plan = plan;
+        StartedAtUtc = startedAtUtc;
         LatestCheckpoint = initialCheckpoint;
+        _held.Add(new HeldCheckpoint(initialCheckpoint, 0, AtInterval: true));
         Status = TrainingStatus.Running;
         _events.Add(new TrainingStarted(RunId, plan));
     }
 
+    /// <summary>Accepts a finished round: its checkpoint becomes the latest, and is kept if it crossed an interval.</summary>
     public void RecordRound(RoundMetrics metrics, CheckpointReference checkpoint)
     {
         ArgumentNullException.ThrowIfNull(metrics);
@@ -69,45 +89,69 @@ public sealed class TrainingSession
             throw new InvalidOperationException($"A round must move training forward: {metrics.StepsDone} <= {StepsDone}.");
         }
 
+        long interval = Plan!.CheckpointIntervalSteps;
+        bool atInterval = metrics.StepsDone / interval > StepsDone / interval || metrics.StepsDone >= Plan.TotalSteps;
         RoundsDone = metrics.Round;
         SamplesSeen += metrics.Samples;
         TrainingSeconds += metrics.Seconds;
         StepsDone = metrics.StepsDone;
         LatestCheckpoint = checkpoint;
+        if (double.IsFinite(metrics.MeanLoss) && (BestTrainingLoss is null || metrics.MeanLoss < BestTrainingLoss))
+        {
+            BestTrainingLoss = metrics.MeanLoss;
+        }
+
         Append(_rounds, metrics);
+        _held.RemoveAll(held => held.Checkpoint == checkpoint);
+        _held.Add(new HeldCheckpoint(checkpoint, metrics.StepsDone, atInterval));
         _events.Add(new ChunkCompleted(RunId, metrics, checkpoint));
+        if (atInterval)
+        {
+            _events.Add(new CheckpointSaved(RunId, checkpoint, metrics.StepsDone));
+        }
     }
 
-    public void RecordEvaluation(EvaluationMetrics metrics)
+    /// <summary>
+    /// Records an evaluation of the latest checkpoint. It becomes the best (and resets the patience counters) only
+    /// if it beats the best by more than the early-stopping minimum delta in the monitored direction.
+    /// </summary>
+    public void RecordEvaluation(EvaluationMetrics metrics, Hyperparameters hyperparameters)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(hyperparameters);
         EnsureStatus(TrainingStatus.Running, nameof(RecordEvaluation));
-        bool isBest = BestEvaluation is null || metrics.Accuracy > BestEvaluation.Accuracy;
+        double value = hyperparameters.MonitoredValue(metrics.Loss, metrics.Accuracy);
+        bool isBest = double.IsFinite(value) && hyperparameters.IsImprovement(value, BestMetric, hyperparameters.EarlyStoppingMinDelta);
         if (isBest)
         {
+            BestMetric = value;
             BestEvaluation = metrics;
             BestCheckpoint = LatestCheckpoint;
+            EvaluationsSinceImprovement = 0;
+            EvaluationsSinceLearningRateChange = 0;
+        }
+        else
+        {
+            EvaluationsSinceImprovement++;
+            EvaluationsSinceLearningRateChange++;
         }
 
         Append(_evaluations, metrics);
         _events.Add(new EvaluationCompleted(RunId, metrics, isBest));
     }
 
-    public void Complete(StopReason reason)
+    /// <summary>Discards a diverged round: training goes on from the latest checkpoint with a smaller learning rate.</summary>
+    public void RollBack(double newScale, string reason)
     {
-        EnsureStatus(TrainingStatus.Running, nameof(Complete));
-        Status = TrainingStatus.Completed;
-        StopReason = reason;
-        _events.Add(new TrainingCompleted(RunId, reason, StepsDone));
-    }
+        EnsureStatus(TrainingStatus.Running, nameof(RollBack));
+        if (!IsValidLearningRateScale(newScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(newScale), newScale, $"A learning-rate scale must be greater than 0 and at most {MaxLearningRateScale}.");
+        }
 
-    /// <summary>Ends the run early at someone's request; its latest checkpoint stays the final one.</summary>
-    public void Stop(StopReason reason)
-    {
-        EnsureStatus(TrainingStatus.Running, nameof(Stop));
-        Status = TrainingStatus.Stopped;
-        StopReason = reason;
-        _events.Add(new TrainingStopped(RunId, reason, StepsDone));
+        RollbacksUsed++;
+        LearningRateScale = newScale;
+        _events.Add(new RolledBack(RunId, LatestCheckpoint!, StepsDone, newScale, reason));
     }
 
     /// <summary>Changes the learning-rate scale; raises an event only when the scale really changes.</summary>
@@ -126,10 +170,26 @@ public sealed class TrainingSession
 
         double previous = LearningRateScale;
         LearningRateScale = scale;
+        EvaluationsSinceLearningRateChange = 0;
         _events.Add(new LearningRateAdjusted(RunId, previous, scale, reason));
     }
 
-    public static bool IsValidLearningRateScale(double scale) => double.IsFinite(scale) && scale > 0 && scale <= MaxLearningRateScale;
+    /// <summary>Forgets checkpoints that were pruned. The newest and the best can never be forgotten.</summary>
+    public void ForgetCheckpoints(IReadOnlyCollection<CheckpointReference> pruned)
+    {
+        ArgumentNullException.ThrowIfNull(pruned);
+        if (pruned.Contains(LatestCheckpoint!) || (BestCheckpoint is not null && pruned.Contains(BestCheckpoint)))
+        {
+            throw new InvalidOperationException("The newest and the best checkpoint are never pruned.");
+        }
+
+        _held.RemoveAll(held => pruned.Contains(held.Checkpoint));
+    }
+
+    public void Complete(StopReason reason) => Finish(TrainingStatus.Completed, reason);
+
+    /// <summary>Ends the run early (at someone's request, or out of time); its latest checkpoint stays the final one.</summary>
+    public void Stop(StopReason reason) => Finish(TrainingStatus.Stopped, reason);
 
     public void Fail(string reason)
     {
@@ -142,6 +202,53 @@ public sealed class TrainingSession
         Status = TrainingStatus.Failed;
         FailureReason = reason;
         _events.Add(new TrainingFailed(RunId, reason));
+    }
+
+    public TrainingSessionSnapshot ToSnapshot() => new(
+        RunId, Status, Plan, StartedAtUtc, RoundsDone, StepsDone, SamplesSeen, TrainingSeconds, LatestCheckpoint,
+        _rounds.ToArray(), _evaluations.ToArray(), BestEvaluation, BestCheckpoint, BestMetric, BestTrainingLoss,
+        EvaluationsSinceImprovement, EvaluationsSinceLearningRateChange, LearningRateScale, RollbacksUsed, _held.ToArray(),
+        StopReason, FailureReason);
+
+    /// <summary>Rebuilds a session from a snapshot; the events raised before it are not carried over.</summary>
+    public static TrainingSession Restore(TrainingSessionSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var session = new TrainingSession(snapshot.RunId)
+        {
+            Status = snapshot.Status,
+            Plan = snapshot.Plan,
+            StartedAtUtc = snapshot.StartedAtUtc,
+            RoundsDone = snapshot.RoundsDone,
+            StepsDone = snapshot.StepsDone,
+            SamplesSeen = snapshot.SamplesSeen,
+            TrainingSeconds = snapshot.TrainingSeconds,
+            LatestCheckpoint = snapshot.LatestCheckpoint,
+            BestEvaluation = snapshot.BestEvaluation,
+            BestCheckpoint = snapshot.BestCheckpoint,
+            BestMetric = snapshot.BestMetric,
+            BestTrainingLoss = snapshot.BestTrainingLoss,
+            EvaluationsSinceImprovement = snapshot.EvaluationsSinceImprovement,
+            EvaluationsSinceLearningRateChange = snapshot.EvaluationsSinceLearningRateChange,
+            LearningRateScale = snapshot.LearningRateScale,
+            RollbacksUsed = snapshot.RollbacksUsed,
+            StopReason = snapshot.StopReason,
+            FailureReason = snapshot.FailureReason,
+        };
+        session._rounds.AddRange(snapshot.RecentRounds.TakeLast(HistoryCapacity));
+        session._evaluations.AddRange(snapshot.RecentEvaluations.TakeLast(HistoryCapacity));
+        session._held.AddRange(snapshot.HeldCheckpoints);
+        return session;
+    }
+
+    private void Finish(TrainingStatus status, StopReason reason)
+    {
+        EnsureStatus(TrainingStatus.Running, status == TrainingStatus.Completed ? nameof(Complete) : nameof(Stop));
+        Status = status;
+        StopReason = reason;
+        _events.Add(status == TrainingStatus.Completed
+            ? new TrainingCompleted(RunId, reason, StepsDone)
+            : new TrainingStopped(RunId, reason, StepsDone));
     }
 
     private static void Append<T>(List<T> list, T item)

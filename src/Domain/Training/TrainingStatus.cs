@@ -9,10 +9,12 @@ public enum TrainingStatus
     Failed,
 }
 
-/// <summary>Why a run ended before or at the end of its plan.</summary>
+/// <summary>Why a run ended. The first three complete a run by its own rules; the last two cut it short.</summary>
 public enum StopReason
 {
     PlanCompleted,
     TargetReached,
+    EarlyStopping,
     StopRequested,
+    TimeBudgetExhausted,
 }

@@ -1,12 +1,13 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
+using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
 
 namespace DurableTrainer.Durable.Activities;
 
-// Thin activities: each hands its message to the real executor. They are at-least-once; the executor makes them
-// idempotent by writing to output names fixed by (run, round, replica).
+// Thin activities: each hands its message to the real executor (or pruner). They are at-least-once; outputs are
+// written to names fixed by (run, round, replica), so a retry overwrites rather than duplicates.
 
 public sealed class InitializeTrainingActivity(ITrainingExecutor executor) : TaskActivity<InitializeCommand, InitializationResult>
 {
@@ -30,4 +31,14 @@ public sealed class EvaluateCheckpointActivity(ITrainingExecutor executor) : Tas
 {
     public override Task<EvaluationResult> RunAsync(TaskActivityContext context, EvaluateCommand input) =>
         executor.EvaluateAsync(input);
+}
+
+public sealed class PruneCheckpointsActivity(ICheckpointPruner pruner) : TaskActivity<PruneCommand, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, PruneCommand input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await pruner.PruneAsync(input.Checkpoints);
+        return input.Checkpoints.Count;
+    }
 }

@@ -1,5 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Training;
+using DurableTrainer.Application.UseCases;
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
@@ -7,26 +9,39 @@ using Microsoft.DurableTask;
 namespace DurableTrainer.Durable.Orchestrations;
 
 /// <summary>
-/// The durable face of <see cref="TrainingOrchestrator"/>: it wires the loop to activities and custom status. It
-/// holds no state of its own, so one instance may serve every run (the Functions host shares it).
+/// The durable face of <see cref="TrainingOrchestrator"/>: it wires the loop to activities, custom status, external
+/// events, the orchestration clock and continue-as-new. It holds no state of its own, so one instance may serve
+/// every run (the Functions host shares it).
 /// </summary>
 public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, TrainingOutcome>
 {
-    /// <summary>Chunks are idempotent (fixed output names), so a failed attempt can simply run again.</summary>
-    public static TaskOptions DefaultActivityOptions { get; } = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 3,
-        firstRetryInterval: TimeSpan.FromSeconds(5),
-        backoffCoefficient: 2.0));
-
     public override Task<TrainingOutcome> RunAsync(TaskOrchestrationContext context, TrainingRunInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        TaskOptions activityOptions = ActivityOptions(TrainingRequestMapper.ToHyperparameters(input.Request).Value);
         var orchestrator = new TrainingOrchestrator(
-            new ActivityTrainingExecutor(context, DefaultActivityOptions),
-            new CustomStatusMonitor(context),
-            new PureTrainingService(),
-            new ExternalEventControl(context));
+            new TrainingOrchestratorPorts(
+                new ActivityTrainingExecutor(context, activityOptions),
+                new CustomStatusMonitor(context),
+                new ActivityCheckpointPruner(context, activityOptions),
+                new ExternalEventControl(context),
+                new OrchestrationClock(context),
+                new ContinueAsNewContinuation(context)),
+            new PureTrainingService());
         return orchestrator.RunAsync(input);
+    }
+
+    /// <summary>
+    /// Activities are idempotent (outputs named by run, round and replica), so a failed attempt simply runs again,
+    /// with exponential backoff, as many times as the run allows.
+    /// </summary>
+    public static TaskOptions ActivityOptions(Hyperparameters? hyperparameters)
+    {
+        HyperparametersBuilder defaults = Hyperparameters.Defaults;
+        return TaskOptions.FromRetryPolicy(new RetryPolicy(
+            maxNumberOfAttempts: hyperparameters?.ActivityMaxAttempts ?? defaults.ActivityMaxAttempts,
+            firstRetryInterval: TimeSpan.FromSeconds(hyperparameters?.ActivityFirstRetrySeconds ?? defaults.ActivityFirstRetrySeconds),
+            backoffCoefficient: 2.0));
     }
 }

@@ -13,10 +13,11 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 /// </summary>
 public static class CheckpointFormat
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private static readonly byte[] Magic = "DTCKPT\r\n"u8.ToArray();
 
-    public static byte[] Write(string modelDescription, long replicaSteps, nn.Module model, OptimizerHelper optimizer)
+    /// <summary>Writes a checkpoint; without an optimizer it holds only parameters (as the outer momentum buffer does).</summary>
+    public static byte[] Write(string modelDescription, long replicaSteps, nn.Module model, OptimizerHelper? optimizer)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
@@ -26,7 +27,8 @@ public static class CheckpointFormat
             writer.Write(modelDescription);
             writer.Write(replicaSteps);
             model.save(writer);
-            optimizer.save_state_dict(writer);
+            writer.Write(optimizer is not null);
+            optimizer?.save_state_dict(writer);
         }
 
         return buffer.ToArray();
@@ -58,7 +60,16 @@ public static class CheckpointFormat
 
             long replicaSteps = reader.ReadInt64();
             model.load(reader);
-            optimizer?.load_state_dict(reader);
+            bool hasOptimizer = reader.ReadBoolean();
+            if (optimizer is not null)
+            {
+                if (!hasOptimizer)
+                {
+                    throw new InvalidDataException("it holds no optimizer state, but training needs it");
+                }
+
+                optimizer.load_state_dict(reader);
+            }
             return replicaSteps;
         }
         catch (Exception exception) when (exception is EndOfStreamException or InvalidDataException or ArgumentException)

@@ -36,9 +36,9 @@ public static class ModelFactory
 
     public static OptimizerHelper CreateOptimizer(TrainingRecipe recipe, nn.Module<Tensor, Tensor> model) => recipe.Optimizer switch
     {
-        OptimizerKind.Adam => optim.Adam(model.parameters(), lr: recipe.LearningRate, weight_decay: recipe.WeightDecay),
-        OptimizerKind.AdamW => optim.AdamW(model.parameters(), lr: recipe.LearningRate, weight_decay: recipe.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), recipe.LearningRate, momentum: recipe.Momentum, weight_decay: recipe.WeightDecay),
+        OptimizerKind.Adam => optim.Adam(model.parameters(), lr: recipe.LearningRate, beta1: recipe.Beta1, beta2: recipe.Beta2, weight_decay: recipe.WeightDecay),
+        OptimizerKind.AdamW => optim.AdamW(model.parameters(), lr: recipe.LearningRate, beta1: recipe.Beta1, beta2: recipe.Beta2, weight_decay: recipe.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(model.parameters(), recipe.LearningRate, momentum: recipe.Momentum, weight_decay: recipe.WeightDecay, nesterov: recipe.Nesterov),
         _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Optimizer, "Unknown optimizer."),
     };
 

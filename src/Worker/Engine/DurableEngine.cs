@@ -17,7 +17,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private readonly TaskHubWorker _worker;
     private readonly ILogger<DurableEngine> _logger;
 
-    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ILoggerFactory loggerFactory)
+    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = loggerFactory.CreateLogger<DurableEngine>();
@@ -44,7 +44,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             _worker.AddTaskOrchestrations(new ShimOrchestrationCreator(shims, name, create));
         }
 
-        foreach (var (name, create) in TrainingTasks.Activities(executor))
+        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner))
         {
             _worker.AddTaskActivities(new ShimActivityCreator(shims, name, create));
         }
