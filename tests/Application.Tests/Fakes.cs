@@ -18,6 +18,9 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 
     public Func<ChunkCommand, Exception?> FailChunk { get; init; } = _ => null;
 
+    /// <summary>Overrides the loss a chunk reports (for divergence tests); null keeps the scripted loss.</summary>
+    public Func<ChunkCommand, double?> LossOverride { get; init; } = _ => null;
+
     public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
     {
         Calls.Add(command);
@@ -35,14 +38,19 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 
         long before = _stepsAt[command.Start];
         _stepsAt[command.Output] = before + command.Steps;
-        double loss = 2.0 / (1 + before + command.Steps);
+        double loss = LossOverride(command) ?? 2.0 / (1 + before + command.Steps);
         return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.BatchSize, 0.5));
     }
 
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
     {
         Calls.Add(command);
-        _stepsAt[command.Output] = command.Replicas.Sum(replica => _stepsAt[replica]);
+        _stepsAt[command.Output] = command.Replicas.Max(replica => _stepsAt[replica]);
+        if (command.MomentumOut is not null)
+        {
+            _stepsAt[command.MomentumOut] = 0;
+        }
+
         return Task.FromResult(command.Output);
     }
 
@@ -97,4 +105,38 @@ public sealed class ScriptedControl : ITrainingControl
         _asked++;
         return ScalesAtAsking.TryGetValue(_asked, out double scale) ? scale : null;
     }
+}
+
+public sealed class RecordingPruner : ICheckpointPruner
+{
+    public List<CheckpointReference> Pruned { get; } = [];
+
+    public Task PruneAsync(IReadOnlyList<CheckpointReference> checkpoints, CancellationToken cancellationToken = default)
+    {
+        Pruned.AddRange(checkpoints);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A clock that moves forward by a fixed step every time it is read.</summary>
+public sealed class SteppingClock(TimeSpan step) : ITrainingClock
+{
+    private DateTime _now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public DateTime UtcNow
+    {
+        get
+        {
+            _now += step;
+            return _now;
+        }
+    }
+}
+
+/// <summary>Records the input a continue-as-new would start the next execution with.</summary>
+public sealed class RecordingContinuation : ITrainingContinuation
+{
+    public TrainingRunInput? Next { get; private set; }
+
+    public void ContinueAsNew(TrainingRunInput next) => Next = next;
 }

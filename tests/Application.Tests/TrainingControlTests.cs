@@ -10,7 +10,7 @@ public class TrainingControlTests
     private readonly RecordingMonitor _monitor = new();
 
     private Task<TrainingOutcome> RunAsync(ScriptedControl control) =>
-        new TrainingOrchestrator(_executor, _monitor, new PureTrainingService(), control)
+        new TrainingOrchestrator(new TrainingOrchestratorPorts(_executor, _monitor, new RecordingPruner(), control), new PureTrainingService())
             .RunAsync(new TrainingRunInput("run-1", new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, EvaluationIntervalSteps = 1000 }));
 
     [Fact]

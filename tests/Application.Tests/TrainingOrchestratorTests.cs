@@ -1,4 +1,5 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Training;
@@ -9,9 +10,10 @@ public class TrainingOrchestratorTests
 {
     private readonly ScriptedExecutor _executor = new();
     private readonly RecordingMonitor _monitor = new();
+    private readonly RecordingPruner _pruner = new();
 
-    private Task<TrainingOutcome> RunAsync(TrainingRequest request, ScriptedExecutor? executor = null) =>
-        new TrainingOrchestrator(executor ?? _executor, _monitor, new PureTrainingService())
+    private Task<TrainingOutcome> RunAsync(TrainingRequest request, ScriptedExecutor? executor = null, ITrainingControl? control = null, ITrainingClock? clock = null) =>
+        new TrainingOrchestrator(new TrainingOrchestratorPorts(executor ?? _executor, _monitor, _pruner, control, clock), new PureTrainingService())
             .RunAsync(new TrainingRunInput("run-1", request));
 
     [Fact]
@@ -25,6 +27,7 @@ public class TrainingOrchestratorTests
         Assert.Equal(40, outcome.StepsDone);
         Assert.Equal(new[] { 15, 15, 10 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Steps));
         Assert.Equal(new long[] { 0, 15, 30 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.ReplicaStepsBefore));
+        Assert.All(_executor.Calls.OfType<ChunkCommand>(), chunk => Assert.Equal(40, chunk.TotalSteps));
         var evaluations = _executor.Calls.OfType<EvaluateCommand>().ToArray();
         Assert.Equal(2, evaluations.Length);
         Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), evaluations[^1].Checkpoint);
@@ -46,7 +49,7 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_WithReplicas_FansOutOneChunkPerReplicaAndMergesEachRound()
+    public async Task RunAsync_WithReplicas_FansOutOneChunkPerReplicaAveragesAndPrunesTheReplicaOutputs()
     {
         var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 3, StepsPerChunk = 10 });
 
@@ -58,8 +61,27 @@ public class TrainingOrchestratorTests
         Assert.Equal(6, chunks.Select(chunk => chunk.Output).Distinct().Count());
         var merges = _executor.Calls.OfType<MergeCommand>().ToArray();
         Assert.Equal(2, merges.Length);
+        Assert.All(merges, merge => Assert.Equal(Domain.Configuration.MergeStrategy.Average, merge.Strategy));
         Assert.Equal(CheckpointReference.Merged("run-1", 1), chunks[3].Start);
         Assert.Equal(chunks.Take(3).Select(chunk => chunk.Output), merges[0].Replicas);
+        Assert.Subset(_pruner.Pruned.ToHashSet(), chunks.Select(chunk => chunk.Output).ToHashSet());
+    }
+
+    [Fact]
+    public async Task RunAsync_WithOuterNesterov_ChainsTheMomentumBufferAndPrunesTheOldOne()
+    {
+        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 2, StepsPerChunk = 10, MergeStrategy = "outer-nesterov", OuterLearningRate = 0.5, OuterMomentum = 0.8 });
+
+        var merges = _executor.Calls.OfType<MergeCommand>().ToArray();
+        Assert.Equal(3, merges.Length);
+        Assert.Null(merges[0].MomentumIn);
+        Assert.Equal(merges[0].MomentumOut, merges[1].MomentumIn);
+        Assert.Equal(merges[1].MomentumOut, merges[2].MomentumIn);
+        Assert.Equal(CheckpointReference.Initial("run-1"), merges[0].Start);
+        Assert.Equal(merges[0].Output, merges[1].Start);
+        Assert.All(merges, merge => Assert.Equal((0.5, 0.8), (merge.OuterLearningRate, merge.OuterMomentum)));
+        Assert.Contains(merges[0].MomentumOut!, _pruner.Pruned);
+        Assert.DoesNotContain(merges[2].MomentumOut!, _pruner.Pruned);
     }
 
     [Fact]
@@ -77,13 +99,71 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_WhenTargetAccuracyReached_StopsBeforeThePlanEnds()
+    public async Task RunAsync_WhenARoundDiverges_RollsBackAndRetriesTheRoundWithAHalvedLearningRate()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, EvaluationIntervalSteps = 10, TargetAccuracy = 0.5 });
+        int attempts = 0;
+        var executor = new ScriptedExecutor
+        {
+            LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) && attempts++ == 0 ? double.NaN : null,
+        };
 
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(40, outcome.StepsDone);
+        Assert.Equal(1, outcome.RollbacksUsed);
+        var chunks = executor.Calls.OfType<ChunkCommand>().ToArray();
+        Assert.Equal(5, chunks.Length);
+        Assert.Equal(chunks[1].Start, chunks[2].Start);
+        Assert.Equal(new[] { 1.0, 1.0, 0.5, 0.5, 0.5 }, chunks.Select(chunk => chunk.LearningRateScale));
+        Assert.Contains(CheckpointReference.ForReplica("run-1", 2, 0), _pruner.Pruned);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenDivergenceOutlastsTheRollbacks_FailsAndKeepsTheLastGoodCheckpoint()
+    {
+        var executor = new ScriptedExecutor { LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) ? double.PositiveInfinity : null };
+
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10, MaxRollbacks = 2 }, executor);
+
+        Assert.Equal("Failed", outcome.Status);
+        Assert.Contains("after 2 rollback", outcome.FailureReason, StringComparison.Ordinal);
+        Assert.Equal("run-1/round-000001/replica-00", outcome.FinalCheckpoint);
+        Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenTargetReached_StopsBeforeThePlanEnds()
+    {
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, EvaluationIntervalSteps = 10, TargetMetric = 0.5 });
+
+        Assert.Equal("Completed", outcome.Status);
         Assert.Equal("TargetReached", outcome.StopReason);
         Assert.True(outcome.StepsDone < 200);
         Assert.True(outcome.FinalEvaluation!.Accuracy >= 0.5);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenTheTimeBudgetRunsOut_StopsWithAFinalEvaluation()
+    {
+        // Every clock read moves 10 s on; the budget of 45 s is spent after a few rounds.
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 1000, StepsPerChunk = 10, TimeBudgetSeconds = 45 }, clock: new SteppingClock(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal("Stopped", outcome.Status);
+        Assert.Equal("TimeBudgetExhausted", outcome.StopReason);
+        Assert.InRange(outcome.StepsDone, 10, 60);
+        Assert.Equal(outcome.StepsDone, outcome.FinalEvaluation!.Step);
+    }
+
+    [Fact]
+    public async Task RunAsync_PrunesOldCheckpointsButKeepsTheNewestAndTheBest()
+    {
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, CheckpointIntervalSteps = 30, KeepLastCheckpoints = 1, EvaluationIntervalSteps = 10 });
+
+        Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 10, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.Initial("run-1"), _pruner.Pruned);
+        Assert.DoesNotContain(new CheckpointReference("run-1", outcome.BestCheckpoint!.Split('/', 2)[1]), _pruner.Pruned);
     }
 
     [Fact]
