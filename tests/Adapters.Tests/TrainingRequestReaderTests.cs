@@ -11,7 +11,7 @@ public class TrainingRequestReaderTests
     [Fact]
     public void Read_WellFormedRequest_BindsEveryField()
     {
-        var (request, errors) = Read("""{"runId":"abc","learningRate":0.01,"batchSize":32,"maxSteps":500,"model":"mlp","targetAccuracy":0.9}""");
+        var (request, errors) = Read("""{"runId":"abc","learningRate":0.01,"batchSize":32,"maxSteps":500,"model":"mlp","targetMetric":0.9}""");
 
         Assert.Empty(errors);
         Assert.Equal("abc", request!.RunId);
@@ -19,7 +19,7 @@ public class TrainingRequestReaderTests
         Assert.Equal(32, request.BatchSize);
         Assert.Equal(500, request.MaxSteps);
         Assert.Equal("mlp", request.Model);
-        Assert.Equal(0.9, request.TargetAccuracy);
+        Assert.Equal(0.9, request.TargetMetric);
     }
 
     [Fact]

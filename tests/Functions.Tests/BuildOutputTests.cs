@@ -21,6 +21,7 @@ public class BuildOutputTests
     [InlineData("RunChunk", "activityTrigger")]
     [InlineData("MergeReplicas", "activityTrigger")]
     [InlineData("EvaluateCheckpoint", "activityTrigger")]
+    [InlineData("PruneCheckpoints", "activityTrigger")]
     [InlineData("StartTraining", "httpTrigger")]
     [InlineData("ListTrainingRuns", "httpTrigger")]
     [InlineData("GetTrainingRun", "httpTrigger")]
@@ -40,9 +41,9 @@ public class BuildOutputTests
     }
 
     [Fact]
-    public void FunctionsMetadata_HasExactlyTheNineFunctions()
+    public void FunctionsMetadata_HasExactlyTheTenFunctions()
     {
-        Assert.Equal(9, Functions().Length);
+        Assert.Equal(10, Functions().Length);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Tests;
 using DurableTrainer.Durable;
+using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
@@ -21,7 +22,7 @@ public class OrchestrationFunctionTests
     private static async Task<(DurableTaskTestHost Host, ScriptedExecutor Executor)> StartAsync()
     {
         var executor = new ScriptedExecutor();
-        var functions = new TrainingOrchestrationFunctions(executor);
+        var functions = new TrainingOrchestrationFunctions(executor, new RecordingPruner());
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks =>
             {
@@ -30,6 +31,7 @@ public class OrchestrationFunctionTests
                 tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
                 tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
                 tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
+                tasks.AddActivityFunc<PruneCommand, int>(TrainingTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
             },
             new DurableTaskTestHostOptions
             {
@@ -39,8 +41,12 @@ public class OrchestrationFunctionTests
         return (host, executor);
     }
 
-    private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60) =>
-        new(runId, new TrainingRequest { RunId = runId, BatchSize = 32, MaxSteps = maxSteps, StepsPerChunk = 10, Replicas = replicas, EvaluationIntervalSteps = 30 });
+    private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60, int roundsPerExecution = 50) =>
+        new(runId, new TrainingRequest
+        {
+            RunId = runId, BatchSize = 32, MaxSteps = maxSteps, StepsPerChunk = 10, Replicas = replicas, EvaluationIntervalSteps = 30,
+            RoundsPerExecution = roundsPerExecution, ActivityFirstRetrySeconds = 0.1,
+        });
 
     [Fact]
     public async Task OrchestratorFunction_RunsToCompletionWithFanOutAndMerges()
@@ -61,6 +67,25 @@ public class OrchestrationFunctionTests
             TrainingProgress progress = done.ReadCustomStatusAs<TrainingProgress>()!;
             Assert.Equal("Completed", progress.Phase);
             Assert.Equal(60, progress.Step);
+        }
+    }
+
+    [Fact]
+    public async Task OrchestratorFunction_ContinuesAsNewEverySoManyRoundsAndStillFinishesTheWholePlan()
+    {
+        var (host, executor) = await StartAsync();
+        await using (host)
+        {
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-can", maxSteps: 100, roundsPerExecution: 3), new StartOrchestrationOptions("fn-can"));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails}");
+            TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
+            Assert.Equal("Completed", outcome.Status);
+            Assert.Equal(100, outcome.StepsDone);
+            Assert.Equal(4, outcome.Executions);
+            Assert.Equal(10, executor.Calls.OfType<ChunkCommand>().Count());
         }
     }
 
@@ -92,7 +117,7 @@ public class OrchestrationFunctionTests
     public async Task OrchestratorFunction_WhenAChunkKeepsFailing_RetriesThenEndsFailedWithTheReason()
     {
         var executor = new FailingExecutor();
-        var functions = new TrainingOrchestrationFunctions(executor);
+        var functions = new TrainingOrchestrationFunctions(executor, new RecordingPruner());
         await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks =>
             {

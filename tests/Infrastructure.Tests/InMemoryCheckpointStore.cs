@@ -20,6 +20,12 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             ? Task.FromResult(content.ToArray())
             : throw new CheckpointNotFoundException(reference);
 
+    public Task DeleteAsync(CheckpointReference reference, CancellationToken cancellationToken = default)
+    {
+        Blobs.TryRemove(reference, out _);
+        return Task.CompletedTask;
+    }
+
     public Task<bool> ExistsAsync(CheckpointReference reference, CancellationToken cancellationToken = default) =>
         Task.FromResult(Blobs.ContainsKey(reference));
 

@@ -143,4 +143,82 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         Assert.True(double.IsFinite(chunk.MeanLoss));
         Assert.True(evaluation.Accuracy > 0.2, $"accuracy {evaluation.Accuracy}");
     }
+
+    [Fact]
+    public async Task OuterNesterov_WithUnitLearningRateAndNoMomentum_EqualsThePlainAverage()
+    {
+        var start = await InitializeAsync("outer", Mlp);
+        var r0 = await ChunkAsync(Mlp, start, "r0", 0, 20, replica: 0, replicas: 2);
+        var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
+        CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
+
+        var average = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp));
+        var outer = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
+            start, OuterLearningRate: 1.0, OuterMomentum: 0.0, MomentumIn: null, MomentumOut: new CheckpointReference("outer", "momentum")));
+
+        Assert.True(ParametersClose(_store.Blobs[average], _store.Blobs[outer], Mlp));
+        Assert.True(_store.Blobs.ContainsKey(new CheckpointReference("outer", "momentum")));
+    }
+
+    [Fact]
+    public async Task OuterNesterov_WithMomentum_MovesFurtherThanTheAverageAlongTheSameDirection()
+    {
+        var start = await InitializeAsync("outer2", Mlp);
+        var r0 = await ChunkAsync(Mlp, start, "r0", 0, 20, replica: 0, replicas: 2);
+        var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
+        CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
+
+        var average = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp));
+        var outer = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
+            start, OuterLearningRate: 1.0, OuterMomentum: 0.5, MomentumIn: null, MomentumOut: new CheckpointReference("outer2", "momentum")));
+
+        // With m = delta on the first round, next = previous - (1 + mu) * delta: 1.5 times the average's step.
+        double averageStep = Distance(_store.Blobs[start], _store.Blobs[average]);
+        double outerStep = Distance(_store.Blobs[start], _store.Blobs[outer]);
+        Assert.Equal(1.5 * averageStep, outerStep, 3);
+    }
+
+    [Theory]
+    [InlineData("schedule")]
+    [InlineData("clip")]
+    [InlineData("nesterov")]
+    public async Task TrainingOptions_ChangeWhatAChunkLearns(string option)
+    {
+        TrainingRecipe baseline = option == "nesterov" ? Mlp with { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05 } : Mlp;
+        TrainingRecipe changed = option switch
+        {
+            "schedule" => baseline with { Schedule = LearningRateSchedule.CosineWithWarmup, WarmupSteps = 5 },
+            "clip" => baseline with { GradientClipNorm = 0.01 },
+            _ => baseline with { Nesterov = true },
+        };
+        // Optimizer settings travel in the checkpoint's optimizer state, so each recipe starts from its own initial checkpoint
+        // (same seed, same initial weights).
+        var plain = await ChunkAsync(baseline, await InitializeAsync("opt-a-" + option, baseline), "plain", 0, 15);
+        var withOption = await ChunkAsync(changed, await InitializeAsync("opt-b-" + option, changed), "changed", 0, 15);
+
+        Assert.NotEqual(_store.Blobs[plain.Checkpoint], _store.Blobs[withOption.Checkpoint]);
+        Assert.True(double.IsFinite(withOption.MeanLoss));
+    }
+
+    private static bool ParametersClose(byte[] left, byte[] right, TrainingRecipe recipe)
+    {
+        using var scope = global::TorchSharp.torch.NewDisposeScope();
+        var a = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
+        var b = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
+        string description = Infrastructure.TorchSharp.Models.ModelFactory.Describe(recipe);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "a"), left, description, a, null);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "b"), right, description, b, null);
+        return a.parameters().Zip(b.parameters()).All(pair => pair.First.allclose(pair.Second, rtol: 1e-5, atol: 1e-6));
+    }
+
+    private static double Distance(byte[] left, byte[] right)
+    {
+        using var scope = global::TorchSharp.torch.NewDisposeScope();
+        var a = Infrastructure.TorchSharp.Models.ModelFactory.Create(Mlp);
+        var b = Infrastructure.TorchSharp.Models.ModelFactory.Create(Mlp);
+        string description = Infrastructure.TorchSharp.Models.ModelFactory.Describe(Mlp);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "a"), left, description, a, null);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "b"), right, description, b, null);
+        return Math.Sqrt(a.parameters().Zip(b.parameters()).Sum(pair => (pair.First - pair.Second).pow(2).sum().item<float>()));
+    }
 }
