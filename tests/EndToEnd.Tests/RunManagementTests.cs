@@ -78,6 +78,28 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task SuspendAndResume_ThroughTheManagementUrls_PauseTrainingAndLetItFinish()
+    {
+        await StartAsync("""{"runId":"e2e-suspend","dataset":"synthetic","model":"mlp","maxSteps":300,"stepsPerChunk":10}""");
+        await WaitForSummaryAsync("e2e-suspend", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 10);
+
+        using HttpResponseMessage suspend = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/e2e-suspend/suspend?reason=test", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, suspend.StatusCode);
+        JsonElement suspended = await WaitForSummaryAsync("e2e-suspend", summary => summary.GetProperty("runtimeStatus").GetString() == "Suspended");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        JsonElement later = await GetJsonAsync("/api/training/e2e-suspend");
+        Assert.Equal("Suspended", later.GetProperty("runtimeStatus").GetString());
+        // At most the chunk that was already running may land while suspended.
+        Assert.InRange(later.GetProperty("step").GetInt64(), suspended.GetProperty("step").GetInt64(), suspended.GetProperty("step").GetInt64() + 10);
+
+        using HttpResponseMessage resume = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/e2e-suspend/resume?reason=test", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        JsonElement done = await WaitForSummaryAsync("e2e-suspend", summary => summary.GetProperty("runtimeStatus").GetString() == "Completed");
+        Assert.Equal(300, done.GetProperty("step").GetInt64());
+        Assert.Equal("Completed", done.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task ListRoute_ShowsRecentRunsNewestFirst()
     {
         await StartAsync("""{"runId":"e2e-list-a","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
