@@ -84,10 +84,14 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
         Assert.True(progress.GetProperty("lastLoss").GetDouble() > 0);
         Assert.Equal(accuracy, progress.GetProperty("lastEvaluation").GetProperty("accuracy").GetDouble());
 
+        // Retention: the newest, the best, and checkpoints at interval boundaries (step 0 and the end) stay; rounds
+        // that are none of these were pruned.
         string[] blobs = await CheckpointBlobsAsync("e2e-single");
-        Assert.Equal(
-            new[] { "e2e-single/initial.ckpt", "e2e-single/round-000001/replica-00.ckpt", "e2e-single/round-000002/replica-00.ckpt", "e2e-single/round-000003/replica-00.ckpt", "e2e-single/round-000004/replica-00.ckpt" },
-            blobs.Order().ToArray());
+        string best = output.GetProperty("bestCheckpoint").GetString()!;
+        Assert.Contains("e2e-single/initial.ckpt", blobs);
+        Assert.Contains("e2e-single/round-000004/replica-00.ckpt", blobs);
+        Assert.Contains(best + ".ckpt", blobs);
+        Assert.Equal(blobs.Length, new[] { "e2e-single/initial", "e2e-single/round-000004/replica-00", best }.Distinct().Count());
         Assert.Equal("e2e-single/round-000004/replica-00", output.GetProperty("finalCheckpoint").GetString());
     }
 
@@ -106,10 +110,10 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
         Assert.Equal("Completed", output.GetProperty("status").GetString());
         Assert.Equal(120, output.GetProperty("stepsDone").GetInt64());
         Assert.True(output.GetProperty("finalEvaluation").GetProperty("accuracy").GetDouble() > 0.3);
+        // Replica outputs are merged and then pruned; the merged global checkpoint remains.
         string[] blobs = await CheckpointBlobsAsync("e2e-replicas");
-        Assert.Contains("e2e-replicas/round-000002/replica-00.ckpt", blobs);
-        Assert.Contains("e2e-replicas/round-000002/replica-01.ckpt", blobs);
         Assert.Contains("e2e-replicas/round-000002/merged.ckpt", blobs);
+        Assert.DoesNotContain(blobs, blob => blob.Contains("/replica-", StringComparison.Ordinal));
         Assert.Equal("e2e-replicas/round-000002/merged", output.GetProperty("finalCheckpoint").GetString());
     }
 
