@@ -18,6 +18,9 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 
     public Func<ChunkCommand, Exception?> FailChunk { get; init; } = _ => null;
 
+    /// <summary>Checkpoints whose content is "corrupt": reading one throws, as the blob store does on a hash mismatch; writing one repairs it.</summary>
+    public HashSet<CheckpointReference> Corrupt { get; } = [];
+
     /// <summary>Overrides the loss a chunk reports (for divergence tests); null keeps the scripted loss.</summary>
     public Func<ChunkCommand, double?> LossOverride { get; init; } = _ => null;
 
@@ -31,6 +34,12 @@ public sealed class ScriptedExecutor : ITrainingExecutor
     public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
     {
         Calls.Add(command);
+        if (Corrupt.Contains(command.Start))
+        {
+            return Task.FromException<ChunkResult>(new CheckpointCorruptException(command.Start, "its SHA-256 does not match"));
+        }
+
+        Corrupt.Remove(command.Output);
         if (FailChunk(command) is { } failure)
         {
             return Task.FromException<ChunkResult>(failure);

@@ -27,8 +27,22 @@ public sealed class CheckpointNotFoundException(CheckpointReference reference)
     public CheckpointReference Reference { get; } = reference;
 }
 
-public sealed class CheckpointCorruptException(CheckpointReference reference, string why)
-    : Exception($"Checkpoint {reference} is corrupt: {why}")
+public sealed class CheckpointCorruptException : Exception
 {
-    public CheckpointReference Reference { get; } = reference;
+    public CheckpointCorruptException(CheckpointReference reference, string why)
+        : base($"Checkpoint {reference} is corrupt: {why}")
+    {
+        Reference = reference;
+    }
+
+    private CheckpointCorruptException(CheckpointReference reference, string message, bool _)
+        : base(message)
+    {
+        Reference = reference;
+    }
+
+    public CheckpointReference Reference { get; }
+
+    /// <summary>Rebuilds the exception from a message that already says which checkpoint and why (as a failed activity reports it).</summary>
+    public static CheckpointCorruptException FromMessage(CheckpointReference reference, string message) => new(reference, message, true);
 }

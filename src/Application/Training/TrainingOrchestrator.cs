@@ -104,7 +104,22 @@ public sealed class TrainingOrchestrator
                 return false;
             }
 
-            RoundResult round = await RunRoundAsync(run, next);
+            RoundResult round;
+            try
+            {
+                round = await RunRoundAsync(run, next);
+            }
+            catch (CheckpointCorruptException corrupt)
+            {
+                roundsThisExecution++;
+                if (!await RecoverFromCorruptionAsync(run, corrupt))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
             roundsThisExecution++;
             RoundVerdict verdict = _domain.JudgeRound(session, hyperparameters, round.Metrics);
             if (verdict.Kind == RoundVerdictKind.Fail)
@@ -137,7 +152,21 @@ public sealed class TrainingOrchestrator
             RoundDecision decision = _domain.DecideAfterRound(session, hyperparameters, (Now - session.StartedAtUtc).TotalSeconds, _control.StopRequested);
             if (decision.Evaluate)
             {
-                RoundDecision afterEvaluation = await EvaluateAsync(run);
+                RoundDecision afterEvaluation;
+                try
+                {
+                    afterEvaluation = await EvaluateAsync(run);
+                }
+                catch (CheckpointCorruptException corrupt)
+                {
+                    if (!await RecoverFromCorruptionAsync(run, corrupt))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+
                 if (afterEvaluation.ShouldFail)
                 {
                     session.Fail(afterEvaluation.FailureReason!);
@@ -179,6 +208,36 @@ public sealed class TrainingOrchestrator
 
             Report(run, "Training");
         }
+    }
+
+    /// <summary>
+    /// A checkpoint failed its hash check. If the session holds it, training falls back to the newest good one
+    /// before it; if it was a round's intermediate output, the round runs again. Either way it costs a rollback,
+    /// and when none are left, or no good checkpoint is, the run fails. It never trains on a corrupt checkpoint.
+    /// </summary>
+    private async Task<bool> RecoverFromCorruptionAsync(RunState run, CheckpointCorruptException corrupt)
+    {
+        TrainingSession session = run.Session;
+        if (session.RollbacksUsed >= run.Hyperparameters.MaxRollbacks)
+        {
+            session.Fail($"{corrupt.Message} No rollbacks are left ({session.RollbacksUsed} used).");
+            return false;
+        }
+
+        bool held = session.HeldCheckpoints.Any(checkpoint => checkpoint.Checkpoint == corrupt.Reference);
+        if (!held)
+        {
+            session.RetryRound(corrupt.Message);
+        }
+        else if (!session.FallBackFrom(corrupt.Reference, corrupt.Message))
+        {
+            session.Fail($"{corrupt.Message} No earlier good checkpoint is left to fall back to.");
+            return false;
+        }
+
+        await _ports.Pruner.PruneAsync([corrupt.Reference]);
+        Report(run, "RolledBack");
+        return true;
     }
 
     private async Task<RoundDecision> EvaluateAsync(RunState run)

@@ -103,7 +103,7 @@ public sealed class TrainingSession
 
         Append(_rounds, metrics);
         _held.RemoveAll(held => held.Checkpoint == checkpoint);
-        _held.Add(new HeldCheckpoint(checkpoint, metrics.StepsDone, atInterval));
+        _held.Add(new HeldCheckpoint(checkpoint, metrics.StepsDone, atInterval, metrics.Round));
         _events.Add(new ChunkCompleted(RunId, metrics, checkpoint));
         if (atInterval)
         {
@@ -152,6 +152,48 @@ public sealed class TrainingSession
         RollbacksUsed++;
         LearningRateScale = newScale;
         _events.Add(new RolledBack(RunId, LatestCheckpoint!, StepsDone, newScale, reason));
+    }
+
+    /// <summary>
+    /// Gives up a held checkpoint found corrupt: training goes back to the newest good checkpoint before it (its
+    /// rounds will be trained again). Returns false, changing nothing, when no earlier checkpoint is held.
+    /// </summary>
+    public bool FallBackFrom(CheckpointReference corrupt, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(corrupt);
+        EnsureStatus(TrainingStatus.Running, nameof(FallBackFrom));
+        HeldCheckpoint? bad = _held.FirstOrDefault(held => held.Checkpoint == corrupt);
+        long limit = bad?.StepsDone ?? StepsDone + 1;
+        HeldCheckpoint? target = _held.Where(held => held.Checkpoint != corrupt && held.StepsDone < limit).MaxBy(held => held.StepsDone);
+        if (target is null)
+        {
+            return false;
+        }
+
+        _held.RemoveAll(held => held.StepsDone > target.StepsDone || held.Checkpoint == corrupt);
+        _evaluations.RemoveAll(evaluation => evaluation.StepsDone > target.StepsDone);
+        if (BestCheckpoint is not null && !_held.Any(held => held.Checkpoint == BestCheckpoint))
+        {
+            // The best checkpoint is gone, so nothing is known to be best any more.
+            BestCheckpoint = null;
+            BestEvaluation = null;
+            BestMetric = null;
+        }
+
+        LatestCheckpoint = target.Checkpoint;
+        StepsDone = target.StepsDone;
+        RoundsDone = target.Round;
+        RollbacksUsed++;
+        _events.Add(new RolledBack(RunId, target.Checkpoint, target.StepsDone, LearningRateScale, reason));
+        return true;
+    }
+
+    /// <summary>Counts a retry of a round whose intermediate outputs were corrupt (nothing held was lost).</summary>
+    public void RetryRound(string reason)
+    {
+        EnsureStatus(TrainingStatus.Running, nameof(RetryRound));
+        RollbacksUsed++;
+        _events.Add(new RolledBack(RunId, LatestCheckpoint!, StepsDone, LearningRateScale, reason));
     }
 
     /// <summary>Changes the learning-rate scale; raises an event only when the scale really changes.</summary>

@@ -1,7 +1,7 @@
 namespace DurableTrainer.Domain.Training;
 
 /// <summary>A checkpoint the session still holds, and whether it was kept because it crossed a checkpoint interval.</summary>
-public sealed record HeldCheckpoint(CheckpointReference Checkpoint, long StepsDone, bool AtInterval);
+public sealed record HeldCheckpoint(CheckpointReference Checkpoint, long StepsDone, bool AtInterval, long Round = 0);
 
 /// <summary>
 /// Everything a session needs to carry on elsewhere: what a durable orchestration hands to its next execution when

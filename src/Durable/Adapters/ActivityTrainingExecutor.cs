@@ -15,11 +15,28 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         context.CallActivityAsync<InitializationResult>(TrainingTaskNames.Initialize, command, activityOptions);
 
     public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<ChunkResult>(TrainingTaskNames.RunChunk, command, activityOptions);
+        CallAsync<ChunkResult>(TrainingTaskNames.RunChunk, command, command.Start);
 
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<CheckpointReference>(TrainingTaskNames.Merge, command, activityOptions);
+        CallAsync<CheckpointReference>(TrainingTaskNames.Merge, command, command.Output);
 
     public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<EvaluationResult>(TrainingTaskNames.Evaluate, command, activityOptions);
+        CallAsync<EvaluationResult>(TrainingTaskNames.Evaluate, command, command.Checkpoint);
+
+    /// <summary>
+    /// An activity that failed on a corrupt checkpoint surfaces as a <see cref="TaskFailedException"/>; the loop
+    /// needs the application's <see cref="CheckpointCorruptException"/> naming what the command read. For a merge,
+    /// whose inputs are the round's fresh outputs, the merged output stands for them: the round is run again.
+    /// </summary>
+    private async Task<T> CallAsync<T>(string activity, object command, CheckpointReference input)
+    {
+        try
+        {
+            return await context.CallActivityAsync<T>(activity, command, activityOptions);
+        }
+        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(CheckpointCorruptException).FullName)
+        {
+            throw CheckpointCorruptException.FromMessage(input, failure.FailureDetails.ErrorMessage);
+        }
+    }
 }

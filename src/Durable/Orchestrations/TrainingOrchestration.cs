@@ -1,4 +1,5 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
@@ -42,6 +43,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
         return TaskOptions.FromRetryPolicy(new RetryPolicy(
             maxNumberOfAttempts: hyperparameters?.ActivityMaxAttempts ?? defaults.ActivityMaxAttempts,
             firstRetryInterval: TimeSpan.FromSeconds(hyperparameters?.ActivityFirstRetrySeconds ?? defaults.ActivityFirstRetrySeconds),
-            backoffCoefficient: 2.0));
+            backoffCoefficient: 2.0)
+        {
+            // A corrupt checkpoint stays corrupt: retrying cannot help; the loop falls back to a good one instead.
+            HandleFailure = failure => failure.ErrorType != typeof(CheckpointCorruptException).FullName,
+        });
     }
 }
