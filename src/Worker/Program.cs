@@ -42,6 +42,12 @@ builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddSingleton<TrainingHttpApi>();
 
 WebApplication app = builder.Build();
+string? apiKey = builder.Configuration["Security:ApiKey"];
+if (!string.IsNullOrEmpty(apiKey))
+{
+    app.UseMiddleware<ApiKeyMiddleware>(apiKey);
+}
+
 app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 app.MapTrainingApi();
 app.Run();

@@ -4,7 +4,7 @@ using DurableTrainer.TestSupport;
 namespace DurableTrainer.EndToEnd.Tests;
 
 /// <summary>Azurite plus one worker process on a task hub of its own; everything is stopped when the tests end.</summary>
-public sealed class WorkerFixture : IAsyncLifetime
+public class WorkerFixture : IAsyncLifetime
 {
     private readonly AzuriteFixture _azurite = new();
 
@@ -27,10 +27,17 @@ public sealed class WorkerFixture : IAsyncLifetime
         await _azurite.InitializeAsync();
         Worker = await StartWorkerAsync("worker.log");
         Http = new HttpClient { BaseAddress = Worker.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (WorkerSettings.TryGetValue("Security__ApiKey", out string? key))
+        {
+            Http.DefaultRequestHeaders.Add("x-api-key", key);
+        }
     }
 
+    /// <summary>Settings for the worker on top of <see cref="Settings"/>; a derived fixture can add its own.</summary>
+    protected virtual IReadOnlyDictionary<string, string> WorkerSettings => Settings;
+
     public Task<WorkerServer> StartWorkerAsync(string logName) => WorkerServer.StartAsync(
-        _azurite.RepositoryRoot, _azurite.ConnectionString, HubName, Path.Combine(_azurite.WorkDirectory, logName), Settings);
+        _azurite.RepositoryRoot, _azurite.ConnectionString, HubName, Path.Combine(_azurite.WorkDirectory, logName), WorkerSettings);
 
     public async Task DisposeAsync()
     {

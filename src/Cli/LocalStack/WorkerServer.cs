@@ -41,6 +41,11 @@ public sealed class WorkerServer : IAsyncDisposable
         ChildProcess process = ChildProcess.Start("dotnet", [assembly], logPath, environment, Path.GetDirectoryName(assembly));
         var server = new WorkerServer(process, baseAddress);
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        if (environment.TryGetValue("Security__ApiKey", out string? apiKey))
+        {
+            http.DefaultRequestHeaders.Add("x-api-key", apiKey);
+        }
+
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {

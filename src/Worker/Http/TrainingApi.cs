@@ -16,7 +16,10 @@ public static class TrainingApi
         {
             byte[] body = await RequestBody.ReadAsync(request.Body, cancellationToken);
             string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
-            return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName), cancellationToken));
+            // With an API key the management URLs carry it, as Durable Functions' URLs carry the system key.
+            string? key = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Security:ApiKey"];
+            string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
+            return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName, keyQuery), cancellationToken));
         });
         routes.MapGet("/api/training", async (string? top, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.ListAsync(top, cancellationToken)));

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>A worker started with an API key.</summary>
+public sealed class KeyedWorkerFixture : WorkerFixture
+{
+    public const string Key = "test-key-7f3a";
+
+    protected override IReadOnlyDictionary<string, string> WorkerSettings { get; } =
+        new Dictionary<string, string>(Settings) { ["Security__ApiKey"] = Key };
+}
+
+/// <summary>A worker started with an API key checks it on every route, management URLs included.</summary>
+public sealed class ApiKeyTests(KeyedWorkerFixture fixture) : IClassFixture<KeyedWorkerFixture>
+{
+    [Theory]
+    [InlineData("GET", "/api/health")]
+    [InlineData("GET", "/api/training")]
+    [InlineData("POST", "/api/training")]
+    [InlineData("GET", "/api/training/some-run")]
+    [InlineData("GET", "/runtime/webhooks/durabletask/instances/some-run")]
+    [InlineData("POST", "/runtime/webhooks/durabletask/instances/some-run/terminate")]
+    public async Task EveryRoute_WithoutTheKeyOrWithAWrongOne_Answers401(string method, string path)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Worker.BaseAddress };
+        using HttpResponseMessage without = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)));
+        using var wrong = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        wrong.Headers.Add("x-api-key", "guess");
+        using HttpResponseMessage withWrong = await http.SendAsync(wrong);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withWrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithTheKey_ARunStartsAndItsManagementUrlsCarryTheKey()
+    {
+        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
+            new StringContent("""{"runId":"keyed-run","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        string statusUri = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!;
+        Assert.Contains("code=" + KeyedWorkerFixture.Key, statusUri, StringComparison.Ordinal);
+        using var anonymous = new HttpClient();
+        using HttpResponseMessage status = await anonymous.GetAsync(new Uri(statusUri));
+        Assert.True(status.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, status.StatusCode.ToString());
+    }
+}
