@@ -72,6 +72,21 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks the process to stop (SIGTERM), as a service manager would; a second request hurries it.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        for (int attempt = 0; attempt < 2 && !_process.HasExited; attempt++)
+        {
+            using (System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+            }
+
+            await WaitForExitAsync(timeout / 2);
+        }
+
+        Kill();
+    }
+
     public async Task WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);

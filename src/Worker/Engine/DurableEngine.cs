@@ -31,6 +31,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             WorkItemQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
             ControlQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            LeaseInterval = options.LeaseInterval,
+            LeaseRenewInterval = options.LeaseInterval / 3,
+            LeaseAcquireInterval = options.LeaseInterval / 3,
             LoggerFactory = loggerFactory,
         });
 

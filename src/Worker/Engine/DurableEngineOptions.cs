@@ -22,6 +22,9 @@ public sealed class DurableEngineOptions
     /// <summary>How long a work item stays hidden before another worker may take it over (e.g. after a crash).</summary>
     public TimeSpan WorkItemVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a partition lease lasts without renewal: how soon a surviving worker takes over a dead one's orchestrations.</summary>
+    public TimeSpan LeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The longest wait between queue polls when idle (the provider's default of 30 s makes pickup slow).</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 

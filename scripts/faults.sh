@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The fault harness, long form: eight worker kills and two Azurite outages during one deterministic run; writes
+# bench/results/faults.md. Extra arguments go to the harness (--kills N --outages N --outage-seconds N).
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repo_root/scripts/prerequisites.sh"
+cd "$repo_root"
+dotnet build tests/FaultHarness/FaultHarness.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
+dotnet build src/Worker/Worker.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
+exec dotnet tests/FaultHarness/bin/Release/net10.0/linux-x64/DurableTrainer.FaultHarness.dll "$@"

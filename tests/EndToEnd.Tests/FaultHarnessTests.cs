@@ -1,0 +1,35 @@
+using DurableTrainer.FaultHarness;
+using Xunit.Abstractions;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>The fault harness in its short form: two worker kills and one Azurite outage during a deterministic run.</summary>
+public sealed class FaultHarnessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task KilledWorkersAndAStorageOutage_LoseNothingAndEndOnBitwiseTheSameWeights()
+    {
+        var options = new FaultHarnessOptions(Kills: 2, Outages: 1, OutageLength: TimeSpan.FromSeconds(3), MaxSteps: 320, StepsPerChunk: 40, Seed: 5,
+            WorkDirectory: Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+        using var log = new StringWriter();
+
+        FaultReport report = await new FaultHarness.FaultHarness(options, log).RunAsync();
+        output.WriteLine(log.ToString());
+        output.WriteLine(FaultHarness.FaultHarness.Describe(report, options));
+
+        Assert.Equal("Completed", report.ChaosStatus);
+        Assert.True(report.WeightsIdentical, $"{report.ReferenceHash} != {report.ChaosHash}");
+        Assert.Equal(2, report.KillsSurvived);
+        Assert.Equal(1, report.OutagesSurvived);
+        Assert.All(report.RecoverySeconds, seconds => Assert.True(seconds < 60, $"Recovery took {seconds:F1} s."));
+        Assert.True(report.CheckpointsVerified > 0);
+        try
+        {
+            Directory.Delete(options.WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Azurite may still be letting go of its files.
+        }
+    }
+}

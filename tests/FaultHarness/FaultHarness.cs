@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.Storage;
+
+namespace DurableTrainer.FaultHarness;
+
+public sealed record FaultHarnessOptions(int Kills, int Outages, TimeSpan OutageLength, long MaxSteps, int StepsPerChunk, int Seed, string WorkDirectory);
+
+public sealed record FaultReport(
+    int KillsSurvived,
+    IReadOnlyList<double> RecoverySeconds,
+    int OutagesSurvived,
+    IReadOnlyList<double> OutageRecoverySeconds,
+    string ReferenceHash,
+    string ChaosHash,
+    int CheckpointsVerified,
+    string ChaosStatus,
+    double WallSeconds)
+{
+    public bool WeightsIdentical => ReferenceHash == ChaosHash;
+}
+
+/// <summary>
+/// Trains the same deterministic run twice on two worker processes sharing one task hub: once undisturbed, once
+/// while workers are SIGKILLed at random moments (mid-chunk, mid-merge, mid-checkpoint write) and restarted, and
+/// Azurite is stopped and restarted on the same data folder. Then it compares the final weights bit for bit,
+/// verifies every checkpoint blob that remains, and reports how long training took to resume after each fault.
+/// </summary>
+public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly Random _random = new(options.Seed);
+    private readonly string _root = RepositoryLayout.FindRoot();
+    private readonly string _hub = "faults" + Guid.NewGuid().ToString("N")[..8];
+    private readonly int[] _ports = [ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort()];
+    private readonly WorkerServer?[] _workers = new WorkerServer?[2];
+    private AzuriteServer? _azurite;
+    private int _restarts;
+
+    private static readonly Dictionary<string, string> WorkerSettings = new()
+    {
+        ["Training__Threads"] = "1",
+        ["DurableTask__MaxConcurrentActivities"] = "1",
+        ["DurableTask__WorkItemVisibilityTimeout"] = "00:00:10",
+        ["DurableTask__LeaseInterval"] = "00:00:15",
+    };
+
+    public async Task<FaultReport> RunAsync()
+    {
+        var wall = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.WorkDirectory);
+        try
+        {
+            await StartAzuriteAsync();
+            _workers[0] = await StartWorkerAsync();
+            _workers[1] = await StartWorkerAsync();
+
+            string referenceId = "reference-" + _hub;
+            await SubmitAsync(referenceId);
+            JsonElement reference = await WaitForEndAsync(referenceId);
+            log.WriteLine($"Reference run ended: {reference.GetProperty("runtimeStatus")}.");
+
+            string chaosId = "chaos-" + _hub;
+            await SubmitAsync(chaosId);
+            var recoveries = new List<double>();
+            var outageRecoveries = new List<double>();
+            int faults = options.Kills + options.Outages;
+            for (int fault = 0; fault < faults; fault++)
+            {
+                long step = await WaitForProgressAsync(chaosId, after: -1);
+                if (step < 0)
+                {
+                    break;
+                }
+
+                // A random moment inside the next stretch of work: mid-chunk, mid-merge or mid-write.
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(200, 2500)));
+                bool outage = fault >= options.Kills;
+                long before = await CurrentStepAsync(chaosId);
+                var clock = Stopwatch.StartNew();
+                if (outage)
+                {
+                    log.WriteLine($"Stopping Azurite at step {before} for {options.OutageLength.TotalSeconds:F0} s.");
+                    await _azurite!.Process!.TerminateAsync(TimeSpan.FromSeconds(10));
+                    await Task.Delay(options.OutageLength);
+                    await StartAzuriteAsync();
+                }
+                else
+                {
+                    int victim = _random.Next(_workers.Length);
+                    log.WriteLine($"SIGKILL worker {victim} at step {before}.");
+                    _workers[victim]!.Process.Kill();
+                    await _workers[victim]!.DisposeAsync();
+                    _workers[victim] = await StartWorkerAsync();
+                }
+
+                long resumed = await WaitForProgressAsync(chaosId, after: before);
+                if (resumed < 0)
+                {
+                    log.WriteLine("The run ended before progress could be seen again.");
+                }
+
+                (outage ? outageRecoveries : recoveries).Add(clock.Elapsed.TotalSeconds);
+                log.WriteLine($"Training resumed (step {resumed}) {clock.Elapsed.TotalSeconds:F1} s after the fault.");
+            }
+
+            JsonElement chaos = await WaitForEndAsync(chaosId);
+            string referenceHash = await FinalCheckpointHashAsync(reference);
+            string chaosHash = await FinalCheckpointHashAsync(chaos);
+            int verified = await VerifyCheckpointsAsync(referenceId) + await VerifyCheckpointsAsync(chaosId);
+            return new FaultReport(
+                recoveries.Count, recoveries, outageRecoveries.Count, outageRecoveries, referenceHash, chaosHash, verified,
+                chaos.GetProperty("output").GetProperty("status").GetString()!, wall.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (WorkerServer? worker in _workers)
+            {
+                if (worker is not null)
+                {
+                    await worker.DisposeAsync();
+                }
+            }
+
+            if (_azurite is not null)
+            {
+                await _azurite.DisposeAsync();
+            }
+        }
+    }
+
+    public static string Describe(FaultReport report, FaultHarnessOptions options)
+    {
+        static string Stats(IReadOnlyList<double> values) =>
+            values.Count == 0 ? "none" : $"max {values.Max():F1} s, mean {values.Average():F1} s ({string.Join(", ", values.Select(v => v.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})";
+
+        var text = new StringBuilder();
+        text.AppendLine($"| worker kills survived (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
+        text.AppendLine($"| time from a kill to training resuming | {Stats(report.RecoverySeconds)} |");
+        text.AppendLine($"| Azurite outages survived ({options.OutageLength.TotalSeconds:F0} s each) | {report.OutagesSurvived} of {options.Outages} |");
+        text.AppendLine($"| time from an outage's start to training resuming | {Stats(report.OutageRecoverySeconds)} |");
+        text.AppendLine($"| chaos run ended as | {report.ChaosStatus} |");
+        text.AppendLine($"| final weights identical to the undisturbed run (SHA-256 of the final checkpoint) | {(report.WeightsIdentical ? "yes" : "NO")} ({report.ChaosHash[..16]}...) |");
+        text.AppendLine($"| checkpoint blobs left, all verified against their hashes | {report.CheckpointsVerified} |");
+        text.AppendLine($"| wall time | {report.WallSeconds:F0} s |");
+        return text.ToString();
+    }
+
+    private async Task StartAzuriteAsync() =>
+        _azurite = await AzuriteServer.StartAsync(_root, Path.Combine(options.WorkDirectory, "azurite"), Path.Combine(options.WorkDirectory, "azurite.log"), _ports[0], _ports[1], _ports[2]);
+
+    private Task<WorkerServer> StartWorkerAsync() =>
+        WorkerServer.StartAsync(_root, _azurite!.ConnectionString, _hub, Path.Combine(options.WorkDirectory, $"worker-{++_restarts}.log"), WorkerSettings);
+
+    private async Task SubmitAsync(string runId)
+    {
+        string body = $$"""
+            {"runId":"{{runId}}","dataset":"synthetic","model":"cnn","maxSteps":{{options.MaxSteps}},"stepsPerChunk":{{options.StepsPerChunk}},
+             "replicas":2,"seed":{{options.Seed}},"evaluationIntervalSteps":100000,"activityMaxAttempts":8,"activityFirstRetrySeconds":1}
+            """;
+        using HttpClient http = Client();
+        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        if ((int)response.StatusCode != 202)
+        {
+            throw new InvalidOperationException($"Could not start {runId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private HttpClient Client()
+    {
+        WorkerServer worker = _workers.First(w => w is not null && !w.Process.HasExited)!;
+        return new HttpClient { BaseAddress = worker.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    private async Task<JsonElement?> StatusAsync(string runId)
+    {
+        try
+        {
+            using HttpClient http = Client();
+            return await http.GetFromJsonAsync<JsonElement>(new Uri($"/runtime/webhooks/durabletask/instances/{runId}", UriKind.Relative));
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            // Storage or a worker is down: no answer this time.
+            return null;
+        }
+    }
+
+    private async Task<long> CurrentStepAsync(string runId) =>
+        await StatusAsync(runId) is { } status && status.GetProperty("customStatus").ValueKind == JsonValueKind.Object
+            ? status.GetProperty("customStatus").GetProperty("step").GetInt64()
+            : -1;
+
+    /// <summary>Waits until the run's step is past <paramref name="after"/>; -1 when the run ended first.</summary>
+    private async Task<long> WaitForProgressAsync(string runId, long after)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await StatusAsync(runId) is { } status)
+            {
+                if (status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+                {
+                    return -1;
+                }
+
+                if (status.GetProperty("customStatus").ValueKind == JsonValueKind.Object && status.GetProperty("customStatus").GetProperty("step").GetInt64() > after)
+                {
+                    return status.GetProperty("customStatus").GetProperty("step").GetInt64();
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Run {runId} made no progress past step {after} within {RunTimeout}.");
+    }
+
+    private async Task<JsonElement> WaitForEndAsync(string runId)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await StatusAsync(runId) is { } status && status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                return status;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"Run {runId} did not end within {RunTimeout}.");
+    }
+
+    private BlobContainerClient Checkpoints => new BlobServiceClient(_azurite!.ConnectionString).GetBlobContainerClient("checkpoints");
+
+    private async Task<string> FinalCheckpointHashAsync(JsonElement status)
+    {
+        string final = status.GetProperty("output").GetProperty("finalCheckpoint").GetString()
+            ?? throw new InvalidOperationException("The run has no final checkpoint.");
+        string[] parts = final.Split('/', 2);
+        byte[] content = await new BlobCheckpointStore(Checkpoints).LoadAsync(new CheckpointReference(parts[0], parts[1]));
+        return Convert.ToHexString(SHA256.HashData(content));
+    }
+
+    /// <summary>Loads every checkpoint left for the run through the store, which checks each blob's SHA-256.</summary>
+    private async Task<int> VerifyCheckpointsAsync(string runId)
+    {
+        var store = new BlobCheckpointStore(Checkpoints);
+        int verified = 0;
+        await foreach (BlobItem item in Checkpoints.GetBlobsAsync(BlobTraits.None, BlobStates.None, runId + "/", CancellationToken.None))
+        {
+            string name = item.Name[(runId.Length + 1)..^".ckpt".Length];
+            await store.LoadAsync(new CheckpointReference(runId, name));
+            verified++;
+        }
+
+        return verified;
+    }
+}
