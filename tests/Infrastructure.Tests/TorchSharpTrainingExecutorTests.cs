@@ -203,22 +203,19 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     private static bool ParametersClose(byte[] left, byte[] right, TrainingRecipe recipe)
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
-        var a = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
-        var b = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
-        string description = Infrastructure.TorchSharp.Models.ModelFactory.Describe(recipe);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "a"), left, description, a, null);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "b"), right, description, b, null);
-        return a.parameters().Zip(b.parameters()).All(pair => pair.First.allclose(pair.Second, rtol: 1e-5, atol: 1e-6));
+        return LoadParameters(left, recipe).Zip(LoadParameters(right, recipe)).All(pair => pair.First.allclose(pair.Second, rtol: 1e-5, atol: 1e-6));
     }
 
     private static double Distance(byte[] left, byte[] right)
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
-        var a = Infrastructure.TorchSharp.Models.ModelFactory.Create(Mlp);
-        var b = Infrastructure.TorchSharp.Models.ModelFactory.Create(Mlp);
-        string description = Infrastructure.TorchSharp.Models.ModelFactory.Describe(Mlp);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "a"), left, description, a, null);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("x", "b"), right, description, b, null);
-        return Math.Sqrt(a.parameters().Zip(b.parameters()).Sum(pair => (pair.First - pair.Second).pow(2).sum().item<float>()));
+        return Math.Sqrt(LoadParameters(left, Mlp).Zip(LoadParameters(right, Mlp)).Sum(pair => (pair.First - pair.Second).pow(2).sum().item<float>()));
+    }
+
+    private static global::TorchSharp.torch.Tensor[] LoadParameters(byte[] checkpoint, TrainingRecipe recipe)
+    {
+        var model = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, Infrastructure.TorchSharp.Models.ModelFactory.Describe(recipe), model, null);
+        return model.parameters().ToArray();
     }
 }
