@@ -55,7 +55,7 @@ static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
 {
     using var scope = NewDisposeScope();
     random.manual_seed(recipe.Seed);
-    var model = ModelFactory.Create(recipe);
+    using var model = ModelFactory.Create(recipe);
     using var optimizer = ModelFactory.CreateOptimizer(recipe, model);
     var batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
     model.train();

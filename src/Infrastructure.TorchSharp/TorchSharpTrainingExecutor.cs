@@ -107,12 +107,15 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private static (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
     {
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> model;
+        nn.Module<Tensor, Tensor> created;
         lock (SeedLock)
         {
             random.manual_seed(recipe.Seed);
-            model = ModelFactory.Create(recipe);
+            created = ModelFactory.Create(recipe);
         }
+
+        // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
+        using nn.Module<Tensor, Tensor> model = created;
 
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
         long parameters = model.parameters().Sum(parameter => parameter.numel());
@@ -124,7 +127,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         TrainingRecipe recipe = command.Recipe;
         ImageSplit train = _datasets.Get(recipe.Dataset).Train;
         using var chunkScope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
         long replicaSteps = CheckpointFormat.Read(command.Start, start, ModelFactory.Describe(recipe), model, optimizer);
         if (replicaSteps != command.ReplicaStepsBefore)
@@ -197,10 +200,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         TrainingRecipe recipe = command.Recipe;
         string description = ModelFactory.Describe(recipe);
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> merged = ModelFactory.Create(recipe);
+        using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(recipe);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, merged);
         long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer);
-        nn.Module<Tensor, Tensor> other = ModelFactory.Create(recipe);
+        using nn.Module<Tensor, Tensor> other = ModelFactory.Create(recipe);
         Tensor[] mergedParameters = merged.parameters().ToArray();
         byte[]? momentumOut = null;
         using (no_grad())
@@ -228,9 +231,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
             if (start is not null)
             {
-                nn.Module<Tensor, Tensor> previous = ModelFactory.Create(recipe);
+                using nn.Module<Tensor, Tensor> previous = ModelFactory.Create(recipe);
                 CheckpointFormat.Read(command.Start!, start, description, previous, null);
-                nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(recipe);
+                using nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(recipe);
                 Tensor[] momentumParameters = momentum.parameters().ToArray();
                 if (momentumIn is not null)
                 {
@@ -266,7 +269,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         TrainingRecipe recipe = command.Recipe;
         ImageSplit test = _datasets.Get(recipe.Dataset).Test;
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
         CheckpointFormat.Read(command.Checkpoint, content, ModelFactory.Describe(recipe), model, null);
         model.eval();
         var stopwatch = Stopwatch.StartNew();

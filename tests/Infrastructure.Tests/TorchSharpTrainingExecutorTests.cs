@@ -214,8 +214,9 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
 
     private static global::TorchSharp.torch.Tensor[] LoadParameters(byte[] checkpoint, TrainingRecipe recipe)
     {
-        var model = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
+        // Modules own their parameters outside dispose scopes: copy them into the caller's scope and dispose the module.
+        using var model = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
         Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, Infrastructure.TorchSharp.Models.ModelFactory.Describe(recipe), model, null);
-        return model.parameters().ToArray();
+        return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
     }
 }
