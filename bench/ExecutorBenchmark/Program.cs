@@ -54,8 +54,7 @@ return 0;
 static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
 {
     using var scope = NewDisposeScope();
-    random.manual_seed(recipe.Seed);
-    using var model = ModelFactory.Create(recipe);
+    using var model = ModelFactory.Create(recipe, recipe.Seed);
     using var optimizer = ModelFactory.CreateOptimizer(recipe, model);
     var batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
     model.train();

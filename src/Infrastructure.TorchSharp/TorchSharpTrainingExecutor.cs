@@ -21,9 +21,6 @@ namespace DurableTrainer.Infrastructure.TorchSharp;
 /// </summary>
 public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 {
-    // Creating a model draws its initial weights from libtorch's process-wide generator; one at a time keeps that reproducible.
-    private static readonly Lock SeedLock = new();
-
     private readonly ICheckpointStore _checkpoints;
     private readonly DatasetProvider _datasets;
     private readonly TorchSharpExecutorOptions _options;
@@ -107,15 +104,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private static (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
     {
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> created;
-        lock (SeedLock)
-        {
-            random.manual_seed(recipe.Seed);
-            created = ModelFactory.Create(recipe);
-        }
-
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
-        using nn.Module<Tensor, Tensor> model = created;
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe, recipe.Seed);
 
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
         long parameters = model.parameters().Sum(parameter => parameter.numel());

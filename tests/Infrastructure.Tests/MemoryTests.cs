@@ -55,3 +55,7 @@ public sealed class MemoryTests
         return process.WorkingSet64;
     }
 }
+
+/// <summary>Resident memory is process-wide, so this runs alone, after the parallel tests.</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryTestsCollection;

@@ -13,7 +13,30 @@ public static class ModelFactory
 {
     private const int Inputs = ImageSplit.Height * ImageSplit.Width;
 
-    public static nn.Module<Tensor, Tensor> Create(TrainingRecipe recipe) => recipe.Model switch
+    // Building a module draws its initial weights from libtorch's process-wide generator. Every build takes this
+    // lock, so that seeding and drawing are never interleaved with another thread's build (two activities at once).
+    private static readonly Lock GeneratorLock = new();
+
+    /// <summary>Builds the model with its initial weights drawn from <paramref name="seed"/>.</summary>
+    public static nn.Module<Tensor, Tensor> Create(TrainingRecipe recipe, long seed)
+    {
+        lock (GeneratorLock)
+        {
+            random.manual_seed(seed);
+            return Build(recipe);
+        }
+    }
+
+    /// <summary>Builds the model to load a checkpoint into (its initial weights are overwritten).</summary>
+    public static nn.Module<Tensor, Tensor> Create(TrainingRecipe recipe)
+    {
+        lock (GeneratorLock)
+        {
+            return Build(recipe);
+        }
+    }
+
+    private static nn.Module<Tensor, Tensor> Build(TrainingRecipe recipe) => recipe.Model switch
     {
         ModelArchitecture.Mlp => Sequential(
             ("flatten", Flatten()),
