@@ -32,7 +32,7 @@ done
   echo
   echo "Fashion-MNIST, batch 64, Adam 1e-3, $threads thread(s), chunks of $chunk steps (a checkpoint serialized and loaded"
   echo "per chunk, in memory), measured $(date -u +%Y-%m-%d) on $(nproc) cores by \`bench/executor.sh $steps $chunk $threads\`."
-  echo "Samples per second after a 20-step warm-up. Targets: executor >= 0.97 x bare loop; executor >= 1.0 x PyTorch."
+  echo "Median samples per second of three alternating runs each, after a warm-up of both. Targets: executor >= 0.97 x bare loop; executor >= 1.0 x PyTorch."
   echo
   echo "| model | steps | bare TorchSharp loop | our executor | PyTorch (python3-torch) | executor / bare | executor / PyTorch |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
