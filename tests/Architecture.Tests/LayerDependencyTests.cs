@@ -26,7 +26,7 @@ public class LayerDependencyTests
     [Fact]
     public void DomainProject_DeclaresNoReferencesAtAll()
     {
-        string project = Path.Combine(RepositoryRoot(), "src", "Domain", "Domain.csproj");
+        string project = Path.Combine(TestSupport.RepositoryPaths.Root, "src", "Domain", "Domain.csproj");
         var references = XDocument.Load(project).Descendants()
             .Where(element => element.Name.LocalName is "PackageReference" or "ProjectReference" or "Reference");
 
@@ -73,16 +73,5 @@ public class LayerDependencyTests
         {
             Assert.DoesNotContain("TorchSharp", References(assembly));
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Repository root not found.");
     }
 }

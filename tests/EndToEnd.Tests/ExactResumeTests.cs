@@ -43,28 +43,8 @@ public sealed class ExactResumeTests(WorkerFixture fixture) : IClassFixture<Work
         return runId;
     }
 
-    private static async Task<JsonElement> WaitAsync(HttpClient http, string runId, Func<JsonElement, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        while (true)
-        {
-            try
-            {
-                JsonElement status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/runtime/webhooks/durabletask/instances/{runId}", UriKind.Relative))).RootElement.Clone();
-                if (done(status))
-                {
-                    return status;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Restarting.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Run {runId} did not get there in time.");
-            await Task.Delay(200);
-        }
-    }
+    private static Task<JsonElement> WaitAsync(HttpClient http, string runId, Func<JsonElement, bool> done) =>
+        StatusPolling.UntilAsync(http, $"/runtime/webhooks/durabletask/instances/{runId}", done, TimeSpan.FromMinutes(4));
 
     private async Task<string> HashAsync(JsonElement status)
     {

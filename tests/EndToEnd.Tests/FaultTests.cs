@@ -19,27 +19,8 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
     }
 
-    private async Task<JsonElement> SummaryAsync(string runId)
-    {
-        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri($"/api/training/{runId}", UriKind.Relative));
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
-
-    private async Task<JsonElement> WaitAsync(string runId, Func<JsonElement, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            JsonElement summary = await SummaryAsync(runId);
-            if (done(summary))
-            {
-                return summary;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out; last summary: {summary}\n{fixture.Worker.Process.ReadLogTail()}");
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> WaitAsync(string runId, Func<JsonElement, bool> done, TimeSpan timeout) =>
+        StatusPolling.UntilAsync(fixture.Http, $"/api/training/{runId}", done, timeout, () => fixture.Worker.Process.ReadLogTail());
 
     private static bool Ended(JsonElement summary) => summary.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated";
 

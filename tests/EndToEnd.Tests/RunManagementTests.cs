@@ -13,26 +13,13 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
+    private Task<JsonElement> WaitForSummaryAsync(string runId, Func<JsonElement, bool> done) =>
+        StatusPolling.UntilAsync(fixture.Http, $"/api/training/{runId}", done, TimeSpan.FromMinutes(3));
+
     private async Task StartAsync(string json)
     {
         using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
-
-    private async Task<JsonElement> WaitForSummaryAsync(string runId, Func<JsonElement, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (true)
-        {
-            JsonElement summary = await GetJsonAsync($"/api/training/{runId}");
-            if (done(summary))
-            {
-                return summary;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out; last summary: {summary}");
-            await Task.Delay(200);
-        }
     }
 
     [Fact]

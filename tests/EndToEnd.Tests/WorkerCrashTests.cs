@@ -19,14 +19,14 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
         string statusPath = new Uri(JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!).PathAndQuery;
 
         // Kill as soon as the first round is recorded: the second chunk is then running.
-        await WaitUntilAsync(fixture.Http, statusPath, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object
+        await StatusPolling.UntilAsync(fixture.Http, statusPath, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object
             && status.GetProperty("customStatus").GetProperty("round").GetInt64() >= 1, TimeSpan.FromMinutes(2));
         fixture.Worker.Process.Kill();
         var killedAt = Stopwatch.StartNew();
 
         await using WorkerServer replacement = await fixture.StartWorkerAsync("replacement.log");
         using var http = new HttpClient { BaseAddress = replacement.BaseAddress };
-        JsonElement final = await WaitUntilAsync(http, statusPath, status => status.GetProperty("runtimeStatus").GetString() != "Running"
+        JsonElement final = await StatusPolling.UntilAsync(http, statusPath, status => status.GetProperty("runtimeStatus").GetString() != "Running"
             && status.GetProperty("runtimeStatus").GetString() != "Pending", TimeSpan.FromMinutes(4));
 
         Assert.Equal("Completed", final.GetProperty("runtimeStatus").GetString());
@@ -34,33 +34,5 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
         Assert.Equal("Completed", output.GetProperty("status").GetString());
         Assert.Equal(240, output.GetProperty("stepsDone").GetInt64());
         Assert.True(killedAt.Elapsed < TimeSpan.FromMinutes(3), $"Recovery took {killedAt.Elapsed}.");
-    }
-
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient http, string path, Func<JsonElement, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        string last = string.Empty;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using HttpResponseMessage response = await http.GetAsync(new Uri(path, UriKind.Relative));
-                last = await response.Content.ReadAsStringAsync();
-                JsonElement status = JsonDocument.Parse(last).RootElement.Clone();
-                if (done(status))
-                {
-                    return status;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // The worker is restarting.
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"Condition not reached within {timeout}. Last status: {last}");
-        return default;
     }
 }

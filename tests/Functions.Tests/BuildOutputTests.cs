@@ -5,7 +5,7 @@ namespace DurableTrainer.Functions.Tests;
 /// <summary>What the Functions host reads from the build output, checked without the host.</summary>
 public class BuildOutputTests
 {
-    private static readonly string Output = FunctionsOutput();
+    private static readonly string Output = TestSupport.RepositoryPaths.SourceOutput("Functions");
 
     [Fact]
     public void Output_HasHostJsonWorkerConfigAndExtensions()
@@ -73,16 +73,4 @@ public class BuildOutputTests
 
     private static JsonElement[] Functions() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata"))).RootElement.EnumerateArray().ToArray();
-
-    private static string FunctionsOutput()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        return Path.Combine(directory!.FullName, "src", "Functions", "bin", configuration, "net10.0", "linux-x64");
-    }
 }

@@ -12,8 +12,8 @@ public sealed class PublishOutputTests : IDisposable
     [Fact]
     public async Task Publish_CarriesHostJsonMetadataTheDatasetAndTheLoadableTorchSharpNative()
     {
-        string root = RepositoryRoot();
-        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        string root = TestSupport.RepositoryPaths.Root;
+        string configuration = TestSupport.RepositoryPaths.Configuration;
         // --no-build: the test run already built this configuration; publishing only lays the files out.
         string publishLog = await RunAsync("dotnet", ["publish", Path.Combine(root, "src", "Functions", "Functions.csproj"), "-c", configuration, "--no-build", "-o", _publishDirectory, "-nologo"]);
 
@@ -35,16 +35,5 @@ public sealed class PublishOutputTests : IDisposable
         string all = await output + await error;
         Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', arguments)} failed:\n{all}");
         return all;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Repository root not found.");
     }
 }
