@@ -101,32 +101,57 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return Evaluate(command, content);
     }
 
-    private static (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
+    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
     {
         using var scope = NewDisposeScope();
+        ModelSpec spec = ModelSpec.From(recipe);
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
-        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe, recipe.Seed);
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, recipe.Seed);
 
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
         long parameters = model.parameters().Sum(parameter => parameter.numel());
-        return (CheckpointFormat.Write(ModelFactory.Describe(recipe), 0, model, optimizer), parameters);
+        return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
+    }
+
+    private CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
+    {
+        int trainExamples = _datasets.Get(recipe.Dataset).Train.Count;
+        int batchesPerEpoch = ShardBatches.BatchesPerEpochFor(trainExamples, replica, replicaCount, recipe.BatchSize);
+        return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
     }
 
     private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, byte[] start, CancellationToken cancellationToken)
     {
         TrainingRecipe recipe = command.Recipe;
+        ModelSpec spec = ModelSpec.From(recipe);
         ImageSplit train = _datasets.Get(recipe.Dataset).Train;
         using var chunkScope = NewDisposeScope();
-        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
+        using var randomness = new StepRandomness();
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, randomness);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
-        long replicaSteps = CheckpointFormat.Read(command.Start, start, ModelFactory.Describe(recipe), model, optimizer);
+        CheckpointMetadata startMetadata = CheckpointFormat.Read(command.Start, start, spec.Describe(), model, optimizer, recipe.Optimizer.ToString());
+        long replicaSteps = startMetadata.Cursor.ReplicaSteps;
         if (replicaSteps != command.ReplicaStepsBefore)
         {
             throw new InvalidOperationException(
                 $"Checkpoint {command.Start} holds {replicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
         }
 
+        if (startMetadata.Cursor.ShuffleSeed != recipe.Seed || startMetadata.Cursor.MicroBatchesPerStep != recipe.GradientAccumulationSteps)
+        {
+            throw new CheckpointCorruptException(command.Start,
+                $"its data cursor was written with seed {startMetadata.Cursor.ShuffleSeed} and {startMetadata.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {recipe.Seed} and {recipe.GradientAccumulationSteps}");
+        }
+
+        if (startMetadata.HyperparameterHash != CheckpointMetadata.HashOf(recipe))
+        {
+            _logger.LogWarning("Checkpoint {Checkpoint} was written under other hyperparameters (hash {Stored}, run {Current}); continuing from its weights and optimizer state.",
+                command.Start, startMetadata.HyperparameterHash, CheckpointMetadata.HashOf(recipe));
+        }
+
         var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
+        int microBatches = recipe.GradientAccumulationSteps;
+        Parameter[] parameters = model.parameters().ToArray();
         model.train();
         var stopwatch = Stopwatch.StartNew();
         double lossSum = 0;
@@ -136,26 +161,39 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            SetLearningRate(optimizer, recipe, command, replicaSteps + step);
-            using Tensor indices = tensor(batches.IndicesFor(replicaSteps + step));
-            Tensor images = train.Images.index_select(0, indices);
-            Tensor labels = train.Labels.index_select(0, indices);
+            long replicaStep = replicaSteps + step;
+            SetLearningRate(optimizer, recipe, command, replicaStep);
             optimizer.zero_grad();
-            Tensor loss = nn.functional.cross_entropy(model.call(images), labels);
-            loss.backward();
+            double stepLoss = 0;
+            for (int micro = 0; micro < microBatches; micro++)
+            {
+                long microBatch = (replicaStep * microBatches) + micro;
+                long[] batch = batches.IndicesFor(microBatch);
+                randomness.SeedFor(recipe.Seed, command.Replica, microBatch);
+                using Tensor indices = tensor(batch);
+                Tensor images = train.Images.index_select(0, indices);
+                Tensor labels = train.Labels.index_select(0, indices);
+                Tensor loss = nn.functional.cross_entropy(model.call(images), labels);
+                // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.
+                (microBatches == 1 ? loss : loss / microBatches).backward();
+                stepLoss += loss.item<float>();
+                samples += batch.Length;
+            }
+
             if (recipe.GradientClipNorm is { } maxNorm)
             {
-                nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
+                nn.utils.clip_grad_norm_(parameters, maxNorm);
             }
 
             optimizer.step();
-            lastLoss = loss.item<float>();
+            lastLoss = stepLoss / microBatches;
             lossSum += lastLoss;
-            samples += indices.shape[0];
         }
 
         stopwatch.Stop();
-        byte[] content = CheckpointFormat.Write(ModelFactory.Describe(recipe), replicaSteps + command.Steps, model, optimizer);
+        CheckpointMetadata metadata = CheckpointMetadata.Create(recipe, spec.Describe(), true,
+            DataCursor.For(recipe, replicaSteps + command.Steps, batches.BatchesPerEpoch));
+        byte[] content = CheckpointFormat.Write(metadata, model, optimizer);
         var result = new ChunkResult(
             command.Output,
             command.Steps,
@@ -185,45 +223,49 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
     /// averaging Adam moments is not meaningful in general.
     /// </summary>
-    private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
+    private (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
-        string description = ModelFactory.Describe(recipe);
+        ModelSpec spec = ModelSpec.From(recipe);
+        string description = spec.Describe();
         using var scope = NewDisposeScope();
-        using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(recipe);
+        using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(spec);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, merged);
-        long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer);
-        using nn.Module<Tensor, Tensor> other = ModelFactory.Create(recipe);
-        Tensor[] mergedParameters = merged.parameters().ToArray();
+        long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer).Cursor.ReplicaSteps;
+        using nn.Module<Tensor, Tensor> other = ModelFactory.Create(spec);
+        // Parameters and floating-point buffers (batch norm's running statistics) are averaged; integer buffers
+        // (batch norm's step counter) are equal across replicas and kept.
+        Tensor[] mergedState = AveragedState(merged);
         byte[]? momentumOut = null;
         using (no_grad())
         {
             for (int r = 1; r < replicas.Count; r++)
             {
-                long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null);
+                long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null).Cursor.ReplicaSteps;
                 if (otherSteps != replicaSteps)
                 {
                     throw new InvalidOperationException(
                         $"Replica checkpoints disagree on progress: {command.Replicas[0]} has {replicaSteps} steps, {command.Replicas[r]} has {otherSteps}.");
                 }
 
-                Tensor[] otherParameters = other.parameters().ToArray();
-                for (int p = 0; p < mergedParameters.Length; p++)
+                Tensor[] otherState = AveragedState(other);
+                for (int p = 0; p < mergedState.Length; p++)
                 {
-                    mergedParameters[p].add_(otherParameters[p]);
+                    mergedState[p].add_(otherState[p]);
                 }
             }
 
-            foreach (Tensor parameter in mergedParameters)
+            foreach (Tensor value in mergedState)
             {
-                parameter.div_(replicas.Count);
+                value.div_(replicas.Count);
             }
 
             if (start is not null)
             {
-                using nn.Module<Tensor, Tensor> previous = ModelFactory.Create(recipe);
+                Tensor[] mergedParameters = merged.parameters().ToArray();
+                using nn.Module<Tensor, Tensor> previous = ModelFactory.Create(spec);
                 CheckpointFormat.Read(command.Start!, start, description, previous, null);
-                using nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(recipe);
+                using nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(spec);
                 Tensor[] momentumParameters = momentum.parameters().ToArray();
                 if (momentumIn is not null)
                 {
@@ -247,20 +289,24 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                     mergedParameters[p].copy_(previousParameters[p] - (command.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
                 }
 
-                momentumOut = CheckpointFormat.Write(description, replicaSteps, momentum, null);
+                momentumOut = CheckpointFormat.Write(MetadataFor(recipe, spec, false, replicaSteps, 0, command.Replicas.Count), momentum, null);
             }
         }
 
-        return (CheckpointFormat.Write(description, replicaSteps, merged, optimizer), momentumOut);
+        return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
     }
+
+    private static Tensor[] AveragedState(nn.Module model) =>
+        model.parameters().Cast<Tensor>().Concat(model.buffers().Where(buffer => buffer.is_floating_point())).ToArray();
 
     private EvaluationResult Evaluate(EvaluateCommand command, byte[] content)
     {
         TrainingRecipe recipe = command.Recipe;
         ImageSplit test = _datasets.Get(recipe.Dataset).Test;
         using var scope = NewDisposeScope();
-        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(recipe);
-        CheckpointFormat.Read(command.Checkpoint, content, ModelFactory.Describe(recipe), model, null);
+        ModelSpec spec = ModelSpec.From(recipe);
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
+        CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
         model.eval();
         var stopwatch = Stopwatch.StartNew();
         double lossSum = 0;

@@ -104,4 +104,39 @@ public class HyperparametersTests
 
         Assert.Equal("maxSteps", Assert.Single(result.Errors).Field);
     }
+
+    public static TheoryData<string, HyperparametersBuilder> ModelAndAccumulationViolations => new()
+    {
+        { "hiddenLayers", Hyperparameters.Defaults with { HiddenLayers = 0 } },
+        { "hiddenLayers", Hyperparameters.Defaults with { HiddenLayers = 9 } },
+        { "convChannels", Hyperparameters.Defaults with { ConvChannels = 3 } },
+        { "dropout", Hyperparameters.Defaults with { Dropout = 1.0 } },
+        { "dropout", Hyperparameters.Defaults with { Dropout = -0.1 } },
+        { "dropout", Hyperparameters.Defaults with { Dropout = double.NaN } },
+        { "gradientAccumulationSteps", Hyperparameters.Defaults with { GradientAccumulationSteps = 0 } },
+        { "gradientAccumulationSteps", Hyperparameters.Defaults with { BatchSize = 4096, GradientAccumulationSteps = 17 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(ModelAndAccumulationViolations))]
+    public void Create_WithABadModelOrAccumulationSetting_NamesThatFieldOnly(string field, HyperparametersBuilder values)
+    {
+        var result = Hyperparameters.Create(values);
+
+        Assert.Equal(field, Assert.Single(result.Errors).Field);
+    }
+
+    [Fact]
+    public void GradientAccumulation_MultipliesTheEffectiveBatchAndShortensTheEpoch()
+    {
+        var plain = TestSessions.Valid(Hyperparameters.Defaults with { BatchSize = 32, Epochs = 1 });
+        var accumulated = TestSessions.Valid(Hyperparameters.Defaults with { BatchSize = 32, Epochs = 1, GradientAccumulationSteps = 4 });
+        var service = new Decisions.PureTrainingService();
+
+        Assert.Equal(128, accumulated.EffectiveBatchSize);
+        Assert.Equal(1875, service.Plan(plain, 60_000).StepsPerEpoch);
+        Assert.Equal(469, service.Plan(accumulated, 60_000).StepsPerEpoch);
+        Assert.Equal(469, service.Plan(accumulated, 60_000).TotalSteps);
+        Assert.Equal(128, service.Plan(accumulated, 60_000).BatchSize);
+    }
 }

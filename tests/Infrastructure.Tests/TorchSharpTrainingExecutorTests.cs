@@ -102,7 +102,8 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { HiddenUnits = 32 }, start, "x", 0, 1));
 
-        Assert.Contains("mlp:784-64-10", error.Message, StringComparison.Ordinal);
+        Assert.Contains("holds model mlp(in=784, hidden=64x1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the run uses mlp(in=784, hidden=32x1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -216,7 +217,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     {
         // Modules own their parameters outside dispose scopes: copy them into the caller's scope and dispose the module.
         using var model = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, Infrastructure.TorchSharp.Models.ModelFactory.Describe(recipe), model, null);
+        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, Infrastructure.TorchSharp.Models.ModelSpec.From(recipe).Describe(), model, null);
         return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
     }
 }

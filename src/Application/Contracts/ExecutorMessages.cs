@@ -25,13 +25,19 @@ public sealed record TrainingRecipe(
     int WarmupSteps = 0,
     int StepDecayEvery = 1000,
     double StepDecayFactor = 0.5,
-    double MinLearningRateFactor = 0)
+    double MinLearningRateFactor = 0,
+    int HiddenLayers = 1,
+    int ConvChannels = 32,
+    bool BatchNorm = false,
+    double Dropout = 0,
+    int GradientAccumulationSteps = 1)
 {
     public static TrainingRecipe From(Hyperparameters h)
     {
         ArgumentNullException.ThrowIfNull(h);
         return new(h.Model, h.HiddenUnits, h.Optimizer, h.LearningRate, h.Momentum, h.WeightDecay, h.BatchSize, h.Seed, h.Dataset,
-            h.Nesterov, h.Beta1, h.Beta2, h.GradientClipNorm, h.LearningRateSchedule, h.WarmupSteps, h.StepDecayEvery, h.StepDecayFactor, h.MinLearningRateFactor);
+            h.Nesterov, h.Beta1, h.Beta2, h.GradientClipNorm, h.LearningRateSchedule, h.WarmupSteps, h.StepDecayEvery, h.StepDecayFactor, h.MinLearningRateFactor,
+            h.HiddenLayers, h.ConvChannels, h.BatchNorm, h.Dropout, h.GradientAccumulationSteps);
     }
 }
 

@@ -26,6 +26,11 @@ public sealed record TrainingRequest
     public double? MinLearningRateFactor { get; init; }
     public string? Model { get; init; }
     public int? HiddenUnits { get; init; }
+    public int? HiddenLayers { get; init; }
+    public int? ConvChannels { get; init; }
+    public bool? BatchNorm { get; init; }
+    public double? Dropout { get; init; }
+    public int? GradientAccumulationSteps { get; init; }
     public string? Dataset { get; init; }
     public int? Seed { get; init; }
     public int? StepsPerChunk { get; init; }

@@ -10,6 +10,7 @@ public sealed record Hyperparameters
     public const int MaxBatchSize = 4096;
     public const long MaxTotalSteps = 10_000_000;
     public const int MaxReplicas = 16;
+    public const int MaxEffectiveBatchSize = 65_536;
 
     private Hyperparameters(HyperparametersBuilder values, MonitorMode monitorMode)
     {
@@ -40,6 +41,24 @@ public sealed record Hyperparameters
     public double MinLearningRateFactor => Values.MinLearningRateFactor;
     public ModelArchitecture Model => Values.Model;
     public int HiddenUnits => Values.HiddenUnits;
+
+    /// <summary>Hidden layers of the MLP (each <see cref="HiddenUnits"/> wide); the CNN ignores it.</summary>
+    public int HiddenLayers => Values.HiddenLayers;
+
+    /// <summary>Output channels of the CNN's first convolution (the second has twice as many); the MLP ignores it.</summary>
+    public int ConvChannels => Values.ConvChannels;
+
+    /// <summary>Batch normalization after every hidden linear or convolution layer.</summary>
+    public bool BatchNorm => Values.BatchNorm;
+
+    /// <summary>Dropout probability before every hidden-to-hidden and hidden-to-output linear layer; 0 turns it off.</summary>
+    public double Dropout => Values.Dropout;
+
+    /// <summary>Micro-batches whose gradients are summed into one optimizer step; the effective batch is this times <see cref="BatchSize"/>.</summary>
+    public int GradientAccumulationSteps => Values.GradientAccumulationSteps;
+
+    /// <summary>Examples behind one optimizer step.</summary>
+    public int EffectiveBatchSize => BatchSize * GradientAccumulationSteps;
     public DatasetKind Dataset => Values.Dataset;
     public int Seed => Values.Seed;
     public int StepsPerChunk => Values.StepsPerChunk;
@@ -125,6 +144,12 @@ public sealed record Hyperparameters
         Require(Between(values.MinLearningRateFactor, 0, 1), "minLearningRateFactor", "must be between 0 and 1");
         Require(Enum.IsDefined(values.Model), "model", "must be one of mlp, cnn");
         Require(values.HiddenUnits is >= 8 and <= 4096, "hiddenUnits", "must be between 8 and 4096");
+        Require(values.HiddenLayers is >= 1 and <= 8, "hiddenLayers", "must be between 1 and 8");
+        Require(values.ConvChannels is >= 4 and <= 256, "convChannels", "must be between 4 and 256");
+        Require(double.IsFinite(values.Dropout) && values.Dropout >= 0 && values.Dropout < 1, "dropout", "must be at least 0 and less than 1");
+        Require(values.GradientAccumulationSteps is >= 1 and <= 1024, "gradientAccumulationSteps", "must be between 1 and 1024");
+        Require(values.GradientAccumulationSteps is < 1 or > 1024 || values.BatchSize is < 1 or > MaxBatchSize || (long)values.BatchSize * values.GradientAccumulationSteps <= MaxEffectiveBatchSize,
+            "gradientAccumulationSteps", $"times batchSize must be at most {MaxEffectiveBatchSize}");
         Require(Enum.IsDefined(values.Dataset), "dataset", "must be one of fashion-mnist, synthetic");
         Require(values.Seed >= 0, "seed", "must be 0 or greater");
         Require(values.StepsPerChunk is >= 1 and <= 100_000, "stepsPerChunk", "must be between 1 and 100000");
@@ -196,6 +221,11 @@ public sealed record HyperparametersBuilder
     public double MinLearningRateFactor { get; set; }
     public ModelArchitecture Model { get; set; } = ModelArchitecture.Cnn;
     public int HiddenUnits { get; set; } = 256;
+    public int HiddenLayers { get; set; } = 1;
+    public int ConvChannels { get; set; } = 32;
+    public bool BatchNorm { get; set; }
+    public double Dropout { get; set; }
+    public int GradientAccumulationSteps { get; set; } = 1;
     public DatasetKind Dataset { get; set; } = DatasetKind.FashionMnist;
     public int Seed { get; set; } = 42;
     public int StepsPerChunk { get; set; } = 250;

@@ -22,7 +22,7 @@ public sealed class PureTrainingService
         ArgumentNullException.ThrowIfNull(hyperparameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(trainExamples, 1);
 
-        long stepsPerEpoch = (trainExamples + hyperparameters.BatchSize - 1) / hyperparameters.BatchSize;
+        long stepsPerEpoch = (trainExamples + hyperparameters.EffectiveBatchSize - 1) / hyperparameters.EffectiveBatchSize;
         long requested = hyperparameters.MaxSteps ?? hyperparameters.Epochs * stepsPerEpoch;
         // Every replica runs the same number of steps in a round, so the total is a multiple of the replica count.
         long totalSteps = Math.Max(requested / hyperparameters.Replicas, 1) * hyperparameters.Replicas;
@@ -31,7 +31,7 @@ public sealed class PureTrainingService
             StepsPerChunk: hyperparameters.StepsPerChunk,
             Replicas: hyperparameters.Replicas,
             StepsPerEpoch: stepsPerEpoch,
-            BatchSize: hyperparameters.BatchSize,
+            BatchSize: hyperparameters.EffectiveBatchSize,
             TrainExamples: trainExamples,
             EvaluationIntervalSteps: hyperparameters.EvaluationIntervalSteps,
             CheckpointIntervalSteps: hyperparameters.CheckpointIntervalSteps);

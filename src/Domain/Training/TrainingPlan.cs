@@ -3,7 +3,8 @@ namespace DurableTrainer.Domain.Training;
 /// <summary>
 /// How a run is cut into rounds. A round is one chunk of <see cref="StepsPerChunk"/> optimizer steps on each of
 /// <see cref="Replicas"/> replicas; <see cref="TotalSteps"/> counts steps over all replicas, so the total number of
-/// samples seen is <c>TotalSteps * BatchSize</c> whatever the replica count.
+/// samples seen is <c>TotalSteps * BatchSize</c> whatever the replica count (<see cref="BatchSize"/> is the effective batch:
+/// the micro-batch times the gradient accumulation steps).
 /// </summary>
 public sealed record TrainingPlan(
     long TotalSteps,

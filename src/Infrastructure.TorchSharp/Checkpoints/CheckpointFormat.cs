@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -7,58 +9,62 @@ using static TorchSharp.torch;
 namespace DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 
 /// <summary>
-/// The bytes of a checkpoint: a header (magic, format version, model description, replica step count) followed by the
-/// model's and the optimizer's state in TorchSharp's own format. One <see cref="BinaryWriter"/> carries all of it,
-/// left open, because <c>Module.save(Stream)</c> would close the stream after the model.
+/// The bytes of a checkpoint: magic, format version, <see cref="CheckpointMetadata"/> as JSON, the model's state
+/// (parameters and buffers) and optionally the optimizer's, in TorchSharp's own format, and a SHA-256 of all that
+/// as a trailer. The hash travels with the bytes, so a truncated or altered checkpoint is caught on load whatever
+/// store it came from. One <see cref="BinaryWriter"/> carries all of it, left open, because
+/// <c>Module.save(Stream)</c> would close the stream after the model.
 /// </summary>
 public static class CheckpointFormat
 {
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
+    private const int HashLength = 32;
     private static readonly byte[] Magic = "DTCKPT\r\n"u8.ToArray();
 
-    /// <summary>Writes a checkpoint; without an optimizer it holds only parameters (as the outer momentum buffer does).</summary>
-    public static byte[] Write(string modelDescription, long replicaSteps, nn.Module model, OptimizerHelper? optimizer)
+    /// <summary>Writes a checkpoint; without an optimizer it holds only the model (as the outer momentum buffer does).</summary>
+    public static byte[] Write(CheckpointMetadata metadata, nn.Module model, OptimizerHelper? optimizer)
     {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(model);
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
             writer.Write(FormatVersion);
-            writer.Write(modelDescription);
-            writer.Write(replicaSteps);
+            writer.Write(metadata.ToJson());
             model.save(writer);
             writer.Write(optimizer is not null);
             optimizer?.save_state_dict(writer);
         }
 
+        byte[] hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        buffer.Write(hash);
         return buffer.ToArray();
     }
 
-    /// <summary>Loads state into a freshly built model and optimizer; returns the replica step count it held.</summary>
-    public static long Read(CheckpointReference reference, byte[] content, string expectedDescription, nn.Module model, OptimizerHelper? optimizer)
+    /// <summary>Reads only the metadata, after checking the hash.</summary>
+    public static CheckpointMetadata ReadMetadata(CheckpointReference reference, byte[] content)
     {
-        using var reader = new BinaryReader(new MemoryStream(content, writable: false), Encoding.UTF8);
-        try
+        using BinaryReader reader = Open(reference, content);
+        return Guard(reference, () => ReadHeader(reader));
+    }
+
+    /// <summary>
+    /// Loads state into a freshly built model (and optimizer) after checking the hash, the model spec and the
+    /// optimizer; returns the metadata. Any mismatch is a <see cref="CheckpointCorruptException"/> that names the
+    /// checkpoint and says why.
+    /// </summary>
+    public static CheckpointMetadata Read(CheckpointReference reference, byte[] content, string expectedModelSpec, nn.Module model, OptimizerHelper? optimizer, string? expectedOptimizer = null)
+    {
+        using BinaryReader reader = Open(reference, content);
+        return Guard(reference, () =>
         {
-            byte[] magic = reader.ReadBytes(Magic.Length);
-            if (!magic.AsSpan().SequenceEqual(Magic))
+            CheckpointMetadata metadata = ReadHeader(reader);
+            if (metadata.ModelSpec != expectedModelSpec)
             {
-                throw new InvalidDataException("it is not a DurableTrainer checkpoint (bad magic)");
+                throw new InvalidDataException($"it holds model {metadata.ModelSpec} but the run uses {expectedModelSpec}");
             }
 
-            int version = reader.ReadInt32();
-            if (version != FormatVersion)
-            {
-                throw new InvalidDataException($"it has format version {version}; this build reads version {FormatVersion}");
-            }
-
-            string description = reader.ReadString();
-            if (description != expectedDescription)
-            {
-                throw new InvalidDataException($"it holds model '{description}' but the run uses '{expectedDescription}'");
-            }
-
-            long replicaSteps = reader.ReadInt64();
             model.load(reader);
             bool hasOptimizer = reader.ReadBoolean();
             if (optimizer is not null)
@@ -68,13 +74,60 @@ public static class CheckpointFormat
                     throw new InvalidDataException("it holds no optimizer state, but training needs it");
                 }
 
+                if (expectedOptimizer is not null && metadata.Optimizer != expectedOptimizer)
+                {
+                    throw new InvalidDataException($"it holds {metadata.Optimizer} optimizer state but the run uses {expectedOptimizer}");
+                }
+
                 optimizer.load_state_dict(reader);
             }
-            return replicaSteps;
-        }
-        catch (Exception exception) when (exception is EndOfStreamException or InvalidDataException or ArgumentException)
+
+            return metadata;
+        });
+    }
+
+    private static BinaryReader Open(CheckpointReference reference, byte[] content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (content.Length < Magic.Length + HashLength || !content.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
-            throw new Application.Ports.CheckpointCorruptException(reference, exception.Message);
+            throw new CheckpointCorruptException(reference, content.Length < Magic.Length + HashLength
+                ? $"it is truncated ({content.Length} bytes)"
+                : "it is not a DurableTrainer checkpoint (bad magic)");
+        }
+
+        int bodyLength = content.Length - HashLength;
+        Span<byte> actual = stackalloc byte[HashLength];
+        SHA256.HashData(content.AsSpan(0, bodyLength), actual);
+        if (!actual.SequenceEqual(content.AsSpan(bodyLength)))
+        {
+            throw new CheckpointCorruptException(reference, "it is truncated or altered: the SHA-256 of its content does not match the one it was written with");
+        }
+
+        return new BinaryReader(new MemoryStream(content, 0, bodyLength, writable: false), Encoding.UTF8);
+    }
+
+    private static CheckpointMetadata ReadHeader(BinaryReader reader)
+    {
+        reader.ReadBytes(Magic.Length);
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException($"it has format version {version}; this build reads version {FormatVersion}");
+        }
+
+        return CheckpointMetadata.FromJson(reader.ReadString());
+    }
+
+    private static T Guard<T>(CheckpointReference reference, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception exception) when (exception is EndOfStreamException or InvalidDataException or ArgumentException or System.Text.Json.JsonException)
+        {
+            throw new CheckpointCorruptException(reference, exception.Message);
         }
     }
 }

@@ -35,7 +35,15 @@ public sealed class ShardBatches
 
     public int BatchesPerEpoch { get; }
 
-    /// <summary>The example indices of the batch this replica trains on at its local step <paramref name="step"/>.</summary>
+    /// <summary>The same count as <see cref="BatchesPerEpoch"/>, without building the shard.</summary>
+    public static int BatchesPerEpochFor(int examples, int replica, int replicaCount, int batchSize)
+    {
+        int shard = (examples - replica + replicaCount - 1) / replicaCount;
+        int batch = Math.Min(batchSize, Math.Max(shard, 1));
+        return Math.Max(1, (shard + batch - 1) / batch);
+    }
+
+    /// <summary>The example indices of the batch this replica trains on at its local (micro-)batch index <paramref name="step"/>.</summary>
     public long[] IndicesFor(long step)
     {
         long epoch = step / BatchesPerEpoch;

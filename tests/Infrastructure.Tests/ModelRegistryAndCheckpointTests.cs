@@ -1,0 +1,194 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace DurableTrainer.Infrastructure.Tests;
+
+public sealed class ModelRegistryAndCheckpointTests : IDisposable
+{
+    private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 48, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 5, DatasetKind.Synthetic);
+    private static readonly TrainingRecipe RegularizedMlp = Mlp with { HiddenLayers = 2, BatchNorm = true, Dropout = 0.3 };
+    private static readonly TrainingRecipe RegularizedCnn = new(ModelArchitecture.Cnn, 0, OptimizerKind.Sgd, 0.05, 0.9, 1e-4, 16, 9, DatasetKind.Synthetic,
+        Nesterov: true, ConvChannels: 4, BatchNorm: true, Dropout: 0.25);
+
+    private readonly InMemoryCheckpointStore _store = new();
+    private readonly DatasetProvider _datasets;
+    private readonly TorchSharpTrainingExecutor _executor;
+
+    public ModelRegistryAndCheckpointTests()
+    {
+        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 500 };
+        _datasets = new DatasetProvider(options);
+        _executor = new TorchSharpTrainingExecutor(_store, _datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
+    }
+
+    public void Dispose() => _datasets.Dispose();
+
+    private async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) =>
+        (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
+
+    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps) =>
+        _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), 0, 1, before, steps, 1.0, recipe));
+
+    public static TheoryData<string> RegularizedModels => new() { "mlp", "cnn" };
+
+    private static TrainingRecipe Regularized(string name) => name == "mlp" ? RegularizedMlp : RegularizedCnn;
+
+    [Theory]
+    [MemberData(nameof(RegularizedModels))]
+    public async Task WithBatchNormAndDropout_TwoChunksAreBitwiseOneChunkOfBothLengths(string name)
+    {
+        TrainingRecipe recipe = Regularized(name);
+        var start = await InitializeAsync("resume-" + name, recipe);
+
+        var whole = await ChunkAsync(recipe, start, "whole", 0, 24);
+        var firstHalf = await ChunkAsync(recipe, start, "half-1", 0, 12);
+        var secondHalf = await ChunkAsync(recipe, firstHalf.Checkpoint, "half-2", 12, 12);
+
+        Assert.Equal(_store.Blobs[whole.Checkpoint], _store.Blobs[secondHalf.Checkpoint]);
+    }
+
+    [Fact]
+    public async Task Dropout_ChangesTrainingButNotEvaluation()
+    {
+        TrainingRecipe withDropout = Mlp with { Dropout = 0.5 };
+        var plainStart = await InitializeAsync("plain", Mlp);
+        var dropoutStart = await InitializeAsync("dropout", withDropout);
+        // Dropout has no parameters, so both models start from the same weights and evaluate the same.
+        Assert.Equal(
+            (await _executor.EvaluateAsync(new EvaluateCommand(plainStart, Mlp))).Loss,
+            (await _executor.EvaluateAsync(new EvaluateCommand(dropoutStart, withDropout))).Loss);
+
+        var plain = await ChunkAsync(Mlp, plainStart, "trained", 0, 5);
+        var dropped = await ChunkAsync(withDropout, dropoutStart, "trained", 0, 5);
+
+        Assert.NotEqual(plain.MeanLoss, dropped.MeanLoss);
+        var evaluatedTwice = new[]
+        {
+            await _executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
+            await _executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
+        };
+        Assert.Equal(evaluatedTwice[0], evaluatedTwice[1] with { Seconds = evaluatedTwice[0].Seconds });
+    }
+
+    [Fact]
+    public async Task GradientAccumulation_OfTwoHalfBatches_MatchesOneFullBatch()
+    {
+        // Micro-batches 2k and 2k+1 of 16 cover exactly batch k of 32 (one shuffled order per epoch), so the summed
+        // gradients of the halved losses are the full batch's gradient up to float rounding.
+        TrainingRecipe full = Mlp with { BatchSize = 32, Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, Momentum = 0 };
+        TrainingRecipe accumulated = full with { BatchSize = 16, GradientAccumulationSteps = 2 };
+        var fullStart = await InitializeAsync("full", full);
+        var accumulatedStart = await InitializeAsync("accumulated", accumulated);
+
+        var fullChunk = await ChunkAsync(full, fullStart, "trained", 0, 40);
+        var accumulatedChunk = await ChunkAsync(accumulated, accumulatedStart, "trained", 0, 40);
+
+        Assert.Equal(fullChunk.Samples, accumulatedChunk.Samples);
+        Assert.Equal(fullChunk.MeanLoss, accumulatedChunk.MeanLoss, 4);
+        using var scope = NewDisposeScope();
+        Tensor[] left = Parameters(_store.Blobs[fullChunk.Checkpoint], full);
+        Tensor[] right = Parameters(_store.Blobs[accumulatedChunk.Checkpoint], accumulated);
+        Assert.All(left.Zip(right), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 1e-4, atol: 1e-5)));
+        Assert.NotEqual(_store.Blobs[fullStart], _store.Blobs[fullChunk.Checkpoint]);
+    }
+
+    [Fact]
+    public async Task Checkpoint_DescribesItsWriterSpecHyperparametersAndDataCursor()
+    {
+        var start = await InitializeAsync("metadata", Mlp);
+        var chunk = await ChunkAsync(Mlp, start, "trained", 0, 40);
+
+        CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(chunk.Checkpoint, _store.Blobs[chunk.Checkpoint]);
+
+        Assert.Equal(CheckpointFormat.FormatVersion, metadata.FormatVersion);
+        Assert.Equal(ModelSpec.From(Mlp).Describe(), metadata.ModelSpec);
+        Assert.Equal("Adam", metadata.Optimizer);
+        Assert.Equal(CheckpointMetadata.HashOf(Mlp), metadata.HyperparameterHash);
+        Assert.NotEqual(CheckpointMetadata.HashOf(Mlp with { LearningRate = 2e-3 }), metadata.HyperparameterHash);
+        Assert.StartsWith("0.107", metadata.TorchSharpVersion, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(metadata.LibTorchVersion));
+        // 1024 examples in batches of 32 are 32 batches an epoch: 40 steps end 8 batches into the second epoch.
+        Assert.Equal(new DataCursor(40, 1, Mlp.Seed, 1, 8), metadata.Cursor);
+    }
+
+    public static TheoryData<string> Damages => new() { "truncated", "flipped-byte", "empty" };
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public async Task DamagedCheckpoint_IsRejectedNamingItAndWhy(string damage)
+    {
+        var start = await InitializeAsync("damage", Mlp);
+        var chunk = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 3);
+        byte[] content = _store.Blobs[chunk.Checkpoint];
+        _store.Blobs[chunk.Checkpoint] = damage switch
+        {
+            "truncated" => content[..(content.Length / 2)],
+            "flipped-byte" => Flip(content, content.Length / 2),
+            _ => [],
+        };
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp)));
+
+        Assert.Contains("damage/round-000001/replica-00", error.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckpointOfAModelWithoutBatchNorm_DoesNotLoadIntoOneWithIt()
+    {
+        var start = await InitializeAsync("spec", Mlp);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { BatchNorm = true }, start, "x", 0, 1));
+
+        Assert.Contains("batchNorm=False", error.Message, StringComparison.Ordinal);
+        Assert.Contains("batchNorm=True", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckpointOfAnotherOptimizer_IsRefusedNamingBoth()
+    {
+        var start = await InitializeAsync("optimizer", Mlp);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { Optimizer = OptimizerKind.AdamW }, start, "x", 0, 1));
+
+        Assert.Contains("holds Adam optimizer state but the run uses AdamW", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Registry_BuildsTheNamedLayersWithTheRequestedSizes()
+    {
+        using var mlp = ModelFactory.Create(ModelSpec.From(RegularizedMlp));
+        using var cnn = ModelFactory.Create(ModelSpec.From(RegularizedCnn));
+
+        Assert.Equal(["fc1.weight", "fc1.bias", "bn1.weight", "bn1.bias", "fc2.weight", "fc2.bias", "bn2.weight", "bn2.bias", "fc3.weight", "fc3.bias"],
+            mlp.named_parameters().Select(pair => pair.name));
+        Assert.Equal(new long[] { 48, 784 }, mlp.named_parameters().First().parameter.shape);
+        Assert.Contains("bn1.running_mean", mlp.state_dict().Keys);
+        Assert.Equal(new long[] { 8, 4, 3, 3 }, cnn.named_parameters().Single(pair => pair.name == "conv2.weight").parameter.shape);
+        Assert.Equal(new long[] { 16, 8 * 7 * 7 }, cnn.named_parameters().Single(pair => pair.name == "fc1.weight").parameter.shape);
+        Assert.Throws<ArgumentException>(() => ModelFactory.Create(new ModelSpec("resnet", 1, 1, 1, false, 0)));
+    }
+
+    private static byte[] Flip(byte[] content, int index)
+    {
+        byte[] copy = (byte[])content.Clone();
+        copy[index] ^= 0x01;
+        return copy;
+    }
+
+    private static Tensor[] Parameters(byte[] checkpoint, TrainingRecipe recipe)
+    {
+        ModelSpec spec = ModelSpec.From(recipe);
+        using var model = ModelFactory.Create(spec);
+        CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, spec.Describe(), model, null);
+        return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
+    }
+}
