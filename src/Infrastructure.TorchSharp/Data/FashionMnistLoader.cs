@@ -6,8 +6,8 @@ public static class FashionMnistLoader
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
     // Per-pixel statistics of the Fashion-MNIST training set; standardising speeds up and steadies training.
-    private const float Mean = 0.2860f;
-    private const float StandardDeviation = 0.3530f;
+    public const float Mean = 0.2860f;
+    public const float StandardDeviation = 0.3530f;
 
     private static readonly string[] FileStems =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Export;
+using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp.PyBridge;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace DurableTrainer.Infrastructure.Tests;
+
+/// <summary>
+/// Exports trained models and loads them in real PyTorch (Debian's python3-torch, at /usr/bin/python3), which must
+/// predict what TorchSharp predicts. scripts/test.sh installs python3-torch; where it cannot be had, these tests
+/// skip and say why.
+/// </summary>
+public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
+{
+    private const string SystemPython = "/usr/bin/python3";
+    private const int Images = 64;
+
+    private readonly InMemoryCheckpointStore _store = new();
+    private readonly TorchSharpExecutorOptions _options = new() { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 256 };
+    private readonly string _folder = Directory.CreateTempSubdirectory("dt-export-").FullName;
+    private DatasetProvider? _datasets;
+
+    public static TheoryData<string> Models => new() { "mlp", "cnn" };
+
+    public void Dispose()
+    {
+        _datasets?.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public async Task ExportedModel_LoadedInPyTorch_PredictsWhatTorchSharpPredicts(string name)
+    {
+        Skip.IfNot(PyTorchAvailable(out string why), why);
+        TrainingRecipe recipe = name == "mlp"
+            ? new TrainingRecipe(ModelArchitecture.Mlp, 32, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 4, DatasetKind.Synthetic, HiddenLayers: 2, BatchNorm: true, Dropout: 0.2)
+            : new TrainingRecipe(ModelArchitecture.Cnn, 0, OptimizerKind.AdamW, 1e-3, 0.9, 1e-2, 32, 4, DatasetKind.Synthetic, ConvChannels: 4, BatchNorm: true, Dropout: 0.2);
+        CheckpointReference trained = await TrainAsync(recipe, name);
+        var exporter = new PyTorchModelExporter(_store);
+        ExportedModel weights = await exporter.ExportAsync(trained, recipe, ModelExportFormat.PyTorch);
+        ExportedModel spec = await exporter.ExportAsync(trained, recipe, ModelExportFormat.Spec);
+        string weightsPath = Write(weights);
+        string specPath = Write(spec);
+
+        using var scope = NewDisposeScope();
+        Tensor images = _datasets!.Get(DatasetKind.Synthetic).Test.Images.narrow(0, 0, Images).contiguous();
+        float[] expected = TorchSharpLogits(recipe, trained, images);
+        string imagesPath = Path.Combine(_folder, "images.f32");
+        string logitsPath = Path.Combine(_folder, "logits.f32");
+        await File.WriteAllBytesAsync(imagesPath, images.bytes.ToArray());
+        string pythonOutput = Run(SystemPython, Path.Combine(RepositoryPaths.Root, "interop", "pytorch", "durabletrainer_model.py"), weightsPath, specPath, imagesPath, Images.ToString(System.Globalization.CultureInfo.InvariantCulture), logitsPath);
+        output.WriteLine(pythonOutput);
+        float[] actual = new float[expected.Length];
+        Buffer.BlockCopy(await File.ReadAllBytesAsync(logitsPath), 0, actual, 0, actual.Length * sizeof(float));
+
+        double maxDifference = expected.Zip(actual).Max(pair => Math.Abs(pair.First - pair.Second));
+        output.WriteLine($"{name}: max |logit difference| = {maxDifference:E3} over {expected.Length} logits, first logit {expected[0]:R} vs {actual[0]:R}");
+        Assert.True(maxDifference < 1e-4, $"PyTorch's logits differ from TorchSharp's by up to {maxDifference}");
+        Assert.Equal(ArgMax(expected), ArgMax(actual));
+    }
+
+    [Fact]
+    public async Task SafetensorsExport_ReadsBackToTheCheckpointsTensors()
+    {
+        TrainingRecipe recipe = new(ModelArchitecture.Mlp, 16, OptimizerKind.Sgd, 0.1, 0.9, 0, 32, 4, DatasetKind.Synthetic, BatchNorm: true);
+        CheckpointReference trained = await TrainAsync(recipe, "safetensors");
+
+        ExportedModel export = await new PyTorchModelExporter(_store).ExportAsync(trained, recipe, ModelExportFormat.Safetensors);
+
+        using var scope = NewDisposeScope();
+        Dictionary<string, Tensor> tensors = Safetensors.LoadStateDict(new MemoryStream(export.Content), leaveOpen: false, keysToKeep: null);
+        ModelSpec spec = ModelSpec.From(recipe);
+        using var model = ModelFactory.Create(spec);
+        CheckpointFormat.Read(trained, _store.Blobs[trained], spec.Describe(), model, null);
+        Assert.Equal(model.state_dict().Keys.Order(), tensors.Keys.Order());
+        Assert.All(model.state_dict(), pair => Assert.True(pair.Value.eq(tensors[pair.Key]).all().item<bool>(), pair.Key));
+        Assert.EndsWith(".safetensors", export.FileName, StringComparison.Ordinal);
+    }
+
+    private async Task<CheckpointReference> TrainAsync(TrainingRecipe recipe, string runId)
+    {
+        _datasets ??= new DatasetProvider(_options);
+        var executor = new TorchSharpTrainingExecutor(_store, _datasets, _options, NullLogger<TorchSharpTrainingExecutor>.Instance);
+        var start = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
+        var chunk = await executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(runId, "trained"), 0, 1, 0, 30, 1.0, recipe));
+        return chunk.Checkpoint;
+    }
+
+    private float[] TorchSharpLogits(TrainingRecipe recipe, CheckpointReference checkpoint, Tensor images)
+    {
+        ModelSpec spec = ModelSpec.From(recipe);
+        using var model = ModelFactory.Create(spec);
+        CheckpointFormat.Read(checkpoint, _store.Blobs[checkpoint], spec.Describe(), model, null);
+        model.eval();
+        using (no_grad())
+        {
+            return model.call(images).contiguous().data<float>().ToArray();
+        }
+    }
+
+    private static int[] ArgMax(float[] logits) =>
+        logits.Chunk(ImageSplit.Classes).Select(row => Array.IndexOf(row, row.Max())).ToArray();
+
+    private string Write(ExportedModel export)
+    {
+        string path = Path.Combine(_folder, export.FileName);
+        File.WriteAllBytes(path, export.Content);
+        return path;
+    }
+
+    private static bool PyTorchAvailable(out string why)
+    {
+        if (!File.Exists(SystemPython))
+        {
+            why = $"{SystemPython} does not exist; install Debian's python3-torch (scripts/test.sh does, as root).";
+            return false;
+        }
+
+        try
+        {
+            Run(SystemPython, "-c", "import torch");
+            why = string.Empty;
+            return true;
+        }
+        catch (InvalidOperationException exception)
+        {
+            why = $"PyTorch is not importable by {SystemPython} ({exception.Message.Trim()}); install Debian's python3-torch (scripts/test.sh does, as root).";
+            return false;
+        }
+    }
+
+    private static string Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{program} did not finish in 2 minutes.");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited with {process.ExitCode}: {stderr}");
+        }
+
+        return stdout.Result;
+    }
+}
