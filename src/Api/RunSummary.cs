@@ -1,6 +1,4 @@
-using System.Text.Json;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
 
@@ -26,8 +24,8 @@ public sealed record RunSummary(
     public static RunSummary From(RunRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        TrainingProgress? progress = TryRead<TrainingProgress>(record.SerializedCustomStatus);
-        TrainingOutcome? outcome = TryRead<TrainingOutcome>(record.SerializedOutput);
+        TrainingProgress? progress = RunRecordPayloads.Read<TrainingProgress>(record.SerializedCustomStatus);
+        TrainingOutcome? outcome = RunRecordPayloads.Read<TrainingOutcome>(record.SerializedOutput);
         long? step = outcome?.StepsDone ?? progress?.Step;
         long? total = progress?.TotalSteps;
         return new RunSummary(
@@ -47,23 +45,5 @@ public sealed record RunSummary(
             outcome?.BestCheckpoint,
             record.CreatedTime,
             record.LastUpdatedTime);
-    }
-
-    private static T? TryRead<T>(string? json)
-        where T : class
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<T>(json, DurableJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -5,7 +5,8 @@ using DurableTrainer.Domain.Configuration;
 namespace DurableTrainer.Api;
 
 /// <summary>What an HTTP handler answers, independent of the host's HTTP stack.</summary>
-public sealed record ApiResult(int StatusCode, object? Body, string? Location = null, string ContentType = "application/json");
+/// <remarks>A <c>byte[]</c> body is written as it is (a file, named by <see cref="FileName"/>); any other body as JSON.</remarks>
+public sealed record ApiResult(int StatusCode, object? Body, string? Location = null, string ContentType = "application/json", string? FileName = null);
 
 /// <summary>
 /// The HTTP API's behaviour, shared by both hosts: each host maps its routes to these methods and writes the

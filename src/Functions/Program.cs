@@ -6,6 +6,7 @@ using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Export;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +27,7 @@ builder.Services.AddSingleton(services => CheckpointStorage.CreateContainer(serv
 builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
+builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
 
 builder.Build().Run();

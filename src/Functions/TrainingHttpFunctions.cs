@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Durable;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
 /// the management payload are served by the Durable Functions extension itself.
 /// </summary>
-public sealed class TrainingHttpFunctions(TimeProvider timeProvider)
+public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> Start(
@@ -44,6 +45,30 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
         Write(request, await Api(client).GetSummaryAsync(runId, cancellationToken));
+
+    [Function("ExportTrainingModel")]
+    public async Task<IActionResult> ExportModel(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}/model")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var api = new ModelExportHttpApi(new DurableTaskClientRuns(client), exporter);
+        return Write(request, await api.GetModelAsync(runId, request.Query["format"].FirstOrDefault(), request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
+    }
+
+    [Function("ExportTrainingModelSpec")]
+    public async Task<IActionResult> ExportModelSpec(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}/model/spec")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var api = new ModelExportHttpApi(new DurableTaskClientRuns(client), exporter);
+        return Write(request, await api.GetSpecAsync(runId, request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
+    }
 
     [Function("StopTrainingRun")]
     public async Task<IActionResult> Stop(
@@ -88,6 +113,11 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider)
         if (result.Location is not null)
         {
             request.HttpContext.Response.Headers.Location = result.Location;
+        }
+
+        if (result.Body is byte[] file)
+        {
+            return new FileContentResult(file, result.ContentType) { FileDownloadName = result.FileName };
         }
 
         return result.Body is null

@@ -6,6 +6,7 @@ using DurableTrainer.Application.UseCases;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Export;
 using DurableTrainer.Worker.Engine;
 using DurableTrainer.Worker.Http;
 
@@ -40,6 +41,8 @@ builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
 builder.Services.AddSingleton<TrainModelUseCase>();
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddSingleton<TrainingHttpApi>();
+builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
+builder.Services.AddSingleton<ModelExportHttpApi>();
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];

@@ -107,4 +107,37 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task ModelRoutes_ExportAFinishedRunForPyTorch_AndRefuseWhatCannotBeExported()
+    {
+        await StartAsync("""{"runId":"e2e-export","dataset":"synthetic","model":"mlp","hiddenLayers":2,"batchNorm":true,"dropout":0.1,"gradientAccumulationSteps":2,"batchSize":16,"maxSteps":40,"stepsPerChunk":20}""");
+        using (HttpResponseMessage early = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model", UriKind.Relative)))
+        {
+            // Either still running (no final checkpoint yet) or, on a fast machine, already exportable.
+            Assert.True(early.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.OK, early.StatusCode.ToString());
+        }
+
+        await WaitForSummaryAsync("e2e-export", summary => summary.GetProperty("runtimeStatus").GetString() == "Completed");
+
+        using HttpResponseMessage model = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, model.StatusCode);
+        Assert.Equal("e2e-export.pt", model.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        byte[] weights = await model.Content.ReadAsByteArrayAsync();
+        Assert.Equal("PK"u8.ToArray(), weights[..2]); // torch.save's zip container
+        JsonElement spec = await GetJsonAsync("/api/training/e2e-export/model/spec");
+        Assert.Equal("durabletrainer-model/1", spec.GetProperty("format").GetString());
+        Assert.Equal("mlp", spec.GetProperty("model").GetString());
+        Assert.Equal(2, spec.GetProperty("hiddenLayers").GetInt32());
+        Assert.True(spec.GetProperty("batchNorm").GetBoolean());
+        Assert.Equal(40, spec.GetProperty("replicaSteps").GetInt64());
+        using HttpResponseMessage safetensors = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=safetensors", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, safetensors.StatusCode);
+
+        using HttpResponseMessage badFormat = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=onnx", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
+        Assert.Contains("format", await badFormat.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using HttpResponseMessage unknown = await fixture.Http.GetAsync(new Uri("/api/training/no-such-run/model", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
 }

@@ -26,6 +26,8 @@ public class BuildOutputTests
     [InlineData("ListTrainingRuns", "httpTrigger")]
     [InlineData("GetTrainingRun", "httpTrigger")]
     [InlineData("StopTrainingRun", "httpTrigger")]
+    [InlineData("ExportTrainingModel", "httpTrigger")]
+    [InlineData("ExportTrainingModelSpec", "httpTrigger")]
     public void FunctionsMetadata_ListsTheFunctionWithItsTrigger(string name, string trigger)
     {
         JsonElement function = Functions().Single(f => f.GetProperty("name").GetString() == name);
@@ -41,9 +43,9 @@ public class BuildOutputTests
     }
 
     [Fact]
-    public void FunctionsMetadata_HasExactlyTheTenFunctions()
+    public void FunctionsMetadata_HasExactlyTheTwelveFunctions()
     {
-        Assert.Equal(10, Functions().Length);
+        Assert.Equal(12, Functions().Length);
     }
 
     [Fact]

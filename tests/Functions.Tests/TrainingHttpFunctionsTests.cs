@@ -9,7 +9,7 @@ namespace DurableTrainer.Functions.Tests;
 public class TrainingHttpFunctionsTests
 {
     private readonly RecordingDurableTaskClient _client = new();
-    private readonly TrainingHttpFunctions _functions = new(TimeProvider.System);
+    private readonly TrainingHttpFunctions _functions = new(TimeProvider.System, new NoExports());
 
     private static HttpRequest Request(string method, string body = "")
     {
@@ -105,5 +105,12 @@ public class TrainingHttpFunctionsTests
 
         Assert.Equal(200, status);
         Assert.Equal("listed", runs.EnumerateArray().Single().GetProperty("runId").GetString());
+    }
+
+    /// <summary>These tests never reach an export; one that did would fail loudly.</summary>
+    private sealed class NoExports : Application.Ports.IModelExporter
+    {
+        public Task<Application.Ports.ExportedModel> ExportAsync(Domain.Training.CheckpointReference checkpoint, TrainingRecipe recipe, Application.Ports.ModelExportFormat format, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("No export was expected.");
     }
 }

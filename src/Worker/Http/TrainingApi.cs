@@ -25,6 +25,10 @@ public static class TrainingApi
             Write(await api.ListAsync(top, cancellationToken)));
         routes.MapGet("/api/training/{runId}", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSummaryAsync(runId, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/model", async (string runId, string? format, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/model/spec", async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)));
         routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.StopAsync(runId, cancellationToken)));
 
@@ -57,7 +61,17 @@ public static class TrainingApi
                 response.Headers.Location = result.Location;
             }
 
-            if (result.Body is not null)
+            if (result.Body is byte[] file)
+            {
+                response.ContentType = result.ContentType;
+                if (result.FileName is not null)
+                {
+                    response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = result.FileName }.ToString();
+                }
+
+                await response.Body.WriteAsync(file, httpContext.RequestAborted);
+            }
+            else if (result.Body is not null)
             {
                 response.ContentType = result.ContentType;
                 await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, result.Body, result.Body.GetType(), DurableJson.Options, httpContext.RequestAborted);

@@ -1,0 +1,83 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.UseCases;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Api;
+
+/// <summary>
+/// GET /api/training/{id}/model[/spec]: a finished run's model as a file PyTorch loads (or safetensors), and the
+/// JSON spec that rebuilds it. The run's own stored input gives the recipe, its output the checkpoint.
+/// </summary>
+public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter exporter)
+{
+    public static readonly IReadOnlyDictionary<string, ModelExportFormat> Formats = new Dictionary<string, ModelExportFormat>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["pytorch"] = ModelExportFormat.PyTorch,
+        ["safetensors"] = ModelExportFormat.Safetensors,
+    };
+
+    /// <summary><paramref name="format"/>: pytorch (default) or safetensors; <paramref name="which"/>: final (default) or best.</summary>
+    public Task<ApiResult> GetModelAsync(string runId, string? format, string? which, CancellationToken cancellationToken)
+    {
+        if (format is not null && !Formats.ContainsKey(format))
+        {
+            return Task.FromResult(Invalid("format", "must be one of " + string.Join(", ", Formats.Keys)));
+        }
+
+        return ExportAsync(runId, format is null ? ModelExportFormat.PyTorch : Formats[format], which, cancellationToken);
+    }
+
+    public Task<ApiResult> GetSpecAsync(string runId, string? which, CancellationToken cancellationToken) =>
+        ExportAsync(runId, ModelExportFormat.Spec, which, cancellationToken);
+
+    private async Task<ApiResult> ExportAsync(string runId, ModelExportFormat format, string? which, CancellationToken cancellationToken)
+    {
+        if (which is not null and not "final" and not "best")
+        {
+            return Invalid("checkpoint", "must be final or best");
+        }
+
+        RunRecord? run = TrainingRequestMapper.IsValidRunId(runId) ? await runs.GetAsync(runId, cancellationToken) : null;
+        if (run is null)
+        {
+            return ProblemDetailsFactory.UnknownRun(runId);
+        }
+
+        TrainingOutcome? outcome = RunRecordPayloads.Read<TrainingOutcome>(run.SerializedOutput);
+        string? checkpoint = which == "best" ? outcome?.BestCheckpoint : outcome?.FinalCheckpoint;
+        TrainingRunInput? input = RunRecordPayloads.Read<TrainingRunInput>(run.SerializedInput);
+        if (checkpoint is null || input is null || !checkpoint.StartsWith(runId + "/", StringComparison.Ordinal))
+        {
+            return new ApiResult(409, new
+            {
+                type = "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.10",
+                title = "The run has no model to export yet.",
+                status = 409,
+                detail = $"Run '{runId}' is {run.RuntimeStatus} and has no {which ?? "final"} checkpoint; export it once it has ended.",
+            }, ContentType: ProblemDetailsFactory.ContentType);
+        }
+
+        Hyperparameters hyperparameters = TrainingRequestMapper.ToHyperparameters(input.Request).GetValueOrThrow();
+        var reference = new CheckpointReference(runId, checkpoint[(runId.Length + 1)..]);
+        try
+        {
+            ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(hyperparameters), format, cancellationToken);
+            return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
+        }
+        catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException)
+        {
+            return new ApiResult(409, new
+            {
+                type = "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.10",
+                title = "The run's checkpoint cannot be exported.",
+                status = 409,
+                detail = exception.Message,
+            }, ContentType: ProblemDetailsFactory.ContentType);
+        }
+    }
+
+    private static ApiResult Invalid(string field, string rule) =>
+        new(400, ProblemDetailsFactory.Validation([new ValidationError(field, rule)]), ContentType: ProblemDetailsFactory.ContentType);
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using DurableTrainer.Durable;
+
+namespace DurableTrainer.Api;
+
+/// <summary>Reads a run's stored JSON payloads (input, custom status, output) into their types, or null when absent or foreign.</summary>
+public static class RunRecordPayloads
+{
+    public static T? Read<T>(string? json)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, DurableJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
