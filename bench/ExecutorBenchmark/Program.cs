@@ -8,17 +8,19 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: ExecutorBenchmark <mlp|cnn> <steps> <chunk> <threads>
+// Usage: ExecutorBenchmark <mlp|cnn> <steps> <chunk> <threads> [repeats]
 // Prints one line per measurement: "name samples_per_second". Both loops train the same model from the same seed
 // on Fashion-MNIST with Adam 1e-3 and batch 64; the executor additionally loads and saves a checkpoint per chunk.
 string model = args.Length > 0 ? args[0] : "mlp";
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
 int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
+int repeats = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 5;
 const int BatchSize = 64;
 
 var recipe = new TrainingRecipe(model == "cnn" ? ModelArchitecture.Cnn : ModelArchitecture.Mlp, 256, OptimizerKind.Adam, 1e-3, 0.9, 0, BatchSize, 42, DatasetKind.FashionMnist);
@@ -26,49 +28,107 @@ var options = new TorchSharpExecutorOptions { Threads = threads };
 using var datasets = new DatasetProvider(options);
 ImageSplit train = datasets.Get(DatasetKind.FashionMnist).Train;
 var store = new MemoryCheckpointStore();
-var executor = new TorchSharpTrainingExecutor(store, datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
+var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
+    ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)).CreateLogger<TorchSharpTrainingExecutor>()
+    : NullLogger<TorchSharpTrainingExecutor>.Instance);
 
 // Warm-up outside the timings: libtorch initialisation, first allocations, JIT.
 Bare(recipe, train, Math.Min(50, steps));
 await Chunked(executor, recipe, Math.Min(50, steps), chunk);
 
-// Alternate the two, three times each, and take the median: on a small shared machine the order and the moment
+// Alternate the two, several times each, and take the median: on a small shared machine the order and the moment
 // matter more than the difference being measured.
+// Both wall-clock and process CPU time are recorded: with one libtorch thread, CPU time counts the work done and is
+// far less disturbed by other processes on the machine than wall time is.
 var bareRates = new List<double>();
 var executorRates = new List<double>();
-for (int repeat = 0; repeat < 3; repeat++)
+var bareCpuRates = new List<double>();
+var executorCpuRates = new List<double>();
+var overheads = new List<double>();
+for (int repeat = 0; repeat < repeats; repeat++)
 {
     var clock = Stopwatch.StartNew();
+    TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
     Bare(recipe, train, steps);
     bareRates.Add(steps * BatchSize / clock.Elapsed.TotalSeconds);
+    bareCpuRates.Add(steps * BatchSize / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     clock.Restart();
-    await Chunked(executor, recipe, steps, chunk);
-    executorRates.Add(steps * BatchSize / clock.Elapsed.TotalSeconds);
+    cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    double stepSeconds = await Chunked(executor, recipe, steps, chunk);
+    double wall = clock.Elapsed.TotalSeconds;
+    executorRates.Add(steps * BatchSize / wall);
+    executorCpuRates.Add(steps * BatchSize / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+    overheads.Add((wall - stepSeconds) / Math.Ceiling((double)steps / chunk));
 }
 
-Console.WriteLine($"bare {Median(bareRates):F1}");
-Console.WriteLine($"executor {Median(executorRates):F1}");
+Console.WriteLine(FormattableString.Invariant($"bare {Median(bareRates):F1}"));
+Console.WriteLine(FormattableString.Invariant($"executor {Median(executorRates):F1}"));
+Console.WriteLine(FormattableString.Invariant($"bare_cpu {Median(bareCpuRates):F1}"));
+Console.WriteLine(FormattableString.Invariant($"executor_cpu {Median(executorCpuRates):F1}"));
+Console.WriteLine(FormattableString.Invariant($"bare_range {bareRates.Min():F0}-{bareRates.Max():F0}"));
+Console.WriteLine(FormattableString.Invariant($"executor_range {executorRates.Min():F0}-{executorRates.Max():F0}"));
+Console.WriteLine(FormattableString.Invariant($"overhead_ms_per_chunk {1000 * Median(overheads):F1}"));
+Console.WriteLine(FormattableString.Invariant($"matmul_gflops {MatmulPeakGflops():F1}"));
+Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(ModelSpec.From(recipe)) / 1e6:F2}"));
 return 0;
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-// Our executor as an activity would call it: one chunk at a time, each loading and saving a checkpoint.
-static async Task Chunked(TorchSharpTrainingExecutor executor, TrainingRecipe recipe, int steps, int chunk)
+// Our executor as an activity would call it: one chunk at a time, each loading and saving a checkpoint. Returns the
+// time spent inside the chunks' step loops, so the rest (checkpoint I/O, model builds) can be reported as overhead.
+static async Task<double> Chunked(TorchSharpTrainingExecutor executor, TrainingRecipe recipe, int steps, int chunk)
 {
     CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("bench"), recipe))).Checkpoint;
+    double stepSeconds = 0;
     for (int done = 0, round = 1; done < steps; done += chunk, round++)
     {
         int size = Math.Min(chunk, steps - done);
         ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica("bench", round, 0), 0, 1, done, size, 1.0, recipe, steps));
         current = result.Checkpoint;
+        stepSeconds += result.Seconds;
     }
+
+    return stepSeconds;
+}
+
+// The best single-precision matrix multiply rate libtorch reaches here: the denominator of model FLOP utilisation.
+static double MatmulPeakGflops()
+{
+    const int N = 1024;
+    using var scope = NewDisposeScope();
+    Tensor a = randn(N, N);
+    Tensor b = randn(N, N);
+    double best = 0;
+    for (int i = 0; i < 12; i++)
+    {
+        using var product = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        _ = a.mm(b);
+        best = Math.Max(best, 2.0 * N * N * N / clock.Elapsed.TotalSeconds / 1e9);
+    }
+
+    return best;
+}
+
+// Multiply-adds of one forward pass, counted layer by layer; a training step costs about three forward passes
+// (forward, gradient with respect to inputs, gradient with respect to weights), the usual MFU convention.
+static double TrainingFlopsPerSample(ModelSpec spec)
+{
+    const int Pixels = ModelSpec.InputHeight * ModelSpec.InputWidth;
+    double macs = spec.Name == "cnn"
+        ? (Pixels * spec.ConvChannels * 9.0)
+          + (Pixels / 4.0 * 2 * spec.ConvChannels * spec.ConvChannels * 9)
+          + (Pixels / 16.0 * 2 * spec.ConvChannels * spec.HiddenUnits)
+          + (spec.HiddenUnits * ModelSpec.Classes)
+        : (Pixels * (double)spec.HiddenUnits) + ((spec.HiddenLayers - 1) * (double)spec.HiddenUnits * spec.HiddenUnits) + (spec.HiddenUnits * ModelSpec.Classes);
+    return 3 * 2 * macs;
 }
 
 // The loop a TorchSharp user would write by hand: same model, optimizer, data order and dispose scopes.
 static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
 {
     using var scope = NewDisposeScope();
-    using var model = ModelFactory.Create(recipe, recipe.Seed);
+    using var model = ModelFactory.Create(ModelSpec.From(recipe), recipe.Seed);
     using var optimizer = ModelFactory.CreateOptimizer(recipe, model);
     var batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
     model.train();

@@ -125,6 +125,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         TrainingRecipe recipe = command.Recipe;
         ModelSpec spec = ModelSpec.From(recipe);
         ImageSplit train = _datasets.Get(recipe.Dataset).Train;
+        var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
         using var randomness = new StepRandomness();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, randomness);
@@ -151,6 +152,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
         int microBatches = recipe.GradientAccumulationSteps;
+        bool usesRandomness = spec.Dropout > 0;
+        double loadMilliseconds = phases.Elapsed.TotalMilliseconds;
         Parameter[] parameters = model.parameters().ToArray();
         model.train();
         var stopwatch = Stopwatch.StartNew();
@@ -163,13 +166,19 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             using var stepScope = NewDisposeScope();
             long replicaStep = replicaSteps + step;
             SetLearningRate(optimizer, recipe, command, replicaStep);
-            optimizer.zero_grad();
+            // Dropping the gradients (rather than zero-filling them) saves a pass over every parameter per step;
+            // backward then writes fresh gradients instead of accumulating into zeros. PyTorch's default since 2.0.
+            model.zero_grad(set_to_none: true);
             double stepLoss = 0;
             for (int micro = 0; micro < microBatches; micro++)
             {
                 long microBatch = (replicaStep * microBatches) + micro;
                 long[] batch = batches.IndicesFor(microBatch);
-                randomness.SeedFor(recipe.Seed, command.Replica, microBatch);
+                if (usesRandomness)
+                {
+                    randomness.SeedFor(recipe.Seed, command.Replica, microBatch);
+                }
+
                 using Tensor indices = tensor(batch);
                 Tensor images = train.Images.index_select(0, indices);
                 Tensor labels = train.Labels.index_select(0, indices);
@@ -193,7 +202,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         stopwatch.Stop();
         CheckpointMetadata metadata = CheckpointMetadata.Create(recipe, spec.Describe(), true,
             DataCursor.For(recipe, replicaSteps + command.Steps, batches.BatchesPerEpoch));
-        byte[] content = CheckpointFormat.Write(metadata, model, optimizer);
+        phases.Restart();
+        byte[] content = CheckpointFormat.Write(metadata, model, optimizer, capacityHint: start.Length);
+        _logger.LogDebug("Chunk {Output}: load and build {Load:F1} ms, {Steps} steps {Train:F1} ms, save {Save:F1} ms.",
+            command.Output, loadMilliseconds, command.Steps, stopwatch.Elapsed.TotalMilliseconds, phases.Elapsed.TotalMilliseconds);
         var result = new ChunkResult(
             command.Output,
             command.Steps,

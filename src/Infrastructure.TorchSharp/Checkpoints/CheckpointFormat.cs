@@ -22,11 +22,12 @@ public static class CheckpointFormat
     private static readonly byte[] Magic = "DTCKPT\r\n"u8.ToArray();
 
     /// <summary>Writes a checkpoint; without an optimizer it holds only the model (as the outer momentum buffer does).</summary>
-    public static byte[] Write(CheckpointMetadata metadata, nn.Module model, OptimizerHelper? optimizer)
+    /// <param name="capacityHint">The expected size (the previous checkpoint's), to write without regrowing the buffer.</param>
+    public static byte[] Write(CheckpointMetadata metadata, nn.Module model, OptimizerHelper? optimizer, int capacityHint = 0)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(model);
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(capacityHint + 1024);
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
