@@ -65,15 +65,24 @@ public sealed class LiveWatchView(IAnsiConsole console) : IWatchView
 
         if (progress?.SecondsRemaining is { } eta && snapshot.IsRunning)
         {
-            metrics.Add($"eta {TimeSpan.FromSeconds(Math.Round(eta)):g}");
+            metrics.Add($"eta {FormatDuration(eta)}");
         }
 
-        rows.Add(new Text(metrics.Count == 0 ? " " : string.Join("   ", metrics)));
+        rows.Add(new Text(metrics.Count == 0 ? " " : string.Join("  ", metrics)));
         foreach (string suggestion in snapshot.Suggestions)
         {
             rows.Add(new Markup($"[yellow]suggestion:[/] {Markup.Escape(suggestion)}"));
         }
 
         return new Rows(rows);
+    }
+
+    /// <summary>38s, 1m 38s, 2h 05m.</summary>
+    public static string FormatDuration(double seconds)
+    {
+        var span = TimeSpan.FromSeconds(Math.Max(0, Math.Round(seconds)));
+        return span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:D2}m"
+            : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds:D2}s"
+            : $"{span.Seconds}s";
     }
 }

@@ -6,7 +6,7 @@ namespace DurableTrainer.Cli.Watching;
 /// <summary>
 /// Polls a run until it ends, through the status query (full progress and suggestions) or, when the key does not
 /// open that route (an Azure Functions app's webhooks want the system key), the summary. Rides out a server that
-/// is briefly away (a restarting worker) for <see cref="OutageTolerance"/>.
+/// is briefly away (a restarting worker) for <see cref="OutageTolerance"/>, once it has answered at least once.
 /// </summary>
 public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
 {
@@ -20,6 +20,7 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
         return await view.ShowAsync(async show =>
         {
             DateTime? outageSince = null;
+            bool seen = false;
             while (true)
             {
                 RunSnapshot snapshot;
@@ -27,8 +28,9 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
                 {
                     snapshot = await GetAsync(runId, statusUri, cancellationToken);
                     outageSince = null;
+                    seen = true;
                 }
-                catch (CliException exception) when (exception.ExitCode == ExitCodes.Unreachable)
+                catch (CliException exception) when (seen && exception.ExitCode == ExitCodes.Unreachable)
                 {
                     outageSince ??= DateTime.UtcNow;
                     if (DateTime.UtcNow - outageSince > OutageTolerance)
