@@ -43,7 +43,7 @@ public sealed class WatchOutputTests
             "[ 50.0%] Training     round 2/4 step 20/40 epoch 1.00 loss 0.9000 1234 samples/s test acc 0.7000 eta 10s",
             "  suggestion: Loss has plateaued; consider lowering the learning rate.",
             "[ 75.0%] Training     round 3/4 step 30/40 epoch 1.50 loss 0.7000 1234 samples/s test acc 0.7500 lr x0.5 eta 5s",
-            "[100.0%] Completed    round 4/4 step 40/40 epoch 2.00 loss 0.3000 1234 samples/s test acc 0.8125 (Completed)",
+            "[100.0%] Completed    round 4/4 step 40/40 epoch 2.00 loss 0.3000 1234 samples/s test acc 0.8125",
             "Run run-w: Completed (PlanCompleted) in 12.5 s since it was created.",
             "Final test accuracy: 0.8125 (test loss 0.3100) after 40 steps.",
             "Training throughput: 1280 samples/s (2560 samples in 2.0 s of chunk time).",

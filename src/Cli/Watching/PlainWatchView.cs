@@ -35,7 +35,8 @@ public sealed class PlainWatchView(TextWriter output) : IWatchView
     public static string Describe(RunSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        string state = snapshot.RuntimeStatus is "Running" ? string.Empty : $" ({snapshot.RuntimeStatus})";
+        // A live state other than Running (Pending, Suspended) is worth a word; how a run ended is the report's job.
+        string state = snapshot.IsRunning && snapshot.RuntimeStatus != "Running" ? $" ({snapshot.RuntimeStatus})" : string.Empty;
         if (snapshot.Progress is not { } progress)
         {
             return $"[  0.0%] {snapshot.RuntimeStatus}";
