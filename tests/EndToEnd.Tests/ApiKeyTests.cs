@@ -48,4 +48,31 @@ public sealed class ApiKeyTests(KeyedWorkerFixture fixture) : IClassFixture<Keye
         using HttpResponseMessage status = await anonymous.GetAsync(new Uri(statusUri));
         Assert.True(status.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, status.StatusCode.ToString());
     }
+
+    [Fact]
+    public async Task FunctionsKeyHeader_IsAcceptedLikeTheApiKeyHeader()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Worker.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/training", UriKind.Relative));
+        request.Headers.Add("x-functions-key", KeyedWorkerFixture.Key);
+
+        using HttpResponseMessage response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dtrain_WithAWrongKey_SaysTheServerRefusedItAndExits7_AndWithTheRightKeyFromTheEnvironmentWorks()
+    {
+        string server = fixture.Worker.BaseAddress.ToString().TrimEnd('/');
+
+        DtrainProcess wrong = await DtrainProcess.RunAsync("list", "--server", server, "--key", "guess");
+        DtrainProcess none = await DtrainProcess.RunAsync("status", "some-run", "--server", server);
+        DtrainProcess right = await DtrainProcess.RunAsync(new Dictionary<string, string> { ["DTRAIN_SERVER"] = server, ["DTRAIN_KEY"] = KeyedWorkerFixture.Key }, "list");
+
+        Assert.True(wrong.ExitCode == 7, wrong.ToString());
+        Assert.StartsWith("The server refused the key; pass --key or set DTRAIN_KEY.", wrong.Error, StringComparison.Ordinal);
+        Assert.True(none.ExitCode == 7, none.ToString());
+        Assert.True(right.ExitCode == 0, right.ToString());
+    }
 }

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using DurableTrainer.Cli.Server;
+
+namespace DurableTrainer.Cli.Commands;
+
+/// <summary>
+/// <c>dtrain export RUN -o DIR</c>: the final model as a PyTorch-loadable state_dict (<c>{runId}.pt</c>) and its model
+/// spec (<c>{runId}.json</c>), from <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>.
+/// </summary>
+internal sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
+{
+    public Command Create()
+    {
+        Argument<string> run = DtrainCommandLine.RunArgument();
+        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "The folder to write {run}.pt and {run}.json into (created if missing).", Required = true, HelpName = "dir" };
+        var command = new Command("export", "Download a finished run's final model: {run}.pt (PyTorch state_dict) and {run}.json (model spec).") { run, output };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string runId = DtrainCommandLine.RunId(parseResult, run);
+            DirectoryInfo directory = parseResult.GetValue(output)!;
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            byte[] model = await client.GetRunResourceAsync(runId, "model", "final model", cancellationToken)
+                ?? throw MissingRoute(client, runId, "model");
+            byte[] spec = await client.GetRunResourceAsync(runId, "model/spec", "model spec", cancellationToken)
+                ?? throw MissingRoute(client, runId, "model/spec");
+            Directory.CreateDirectory(directory.FullName);
+            string modelPath = Path.Combine(directory.FullName, runId + ".pt");
+            string specPath = Path.Combine(directory.FullName, runId + ".json");
+            await WriteWholeAsync(modelPath, model, cancellationToken);
+            await WriteWholeAsync(specPath, spec, cancellationToken);
+            host.Out.WriteLine($"Wrote {modelPath} ({model.Length} bytes) and {specPath}.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static CliException MissingRoute(TrainingServerClient client, string runId, string path) => new(
+        $"The server at {ServerErrors.Display(client.Server)} has no model export route (GET /api/training/{runId}/{path}); it needs a worker with model export.",
+        ExitCodes.NotFound);
+
+    /// <summary>Writes beside the target and renames, so a half-written model never carries the final name.</summary>
+    private static async Task WriteWholeAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        string partial = path + ".partial";
+        await File.WriteAllBytesAsync(partial, content, cancellationToken);
+        File.Move(partial, path, overwrite: true);
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Cli.Plotting;
+using DurableTrainer.Cli.Server;
+
+namespace DurableTrainer.Cli.Commands;
+
+/// <summary>
+/// <c>dtrain plot RUN -o file.png</c>: loss and accuracy curves from <c>GET /api/training/{runId}/metrics</c>. A server
+/// without that route still gets a plot of the evaluations its summary holds, with a note saying so.
+/// </summary>
+internal sealed class PlotCommand(DtrainCommandLine commandLine, CliHost host)
+{
+    public Command Create()
+    {
+        Argument<string> run = DtrainCommandLine.RunArgument();
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The PNG file to write.", Required = true, HelpName = "file.png" };
+        var width = new Option<int>("--width") { Description = "Width in pixels.", DefaultValueFactory = _ => 1200 };
+        var height = new Option<int>("--height") { Description = "Height in pixels.", DefaultValueFactory = _ => 700 };
+        var fromFile = new Option<FileInfo?>("--metrics-file") { Description = "Plot a saved metrics JSON file (the route's answer) instead of asking the server.", HelpName = "file.json" };
+        var command = new Command("plot", "Write a PNG of a run's training loss (per step and chunk means) and test accuracy (evaluations).") { run, output, width, height, fromFile };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string runId = DtrainCommandLine.RunId(parseResult, run);
+            FileInfo target = parseResult.GetValue(output)!;
+            int w = parseResult.GetValue(width);
+            int h = parseResult.GetValue(height);
+            if (w is < 200 or > 10_000 || h is < 150 or > 10_000)
+            {
+                throw CliException.Usage("--width must be 200-10000 and --height 150-10000 pixels.");
+            }
+
+            RunMetrics metrics = parseResult.GetValue(fromFile) is { } file
+                ? ParseFile(file, runId)
+                : await FetchAsync(parseResult, runId, cancellationToken);
+            TrainingPlot.SavePng(metrics, target.FullName, w, h);
+            host.Out.WriteLine($"Wrote {target.FullName}: {metrics.StepLosses.Count} step losses, {metrics.ChunkLosses.Count} chunk means, {metrics.Evaluations.Count} evaluations.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private async Task<RunMetrics> FetchAsync(ParseResult parseResult, string runId, CancellationToken cancellationToken)
+    {
+        using TrainingServerClient client = commandLine.Client(parseResult);
+        byte[]? body = await client.GetRunResourceAsync(runId, "metrics", "metrics", cancellationToken);
+        if (body is not null)
+        {
+            try
+            {
+                return RunMetrics.Parse(Encoding.UTF8.GetString(body), runId);
+            }
+            catch (JsonException)
+            {
+                throw new CliException($"The server at {ServerErrors.Display(client.Server)} sent metrics for '{runId}' that are not the expected JSON.", ExitCodes.Unreachable);
+            }
+        }
+
+        RunSummary summary = await client.GetSummaryAsync(runId, cancellationToken);
+        EvaluationSummary[] evaluations = new[] { summary.LastEvaluation, summary.BestEvaluation }
+            .OfType<EvaluationSummary>().DistinctBy(e => e.Step).OrderBy(e => e.Step).ToArray();
+        string missing = $"The server at {ServerErrors.Display(client.Server)} has no metrics route (GET /api/training/{runId}/metrics; newer workers have it)";
+        if (evaluations.Length == 0)
+        {
+            throw new CliException($"{missing}, and the run's summary holds no evaluation yet: nothing to plot. Try again once the run has evaluated, or upgrade the server.", ExitCodes.NotFound);
+        }
+
+        host.Error.WriteLine($"{missing}, so the plot shows only the {evaluations.Length} evaluation(s) in the run's summary.");
+        return new RunMetrics(runId, [], [], evaluations.Select(e => new EvaluationPoint(e.Step, e.Loss, e.Accuracy)).ToArray(), []);
+    }
+
+    private static RunMetrics ParseFile(FileInfo file, string runId)
+    {
+        if (!file.Exists)
+        {
+            throw CliException.Usage($"The metrics file '{file.FullName}' does not exist.");
+        }
+
+        try
+        {
+            return RunMetrics.Parse(File.ReadAllText(file.FullName), runId);
+        }
+        catch (JsonException exception)
+        {
+            throw CliException.Usage($"The metrics file '{file.FullName}' is not metrics JSON ({exception.Message}).");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using DurableTrainer.Api;
+using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Watching;
+
+namespace DurableTrainer.Cli.Commands;
+
+/// <summary>
+/// <c>dtrain train</c>, the main job: start the local stack (Azurite + worker) unless a server is given
+/// (<c>--server</c> or <c>DTRAIN_SERVER</c>), submit the embedded default run overridden by options, watch it to its end,
+/// report the final test accuracy and checkpoint, and stop what it started.
+/// </summary>
+public static class TrainCommand
+{
+    public const string HubName = "DurableTrainer";
+
+    public static Command Create(DtrainCommandLine commandLine, CliHost host)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(host);
+        var training = new TrainingRequestOptions();
+        Option<bool> plain = DtrainCommandLine.PlainOption();
+        var command = new Command("train", "Train: start Azurite and the worker (unless --server is given), submit the default run (Fashion-MNIST, CNN, 3 epochs) with your overrides, watch it, print the final test accuracy and checkpoint, and stop what was started.");
+        training.AddTo(command);
+        command.Options.Add(plain);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            JsonObject request = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun());
+            Uri? server = host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption));
+            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain), cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        TextWriter output = host.Out;
+        var wall = Stopwatch.StartNew();
+        AzuriteServer? azurite = null;
+        WorkerServer? worker = null;
+        try
+        {
+            Uri baseAddress;
+            if (server is not null)
+            {
+                baseAddress = server;
+            }
+            else
+            {
+                string root = RepositoryLayout.FindRoot();
+                string logs = Path.Combine(root, ".azurite", "logs");
+                bool defaultPortsFree = !await ChildProcess.IsListeningAsync(10000) && !await ChildProcess.IsListeningAsync(10001) && !await ChildProcess.IsListeningAsync(10002);
+                azurite = defaultPortsFree
+                    ? await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"), 10000, 10001, 10002)
+                    : await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"));
+                output.WriteLine($"Azurite listening on 127.0.0.1:{azurite.BlobPort} (data in .azurite/data).");
+                worker = await WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, Path.Combine(logs, "worker.log"));
+                output.WriteLine($"Worker listening on {worker.BaseAddress} (log in .azurite/logs/worker.log).");
+                baseAddress = worker.BaseAddress;
+                key = null;
+            }
+
+            using TrainingServerClient client = host.Client(baseAddress, key);
+            ManagementPayload payload = await client.StartAsync(request, cancellationToken);
+            output.WriteLine($"Started run {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
+            var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
+            RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
+            output.WriteLine();
+            RunReport.Write(output, final, wall.Elapsed, "wall time", azurite is null ? null : name => $"{azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+            return final.ExitCode;
+        }
+        catch (InvalidOperationException exception) when (server is null)
+        {
+            // The local stack did not come up; its message names the log to read.
+            throw new CliException($"The local stack did not start: {exception.Message}", ExitCodes.Unreachable);
+        }
+        catch (FileNotFoundException exception) when (server is null)
+        {
+            throw new CliException(exception.Message, ExitCodes.Unreachable);
+        }
+        finally
+        {
+            if (worker is not null)
+            {
+                await worker.DisposeAsync();
+            }
+
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+    }
+}

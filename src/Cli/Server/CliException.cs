@@ -1,0 +1,11 @@
+using DurableTrainer.Cli.Commands;
+
+namespace DurableTrainer.Cli.Server;
+
+/// <summary>A failure to explain to the user in sentences, with the fix where there is one, and the exit code it means.</summary>
+public sealed class CliException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+
+    public static CliException Usage(string message) => new(message, ExitCodes.Usage);
+}

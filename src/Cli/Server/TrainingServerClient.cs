@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DurableTrainer.Api;
+using DurableTrainer.Durable;
+
+namespace DurableTrainer.Cli.Server;
+
+/// <summary>
+/// Talks to the HTTP API of either host: the self-hosted worker and an Azure Functions app. The key travels in both
+/// hosts' headers (<c>x-api-key</c>, <c>x-functions-key</c>), never in a URL <c>dtrain</c> builds itself. Failures come
+/// back as <see cref="CliException"/> sentences.
+/// </summary>
+public sealed class TrainingServerClient : IDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _http;
+    private readonly Uri _base;
+
+    public TrainingServerClient(Uri server, string? key, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        Server = server;
+        _base = new Uri(server.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.Timeout = timeout ?? DefaultTimeout;
+        if (!string.IsNullOrEmpty(key))
+        {
+            _http.DefaultRequestHeaders.Add("x-api-key", key);
+            _http.DefaultRequestHeaders.Add("x-functions-key", key);
+        }
+    }
+
+    public Uri Server { get; }
+
+    public async Task<ManagementPayload> StartAsync(JsonObject request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        string body = await SendForTextAsync(HttpMethod.Post, "api/training", content, runId: null, cancellationToken);
+        return Deserialize<ManagementPayload>(body, "the management payload");
+    }
+
+    /// <summary>The Durable Functions status query; <paramref name="statusUri"/> (from a start payload) wins over the run id.</summary>
+    public async Task<InstanceStatus> GetStatusAsync(string runId, string? statusUri, CancellationToken cancellationToken)
+    {
+        string target = statusUri ?? $"{ManagementPayload.InstancesPath.TrimStart('/')}/{Uri.EscapeDataString(runId)}";
+        string body = await SendForTextAsync(HttpMethod.Get, target, null, runId, cancellationToken);
+        return Deserialize<InstanceStatus>(body, "the run's status");
+    }
+
+    public async Task<RunSummary> GetSummaryAsync(string runId, CancellationToken cancellationToken)
+    {
+        string body = await SendForTextAsync(HttpMethod.Get, $"api/training/{Uri.EscapeDataString(runId)}", null, runId, cancellationToken);
+        return Deserialize<RunSummary>(body, "the run's summary");
+    }
+
+    public async Task<IReadOnlyList<RunSummary>> ListAsync(int top, CancellationToken cancellationToken)
+    {
+        string body = await SendForTextAsync(HttpMethod.Get, $"api/training?top={top}", null, runId: null, cancellationToken);
+        return Deserialize<RunSummary[]>(body, "the run list");
+    }
+
+    public Task StopAsync(string runId, CancellationToken cancellationToken) =>
+        SendForTextAsync(HttpMethod.Post, $"api/training/{Uri.EscapeDataString(runId)}/stop", null, runId, cancellationToken);
+
+    public Task SuspendAsync(string runId, string? reason, CancellationToken cancellationToken) =>
+        SendForTextAsync(HttpMethod.Post, InstanceAction(runId, "suspend", reason), null, runId, cancellationToken);
+
+    public Task ResumeAsync(string runId, string? reason, CancellationToken cancellationToken) =>
+        SendForTextAsync(HttpMethod.Post, InstanceAction(runId, "resume", reason), null, runId, cancellationToken);
+
+    /// <summary>
+    /// GET a run's sub-resource (metrics, model, model spec). Null when the server has no such route (an empty 404,
+    /// as from a worker without it) while the run itself exists; an unknown run is a <see cref="CliException"/>.
+    /// </summary>
+    /// <param name="what">What the resource is, for the sentence when the run has none yet (409).</param>
+    public async Task<byte[]?> GetRunResourceAsync(string runId, string relativePath, string what, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Get, $"api/training/{Uri.EscapeDataString(runId)}/{relativePath}", null, cancellationToken);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return bytes;
+        }
+
+        string body = Encoding.UTF8.GetString(bytes);
+        if (response.StatusCode == HttpStatusCode.NotFound && ProblemDetails.TryParse(body) is null)
+        {
+            // No problem details: the route itself is missing. Make sure the run exists before saying so.
+            await GetSummaryAsync(runId, cancellationToken);
+            return null;
+        }
+
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            string detail = ProblemDetails.TryParse(body) is { } problem ? $" ({problem.Detail ?? problem.Title})" : string.Empty;
+            throw new CliException($"Run '{runId}' has no {what} yet{detail}. Wait for it to end with `dtrain watch {runId}`, then try again.", Commands.ExitCodes.Rejected);
+        }
+
+        throw ServerErrors.FromResponse(response.StatusCode, body, Server, runId);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static string InstanceAction(string runId, string action, string? reason) =>
+        $"{ManagementPayload.InstancesPath.TrimStart('/')}/{Uri.EscapeDataString(runId)}/{action}" +
+        (string.IsNullOrEmpty(reason) ? string.Empty : $"?reason={Uri.EscapeDataString(reason)}");
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string target, HttpContent? content, string? runId, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(method, target, content, cancellationToken);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ServerErrors.FromResponse(response.StatusCode, body, Server, runId);
+        }
+
+        return body;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var uri = Uri.TryCreate(target, UriKind.Absolute, out Uri? absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)
+            ? absolute
+            : new Uri(_base, target);
+        using var request = new HttpRequestMessage(method, uri) { Content = content };
+        try
+        {
+            return await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception) when (ServerErrors.IsConnectionFailure(exception))
+        {
+            throw ServerErrors.Unreachable(Server);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new CliException($"The connection to {ServerErrors.Display(Server)} failed: {exception.Message}. Check --server.", Commands.ExitCodes.Unreachable);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ServerErrors.TimedOut(Server, _http.Timeout);
+        }
+    }
+
+    private T Deserialize<T>(string body, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, DurableJson.Options)
+                ?? throw new CliException($"The server at {ServerErrors.Display(Server)} sent an empty answer for {what}.", Commands.ExitCodes.Unreachable);
+        }
+        catch (JsonException)
+        {
+            throw new CliException($"The server at {ServerErrors.Display(Server)} sent something that is not {what}. Is --server a DurableTrainer server?", Commands.ExitCodes.Unreachable);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Cli.Commands;
+using DurableTrainer.Durable;
+
+namespace DurableTrainer.Cli.Watching;
+
+/// <summary>
+/// One look at a run, from whichever route answered: the status query (full progress, with the domain service's
+/// suggestions) or, where that route is closed to the key, the summary (fewer fields).
+/// </summary>
+public sealed record RunSnapshot(
+    string RunId,
+    string RuntimeStatus,
+    TrainingProgress? Progress,
+    TrainingOutcome? Outcome,
+    string? FailureText,
+    DateTime CreatedTime,
+    DateTime LastUpdatedTime)
+{
+    public bool IsRunning => RuntimeStatus is "Pending" or "Running" or "Suspended" or "ContinuedAsNew";
+
+    public IReadOnlyList<string> Suggestions => Progress?.Suggestions ?? [];
+
+    /// <summary>What this end of the run means as an exit code (see <see cref="ExitCodes"/>).</summary>
+    public int ExitCode => RuntimeStatus switch
+    {
+        "Completed" => Outcome?.Status switch
+        {
+            "Completed" => ExitCodes.Success,
+            "Stopped" => ExitCodes.RunStopped,
+            _ => ExitCodes.RunFailed,
+        },
+        "Terminated" or "Canceled" => ExitCodes.RunTerminated,
+        _ => ExitCodes.RunFailed,
+    };
+
+    public static RunSnapshot From(InstanceStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        TrainingOutcome? outcome = Read<TrainingOutcome>(status.Output);
+        string? failure = outcome is null && status.Output is { } output && status.RuntimeStatus is "Failed" or "Terminated" or "Canceled"
+            ? output.ValueKind == JsonValueKind.String ? output.GetString() : output.ToString()
+            : null;
+        return new RunSnapshot(status.InstanceId, status.RuntimeStatus, Read<TrainingProgress>(status.CustomStatus), outcome, failure, status.CreatedTime, status.LastUpdatedTime);
+    }
+
+    /// <summary>From the summary route: no suggestions, samples per second or learning-rate scale.</summary>
+    public static RunSnapshot From(RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        TrainingProgress? progress = summary.Phase is null && summary.Step is null
+            ? null
+            : new TrainingProgress(summary.RunId, summary.Phase ?? summary.RuntimeStatus, 0, 0, summary.Step ?? 0, summary.TotalSteps ?? 0, 0,
+                summary.LastLoss, null, summary.LastEvaluation, summary.BestEvaluation, null, []);
+        TrainingOutcome? outcome = summary.Outcome is null
+            ? null
+            : new TrainingOutcome(summary.RunId, summary.Outcome, summary.StopReason, summary.FailureReason, summary.Step ?? 0, 0, 0, 0,
+                summary.FinalCheckpoint, summary.BestCheckpoint, summary.LastEvaluation, summary.BestEvaluation);
+        return new RunSnapshot(summary.RunId, summary.RuntimeStatus, progress, outcome, outcome is null ? summary.FailureReason : null, summary.CreatedTime, summary.LastUpdatedTime);
+    }
+
+    private static T? Read<T>(JsonElement? element)
+        where T : class
+    {
+        if (element is not { ValueKind: JsonValueKind.Object } value)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.Deserialize<T>(DurableJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
