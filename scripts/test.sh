@@ -5,6 +5,12 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
 
+# The PyTorch interop tests load exported models in Debian's PyTorch; without it they skip and say why.
+if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+  echo "Installing Debian's python3-torch (with OpenMP OpenBLAS) for the PyTorch interop tests..."
+  apt_install python3-torch libopenblas0-openmp || echo "python3-torch could not be installed; the PyTorch interop tests will skip." >&2
+fi
+
 cd "$repo_root"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -118,16 +118,10 @@ public sealed class DtrainCommandTests(WorkerFixture fixture) : IClassFixture<Wo
         byte[] bytes = await File.ReadAllBytesAsync(png);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         Assert.True(bytes.Length > 10_000, $"{bytes.Length} bytes");
-        // Until the model routes are merged, export says the server lacks them; after, it writes both files.
-        if (export.ExitCode == 0)
-        {
-            Assert.True(new FileInfo(Path.Combine(directory, "cli-plot.pt")).Length > 0);
-            Assert.True(File.Exists(Path.Combine(directory, "cli-plot.json")));
-        }
-        else
-        {
-            Assert.True(export.ExitCode == 6, export.ToString());
-            Assert.Equal($"The server at {Server} has no model export route (GET /api/training/cli-plot/model); it needs a worker with model export.", export.Error.Trim());
-        }
+        Assert.True(export.ExitCode == 0, export.ToString());
+        byte[] weights = await File.ReadAllBytesAsync(Path.Combine(directory, "cli-plot.pt"));
+        Assert.Equal("PK"u8.ToArray(), weights[..2]); // torch.save's zip container
+        using JsonDocument spec = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(directory, "cli-plot.json")));
+        Assert.Equal("mlp", spec.RootElement.GetProperty("model").GetString());
     }
 }
