@@ -2,6 +2,7 @@ using Azure.Core.Serialization;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Durable;
+using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
@@ -28,6 +29,7 @@ builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
+builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
 
 builder.Build().Run();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Observability;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
@@ -44,6 +45,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
+        using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
+        span?.SetTag(TrainingTelemetry.ModelTag, ModelSpec.From(command.Recipe).Describe());
         ImageDataset dataset = _datasets.Get(command.Recipe.Dataset);
         (byte[] content, long parameters) = CreateInitialState(command.Recipe);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
@@ -53,9 +57,20 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "chunk"));
+        using Activity? span = TrainingTelemetry.StartOperation("RunChunk", command.Output);
+        span?.SetTag(TrainingTelemetry.ReplicaTag, command.Replica);
         byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
         (byte[] content, ChunkResult result) = TrainChunk(command, start, cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
+        var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
+        TrainingTelemetry.Steps.Add(result.Steps, runTag);
+        TrainingTelemetry.Samples.Add(result.Samples, runTag);
+        TrainingTelemetry.ChunkDuration.Record(result.Seconds, runTag);
+        TrainingTelemetry.ChunkLoss.Record(result.MeanLoss, runTag);
+        TrainingTelemetry.CheckpointSize.Record(content.Length, runTag);
+        span?.SetTag("durabletrainer.steps", result.Steps);
+        span?.SetTag("durabletrainer.mean_loss", result.MeanLoss);
         _logger.LogInformation(
             "Chunk {Output}: {Steps} steps, mean loss {Loss:F4}, {Rate:F0} samples/s.",
             command.Output, result.Steps, result.MeanLoss, result.Samples / Math.Max(result.Seconds, 1e-9));
@@ -65,6 +80,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "merge"));
+        using Activity? span = TrainingTelemetry.StartOperation("MergeReplicas", command.Output);
         if (command.Replicas.Count == 0)
         {
             throw new ArgumentException("A merge needs at least one replica.", nameof(command));
@@ -97,8 +114,15 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId, "evaluate"));
+        using Activity? span = TrainingTelemetry.StartOperation("EvaluateCheckpoint", command.Checkpoint);
         byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
-        return Evaluate(command, content);
+        EvaluationResult result = Evaluate(command, content);
+        TrainingTelemetry.EvaluationAccuracy.Record(result.Accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Checkpoint.RunId));
+        span?.SetTag("durabletrainer.accuracy", result.Accuracy);
+        _logger.LogInformation("Evaluated {Checkpoint}: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples.",
+            command.Checkpoint, result.Accuracy, result.Loss, result.Examples);
+        return result;
     }
 
     private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)

@@ -3,6 +3,7 @@ using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -43,6 +44,9 @@ builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddSingleton<TrainingHttpApi>();
 builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
 builder.Services.AddSingleton<ModelExportHttpApi>();
+builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
+// Scopes carry the run id onto every log line an executor operation writes.
+builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];
