@@ -4,7 +4,10 @@ using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
 
-/// <summary>A run as a person wants to see it: where it is, how well it does, and where its checkpoints are.</summary>
+/// <summary>
+/// A run as a person wants to see it: where it is, how well it does, and where its checkpoints are;
+/// <see cref="Progress"/> is the loop's latest report in full (round, epoch, ETA, suggestions, learning-rate scale).
+/// </summary>
 public sealed record RunSummary(
     string RunId,
     string RuntimeStatus,
@@ -21,7 +24,8 @@ public sealed record RunSummary(
     string? FinalCheckpoint,
     string? BestCheckpoint,
     DateTime CreatedTime,
-    DateTime LastUpdatedTime)
+    DateTime LastUpdatedTime,
+    TrainingProgress? Progress = null)
 {
     public static RunSummary From(RunRecord record)
     {
@@ -46,7 +50,8 @@ public sealed record RunSummary(
             outcome?.FinalCheckpoint,
             outcome?.BestCheckpoint,
             record.CreatedTime,
-            record.LastUpdatedTime);
+            record.LastUpdatedTime,
+            progress);
     }
 
     private static T? TryRead<T>(string? json)

@@ -132,6 +132,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         double lossSum = 0;
         double lastLoss = double.NaN;
         long samples = 0;
+        var stepMetrics = new List<StepMetric>(command.Steps);
         for (int step = 0; step < command.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -151,6 +152,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             optimizer.step();
             lastLoss = loss.item<float>();
             lossSum += lastLoss;
+            stepMetrics.Add(new StepMetric((replicaSteps + step + 1) * command.ReplicaCount, lastLoss, optimizer.ParamGroups.First().LearningRate));
             samples += indices.shape[0];
         }
 
@@ -162,7 +164,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             command.Steps > 0 ? lossSum / command.Steps : double.NaN,
             lastLoss,
             samples,
-            stopwatch.Elapsed.TotalSeconds);
+            stopwatch.Elapsed.TotalSeconds,
+            stepMetrics);
         return (content, result);
     }
 

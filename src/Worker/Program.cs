@@ -29,17 +29,22 @@ builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
+builder.Services.AddSingleton<BlobTrainingJournal>();
+builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
+builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 builder.Services.AddSingleton(services => new DurableEngine(
     engineOptions,
     connectionString,
     services.GetRequiredService<ITrainingExecutor>(),
     services.GetRequiredService<ICheckpointPruner>(),
+    services.GetRequiredService<ITrainingJournal>(),
     services.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
 builder.Services.AddSingleton<TrainModelUseCase>();
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddSingleton<TrainingHttpApi>();
+builder.Services.AddSingleton<TrainingDashboardApi>();
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];

@@ -25,6 +25,12 @@ public static class TrainingApi
             Write(await api.ListAsync(top, cancellationToken)));
         routes.MapGet("/api/training/{runId}", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSummaryAsync(runId, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)));
+        routes.MapGet("/dashboard", () => Write(TrainingDashboardApi.Dashboard()));
+        routes.MapGet("/dashboard/{runId}", (string runId) => Write(TrainingDashboardApi.Dashboard()));
         routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.StopAsync(runId, cancellationToken)));
 
@@ -57,7 +63,18 @@ public static class TrainingApi
                 response.Headers.Location = result.Location;
             }
 
-            if (result.Body is not null)
+            if (result.Body is byte[] bytes)
+            {
+                response.ContentType = result.ContentType;
+                response.ContentLength = bytes.Length;
+                await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
+            }
+            else if (result.Body is string text)
+            {
+                response.ContentType = result.ContentType;
+                await response.WriteAsync(text, httpContext.RequestAborted);
+            }
+            else if (result.Body is not null)
             {
                 response.ContentType = result.ContentType;
                 await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, result.Body, result.Body.GetType(), DurableJson.Options, httpContext.RequestAborted);
