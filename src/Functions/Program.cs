@@ -1,4 +1,5 @@
 using Azure.Core.Serialization;
+using Azure.Storage.Blobs;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Durable;
@@ -27,7 +28,8 @@ builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
-builder.Services.AddSingleton<BlobTrainingJournal>();
+// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
+builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"]));
 builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
 builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 

@@ -9,7 +9,8 @@ using DurableTrainer.Application.Ports;
 namespace DurableTrainer.Infrastructure.Storage;
 
 /// <summary>
-/// A run's journal as one append blob, <c>{runId}/metrics.jsonl</c>, beside its checkpoints. Each append is one
+/// A run's journal as one append blob, <c>{runId}/metrics.jsonl</c>, in a private container of its own (by default
+/// <c>metrics</c>, beside the checkpoint container, so checkpoint listings hold checkpoints only). Each append is one
 /// block (whole lines, committed atomically), so a reader never sees half a record; retried appends duplicate
 /// records, which <see cref="TrainingJournalFormat.Read"/> removes.
 /// </summary>
@@ -20,7 +21,16 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
 
     private volatile bool _containerExists;
 
+    public const string DefaultContainerName = "metrics";
+
     public static string BlobName(string runId) => $"{runId}/metrics.jsonl";
+
+    /// <summary>A journal in a container of the same account (and credential) as <paramref name="checkpoints"/>.</summary>
+    public static BlobTrainingJournal Beside(BlobContainerClient checkpoints, string? containerName = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        return new BlobTrainingJournal(checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(string.IsNullOrWhiteSpace(containerName) ? DefaultContainerName : containerName));
+    }
 
     public async Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
     {

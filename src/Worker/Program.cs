@@ -29,7 +29,8 @@ builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
-builder.Services.AddSingleton<BlobTrainingJournal>();
+// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
+builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), builder.Configuration["DurableTask:MetricsContainer"]));
 builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
 builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 builder.Services.AddSingleton(services => new DurableEngine(

@@ -73,7 +73,8 @@ public class TrainingDashboardApiTests
         Assert.Contains("id=\"eval-chart\"", html, StringComparison.Ordinal);
         Assert.Contains("data-points", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script src", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("stylesheet", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
     }
 
