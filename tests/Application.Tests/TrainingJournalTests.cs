@@ -133,3 +133,44 @@ public class TrainingJournalTests
         Assert.Equal(new double?[] { 0.5, 0.25 }, latest.Skip(3).Select(record => record.Scale));
     }
 }
+
+/// <summary>A journal that is down for a while must not end the run, nor lose what it could not write.</summary>
+public class FailingJournalTests
+{
+    [Fact]
+    public async Task Run_WhenJournalWritesFail_CompletesAndWritesTheHeldRecordsLater()
+    {
+        var journal = new FlakyJournal(failures: 2);
+
+        var outcome = await new TrainingOrchestrator(
+                new TrainingOrchestratorPorts(new ScriptedExecutor(), new RecordingMonitor(), new RecordingPruner(), Clock: new SteppingClock(TimeSpan.FromSeconds(1)), Journal: journal),
+                new PureTrainingService())
+            .RunAsync(new TrainingRunInput("run-1", new TrainingRequest { BatchSize = 32, MaxSteps = 60, StepsPerChunk = 10, EvaluationIntervalSteps = 20 }));
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(2, journal.Failures);
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+        Assert.Equal(TrainingJournalRecord.StopKind, journal.Written[^1].Kind);
+    }
+
+    private sealed class FlakyJournal(int failures) : ITrainingJournal
+    {
+        private int _left = failures;
+
+        public int Failures { get; private set; }
+
+        public List<TrainingJournalRecord> Written { get; } = [];
+
+        public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        {
+            if (_left-- > 0)
+            {
+                Failures++;
+                return Task.FromException(new InvalidOperationException("storage is down"));
+            }
+
+            Written.AddRange(records);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -73,15 +73,7 @@ public sealed class TrainingOrchestrator
             run.Session.Fail(exception.Message);
         }
 
-        try
-        {
-            await JournalAsync(run);
-        }
-        catch (Exception) when (run.Session.IsFinished)
-        {
-            // The run's outcome stands even if its last journal records could not be written.
-        }
-
+        await JournalAsync(run);
         Report(run, run.Session.Status.ToString());
         return Outcome(run);
     }
@@ -328,7 +320,9 @@ public sealed class TrainingOrchestrator
 
     /// <summary>
     /// Writes what is pending (chunk metrics, and the decisions the session recorded as events since the last write)
-    /// in one call. Records are stamped with the orchestration clock, read only when there is a journal.
+    /// in one call. Records are stamped with the orchestration clock, read only when there is a journal. The journal
+    /// watches the run and must not end it: when a write fails (its retries spent), the records stay pending and go
+    /// with the next round's write.
     /// </summary>
     private async Task JournalAsync(RunState run)
     {
@@ -344,9 +338,17 @@ public sealed class TrainingOrchestrator
         }
 
         DateTime now = Now;
-        TrainingJournalRecord[] records = run.Pending.Select(record => record with { Time = now }).ToArray();
-        run.Pending.Clear();
-        await _journal.AppendAsync(run.Session.RunId, records);
+        TrainingJournalRecord[] records = run.Pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
+        try
+        {
+            await _journal.AppendAsync(run.Session.RunId, records);
+            run.Pending.Clear();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            run.Pending.Clear();
+            run.Pending.AddRange(records);
+        }
     }
 
     private void CollectDecisions(RunState run)
