@@ -126,6 +126,13 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             string published = Path.Combine(Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "artifacts")).FullName, "dashboard.png");
             File.Copy(screenshot, published, overwrite: true);
             output.WriteLine($"Dashboard screenshot: {published} (also {screenshot})");
+
+            // The "all runs" link keeps the key too, and the list links back to this run's page.
+            await page.ClickAsync("#all-runs");
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'listed'");
+            string runLink = (await page.Locator($"#runs a:text-is('{RunId}')").GetAttributeAsync("href"))!;
+            Assert.EndsWith($"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}", runLink, StringComparison.Ordinal);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-list.png") });
         }
         finally
         {
