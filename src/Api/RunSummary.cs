@@ -2,7 +2,10 @@ using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Api;
 
-/// <summary>A run as a person wants to see it: where it is, how well it does, and where its checkpoints are.</summary>
+/// <summary>
+/// A run as a person wants to see it: where it is, how well it does, and where its checkpoints are;
+/// <see cref="Progress"/> is the loop's latest report in full (round, epoch, ETA, suggestions, learning-rate scale).
+/// </summary>
 public sealed record RunSummary(
     string RunId,
     string RuntimeStatus,
@@ -19,7 +22,8 @@ public sealed record RunSummary(
     string? FinalCheckpoint,
     string? BestCheckpoint,
     DateTime CreatedTime,
-    DateTime LastUpdatedTime)
+    DateTime LastUpdatedTime,
+    TrainingProgress? Progress = null)
 {
     public static RunSummary From(RunRecord record)
     {
@@ -44,6 +48,7 @@ public sealed record RunSummary(
             outcome?.FinalCheckpoint,
             outcome?.BestCheckpoint,
             record.CreatedTime,
-            record.LastUpdatedTime);
+            record.LastUpdatedTime,
+            progress);
     }
 }

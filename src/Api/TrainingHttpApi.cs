@@ -141,7 +141,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
     private async Task<RunRecord?> FindAsync(string instanceId, CancellationToken cancellationToken) =>
         TrainingRequestMapper.IsValidRunId(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
 
-    private static ApiResult UnknownRun(string instanceId) => new(
+    internal static ApiResult UnknownRun(string instanceId) => new(
         404,
         new { type = "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.5", title = "No such training run.", status = 404, detail = $"No run with id '{Limit(instanceId)}' exists in this task hub." },
         ContentType: ProblemJson);

@@ -9,4 +9,5 @@ public static class TrainingTaskNames
     public const string Merge = "MergeReplicas";
     public const string Evaluate = "EvaluateCheckpoint";
     public const string Prune = "PruneCheckpoints";
+    public const string RecordMetrics = "RecordMetrics";
 }

@@ -13,12 +13,13 @@ public static class TrainingTasks
         (TrainingTaskNames.Orchestration, () => new TrainingOrchestration()),
     ];
 
-    public static IReadOnlyList<(string Name, Func<ITaskActivity> Create)> Activities(ITrainingExecutor executor, ICheckpointPruner pruner) =>
+    public static IReadOnlyList<(string Name, Func<ITaskActivity> Create)> Activities(ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal? journal = null) =>
     [
         (TrainingTaskNames.Initialize, () => new InitializeTrainingActivity(executor)),
-        (TrainingTaskNames.RunChunk, () => new RunChunkActivity(executor)),
+        (TrainingTaskNames.RunChunk, () => new RunChunkActivity(executor, journal)),
         (TrainingTaskNames.Merge, () => new MergeReplicasActivity(executor)),
         (TrainingTaskNames.Evaluate, () => new EvaluateCheckpointActivity(executor)),
         (TrainingTaskNames.Prune, () => new PruneCheckpointsActivity(pruner)),
+        (TrainingTaskNames.RecordMetrics, () => new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance)),
     ];
 }

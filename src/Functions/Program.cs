@@ -1,4 +1,5 @@
 using Azure.Core.Serialization;
+using Azure.Storage.Blobs;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Durable;
@@ -31,5 +32,9 @@ builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
+// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
+builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"]));
+builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
+builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 
 builder.Build().Run();

@@ -108,16 +108,21 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         }
     }
 
-    private static IActionResult Write(HttpRequest request, ApiResult result)
+    internal static IActionResult Write(HttpRequest request, ApiResult result)
     {
         if (result.Location is not null)
         {
             request.HttpContext.Response.Headers.Location = result.Location;
         }
 
-        if (result.Body is byte[] file)
+        if (result.Body is byte[] bytes)
         {
-            return new FileContentResult(file, result.ContentType) { FileDownloadName = result.FileName };
+            return new FileContentResult(bytes, result.ContentType) { FileDownloadName = result.FileName };
+        }
+
+        if (result.Body is string text)
+        {
+            return new ContentResult { StatusCode = result.StatusCode, ContentType = result.ContentType, Content = text };
         }
 
         return result.Body is null

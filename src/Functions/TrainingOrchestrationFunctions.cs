@@ -14,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The orchestrator and activity functions: hand-written wrappers (the DurableTask source generator is not
 /// available here) that delegate to the very classes the self-hosted worker registers.
 /// </summary>
-public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, ICheckpointPruner pruner)
+public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal? journal = null)
 {
     // Stateless, so one instance serves every orchestration (the Functions host may run many at once).
     private static readonly TrainingOrchestration Orchestration = new();
@@ -34,7 +34,7 @@ public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, I
 
     [Function(TrainingTaskNames.RunChunk)]
     public Task<ChunkResult> RunChunk([ActivityTrigger] ChunkCommand command, string instanceId) =>
-        new RunChunkActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.RunChunk, instanceId), command);
+        new RunChunkActivity(executor, journal).RunAsync(new ActivityInvocation(TrainingTaskNames.RunChunk, instanceId), command);
 
     [Function(TrainingTaskNames.Merge)]
     public Task<CheckpointReference> Merge([ActivityTrigger] MergeCommand command, string instanceId) =>
@@ -47,4 +47,8 @@ public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, I
     [Function(TrainingTaskNames.Prune)]
     public Task<int> Prune([ActivityTrigger] PruneCommand command, string instanceId) =>
         new PruneCheckpointsActivity(pruner).RunAsync(new ActivityInvocation(TrainingTaskNames.Prune, instanceId), command);
+
+    [Function(TrainingTaskNames.RecordMetrics)]
+    public Task<int> RecordMetrics([ActivityTrigger] RecordMetricsCommand command, string instanceId) =>
+        new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance).RunAsync(new ActivityInvocation(TrainingTaskNames.RecordMetrics, instanceId), command);
 }

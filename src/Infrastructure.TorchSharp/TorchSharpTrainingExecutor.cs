@@ -184,12 +184,13 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         double lossSum = 0;
         double lastLoss = double.NaN;
         long samples = 0;
+        var stepMetrics = new List<StepMetric>(command.Steps);
         for (int step = 0; step < command.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             long replicaStep = replicaSteps + step;
-            SetLearningRate(optimizer, recipe, command, replicaStep);
+            double learningRate = SetLearningRate(optimizer, recipe, command, replicaStep);
             // Dropping the gradients (rather than zero-filling them) saves a pass over every parameter per step;
             // backward then writes fresh gradients instead of accumulating into zeros. PyTorch's default since 2.0.
             model.zero_grad(set_to_none: true);
@@ -221,6 +222,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             optimizer.step();
             lastLoss = stepLoss / microBatches;
             lossSum += lastLoss;
+            stepMetrics.Add(new StepMetric((replicaSteps + step + 1) * command.ReplicaCount, lastLoss, learningRate));
         }
 
         stopwatch.Stop();
@@ -236,12 +238,13 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             command.Steps > 0 ? lossSum / command.Steps : double.NaN,
             lastLoss,
             samples,
-            stopwatch.Elapsed.TotalSeconds);
+            stopwatch.Elapsed.TotalSeconds,
+            stepMetrics);
         return (content, result);
     }
 
     // The schedule runs on the global step (replica step x replica count), so K replicas follow the same curve as one.
-    private static void SetLearningRate(OptimizerHelper optimizer, TrainingRecipe recipe, ChunkCommand command, long replicaStep)
+    private static double SetLearningRate(OptimizerHelper optimizer, TrainingRecipe recipe, ChunkCommand command, long replicaStep)
     {
         long globalStep = replicaStep * command.ReplicaCount;
         double factor = LearningRateSchedules.Factor(
@@ -251,6 +254,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         {
             group.LearningRate = learningRate;
         }
+
+        return learningRate;
     }
 
     /// <summary>

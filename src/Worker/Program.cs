@@ -31,11 +31,16 @@ builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
 builder.Services.AddSingleton<DatasetProvider>();
 builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
 builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
+// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
+builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), builder.Configuration["DurableTask:MetricsContainer"]));
+builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
+builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 builder.Services.AddSingleton(services => new DurableEngine(
     engineOptions,
     connectionString,
     services.GetRequiredService<ITrainingExecutor>(),
     services.GetRequiredService<ICheckpointPruner>(),
+    services.GetRequiredService<ITrainingJournal>(),
     services.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
@@ -47,6 +52,7 @@ builder.Services.AddSingleton<ModelExportHttpApi>();
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
 // Scopes carry the run id onto every log line an executor operation writes.
 builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
+builder.Services.AddSingleton<TrainingDashboardApi>();
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];

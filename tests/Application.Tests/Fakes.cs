@@ -149,3 +149,38 @@ public sealed class RecordingContinuation : ITrainingContinuation
 
     public void ContinueAsNew(TrainingRunInput next) => Next = next;
 }
+
+/// <summary>Keeps every append, so tests can see what was journaled and in how many calls.</summary>
+public sealed class RecordingJournal : ITrainingJournal
+{
+    public List<IReadOnlyList<TrainingJournalRecord>> Appends { get; } = [];
+
+    public IEnumerable<TrainingJournalRecord> Records => Appends.SelectMany(append => append);
+
+    public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+    {
+        Appends.Add(records);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An executor that reports per-step metrics, as the TorchSharp executor does.</summary>
+public sealed class StepReportingExecutor : ITrainingExecutor
+{
+    private readonly ScriptedExecutor _inner = new();
+
+    public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) => _inner.InitializeAsync(command, cancellationToken);
+
+    public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+    {
+        ChunkResult result = await _inner.RunChunkAsync(command, cancellationToken);
+        StepMetric[] steps = Enumerable.Range(1, command.Steps)
+            .Select(step => new StepMetric((command.ReplicaStepsBefore + step) * command.ReplicaCount, 1.0 / step, 0.001))
+            .ToArray();
+        return result with { StepMetrics = steps };
+    }
+
+    public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) => _inner.MergeAsync(command, cancellationToken);
+
+    public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) => _inner.EvaluateAsync(command, cancellationToken);
+}

@@ -21,6 +21,8 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
         // Kill as soon as the first round is recorded: the second chunk is then running.
         await StatusPolling.UntilAsync(fixture.Http, statusPath, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object
             && status.GetProperty("customStatus").GetProperty("round").GetInt64() >= 1, TimeSpan.FromMinutes(2));
+        JsonElement journalBefore = await StatusPolling.UntilAsync(fixture.Http, "/api/training/e2e-crash/metrics",
+            metrics => metrics.GetProperty("records").EnumerateArray().Any(record => record.GetProperty("kind").GetString() == "step"), TimeSpan.FromMinutes(1));
         fixture.Worker.Process.Kill();
         var killedAt = Stopwatch.StartNew();
 
@@ -34,5 +36,18 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
         Assert.Equal("Completed", output.GetProperty("status").GetString());
         Assert.Equal(240, output.GetProperty("stepsDone").GetInt64());
         Assert.True(killedAt.Elapsed < TimeSpan.FromMinutes(3), $"Recovery took {killedAt.Elapsed}.");
+
+        // The metrics journal outlives the worker: what it held before the kill is still there, and every step
+        // appears exactly once although the killed chunk ran again on the new worker.
+        JsonElement[] after = [.. JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/training/e2e-crash/metrics", UriKind.Relative))).RootElement.GetProperty("records").EnumerateArray()];
+        var identities = after.Select(Identity).ToHashSet();
+        JsonElement[] before = [.. journalBefore.GetProperty("records").EnumerateArray()];
+        Assert.NotEmpty(before);
+        Assert.All(before, record => Assert.Contains(Identity(record), identities));
+        Assert.Equal(Enumerable.Range(1, 240).Select(step => (long)step), after.Where(record => record.GetProperty("kind").GetString() == "step").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.Equal("Completed", after[^1].GetProperty("status").GetString());
     }
+
+    private static string Identity(JsonElement record) =>
+        $"{record.GetProperty("kind").GetString()}/{record.GetProperty("step").GetInt64()}/{(record.TryGetProperty("replica", out JsonElement replica) ? replica.GetInt32() : -1)}/{(record.TryGetProperty("checkpoint", out JsonElement checkpoint) ? checkpoint.GetString() : null)}";
 }

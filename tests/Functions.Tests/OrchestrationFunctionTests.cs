@@ -32,6 +32,7 @@ public class OrchestrationFunctionTests
                 tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
                 tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
                 tasks.AddActivityFunc<PruneCommand, int>(TrainingTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
+                tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
             },
             new DurableTaskTestHostOptions
             {
@@ -124,6 +125,7 @@ public class OrchestrationFunctionTests
                 tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
                 tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
                 tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+                tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
             },
             new DurableTaskTestHostOptions
             {

@@ -106,11 +106,4 @@ public class TrainingHttpFunctionsTests
         Assert.Equal(200, status);
         Assert.Equal("listed", runs.EnumerateArray().Single().GetProperty("runId").GetString());
     }
-
-    /// <summary>These tests never reach an export; one that did would fail loudly.</summary>
-    private sealed class NoExports : Application.Ports.IModelExporter
-    {
-        public Task<Application.Ports.ExportedModel> ExportAsync(Domain.Training.CheckpointReference checkpoint, TrainingRecipe recipe, Application.Ports.ModelExportFormat format, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("No export was expected.");
-    }
 }

@@ -60,6 +60,23 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunChunk_ReportsEachStepsLossAndLearningRate_OnTheGlobalStepAxis()
+    {
+        TrainingRecipe warmup = Mlp with { Schedule = LearningRateSchedule.LinearWarmup, WarmupSteps = 20 };
+        var start = await InitializeAsync("steps", warmup);
+        var first = await ChunkAsync(warmup, start, "round-000001/replica-01", 0, 2, replica: 1, replicas: 2);
+
+        var chunk = await ChunkAsync(warmup, first.Checkpoint, "round-000002/replica-01", 2, 3, replica: 1, replicas: 2);
+
+        // Replica steps 3..5 of 2 replicas are global steps 6, 8, 10; each step's rate is the schedule's before it.
+        Assert.Equal(new long[] { 6, 8, 10 }, chunk.StepMetrics!.Select(step => step.Step));
+        double[] expected = [.. new long[] { 4, 6, 8 }.Select(global => 1e-3 * Domain.Decisions.LearningRateSchedules.Factor(LearningRateSchedule.LinearWarmup, global, global + 1, 20, 1000, 0.5, 0))];
+        Assert.Equal(expected, chunk.StepMetrics!.Select(step => step.LearningRate), (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.Equal(chunk.MeanLoss, chunk.StepMetrics!.Average(step => step.Loss), 9);
+        Assert.Equal(chunk.LastLoss, chunk.StepMetrics![^1].Loss);
+    }
+
+    [Fact]
     public async Task TwoChunks_GiveBitwiseTheSameCheckpointAsOneChunkOfBothLengths()
     {
         var start = await InitializeAsync("resume", Mlp);

@@ -63,7 +63,8 @@ public sealed record ChunkCommand(
     TrainingRecipe Recipe,
     long TotalSteps = 0);
 
-public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds);
+/// <summary><see cref="StepMetrics"/>: each step's loss and learning rate; the durable host journals them and drops them from history.</summary>
+public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds, IReadOnlyList<StepMetric>? StepMetrics = null);
 
 /// <summary>
 /// Merge the replicas into <see cref="Output"/>. <see cref="MergeStrategy.Average"/> averages their parameters;

@@ -3,18 +3,20 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Events;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Training;
 
-/// <summary>The ports the training loop works through. Control, clock and continuation are optional.</summary>
+/// <summary>The ports the training loop works through. Control, clock, continuation and journal are optional.</summary>
 public sealed record TrainingOrchestratorPorts(
     ITrainingExecutor Executor,
     ITrainingMonitor Monitor,
     ICheckpointPruner Pruner,
     ITrainingControl? Control = null,
     ITrainingClock? Clock = null,
-    ITrainingContinuation? Continuation = null);
+    ITrainingContinuation? Continuation = null,
+    ITrainingJournal? Journal = null);
 
 /// <summary>
 /// The training loop: initialise, then round after round fan out one chunk per replica, merge, let the domain judge
@@ -29,6 +31,7 @@ public sealed class TrainingOrchestrator
     private readonly TrainingOrchestratorPorts _ports;
     private readonly PureTrainingService _domain;
     private readonly ITrainingControl _control;
+    private readonly ITrainingJournal? _journal;
 
     public TrainingOrchestrator(TrainingOrchestratorPorts ports, PureTrainingService domain)
     {
@@ -36,6 +39,7 @@ public sealed class TrainingOrchestrator
         _ports = ports;
         _domain = domain;
         _control = ports.Control ?? NoTrainingControl.Instance;
+        _journal = ports.Journal is NoTrainingJournal ? null : ports.Journal;
     }
 
     private DateTime Now => _ports.Clock?.UtcNow ?? NoClock;
@@ -69,6 +73,7 @@ public sealed class TrainingOrchestrator
             run.Session.Fail(exception.Message);
         }
 
+        await JournalAsync(run);
         Report(run, run.Session.Status.ToString());
         return Outcome(run);
     }
@@ -91,6 +96,8 @@ public sealed class TrainingOrchestrator
         while (true)
         {
             ApplyRequestedLearningRate(session);
+            // One journal write per round: what the previous round did and decided, and any requested adjustment.
+            await JournalAsync(run);
             if (roundsThisExecution >= hyperparameters.RoundsPerExecution && _ports.Continuation is { } continuation)
             {
                 continuation.ContinueAsNew(run.Input with { Resume = new TrainingResumeState(session.ToSnapshot(), run.OuterMomentum, run.Execution) });
@@ -105,6 +112,7 @@ public sealed class TrainingOrchestrator
             }
 
             RoundResult round;
+            run.Round = next.Round;
             try
             {
                 round = await RunRoundAsync(run, next);
@@ -185,6 +193,7 @@ public sealed class TrainingOrchestrator
             }
 
             IReadOnlyList<CheckpointReference> retired = _domain.PlanRetention(session, hyperparameters);
+            JournalPruned(run, retired);
             prune.AddRange(retired);
             if (prune.Count > 0)
             {
@@ -305,8 +314,137 @@ public sealed class TrainingOrchestrator
         double seconds = results.Max(result => result.Seconds);
         var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
         IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
+        JournalChunks(run, next.Round, metrics.StepsDone, results);
         return new RoundResult(metrics, merged, momentum, intermediates);
     }
+
+    /// <summary>
+    /// Writes what is pending (chunk metrics, and the decisions the session recorded as events since the last write)
+    /// in one call. Records are stamped with the orchestration clock, read only when there is a journal. The journal
+    /// watches the run and must not end it: when a write fails (its retries spent), the records stay pending and go
+    /// with the next round's write.
+    /// </summary>
+    private async Task JournalAsync(RunState run)
+    {
+        if (_journal is null)
+        {
+            return;
+        }
+
+        CollectDecisions(run);
+        if (run.Pending.Count == 0)
+        {
+            return;
+        }
+
+        DateTime now = Now;
+        TrainingJournalRecord[] records = run.Pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
+        try
+        {
+            await _journal.AppendAsync(run.Session.RunId, records);
+            run.Pending.Clear();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            run.Pending.Clear();
+            run.Pending.AddRange(records);
+        }
+    }
+
+    private void CollectDecisions(RunState run)
+    {
+        TrainingSession session = run.Session;
+        IReadOnlyList<TrainingEvent> events = session.Events;
+        for (; run.EventsJournaled < events.Count; run.EventsJournaled++)
+        {
+            if (Describe(run, events[run.EventsJournaled]) is { } record)
+            {
+                run.Pending.Add(record);
+            }
+
+            if (events[run.EventsJournaled] is RolledBack rolledBack && rolledBack.LearningRateScale != run.JournaledScale)
+            {
+                run.Pending.Add(Record(TrainingJournalRecord.LearningRateKind, rolledBack.StepsDone, run) with { Scale = rolledBack.LearningRateScale, Reason = "rollback: " + rolledBack.Reason });
+            }
+
+            run.JournaledScale = events[run.EventsJournaled] switch
+            {
+                RolledBack rolled => rolled.LearningRateScale,
+                LearningRateAdjusted adjusted => adjusted.Scale,
+                _ => run.JournaledScale,
+            };
+        }
+    }
+
+    private static TrainingJournalRecord? Describe(RunState run, TrainingEvent trainingEvent)
+    {
+        TrainingSession session = run.Session;
+        return trainingEvent switch
+        {
+            EvaluationCompleted evaluation => Record(TrainingJournalRecord.EvaluationKind, evaluation.Metrics.StepsDone, run) with
+            {
+                Loss = TrainingJournalRecord.Finite(evaluation.Metrics.Loss),
+                Accuracy = TrainingJournalRecord.Finite(evaluation.Metrics.Accuracy),
+            },
+            CheckpointSaved saved => Record(TrainingJournalRecord.CheckpointKind, saved.StepsDone, run) with { Checkpoint = saved.Checkpoint.Name, Status = "kept" },
+            LearningRateAdjusted adjusted => Record(TrainingJournalRecord.LearningRateKind, session.StepsDone, run) with { Scale = adjusted.Scale, Reason = adjusted.Reason },
+            RolledBack rolledBack => Record(TrainingJournalRecord.RollbackKind, rolledBack.StepsDone, run) with { Checkpoint = rolledBack.To.Name, Reason = rolledBack.Reason },
+            TrainingCompleted completed => Record(TrainingJournalRecord.StopKind, completed.StepsDone, run) with { Reason = completed.Reason.ToString(), Status = nameof(TrainingStatus.Completed) },
+            TrainingStopped stopped => Record(TrainingJournalRecord.StopKind, stopped.StepsDone, run) with { Reason = stopped.Reason.ToString(), Status = nameof(TrainingStatus.Stopped) },
+            TrainingFailed failed => Record(TrainingJournalRecord.StopKind, session.StepsDone, run) with { Reason = failed.Reason, Status = nameof(TrainingStatus.Failed) },
+            _ => null,
+        };
+    }
+
+    /// <summary>Per-replica chunk means; and per-step metrics when the executor returned them (the durable host journals those in the chunk's activity).</summary>
+    private void JournalChunks(RunState run, long round, long stepsAfter, IReadOnlyList<ChunkResult> results)
+    {
+        if (_journal is null)
+        {
+            return;
+        }
+
+        for (int replica = 0; replica < results.Count; replica++)
+        {
+            ChunkResult result = results[replica];
+            foreach (StepMetric step in result.StepMetrics ?? [])
+            {
+                run.Pending.Add(Record(TrainingJournalRecord.StepKind, step.Step, run) with
+                {
+                    Replica = replica,
+                    Loss = TrainingJournalRecord.Finite(step.Loss),
+                    LearningRate = step.LearningRate,
+                });
+            }
+
+            run.Pending.Add(Record(TrainingJournalRecord.ChunkKind, stepsAfter, run) with
+            {
+                Round = round,
+                Replica = replica,
+                Loss = TrainingJournalRecord.Finite(result.MeanLoss),
+                SamplesPerSecond = result.Seconds > 0 ? Math.Round(result.Samples / result.Seconds, 1) : null,
+                Seconds = Math.Round(result.Seconds, 3),
+            });
+        }
+    }
+
+    /// <summary>A kept checkpoint the retention policy retires is journaled again as pruned (same identity, so it replaces the kept record).</summary>
+    private void JournalPruned(RunState run, IReadOnlyList<CheckpointReference> retired)
+    {
+        if (_journal is null)
+        {
+            return;
+        }
+
+        // Collect first, so a kept record always precedes its pruned one.
+        CollectDecisions(run);
+        foreach (HeldCheckpoint held in run.Session.HeldCheckpoints.Where(held => held.AtInterval && retired.Contains(held.Checkpoint)))
+        {
+            run.Pending.Add(new TrainingJournalRecord(TrainingJournalRecord.CheckpointKind, held.StepsDone, default) { Round = held.Round, Checkpoint = held.Checkpoint.Name, Status = "pruned" });
+        }
+    }
+
+    private static TrainingJournalRecord Record(string kind, long step, RunState run) => new(kind, step, default) { Round = run.Round };
 
     private void Report(RunState run, string phase)
     {
@@ -372,6 +510,8 @@ public sealed class TrainingOrchestrator
                 Session = TrainingSession.Restore(resume.Session);
                 OuterMomentum = resume.OuterMomentum;
                 Execution = resume.Execution + 1;
+                Round = Session.RoundsDone;
+                JournaledScale = Session.LearningRateScale;
             }
             else
             {
@@ -386,5 +526,13 @@ public sealed class TrainingOrchestrator
         public TrainingSession Session { get; }
         public CheckpointReference? OuterMomentum { get; set; }
         public int Execution { get; }
+
+        /// <summary>The round in progress (or last run): what journal records of decisions are filed under.</summary>
+        public long Round { get; set; }
+
+        /// <summary>Journal records not written yet, and how far the session's events have been turned into records.</summary>
+        public List<TrainingJournalRecord> Pending { get; } = [];
+        public int EventsJournaled { get; set; }
+        public double JournaledScale { get; set; } = 1.0;
     }
 }

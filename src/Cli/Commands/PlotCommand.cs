@@ -5,6 +5,7 @@ using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Cli.Server;
+using RunMetrics = DurableTrainer.Cli.Plotting.RunMetrics;
 
 namespace DurableTrainer.Cli.Commands;
 

@@ -15,10 +15,60 @@ public sealed class InitializeTrainingActivity(ITrainingExecutor executor) : Tas
         executor.InitializeAsync(input);
 }
 
-public sealed class RunChunkActivity(ITrainingExecutor executor) : TaskActivity<ChunkCommand, ChunkResult>
+/// <summary>
+/// Runs a chunk, appends its per-step metrics to the run's journal, and returns the result without them, so the
+/// orchestration's history holds a few scalars per chunk whatever its length.
+/// </summary>
+public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJournal? journal = null) : TaskActivity<ChunkCommand, ChunkResult>
 {
-    public override Task<ChunkResult> RunAsync(TaskActivityContext context, ChunkCommand input) =>
-        executor.RunChunkAsync(input);
+    public override async Task<ChunkResult> RunAsync(TaskActivityContext context, ChunkCommand input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ChunkResult result = await executor.RunChunkAsync(input);
+        if (journal is not null && result.StepMetrics is { Count: > 0 } steps)
+        {
+            await journal.AppendAsync(input.Output.RunId, StepRecords(input, result, steps, DateTime.UtcNow));
+        }
+
+        return result with { StepMetrics = null };
+    }
+
+    /// <summary>
+    /// One record per step. Steps carry no clock of their own: their times are spread evenly over the chunk's
+    /// duration, ending now. The round comes from the output's name, which (run, round, replica) fixes.
+    /// </summary>
+    public static IReadOnlyList<TrainingJournalRecord> StepRecords(ChunkCommand command, ChunkResult result, IReadOnlyList<StepMetric> steps, DateTime finishedUtc)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(steps);
+        long? round = RoundOf(command.Output);
+        double secondsPerStep = steps.Count > 0 ? result.Seconds / steps.Count : 0;
+        var records = new TrainingJournalRecord[steps.Count];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            DateTime time = finishedUtc.AddSeconds(-secondsPerStep * (steps.Count - 1 - i));
+            records[i] = new TrainingJournalRecord(TrainingJournalRecord.StepKind, steps[i].Step, time)
+            {
+                Round = round,
+                Replica = command.Replica,
+                Loss = TrainingJournalRecord.Finite(steps[i].Loss),
+                LearningRate = steps[i].LearningRate,
+            };
+        }
+
+        return records;
+    }
+
+    /// <summary>The round in a name like <c>round-000012/replica-00</c>; null for other names.</summary>
+    public static long? RoundOf(CheckpointReference output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        const string prefix = "round-";
+        int slash = output.Name.IndexOf('/', StringComparison.Ordinal);
+        return output.Name.StartsWith(prefix, StringComparison.Ordinal) && slash > prefix.Length
+            && long.TryParse(output.Name.AsSpan(prefix.Length, slash - prefix.Length), out long round) ? round : null;
+    }
 }
 
 public sealed class MergeReplicasActivity(ITrainingExecutor executor) : TaskActivity<MergeCommand, CheckpointReference>
@@ -40,5 +90,16 @@ public sealed class PruneCheckpointsActivity(ICheckpointPruner pruner) : TaskAct
         ArgumentNullException.ThrowIfNull(input);
         await pruner.PruneAsync(input.Checkpoints);
         return input.Checkpoints.Count;
+    }
+}
+
+/// <summary>Appends the orchestration's batch of journal records (I/O, so an activity). Idempotent for readers: duplicates are dropped on read.</summary>
+public sealed class RecordMetricsActivity(ITrainingJournal journal) : TaskActivity<RecordMetricsCommand, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, RecordMetricsCommand input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await journal.AppendAsync(input.RunId, input.Records);
+        return input.Records.Count;
     }
 }

@@ -12,6 +12,13 @@ public sealed class ActivityCheckpointPruner(TaskOrchestrationContext context, T
         context.CallActivityAsync<int>(TrainingTaskNames.Prune, new PruneCommand(checkpoints), activityOptions);
 }
 
+/// <summary>Journal writes as an activity: appending to a blob is I/O, which orchestration code must not do itself.</summary>
+public sealed class ActivityTrainingJournal(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingJournal
+{
+    public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) =>
+        context.CallActivityAsync<int>(TrainingTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records), activityOptions);
+}
+
 /// <summary>The orchestration's replay-safe clock.</summary>
 public sealed class OrchestrationClock(TaskOrchestrationContext context) : ITrainingClock
 {
@@ -26,3 +33,6 @@ public sealed class ContinueAsNewContinuation(TaskOrchestrationContext context) 
 
 /// <summary>The input of the prune activity.</summary>
 public sealed record PruneCommand(IReadOnlyList<CheckpointReference> Checkpoints);
+
+/// <summary>The input of the record-metrics activity.</summary>
+public sealed record RecordMetricsCommand(string RunId, IReadOnlyList<TrainingJournalRecord> Records);

@@ -28,7 +28,8 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
                 new ActivityCheckpointPruner(context, activityOptions),
                 new ExternalEventControl(context),
                 new OrchestrationClock(context),
-                new ContinueAsNewContinuation(context)),
+                new ContinueAsNewContinuation(context),
+                new ActivityTrainingJournal(context, activityOptions)),
             new PureTrainingService());
         return orchestrator.RunAsync(input);
     }

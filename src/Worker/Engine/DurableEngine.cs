@@ -17,7 +17,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private readonly TaskHubWorker _worker;
     private readonly ILogger<DurableEngine> _logger;
 
-    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ILoggerFactory loggerFactory)
+    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = loggerFactory.CreateLogger<DurableEngine>();
@@ -47,7 +47,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             _worker.AddTaskOrchestrations(new ShimOrchestrationCreator(shims, name, create));
         }
 
-        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner))
+        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner, journal))
         {
             _worker.AddTaskActivities(new ShimActivityCreator(shims, name, create));
         }

@@ -29,6 +29,12 @@ public static class TrainingApi
             Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)));
         routes.MapGet("/api/training/{runId}/model/spec", async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)));
+        routes.MapGet("/dashboard", () => Write(TrainingDashboardApi.Dashboard()));
+        routes.MapGet("/dashboard/{runId}", (string runId) => Write(TrainingDashboardApi.Dashboard()));
         routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.StopAsync(runId, cancellationToken)));
 
@@ -61,15 +67,21 @@ public static class TrainingApi
                 response.Headers.Location = result.Location;
             }
 
-            if (result.Body is byte[] file)
+            if (result.Body is byte[] bytes)
             {
                 response.ContentType = result.ContentType;
+                response.ContentLength = bytes.Length;
                 if (result.FileName is not null)
                 {
                     response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = result.FileName }.ToString();
                 }
 
-                await response.Body.WriteAsync(file, httpContext.RequestAborted);
+                await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
+            }
+            else if (result.Body is string text)
+            {
+                response.ContentType = result.ContentType;
+                await response.WriteAsync(text, httpContext.RequestAborted);
             }
             else if (result.Body is not null)
             {

@@ -1,0 +1,111 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.UseCases;
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Api;
+
+/// <summary>A run's journal as the metrics route answers it.</summary>
+public sealed record RunMetrics(string RunId, IReadOnlyList<TrainingJournalRecord> Records);
+
+/// <summary>
+/// The read-only routes behind the dashboard, shared by both hosts: a run's metrics journal, a checkpoint's bytes,
+/// and the dashboard page itself (one embedded HTML file with inline script; it needs nothing from the internet).
+/// </summary>
+public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJournalReader journal, ICheckpointStore checkpoints)
+{
+    public const string HtmlContentType = "text/html; charset=utf-8";
+    public const string BinaryContentType = "application/octet-stream";
+    private const string ProblemJson = "application/problem+json";
+    private const int MaxNameSegments = 4;
+    private const int MaxSegmentLength = 63;
+
+    private static readonly Lazy<string> Page = new(LoadPage);
+
+    /// <summary>GET /dashboard and GET /dashboard/{runId}: the page reads the run id from its own address.</summary>
+    public static ApiResult Dashboard() => new(200, Page.Value, ContentType: HtmlContentType);
+
+    /// <summary>GET /api/training/{runId}/metrics: the journal, one record per fact, sorted by step then time.</summary>
+    public async Task<ApiResult> GetMetricsAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(runId, cancellationToken))
+        {
+            return TrainingHttpApi.UnknownRun(runId);
+        }
+
+        return new ApiResult(200, new RunMetrics(runId, await journal.ReadAsync(runId, cancellationToken)));
+    }
+
+    /// <summary>GET /api/training/{runId}/checkpoints/{*name}: the checkpoint's bytes, checked against its hash.</summary>
+    public async Task<ApiResult> GetCheckpointAsync(string runId, string? name, CancellationToken cancellationToken)
+    {
+        string? checkpointName = NormalizeCheckpointName(name);
+        if (checkpointName is null)
+        {
+            return new ApiResult(404, Problem(404, "No such checkpoint.", "A checkpoint name is one to four '/'-separated segments of lower-case letters, digits and hyphens, such as 'round-000002/merged'."), ContentType: ProblemJson);
+        }
+
+        if (!await ExistsAsync(runId, cancellationToken))
+        {
+            return TrainingHttpApi.UnknownRun(runId);
+        }
+
+        var reference = new CheckpointReference(runId, checkpointName);
+        try
+        {
+            byte[] content = await checkpoints.LoadAsync(reference, cancellationToken);
+            return new ApiResult(200, content, ContentType: BinaryContentType);
+        }
+        catch (CheckpointNotFoundException)
+        {
+            return new ApiResult(404, Problem(404, "No such checkpoint.", $"Run '{runId}' has no checkpoint '{checkpointName}' (it may have been pruned)."), ContentType: ProblemJson);
+        }
+        catch (CheckpointCorruptException corrupt)
+        {
+            return new ApiResult(500, Problem(500, "The checkpoint failed its integrity check.", corrupt.Message), ContentType: ProblemJson);
+        }
+    }
+
+    /// <summary>
+    /// Accepts names as the journal writes them (<c>round-000002/merged</c>), with or without <c>.ckpt</c>; anything
+    /// else (dots, empty or too many segments, upper case, escapes) is refused before it reaches a blob name.
+    /// </summary>
+    public static string? NormalizeCheckpointName(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        if (name.EndsWith(".ckpt", StringComparison.Ordinal))
+        {
+            name = name[..^".ckpt".Length];
+        }
+
+        string[] segments = name.Split('/');
+        bool valid = segments.Length <= MaxNameSegments && segments.All(segment =>
+            segment.Length is > 0 and <= MaxSegmentLength
+            && (char.IsAsciiLetterLower(segment[0]) || char.IsAsciiDigit(segment[0]))
+            && segment.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'));
+        return valid ? name : null;
+    }
+
+    private async Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken) =>
+        TrainingRequestMapper.IsValidRunId(runId) && await runs.GetAsync(runId, cancellationToken) is not null;
+
+    private static object Problem(int status, string title, string detail) => new
+    {
+        type = status == 404 ? "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.5" : "https://datatracker.ietf.org/doc/html/rfc9110#section-15.6.1",
+        title,
+        status,
+        detail,
+    };
+
+    private static string LoadPage()
+    {
+        using Stream stream = typeof(TrainingDashboardApi).Assembly.GetManifestResourceStream("DurableTrainer.Api.Dashboard.html")
+            ?? throw new InvalidOperationException("The dashboard page is missing from the assembly's resources.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,39 @@
+using DurableTrainer.Api;
+using DurableTrainer.Application.Ports;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace DurableTrainer.Functions;
+
+/// <summary>
+/// The metrics, checkpoint and dashboard routes as HTTP-triggered functions (function keys required; the page
+/// passes its <c>?code=</c> on to every request it makes). Behind the host's route prefix: <c>/api/dashboard/{runId}</c>.
+/// </summary>
+public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, ICheckpointStore checkpoints)
+{
+    [Function("GetTrainingMetrics")]
+    public async Task<IActionResult> Metrics(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}/metrics")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        TrainingHttpFunctions.Write(request, await Api(client).GetMetricsAsync(runId, cancellationToken));
+
+    [Function("GetTrainingCheckpoint")]
+    public async Task<IActionResult> Checkpoint(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}/checkpoints/{*name}")] HttpRequest request,
+        string runId,
+        string name,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        TrainingHttpFunctions.Write(request, await Api(client).GetCheckpointAsync(runId, name, cancellationToken));
+
+    [Function("TrainingDashboard")]
+    public static IActionResult Dashboard(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/{runId?}")] HttpRequest request) =>
+        TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
+
+    private TrainingDashboardApi Api(DurableTaskClient client) => new(new DurableTaskClientRuns(client), journal, checkpoints);
+}

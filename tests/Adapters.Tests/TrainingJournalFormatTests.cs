@@ -1,0 +1,91 @@
+using System.Text.Json;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Durable.Activities;
+using DurableTrainer.Infrastructure.Storage;
+
+namespace DurableTrainer.Adapters.Tests;
+
+/// <summary>The metrics journal's JSON Lines: the record shapes, and a reader that survives retries and bad lines.</summary>
+public class TrainingJournalFormatTests
+{
+    private static readonly DateTime T0 = new(2026, 11, 29, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Write_OneCamelCaseLinePerRecord_AbsentFieldsLeftOut()
+    {
+        string text = TrainingJournalFormat.Write(
+        [
+            new TrainingJournalRecord(TrainingJournalRecord.StepKind, 12, T0) { Round = 1, Replica = 0, Loss = 2.1, LearningRate = 0.001 },
+            new TrainingJournalRecord(TrainingJournalRecord.StopKind, 2814, T0) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
+        ]);
+
+        string[] lines = text.Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(string.Empty, lines[2]);
+        Assert.Equal("""{"kind":"step","step":12,"round":1,"replica":0,"loss":2.1,"learningRate":0.001,"time":"2026-11-29T00:00:00Z"}""", lines[0]);
+        Assert.Equal("""{"kind":"stop","step":2814,"round":12,"reason":"PlanCompleted","status":"Completed","time":"2026-11-29T00:00:00Z"}""", lines[1]);
+    }
+
+    [Fact]
+    public void Read_SkipsBlankAndBrokenLines_DropsDuplicates_SortsByStepThenTime()
+    {
+        string text = string.Join('\n',
+            """{"kind":"chunk","step":20,"round":2,"replica":0,"loss":0.5,"time":"2026-11-29T00:00:09Z"}""",
+            "",
+            """{"kind":"step","step":10,"round":1,"replica":0,"loss":0.9,"time":"2026-11-29T00:00:05Z"}""",
+            "not json at all",
+            """{"kind":"step","step":10,"round":1,"replica":0,"loss":0.7,"time":"2026-11-29T00:00:06Z"}""",
+            """{"kind":"evaluation","step":10,"round":1,"loss":0.6,"accuracy":0.8,"time":"2026-11-29T00:00:07Z"}""",
+            """{"kind":"evaluation","step":10,"round":1,"loss":0.6,"accuracy":0.8,"time":"2026-11-29T00:00:07Z"}""",
+            """{"step":11}""",
+            """{"kind":"step","step":10,"round":1,"replica":1,"loss":0.8,"time":"2026-11-29T00:00:06Z"}""");
+
+        var records = TrainingJournalFormat.Read(text);
+
+        Assert.Equal(
+            new[] { ("step", 10L, 0), ("step", 10L, 1), ("evaluation", 10L, -1), ("chunk", 20L, 0) },
+            records.Select(record => (record.Kind, record.Step, record.Replica ?? -1)));
+        Assert.Equal(0.7, records[0].Loss);
+        Assert.All(records, record => Assert.Equal(DateTimeKind.Utc, record.Time.Kind));
+    }
+
+    [Fact]
+    public void WriteThenRead_RoundTripsEveryKind()
+    {
+        TrainingJournalRecord[] records =
+        [
+            new(TrainingJournalRecord.StepKind, 1, T0) { Round = 1, Replica = 0, Loss = 2.3, LearningRate = 0.001 },
+            new(TrainingJournalRecord.ChunkKind, 250, T0.AddSeconds(1)) { Round = 1, Replica = 0, Loss = 0.91, SamplesPerSecond = 1180.2, Seconds = 13.5 },
+            new(TrainingJournalRecord.EvaluationKind, 250, T0.AddSeconds(2)) { Round = 1, Loss = 0.52, Accuracy = 0.81 },
+            new(TrainingJournalRecord.LearningRateKind, 500, T0.AddSeconds(3)) { Round = 2, Scale = 0.5, Reason = "plateau" },
+            new(TrainingJournalRecord.RollbackKind, 500, T0.AddSeconds(4)) { Round = 2, Checkpoint = "round-000001/merged", Reason = "diverged" },
+            new(TrainingJournalRecord.CheckpointKind, 500, T0.AddSeconds(5)) { Round = 2, Checkpoint = "round-000002/merged", Status = "kept" },
+            new(TrainingJournalRecord.StopKind, 2814, T0.AddSeconds(6)) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
+        ];
+
+        Assert.Equal(records, TrainingJournalFormat.Read(TrainingJournalFormat.Write(records)));
+    }
+
+    [Fact]
+    public void HttpSerializer_LeavesAbsentFieldsOutToo()
+    {
+        var record = new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, T0) { Round = 1, Loss = 0.52, Accuracy = 0.81 };
+
+        string json = JsonSerializer.Serialize(record, Durable.DurableJson.Options);
+
+        Assert.Equal("""{"kind":"evaluation","step":250,"round":1,"loss":0.52,"accuracy":0.81,"time":"2026-11-29T00:00:00Z"}""", json);
+    }
+
+    [Fact]
+    public void StepRecords_SpreadTheChunksDurationOverItsStepsAndTakeTheRoundFromTheOutputName()
+    {
+        var command = new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 7, 1), 1, 2, 0, 2, 1.0, null!);
+        var result = new ChunkResult(command.Output, 2, 0.5, 0.4, 128, 4.0, [new StepMetric(2, 0.6, 0.01), new StepMetric(4, 0.4, 0.01)]);
+
+        var records = RunChunkActivity.StepRecords(command, result, result.StepMetrics!, T0);
+
+        Assert.Equal(new[] { (2L, 7L, 1, T0.AddSeconds(-2)), (4L, 7L, 1, T0) }, records.Select(record => (record.Step, record.Round!.Value, record.Replica!.Value, record.Time)));
+        Assert.Null(RunChunkActivity.RoundOf(CheckpointReference.Initial("run-1")));
+    }
+}

@@ -1,0 +1,176 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Training;
+using DurableTrainer.Domain.Decisions;
+
+namespace DurableTrainer.Application.Tests;
+
+/// <summary>What the training loop writes to the metrics journal, and how a reader sees a journal with retries in it.</summary>
+public class TrainingJournalTests
+{
+    private readonly RecordingJournal _journal = new();
+
+    private Task<TrainingOutcome> RunAsync(TrainingRequest request, ITrainingExecutor? executor = null, ITrainingControl? control = null) =>
+        new TrainingOrchestrator(
+                new TrainingOrchestratorPorts(executor ?? new ScriptedExecutor(), new RecordingMonitor(), new RecordingPruner(), control, new SteppingClock(TimeSpan.FromSeconds(1)), Journal: _journal),
+                new PureTrainingService())
+            .RunAsync(new TrainingRunInput("run-1", request));
+
+    private IReadOnlyList<TrainingJournalRecord> Of(string kind) => _journal.Records.Where(record => record.Kind == kind).ToArray();
+
+    [Fact]
+    public async Task Run_JournalsEachReplicasChunkEveryEvaluationAndTheStop_InAtMostOneWritePerRound()
+    {
+        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 2, StepsPerChunk = 10, EvaluationIntervalSteps = 20 });
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.InRange(_journal.Appends.Count, 1, outcome.Rounds + 1);
+        var chunks = Of(TrainingJournalRecord.ChunkKind);
+        Assert.Equal(outcome.Rounds * 2, chunks.Count);
+        Assert.Equal(new long[] { 20, 20, 40, 40, 60, 60 }, chunks.Select(chunk => chunk.Step));
+        Assert.Equal(new int?[] { 0, 1, 0, 1, 0, 1 }, chunks.Select(chunk => chunk.Replica));
+        Assert.Equal(new long?[] { 1, 1, 2, 2, 3, 3 }, chunks.Select(chunk => chunk.Round));
+        Assert.All(chunks, chunk => Assert.True(chunk.Loss > 0 && chunk.SamplesPerSecond > 0 && chunk.Seconds > 0));
+        var evaluations = Of(TrainingJournalRecord.EvaluationKind);
+        Assert.Equal(new long[] { 20, 40, 60 }, evaluations.Select(evaluation => evaluation.Step));
+        Assert.All(evaluations, evaluation => Assert.NotNull(evaluation.Accuracy));
+        TrainingJournalRecord stop = _journal.Records.Last();
+        Assert.Equal(TrainingJournalRecord.StopKind, stop.Kind);
+        Assert.Equal(("Completed", "PlanCompleted", 60L), (stop.Status, stop.Reason, stop.Step));
+        Assert.All(_journal.Records, record => Assert.NotEqual(default, record.Time));
+    }
+
+    [Fact]
+    public async Task Run_JournalsKeptCheckpointsAndMarksRetiredOnesPruned()
+    {
+        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, CheckpointIntervalSteps = 30, KeepLastCheckpoints = 1, EvaluationIntervalSteps = 10 });
+
+        var latest = TrainingJournalRecord.Latest(_journal.Records).Where(record => record.Kind == TrainingJournalRecord.CheckpointKind).ToArray();
+        Assert.Contains(latest, record => record.Checkpoint == "round-000003/replica-00");
+        Assert.Equal("kept", latest[^1].Status);
+        Assert.Equal(100, latest[^1].Step);
+        Assert.Contains(latest, record => record.Status == "pruned");
+        Assert.Equal(latest.Length, latest.Select(record => record.Checkpoint).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Run_WithAnExecutorThatReportsSteps_JournalsEveryStepOnTheGlobalAxis()
+    {
+        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, Replicas = 2, StepsPerChunk = 10 }, new StepReportingExecutor());
+
+        var steps = Of(TrainingJournalRecord.StepKind);
+        Assert.Equal(40, steps.Count);
+        Assert.Equal(Enumerable.Range(1, 20).Select(step => step * 2L), steps.Where(step => step.Replica == 0).Select(step => step.Step));
+        Assert.All(steps, step => Assert.Equal(0.001, step.LearningRate));
+    }
+
+    [Fact]
+    public async Task Run_JournalsRequestedAndPlateauLearningRateChangesWithTheirReasons()
+    {
+        await RunAsync(
+            new TrainingRequest { BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, EvaluationIntervalSteps = 10, PlateauPatience = 2, PlateauFactor = 0.5 },
+            control: new ScriptedControl { ScalesAtAsking = new() { [3] = 2.0 } });
+
+        var changes = Of(TrainingJournalRecord.LearningRateKind);
+        TrainingJournalRecord requested = Assert.Single(changes, change => change.Reason!.Contains("adjust", StringComparison.Ordinal));
+        Assert.Equal((2.0, 20L), (requested.Scale, requested.Step));
+        Assert.Contains(changes, change => change.Scale == 1.0 && !change.Reason!.Contains("adjust", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_WhenARoundDiverges_JournalsTheRollbackAndItsLearningRateCut()
+    {
+        int attempts = 0;
+        var executor = new ScriptedExecutor
+        {
+            LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) && attempts++ == 0 ? double.NaN : null,
+        };
+
+        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+
+        TrainingJournalRecord rollback = Assert.Single(Of(TrainingJournalRecord.RollbackKind));
+        Assert.Equal((10L, 2L, "round-000001/replica-00"), (rollback.Step, rollback.Round!.Value, rollback.Checkpoint));
+        TrainingJournalRecord cut = Assert.Single(Of(TrainingJournalRecord.LearningRateKind));
+        Assert.Equal(0.5, cut.Scale);
+        Assert.StartsWith("rollback: ", cut.Reason, StringComparison.Ordinal);
+        // The diverged chunk's NaN mean has no JSON form: it is left out, not written as a number.
+        Assert.Contains(Of(TrainingJournalRecord.ChunkKind), chunk => chunk.Round == 2 && chunk.Loss is null);
+    }
+
+    [Fact]
+    public async Task Run_WhenItFails_JournalsAFailedStopWithTheReason()
+    {
+        var executor = new ScriptedExecutor { FailChunk = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) ? new InvalidOperationException("disk on fire") : null };
+
+        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+
+        TrainingJournalRecord stop = Assert.Single(Of(TrainingJournalRecord.StopKind));
+        Assert.Equal(("Failed", "disk on fire"), (stop.Status, stop.Reason));
+    }
+
+    [Fact]
+    public void Latest_DropsRetriedDuplicatesKeepsTheLastWrittenAndSortsByStepThenTime()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        TrainingJournalRecord Step(long step, double loss, int seconds) => new(TrainingJournalRecord.StepKind, step, t0.AddSeconds(seconds)) { Round = 1, Replica = 0, Loss = loss };
+        var written = new[]
+        {
+            Step(2, 0.9, 2),
+            Step(1, 1.0, 1),
+            Step(2, 0.8, 5), // the same step written again (a retry, or the round trained again): this one wins
+            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
+            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
+            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.25, Reason = "rollback: diverged" },
+            Step(1, 1.0, 1) with { Replica = 1 },
+        };
+
+        var latest = TrainingJournalRecord.Latest(written);
+
+        Assert.Equal(
+            new[] { (1L, "step"), (1L, "step"), (2L, "step"), (2L, "learningRate"), (2L, "learningRate") },
+            latest.Select(record => (record.Step, record.Kind)));
+        Assert.Equal(0.8, latest[2].Loss);
+        Assert.Equal(new double?[] { 0.5, 0.25 }, latest.Skip(3).Select(record => record.Scale));
+    }
+}
+
+/// <summary>A journal that is down for a while must not end the run, nor lose what it could not write.</summary>
+public class FailingJournalTests
+{
+    [Fact]
+    public async Task Run_WhenJournalWritesFail_CompletesAndWritesTheHeldRecordsLater()
+    {
+        var journal = new FlakyJournal(failures: 2);
+
+        var outcome = await new TrainingOrchestrator(
+                new TrainingOrchestratorPorts(new ScriptedExecutor(), new RecordingMonitor(), new RecordingPruner(), Clock: new SteppingClock(TimeSpan.FromSeconds(1)), Journal: journal),
+                new PureTrainingService())
+            .RunAsync(new TrainingRunInput("run-1", new TrainingRequest { BatchSize = 32, MaxSteps = 60, StepsPerChunk = 10, EvaluationIntervalSteps = 20 }));
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(2, journal.Failures);
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+        Assert.Equal(TrainingJournalRecord.StopKind, journal.Written[^1].Kind);
+    }
+
+    private sealed class FlakyJournal(int failures) : ITrainingJournal
+    {
+        private int _left = failures;
+
+        public int Failures { get; private set; }
+
+        public List<TrainingJournalRecord> Written { get; } = [];
+
+        public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        {
+            if (_left-- > 0)
+            {
+                Failures++;
+                return Task.FromException(new InvalidOperationException("storage is down"));
+            }
+
+            Written.AddRange(records);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DurableTrainer.TestSupport;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>
+/// The metrics journal over HTTP, and the dashboard in a real headless chromium, against a worker with an API key
+/// (so the page has to carry <c>?code=</c> into every request it makes).
+/// </summary>
+public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper output) : IClassFixture<KeyedWorkerFixture>
+{
+    private async Task StartAsync(string json)
+    {
+        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+    }
+
+    private Task<JsonElement> WaitForEndAsync(string runId, TimeSpan timeout) =>
+        StatusPolling.UntilAsync(fixture.Http, $"/api/training/{runId}", summary => summary.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated",
+            timeout, () => fixture.Worker.Process.ReadLogTail());
+
+    private async Task<JsonElement[]> RecordsAsync(string runId)
+    {
+        string json = await fixture.Http.GetStringAsync(new Uri($"/api/training/{runId}/metrics", UriKind.Relative));
+        JsonElement body = JsonDocument.Parse(json).RootElement.Clone();
+        Assert.Equal(runId, body.GetProperty("runId").GetString());
+        return [.. body.GetProperty("records").EnumerateArray()];
+    }
+
+    private static string Kind(JsonElement record) => record.GetProperty("kind").GetString()!;
+
+    [Fact]
+    public async Task Metrics_AfterAShortRun_HoldEveryStepEachChunkTheEvaluationsAndTheStop_InStepOrder()
+    {
+        await StartAsync("""{"runId":"e2e-metrics","dataset":"synthetic","model":"mlp","maxSteps":120,"stepsPerChunk":40,"evaluationIntervalSteps":40}""");
+        JsonElement summary = await WaitForEndAsync("e2e-metrics", TimeSpan.FromMinutes(2));
+        Assert.Equal("Completed", summary.GetProperty("runtimeStatus").GetString());
+
+        JsonElement[] records = await RecordsAsync("e2e-metrics");
+
+        long[] steps = records.Select(record => record.GetProperty("step").GetInt64()).ToArray();
+        Assert.Equal(steps.Order(), steps);
+        Assert.All(records, record => Assert.True(record.TryGetProperty("time", out JsonElement time) && time.GetString()!.EndsWith('Z')));
+        Assert.Equal(Enumerable.Range(1, 120).Select(step => (long)step), records.Where(record => Kind(record) == "step").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.All(records.Where(record => Kind(record) == "step"), record => Assert.True(record.GetProperty("learningRate").GetDouble() > 0));
+        Assert.Equal(new long[] { 40, 80, 120 }, records.Where(record => Kind(record) == "chunk").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.Equal(new long[] { 40, 80, 120 }, records.Where(record => Kind(record) == "evaluation").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.All(records.Where(record => Kind(record) == "evaluation"), record => Assert.InRange(record.GetProperty("accuracy").GetDouble(), 0, 1));
+        JsonElement stop = records[^1];
+        Assert.Equal("stop", Kind(stop));
+        Assert.Equal(("Completed", "PlanCompleted", 120L), (stop.GetProperty("status").GetString(), stop.GetProperty("reason").GetString(), stop.GetProperty("step").GetInt64()));
+        Assert.False(records.Any(record => record.TryGetProperty("scale", out JsonElement scale) && scale.ValueKind == JsonValueKind.Null), "Absent fields are left out, not written as null.");
+
+        // The final checkpoint's bytes through the checkpoint route; a missing one, a path trick and an unknown run are 404s.
+        string final = summary.GetProperty("finalCheckpoint").GetString()!["e2e-metrics/".Length..];
+        using HttpResponseMessage checkpoint = await fixture.Http.GetAsync(new Uri($"/api/training/e2e-metrics/checkpoints/{final}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
+        Assert.Equal("application/octet-stream", checkpoint.Content.Headers.ContentType!.MediaType);
+        Assert.True((await checkpoint.Content.ReadAsByteArrayAsync()).Length > 100_000);
+        foreach (string path in new[] { "/api/training/e2e-metrics/checkpoints/round-000099/merged", "/api/training/e2e-metrics/checkpoints/..%2F..%2Fx", "/api/training/no-such-run/metrics" })
+        {
+            using HttpResponseMessage missing = await fixture.Http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Dashboard_InHeadlessChromium_DrawsTheLossCurveAsTheRunTrains_ThenShowsItsDecisions()
+    {
+        await Chromium.EnsureInstalledAsync(output.WriteLine);
+        const string RunId = "e2e-dashboard";
+        // Many short rounds (and a continue-as-new at round 50), so the curve visibly grows for about 20 seconds.
+        await StartAsync($$"""{"runId":"{{RunId}}","dataset":"synthetic","model":"mlp","maxSteps":1500,"stepsPerChunk":25,"evaluationIntervalSteps":250}""");
+        string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+
+        var (playwright, context, profile) = await Chromium.LaunchAsync();
+        try
+        {
+            IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            var consoleErrors = new List<string>();
+            page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
+            page.SetDefaultTimeout(60_000);
+            string url = new Uri(fixture.Worker.BaseAddress, $"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}").ToString();
+            await page.GotoAsync(url);
+
+            // The loss chart has points while the run is still training...
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('loss-chart').dataset.points) > 0");
+            (int first, string state) = await PointsAsync(page);
+            Assert.Equal("running", state);
+            var clock = Stopwatch.StartNew();
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-running.png"), FullPage = true });
+            // ...an adjustment lands in the decisions table later...
+            using HttpResponseMessage adjust = await fixture.Http.PostAsync(new Uri($"/runtime/webhooks/durabletask/instances/{RunId}/raiseEvent/adjust", UriKind.Relative),
+                new StringContent("""{"learningRateScale":0.5}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Accepted, adjust.StatusCode);
+
+            // ...and the curve grows on the page's own polling, with no reload.
+            await page.WaitForFunctionAsync($"() => Number(document.getElementById('loss-chart').dataset.points) > {first}", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            (int second, _) = await PointsAsync(page);
+            output.WriteLine($"Loss chart: {first} points while training, {second} points {clock.Elapsed.TotalSeconds:F1} s later.");
+
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ended'", null, new PageWaitForFunctionOptions { Timeout = 180_000 });
+            (int final, _) = await PointsAsync(page);
+            Assert.True(final > second, $"{final} points at the end, {second} before.");
+            Assert.Equal("Completed", await page.InnerTextAsync("#status"));
+            Assert.True(int.Parse(await page.GetAttributeAsync("#eval-chart", "data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 6 * 2);
+            Assert.True(await page.Locator("#decisions tr[data-kind=evaluation]").CountAsync() >= 6);
+            Assert.Equal(1, await page.Locator("#decisions tr[data-kind=stop]").CountAsync());
+            Assert.Contains("PlanCompleted", await page.InnerTextAsync("#decisions tr[data-kind=stop]"), StringComparison.Ordinal);
+            Assert.Contains("adjust", await page.InnerTextAsync("#decisions"), StringComparison.Ordinal);
+            Assert.Equal("ended", await page.InnerTextAsync("#eta"));
+
+            // Checkpoint links carry the key and download through the checkpoint route.
+            string href = (await page.Locator("#checkpoints a").First.GetAttributeAsync("href"))!;
+            Assert.Contains("code=" + KeyedWorkerFixture.Key, href, StringComparison.Ordinal);
+            Assert.Equal(200, await page.EvaluateAsync<int>("href => fetch(href).then(response => response.status)", href));
+            Assert.Empty(consoleErrors);
+
+            string screenshot = Path.Combine(artifacts, "dashboard.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+            string published = Path.Combine(Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "artifacts")).FullName, "dashboard.png");
+            File.Copy(screenshot, published, overwrite: true);
+            output.WriteLine($"Dashboard screenshot: {published} (also {screenshot})");
+
+            // The "all runs" link keeps the key too, and the list links back to this run's page.
+            await page.ClickAsync("#all-runs");
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'listed'");
+            string runLink = (await page.Locator($"#runs a:text-is('{RunId}')").GetAttributeAsync("href"))!;
+            Assert.EndsWith($"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}", runLink, StringComparison.Ordinal);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-list.png") });
+        }
+        finally
+        {
+            await context.DisposeAsync();
+            playwright.Dispose();
+            Directory.Delete(profile, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DashboardList_LinksEveryRecentRunAndKeepsTheKey()
+    {
+        using HttpResponseMessage page = await fixture.Http.GetAsync(new Uri("/dashboard", UriKind.Relative));
+        using var anonymous = new HttpClient { BaseAddress = fixture.Worker.BaseAddress };
+        using HttpResponseMessage withoutKey = await anonymous.GetAsync(new Uri("/dashboard/e2e-metrics", UriKind.Relative));
+        using HttpResponseMessage withCode = await anonymous.GetAsync(new Uri($"/dashboard/e2e-metrics?code={KeyedWorkerFixture.Key}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withCode.StatusCode);
+    }
+
+    private static async Task<(int Points, string State)> PointsAsync(IPage page)
+    {
+        var snapshot = await page.EvaluateAsync<JsonElement>("() => ({ points: Number(document.getElementById('loss-chart').dataset.points), state: document.body.dataset.state })");
+        return (snapshot.GetProperty("points").GetInt32(), snapshot.GetProperty("state").GetString()!);
+    }
+}

@@ -1,0 +1,47 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Infrastructure.Storage;
+using DurableTrainer.TestSupport;
+
+namespace DurableTrainer.Infrastructure.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public class BlobTrainingJournalTests(AzuriteFixture azurite)
+{
+    private static readonly DateTime T0 = new(2026, 11, 29, 0, 0, 0, DateTimeKind.Utc);
+
+    private readonly BlobContainerClient _checkpoints =
+        new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("ckpt-" + Guid.NewGuid().ToString("N")[..10]);
+
+    private static TrainingJournalRecord Step(long step, double loss) => new(TrainingJournalRecord.StepKind, step, T0.AddSeconds(step)) { Round = 1, Replica = 0, Loss = loss };
+
+    [Fact]
+    public async Task Appends_GoToOnePrivateAppendBlobBesideTheCheckpoints_AndReadBackWithoutDuplicates()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+
+        await journal.AppendAsync("run-1", [Step(1, 2.0), Step(2, 1.5)]);
+        await journal.AppendAsync("run-1", [Step(2, 1.5), Step(3, 1.2)]); // a retried activity writes step 2 again
+        await journal.AppendAsync("run-2", [Step(1, 9.0)]);
+
+        var records = await journal.ReadAsync("run-1");
+        Assert.Equal(new long[] { 1, 2, 3 }, records.Select(record => record.Step));
+        Assert.Equal(1.2, records[^1].Loss);
+        BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
+        BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
+        Assert.Equal(BlobType.Append, properties.BlobType);
+        Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+        Assert.False(await _checkpoints.ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Read_OfARunWithNoJournal_IsEmpty()
+    {
+        var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
+
+        Assert.Empty(await journal.ReadAsync("nobody"));
+    }
+}
