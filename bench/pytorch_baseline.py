@@ -11,7 +11,8 @@ from torch import nn
 model_name = sys.argv[1] if len(sys.argv) > 1 else "mlp"
 steps = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-folder = sys.argv[4] if len(sys.argv) > 4 else "/usr/share/datasets/fashion-mnist"
+repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+folder = sys.argv[5] if len(sys.argv) > 5 else "/usr/share/datasets/fashion-mnist"
 batch = 64
 torch.set_num_threads(threads)
 torch.manual_seed(42)
@@ -47,8 +48,21 @@ def run(count):
         loss.item()
 
 
+def blas_library():
+    """The BLAS shared library actually mapped into this process (Debian's torch links libblas.so.3, whose
+    alternative should point at OpenMP OpenBLAS)."""
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    return ", ".join(sorted(paths)) or "none mapped"
+
+
 run(min(20, steps))
-began = time.perf_counter()
-run(steps)
-print(f"pytorch {steps * batch / (time.perf_counter() - began):.1f}")
-print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, config: {torch.__config__.parallel_info().splitlines()[0] if hasattr(torch.__config__, 'parallel_info') else ''}", file=sys.stderr)
+rates = []
+for _ in range(repeats):
+    began = time.perf_counter()
+    run(steps)
+    rates.append(steps * batch / (time.perf_counter() - began))
+rates.sort()
+print(f"pytorch {rates[len(rates) // 2]:.1f}")
+print(f"pytorch_blas {blas_library()}")
+print(f"pytorch_version {torch.__version__}")

@@ -113,8 +113,9 @@ public sealed class DtrainCommandTests(WorkerFixture fixture) : IClassFixture<Wo
         DtrainProcess plot = await DtrainAsync("plot", "cli-plot", "-o", png);
         DtrainProcess export = await DtrainAsync("export", "cli-plot", "-o", directory);
 
-        // Until the metrics route is merged, the plot falls back to the summary's evaluations and says so.
+        // 40 steps in chunks of 20, evaluated every 20: the plot comes from the metrics journal, not the summary.
         Assert.True(plot.ExitCode == 0, plot.ToString());
+        Assert.Contains(": 40 step losses, 2 chunk means, 2 evaluations.", plot.Out, StringComparison.Ordinal);
         byte[] bytes = await File.ReadAllBytesAsync(png);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         Assert.True(bytes.Length > 10_000, $"{bytes.Length} bytes");

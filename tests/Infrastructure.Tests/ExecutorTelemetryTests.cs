@@ -84,6 +84,21 @@ public sealed class ExecutorTelemetryTests : IDisposable
         Assert.All(chunkLines, line => Assert.Equal("chunk", line.Scope?["Operation"]));
     }
 
+    [Fact]
+    public void Executor_SetsAndLogsTheConfiguredLibTorchThreadCount()
+    {
+        Assert.Equal(1, global::TorchSharp.torch.get_num_threads());
+        Assert.Contains(_logger.Lines, line => line.Message.StartsWith("TorchSharp executor uses 1 libtorch thread(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ThreadCount_IsTheConfiguredOne_OrTheCoresEachConcurrentActivityGets()
+    {
+        Assert.Equal(3, new TorchSharpExecutorOptions { Threads = 3, ConcurrentActivities = 2 }.ResolveThreads());
+        Assert.Equal(Environment.ProcessorCount, new TorchSharpExecutorOptions { Threads = 0, ConcurrentActivities = 1 }.ResolveThreads());
+        Assert.Equal(1, new TorchSharpExecutorOptions { Threads = 0, ConcurrentActivities = Environment.ProcessorCount * 2 }.ResolveThreads());
+    }
+
     private double Sum(string instrument) => _measurements.Where(m => m.Instrument == instrument && m.RunId == "otel-run").Sum(m => m.Value);
 
     private void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
