@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: ExecutorBenchmark <mlp|cnn> <steps> <chunk> <threads> [repeats]
+// Usage: ExecutorBenchmark <mlp|cnn> <steps> <chunk> <threads> [repeats] [pairs]
 // Prints one line per measurement: "name samples_per_second". Both loops train the same model from the same seed
 // on Fashion-MNIST with Adam 1e-3 and batch 64; the executor additionally loads and saves a checkpoint per chunk.
 string model = args.Length > 0 ? args[0] : "mlp";
@@ -21,6 +21,7 @@ int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) :
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
 int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
 int repeats = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 5;
+int pairs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 20;
 const int BatchSize = 64;
 
 var recipe = new TrainingRecipe(model == "cnn" ? ModelArchitecture.Cnn : ModelArchitecture.Mlp, 256, OptimizerKind.Adam, 1e-3, 0.9, 0, BatchSize, 42, DatasetKind.FashionMnist);
@@ -68,6 +69,32 @@ Console.WriteLine(FormattableString.Invariant($"executor_cpu {Median(executorCpu
 Console.WriteLine(FormattableString.Invariant($"bare_range {bareRates.Min():F0}-{bareRates.Max():F0}"));
 Console.WriteLine(FormattableString.Invariant($"executor_range {executorRates.Min():F0}-{executorRates.Max():F0}"));
 Console.WriteLine(FormattableString.Invariant($"overhead_ms_per_chunk {1000 * Median(overheads):F1}"));
+
+// Paired chunks: one chunk of the bare loop (a model that lives on, as in a user's script) right before one chunk
+// through the executor (checkpoint in, checkpoint out), many times over. Adjacent measurements share the machine's
+// momentary load, so the per-pair ratio cancels most of what makes whole runs wander.
+using (var bareLoop = new BareLoop(recipe, train))
+{
+    CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("paired"), recipe))).Checkpoint;
+    var ratios = new List<double>();
+    for (int pair = 0; pair < pairs; pair++)
+    {
+        var clock = Stopwatch.StartNew();
+        bareLoop.Run(chunk);
+        double bareSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica("paired", pair + 1, 0), 0, 1, (long)pair * chunk, chunk, 1.0, recipe, (long)pairs * chunk));
+        double executorSeconds = clock.Elapsed.TotalSeconds;
+        current = result.Checkpoint;
+        ratios.Add(bareSeconds / executorSeconds);
+    }
+
+    List<double> sorted = ratios.Order().ToList();
+    Console.WriteLine(FormattableString.Invariant($"paired_ratio {Median(ratios):F3}"));
+    Console.WriteLine(FormattableString.Invariant($"paired_quartiles {sorted[sorted.Count / 4]:F3}-{sorted[3 * sorted.Count / 4]:F3}"));
+    Console.WriteLine(FormattableString.Invariant($"paired_count {pairs}"));
+}
+
 Console.WriteLine(FormattableString.Invariant($"matmul_gflops {MatmulPeakGflops():F1}"));
 Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(ModelSpec.From(recipe)) / 1e6:F2}"));
 return 0;
@@ -141,6 +168,47 @@ static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
         loss.backward();
         optimizer.step();
         _ = loss.item<float>();
+    }
+}
+
+// The bare loop with a model that lives across calls: each Run continues where the last one stopped.
+sealed class BareLoop : IDisposable
+{
+    private readonly TrainingRecipe _recipe;
+    private readonly ImageSplit _train;
+    private readonly nn.Module<Tensor, Tensor> _model;
+    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
+    private readonly ShardBatches _batches;
+    private long _step;
+
+    public BareLoop(TrainingRecipe recipe, ImageSplit train)
+    {
+        _recipe = recipe;
+        _train = train;
+        _model = ModelFactory.Create(ModelSpec.From(recipe), recipe.Seed);
+        _optimizer = ModelFactory.CreateOptimizer(recipe, _model);
+        _batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
+        _model.train();
+    }
+
+    public void Run(int steps)
+    {
+        for (int i = 0; i < steps; i++, _step++)
+        {
+            using var stepScope = NewDisposeScope();
+            using Tensor indices = tensor(_batches.IndicesFor(_step));
+            _optimizer.zero_grad();
+            Tensor loss = nn.functional.cross_entropy(_model.call(_train.Images.index_select(0, indices)), _train.Labels.index_select(0, indices));
+            loss.backward();
+            _optimizer.step();
+            _ = loss.item<float>();
+        }
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
     }
 }
 

@@ -39,7 +39,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         _logger = logger;
         int threads = options.ResolveThreads();
         torch.set_num_threads(threads);
-        _logger.LogInformation("TorchSharp executor uses {Threads} libtorch thread(s) per process (libtorch {Version}).", threads, torch.__version__);
+        string allocator = options.TuneNativeAllocator ? NativeAllocatorTuning.EnsureApplied() : "left as is (Training:TuneNativeAllocator is off)";
+        _logger.LogInformation("TorchSharp executor uses {Threads} libtorch thread(s) per process (libtorch {Version}); native allocator: {Allocator}.",
+            threads, torch.__version__, allocator);
     }
 
     public async Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+
+namespace DurableTrainer.Infrastructure.TorchSharp;
+
+/// <summary>
+/// Fixes glibc malloc's thresholds for a process that trains. Every chunk builds a fresh model and optimizer and
+/// frees them, and every step allocates new gradients; with glibc's defaults, blocks of this size go back and forth
+/// between mmap and the heap (the mmap threshold moves with what was freed last) and the heap top is trimmed back to
+/// the kernel, so the same pages are faulted in again and again. Measured with bench/executor.sh: without this, the
+/// executor's chunks ran 0.6-1.0x as fast as a bare loop's from one process to the next; with it, 0.94-1.12x, median
+/// above 1.02 in every run. The settings are what MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ would set, applied
+/// from code so that every host gets them.
+/// </summary>
+internal static class NativeAllocatorTuning
+{
+    // From glibc's malloc.h.
+    private const int TrimThresholdParameter = -1;
+    private const int MmapThresholdParameter = -3;
+
+    // The largest mmap threshold glibc accepts on 64-bit (HEAP_MAX_SIZE / 2), and a trim threshold well above a
+    // model's working set, so freed tensors stay in the heap for the next chunk.
+    private const int MmapThreshold = 32 * 1024 * 1024;
+    private const int TrimThreshold = 256 * 1024 * 1024;
+
+    private static readonly Lazy<string> Outcome = new(Apply);
+
+    /// <summary>Applies the settings once per process; returns what was done, for the log.</summary>
+    public static string EnsureApplied() => Outcome.Value;
+
+    private static string Apply()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "not Linux, left as is";
+        }
+
+        try
+        {
+            bool mmap = mallopt(MmapThresholdParameter, MmapThreshold) == 1;
+            bool trim = mallopt(TrimThresholdParameter, TrimThreshold) == 1;
+            return mmap && trim ? "glibc malloc: mmap threshold 32 MiB, trim threshold 256 MiB" : "glibc refused the malloc thresholds";
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without mallopt (not glibc): nothing to tune.
+            return "no mallopt in this C library, left as is";
+        }
+    }
+
+    // Plain DllImport: two ints need no marshalling, and LibraryImport would need unsafe code for nothing.
+    [DllImport("libc", EntryPoint = "mallopt", ExactSpelling = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int mallopt(int parameter, int value);
+}
