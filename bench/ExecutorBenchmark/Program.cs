@@ -154,24 +154,11 @@ static double TrainingFlopsPerSample(ModelSpec spec)
 // The loop a TorchSharp user would write by hand: same model, optimizer, data order and dispose scopes.
 static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
 {
-    using var scope = NewDisposeScope();
-    using var model = ModelFactory.Create(ModelSpec.From(recipe), recipe.Seed);
-    using var optimizer = ModelFactory.CreateOptimizer(recipe, model);
-    var batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
-    model.train();
-    for (int step = 0; step < steps; step++)
-    {
-        using var stepScope = NewDisposeScope();
-        using Tensor indices = tensor(batches.IndicesFor(step));
-        optimizer.zero_grad();
-        Tensor loss = nn.functional.cross_entropy(model.call(train.Images.index_select(0, indices)), train.Labels.index_select(0, indices));
-        loss.backward();
-        optimizer.step();
-        _ = loss.item<float>();
-    }
+    using var loop = new BareLoop(recipe, train);
+    loop.Run(steps);
 }
 
-// The bare loop with a model that lives across calls: each Run continues where the last one stopped.
+// The bare loop, with a model that lives across calls: each Run continues where the last one stopped.
 sealed class BareLoop : IDisposable
 {
     private readonly TrainingRecipe _recipe;

@@ -18,24 +18,18 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     private static readonly TrainingRecipe RegularizedCnn = new(ModelArchitecture.Cnn, 0, OptimizerKind.Sgd, 0.05, 0.9, 1e-4, 16, 9, DatasetKind.Synthetic,
         Nesterov: true, ConvChannels: 4, BatchNorm: true, Dropout: 0.25);
 
-    private readonly InMemoryCheckpointStore _store = new();
-    private readonly DatasetProvider _datasets;
-    private readonly TorchSharpTrainingExecutor _executor;
+    private readonly ExecutorHarness _harness = new();
 
-    public ModelRegistryAndCheckpointTests()
-    {
-        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 500 };
-        _datasets = new DatasetProvider(options);
-        _executor = new TorchSharpTrainingExecutor(_store, _datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
-    }
+    private InMemoryCheckpointStore Store => _harness.Store;
 
-    public void Dispose() => _datasets.Dispose();
+    private TorchSharpTrainingExecutor Executor => _harness.Executor;
 
-    private async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) =>
-        (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
+    public void Dispose() => _harness.Dispose();
 
-    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps) =>
-        _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), 0, 1, before, steps, 1.0, recipe));
+    private Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) => _harness.InitializeAsync(runId, recipe);
+
+    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1) =>
+        _harness.ChunkAsync(recipe, start, output, before, steps, replica, replicas);
 
     public static TheoryData<string> RegularizedModels => new() { "mlp", "cnn" };
 
@@ -52,7 +46,7 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         var firstHalf = await ChunkAsync(recipe, start, "half-1", 0, 12);
         var secondHalf = await ChunkAsync(recipe, firstHalf.Checkpoint, "half-2", 12, 12);
 
-        Assert.Equal(_store.Blobs[whole.Checkpoint], _store.Blobs[secondHalf.Checkpoint]);
+        Assert.Equal(Store.Blobs[whole.Checkpoint], Store.Blobs[secondHalf.Checkpoint]);
     }
 
     [Fact]
@@ -63,8 +57,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         var dropoutStart = await InitializeAsync("dropout", withDropout);
         // Dropout has no parameters, so both models start from the same weights and evaluate the same.
         Assert.Equal(
-            (await _executor.EvaluateAsync(new EvaluateCommand(plainStart, Mlp))).Loss,
-            (await _executor.EvaluateAsync(new EvaluateCommand(dropoutStart, withDropout))).Loss);
+            (await Executor.EvaluateAsync(new EvaluateCommand(plainStart, Mlp))).Loss,
+            (await Executor.EvaluateAsync(new EvaluateCommand(dropoutStart, withDropout))).Loss);
 
         var plain = await ChunkAsync(Mlp, plainStart, "trained", 0, 5);
         var dropped = await ChunkAsync(withDropout, dropoutStart, "trained", 0, 5);
@@ -72,8 +66,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         Assert.NotEqual(plain.MeanLoss, dropped.MeanLoss);
         var evaluatedTwice = new[]
         {
-            await _executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
-            await _executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
+            await Executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
+            await Executor.EvaluateAsync(new EvaluateCommand(dropped.Checkpoint, withDropout)),
         };
         Assert.Equal(evaluatedTwice[0], evaluatedTwice[1] with { Seconds = evaluatedTwice[0].Seconds });
     }
@@ -94,10 +88,10 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         Assert.Equal(fullChunk.Samples, accumulatedChunk.Samples);
         Assert.Equal(fullChunk.MeanLoss, accumulatedChunk.MeanLoss, 4);
         using var scope = NewDisposeScope();
-        Tensor[] left = Parameters(_store.Blobs[fullChunk.Checkpoint], full);
-        Tensor[] right = Parameters(_store.Blobs[accumulatedChunk.Checkpoint], accumulated);
+        Tensor[] left = Parameters(Store.Blobs[fullChunk.Checkpoint], full);
+        Tensor[] right = Parameters(Store.Blobs[accumulatedChunk.Checkpoint], accumulated);
         Assert.All(left.Zip(right), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 1e-4, atol: 1e-5)));
-        Assert.NotEqual(_store.Blobs[fullStart], _store.Blobs[fullChunk.Checkpoint]);
+        Assert.NotEqual(Store.Blobs[fullStart], Store.Blobs[fullChunk.Checkpoint]);
     }
 
     [Fact]
@@ -106,7 +100,7 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         var start = await InitializeAsync("metadata", Mlp);
         var chunk = await ChunkAsync(Mlp, start, "trained", 0, 40);
 
-        CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(chunk.Checkpoint, _store.Blobs[chunk.Checkpoint]);
+        CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(chunk.Checkpoint, Store.Blobs[chunk.Checkpoint]);
 
         Assert.Equal(CheckpointFormat.FormatVersion, metadata.FormatVersion);
         Assert.Equal(ModelSpec.From(Mlp).Describe(), metadata.ModelSpec);
@@ -127,15 +121,15 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     {
         var start = await InitializeAsync("damage", Mlp);
         var chunk = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 3);
-        byte[] content = _store.Blobs[chunk.Checkpoint];
-        _store.Blobs[chunk.Checkpoint] = damage switch
+        byte[] content = Store.Blobs[chunk.Checkpoint];
+        Store.Blobs[chunk.Checkpoint] = damage switch
         {
             "truncated" => content[..(content.Length / 2)],
             "flipped-byte" => Flip(content, content.Length / 2),
             _ => [],
         };
 
-        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp)));
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp)));
 
         Assert.Contains("damage/round-000001/replica-00", error.Message, StringComparison.Ordinal);
         Assert.Contains("truncated", error.Message, StringComparison.Ordinal);

@@ -9,7 +9,6 @@ using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Export;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp.PyBridge;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -26,16 +25,14 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
     private const string SystemPython = "/usr/bin/python3";
     private const int Images = 64;
 
-    private readonly InMemoryCheckpointStore _store = new();
-    private readonly TorchSharpExecutorOptions _options = new() { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 256 };
+    private readonly ExecutorHarness _harness = new(testExamples: 256);
     private readonly string _folder = Directory.CreateTempSubdirectory("dt-export-").FullName;
-    private DatasetProvider? _datasets;
 
     public static TheoryData<string> Models => new() { "mlp", "cnn" };
 
     public void Dispose()
     {
-        _datasets?.Dispose();
+        _harness.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
 
@@ -48,14 +45,14 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
             ? new TrainingRecipe(ModelArchitecture.Mlp, 32, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 4, DatasetKind.Synthetic, HiddenLayers: 2, BatchNorm: true, Dropout: 0.2)
             : new TrainingRecipe(ModelArchitecture.Cnn, 0, OptimizerKind.AdamW, 1e-3, 0.9, 1e-2, 32, 4, DatasetKind.Synthetic, ConvChannels: 4, BatchNorm: true, Dropout: 0.2);
         CheckpointReference trained = await TrainAsync(recipe, name);
-        var exporter = new PyTorchModelExporter(_store);
+        var exporter = new PyTorchModelExporter(_harness.Store);
         ExportedModel weights = await exporter.ExportAsync(trained, recipe, ModelExportFormat.PyTorch);
         ExportedModel spec = await exporter.ExportAsync(trained, recipe, ModelExportFormat.Spec);
         string weightsPath = Write(weights);
         string specPath = Write(spec);
 
         using var scope = NewDisposeScope();
-        Tensor images = _datasets!.Get(DatasetKind.Synthetic).Test.Images.narrow(0, 0, Images).contiguous();
+        Tensor images = _harness.Datasets.Get(DatasetKind.Synthetic).Test.Images.narrow(0, 0, Images).contiguous();
         float[] expected = TorchSharpLogits(recipe, trained, images);
         string imagesPath = Path.Combine(_folder, "images.f32");
         string logitsPath = Path.Combine(_folder, "logits.f32");
@@ -77,32 +74,26 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         TrainingRecipe recipe = new(ModelArchitecture.Mlp, 16, OptimizerKind.Sgd, 0.1, 0.9, 0, 32, 4, DatasetKind.Synthetic, BatchNorm: true);
         CheckpointReference trained = await TrainAsync(recipe, "safetensors");
 
-        ExportedModel export = await new PyTorchModelExporter(_store).ExportAsync(trained, recipe, ModelExportFormat.Safetensors);
+        ExportedModel export = await new PyTorchModelExporter(_harness.Store).ExportAsync(trained, recipe, ModelExportFormat.Safetensors);
 
         using var scope = NewDisposeScope();
         Dictionary<string, Tensor> tensors = Safetensors.LoadStateDict(new MemoryStream(export.Content), leaveOpen: false, keysToKeep: null);
         ModelSpec spec = ModelSpec.From(recipe);
         using var model = ModelFactory.Create(spec);
-        CheckpointFormat.Read(trained, _store.Blobs[trained], spec.Describe(), model, null);
+        CheckpointFormat.Read(trained, _harness.Store.Blobs[trained], spec.Describe(), model, null);
         Assert.Equal(model.state_dict().Keys.Order(), tensors.Keys.Order());
         Assert.All(model.state_dict(), pair => Assert.True(pair.Value.eq(tensors[pair.Key]).all().item<bool>(), pair.Key));
         Assert.EndsWith(".safetensors", export.FileName, StringComparison.Ordinal);
     }
 
-    private async Task<CheckpointReference> TrainAsync(TrainingRecipe recipe, string runId)
-    {
-        _datasets ??= new DatasetProvider(_options);
-        var executor = new TorchSharpTrainingExecutor(_store, _datasets, _options, NullLogger<TorchSharpTrainingExecutor>.Instance);
-        var start = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
-        var chunk = await executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(runId, "trained"), 0, 1, 0, 30, 1.0, recipe));
-        return chunk.Checkpoint;
-    }
+    private async Task<CheckpointReference> TrainAsync(TrainingRecipe recipe, string runId) =>
+        (await _harness.ChunkAsync(recipe, await _harness.InitializeAsync(runId, recipe), "trained", 0, 30)).Checkpoint;
 
     private float[] TorchSharpLogits(TrainingRecipe recipe, CheckpointReference checkpoint, Tensor images)
     {
         ModelSpec spec = ModelSpec.From(recipe);
         using var model = ModelFactory.Create(spec);
-        CheckpointFormat.Read(checkpoint, _store.Blobs[checkpoint], spec.Describe(), model, null);
+        CheckpointFormat.Read(checkpoint, _harness.Store.Blobs[checkpoint], spec.Describe(), model, null);
         model.eval();
         using (no_grad())
         {

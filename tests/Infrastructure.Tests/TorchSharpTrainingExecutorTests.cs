@@ -12,27 +12,18 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
 {
     private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 64, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 3, DatasetKind.Synthetic);
 
-    private readonly InMemoryCheckpointStore _store = new();
-    private readonly DatasetProvider _datasets;
-    private readonly TorchSharpTrainingExecutor _executor;
+    private readonly ExecutorHarness _harness = new();
 
-    public TorchSharpTrainingExecutorTests()
-    {
-        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 500 };
-        _datasets = new DatasetProvider(options);
-        _executor = new TorchSharpTrainingExecutor(_store, _datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
-    }
+    private InMemoryCheckpointStore Store => _harness.Store;
 
-    public void Dispose() => _datasets.Dispose();
+    private TorchSharpTrainingExecutor Executor => _harness.Executor;
 
-    private async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe)
-    {
-        var result = await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe));
-        return result.Checkpoint;
-    }
+    public void Dispose() => _harness.Dispose();
+
+    private Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) => _harness.InitializeAsync(runId, recipe);
 
     private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1) =>
-        _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), replica, replicas, before, steps, 1.0, recipe));
+        _harness.ChunkAsync(recipe, start, output, before, steps, replica, replicas);
 
     [Fact]
     public async Task Initialize_SameSeed_GivesIdenticalWeights()
@@ -40,17 +31,17 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var first = await InitializeAsync("a", Mlp);
         var second = await InitializeAsync("b", Mlp);
 
-        Assert.Equal(_store.Blobs[first], _store.Blobs[second]);
+        Assert.Equal(Store.Blobs[first], Store.Blobs[second]);
     }
 
     [Fact]
     public async Task TrainingOnSyntheticData_ReachesAccuracyFarAboveChance()
     {
         var start = await InitializeAsync("learn", Mlp);
-        var before = await _executor.EvaluateAsync(new EvaluateCommand(start, Mlp));
+        var before = await Executor.EvaluateAsync(new EvaluateCommand(start, Mlp));
 
         var chunk = await ChunkAsync(Mlp, start, "trained", 0, 150);
-        var after = await _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp));
+        var after = await Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, Mlp));
 
         Assert.InRange(before.Accuracy, 0.0, 0.3);
         Assert.True(after.Accuracy > 0.6, $"accuracy {after.Accuracy}");
@@ -85,7 +76,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var firstHalf = await ChunkAsync(Mlp, start, "half-1", 0, 20);
         var secondHalf = await ChunkAsync(Mlp, firstHalf.Checkpoint, "half-2", 20, 20);
 
-        Assert.Equal(_store.Blobs[whole.Checkpoint], _store.Blobs[secondHalf.Checkpoint]);
+        Assert.Equal(Store.Blobs[whole.Checkpoint], Store.Blobs[secondHalf.Checkpoint]);
     }
 
     [Fact]
@@ -94,12 +85,12 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var start = await InitializeAsync("retry", Mlp);
 
         var first = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 10);
-        byte[] firstBytes = _store.Blobs[first.Checkpoint];
+        byte[] firstBytes = Store.Blobs[first.Checkpoint];
         var again = await ChunkAsync(Mlp, start, "round-000001/replica-00", 0, 10);
 
         Assert.Equal(first.Checkpoint, again.Checkpoint);
-        Assert.Equal(firstBytes, _store.Blobs[again.Checkpoint]);
-        Assert.Equal(2, _store.Blobs.Count);
+        Assert.Equal(firstBytes, Store.Blobs[again.Checkpoint]);
+        Assert.Equal(2, Store.Blobs.Count);
     }
 
     [Fact]
@@ -128,11 +119,11 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     {
         var start = await InitializeAsync("merge", Mlp);
         var replica = await ChunkAsync(Mlp, start, "r0", 0, 5);
-        _store.Blobs[new CheckpointReference("merge", "r1")] = _store.Blobs[replica.Checkpoint];
+        Store.Blobs[new CheckpointReference("merge", "r1")] = Store.Blobs[replica.Checkpoint];
 
-        var merged = await _executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp));
+        var merged = await Executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp));
 
-        Assert.Equal(_store.Blobs[replica.Checkpoint], _store.Blobs[merged]);
+        Assert.Equal(Store.Blobs[replica.Checkpoint], Store.Blobs[merged]);
     }
 
     [Fact]
@@ -142,10 +133,10 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r0 = await ChunkAsync(Mlp, start, "r0", 0, 60, replica: 0, replicas: 2);
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 60, replica: 1, replicas: 2);
 
-        var merged = await _executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp));
-        var evaluation = await _executor.EvaluateAsync(new EvaluateCommand(merged, Mlp));
+        var merged = await Executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp));
+        var evaluation = await Executor.EvaluateAsync(new EvaluateCommand(merged, Mlp));
 
-        Assert.NotEqual(_store.Blobs[r0.Checkpoint], _store.Blobs[merged]);
+        Assert.NotEqual(Store.Blobs[r0.Checkpoint], Store.Blobs[merged]);
         Assert.True(evaluation.Accuracy > 0.3, $"accuracy {evaluation.Accuracy}");
     }
 
@@ -156,7 +147,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var start = await InitializeAsync("cnn", cnn);
 
         var chunk = await ChunkAsync(cnn, start, "c", 0, 60);
-        var evaluation = await _executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, cnn));
+        var evaluation = await Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, cnn));
 
         Assert.True(double.IsFinite(chunk.MeanLoss));
         Assert.True(evaluation.Accuracy > 0.2, $"accuracy {evaluation.Accuracy}");
@@ -170,12 +161,12 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp));
-        var outer = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
             start, OuterLearningRate: 1.0, OuterMomentum: 0.0, MomentumIn: null, MomentumOut: new CheckpointReference("outer", "momentum")));
 
-        Assert.True(ParametersClose(_store.Blobs[average], _store.Blobs[outer], Mlp));
-        Assert.True(_store.Blobs.ContainsKey(new CheckpointReference("outer", "momentum")));
+        Assert.True(ParametersClose(Store.Blobs[average], Store.Blobs[outer], Mlp));
+        Assert.True(Store.Blobs.ContainsKey(new CheckpointReference("outer", "momentum")));
     }
 
     [Fact]
@@ -186,13 +177,13 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp));
-        var outer = await _executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
             start, OuterLearningRate: 1.0, OuterMomentum: 0.5, MomentumIn: null, MomentumOut: new CheckpointReference("outer2", "momentum")));
 
         // With m = delta on the first round, next = previous - (1 + mu) * delta: 1.5 times the average's step.
-        double averageStep = Distance(_store.Blobs[start], _store.Blobs[average]);
-        double outerStep = Distance(_store.Blobs[start], _store.Blobs[outer]);
+        double averageStep = Distance(Store.Blobs[start], Store.Blobs[average]);
+        double outerStep = Distance(Store.Blobs[start], Store.Blobs[outer]);
         Assert.Equal(1.5 * averageStep, outerStep, 3);
     }
 
@@ -214,7 +205,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var plain = await ChunkAsync(baseline, await InitializeAsync("opt-a-" + option, baseline), "plain", 0, 15);
         var withOption = await ChunkAsync(changed, await InitializeAsync("opt-b-" + option, changed), "changed", 0, 15);
 
-        Assert.NotEqual(_store.Blobs[plain.Checkpoint], _store.Blobs[withOption.Checkpoint]);
+        Assert.NotEqual(Store.Blobs[plain.Checkpoint], Store.Blobs[withOption.Checkpoint]);
         Assert.True(double.IsFinite(withOption.MeanLoss));
     }
 
