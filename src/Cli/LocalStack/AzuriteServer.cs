@@ -73,10 +73,15 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <summary>An Azurite someone else runs on the default ports.</summary>
     public static AzuriteServer Existing() => new(null, 10000, 10001, 10002, null);
 
+    /// <summary>
+    /// Stops Azurite with SIGTERM first: it then saves its in-memory database to disk. A SIGKILL loses the last
+    /// seconds of writes (seen: a completed run read back as still running after a restart).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)
         {
+            await _process.TerminateAsync(TimeSpan.FromSeconds(10));
             await _process.DisposeAsync();
         }
     }
