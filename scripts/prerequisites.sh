@@ -47,10 +47,3 @@ fi
 if ! command -v readelf >/dev/null 2>&1; then
   apt_install binutils || true
 fi
-
-# The dashboard's browser test drives Debian's chromium through Playwright (whose own browser download cannot work
-# offline). Without it that test fails saying how to get it.
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing chromium (Debian package) for the dashboard's browser test..."
-  apt_install chromium || echo "Without chromium the dashboard's browser test fails." >&2
-fi

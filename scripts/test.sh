@@ -5,6 +5,13 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
 
+# The dashboard's browser test drives Debian's chromium through Playwright (whose own browser download cannot work
+# offline). Without it that test fails saying how to get it.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium (Debian package) for the dashboard's browser test..."
+  apt_install chromium || echo "Without chromium the dashboard's browser test fails." >&2
+fi
+
 # The PyTorch interop tests load exported models in Debian's PyTorch; without it they skip and say why.
 if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
   echo "Installing Debian's python3-torch (with OpenMP OpenBLAS) for the PyTorch interop tests..."
