@@ -25,7 +25,8 @@ int pairs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) :
 const int BatchSize = 64;
 
 var recipe = new TrainingRecipe(model == "cnn" ? ModelArchitecture.Cnn : ModelArchitecture.Mlp, 256, OptimizerKind.Adam, 1e-3, 0.9, 0, BatchSize, 42, DatasetKind.FashionMnist);
-var options = new TorchSharpExecutorOptions { Threads = threads };
+// BENCH_TUNE_ALLOCATOR=0 measures without NativeAllocatorTuning (for example to try MALLOC_* variables instead).
+var options = new TorchSharpExecutorOptions { Threads = threads, TuneNativeAllocator = Environment.GetEnvironmentVariable("BENCH_TUNE_ALLOCATOR") != "0" };
 using var datasets = new DatasetProvider(options);
 ImageSplit train = datasets.Get(DatasetKind.FashionMnist).Train;
 var store = new MemoryCheckpointStore();

@@ -11,7 +11,7 @@ namespace DurableTrainer.Infrastructure.Tests;
 
 /// <summary>Many chunks in one process leave no tensors behind and do not grow the process.</summary>
 [Collection(nameof(MemoryTests))]
-public sealed class MemoryTests
+public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task ManyChunksInOneProcess_KeepLiveTensorsAndResidentMemoryFlat()
@@ -41,9 +41,12 @@ public sealed class MemoryTests
 
         long liveAtEnd = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long growth = Resident() - residentAfterWarmUp;
+        output.WriteLine($"Live tensors {liveAfterWarmUp} -> {liveAtEnd}; resident memory {residentAfterWarmUp / 1024 / 1024} MB -> {(residentAfterWarmUp + growth) / 1024 / 1024} MB over {Chunks - WarmUp} chunks.");
         Assert.True(liveAtEnd == liveAfterWarmUp, $"Live tensors went from {liveAfterWarmUp} to {liveAtEnd}; resident memory grew {growth / 1024 / 1024} MB.");
-        // 30 chunks after warm-up; without per-step dispose scopes a CNN leaks about 2.6 MB a step (150 steps here).
-        Assert.True(growth < 40 * 1024 * 1024, $"Resident memory grew by {growth / 1024 / 1024} MB over 30 chunks.");
+        // 30 chunks after warm-up; without per-step dispose scopes a CNN leaks about 2.6 MB a step (390 MB over the 150
+        // steps here), and without disposing models about 1.5 MB a chunk. The allowance is for glibc keeping freed heap
+        // (NativeAllocatorTuning's trim threshold): 33 MB of growth was the most seen after the other tests had run.
+        Assert.True(growth < 64 * 1024 * 1024, $"Resident memory grew by {growth / 1024 / 1024} MB over 30 chunks.");
     }
 
     private static long Resident()
