@@ -30,7 +30,7 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
     {
         if (!await ExistsAsync(runId, cancellationToken))
         {
-            return TrainingHttpApi.UnknownRun(runId);
+            return ProblemDetailsFactory.UnknownRun(runId);
         }
 
         return new ApiResult(200, new RunMetrics(runId, await journal.ReadAsync(runId, cancellationToken)));
@@ -47,7 +47,7 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
 
         if (!await ExistsAsync(runId, cancellationToken))
         {
-            return TrainingHttpApi.UnknownRun(runId);
+            return ProblemDetailsFactory.UnknownRun(runId);
         }
 
         var reference = new CheckpointReference(runId, checkpointName);

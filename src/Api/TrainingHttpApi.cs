@@ -141,10 +141,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
     private async Task<RunRecord?> FindAsync(string instanceId, CancellationToken cancellationToken) =>
         TrainingRequestMapper.IsValidRunId(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
 
-    internal static ApiResult UnknownRun(string instanceId) => new(
-        404,
-        new { type = "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.5", title = "No such training run.", status = 404, detail = $"No run with id '{Limit(instanceId)}' exists in this task hub." },
-        ContentType: ProblemJson);
+    private static ApiResult UnknownRun(string instanceId) => ProblemDetailsFactory.UnknownRun(instanceId);
 
     private static bool IsValidEventName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
