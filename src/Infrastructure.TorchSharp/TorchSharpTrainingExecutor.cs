@@ -170,10 +170,11 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 $"its data cursor was written with seed {startMetadata.Cursor.ShuffleSeed} and {startMetadata.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {recipe.Seed} and {recipe.GradientAccumulationSteps}");
         }
 
-        if (startMetadata.HyperparameterHash != CheckpointMetadata.HashOf(recipe))
+        string recipeHash = CheckpointMetadata.HashOf(recipe);
+        if (startMetadata.HyperparameterHash != recipeHash)
         {
             _logger.LogWarning("Checkpoint {Checkpoint} was written under other hyperparameters (hash {Stored}, run {Current}); continuing from its weights and optimizer state.",
-                command.Start, startMetadata.HyperparameterHash, CheckpointMetadata.HashOf(recipe));
+                command.Start, startMetadata.HyperparameterHash, recipeHash);
         }
 
         var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
@@ -228,9 +229,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         }
 
         stopwatch.Stop();
-        CheckpointMetadata metadata = CheckpointMetadata.Create(recipe, spec.Describe(), true,
-            DataCursor.For(recipe, replicaSteps + command.Steps, batches.BatchesPerEpoch));
         phases.Restart();
+        CheckpointMetadata metadata = MetadataFor(recipe, spec, true, replicaSteps + command.Steps, command.Replica, command.ReplicaCount);
         byte[] content = CheckpointFormat.Write(metadata, model, optimizer, capacityHint: start.Length);
         _logger.LogDebug("Chunk {Output}: load and build {Load:F1} ms, {Steps} steps {Train:F1} ms, save {Save:F1} ms.",
             command.Output, loadMilliseconds, command.Steps, stopwatch.Elapsed.TotalMilliseconds, phases.Elapsed.TotalMilliseconds);

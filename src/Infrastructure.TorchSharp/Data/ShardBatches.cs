@@ -30,12 +30,12 @@ public sealed class ShardBatches
         _batchSize = Math.Min(batchSize, _shard.Length);
         _seed = seed;
         _replica = replica;
-        BatchesPerEpoch = (_shard.Length + _batchSize - 1) / _batchSize;
+        BatchesPerEpoch = BatchesPerEpochFor(examples, replica, replicaCount, batchSize);
     }
 
     public int BatchesPerEpoch { get; }
 
-    /// <summary>The same count as <see cref="BatchesPerEpoch"/>, without building the shard.</summary>
+    /// <summary>Batches in one epoch over replica <paramref name="replica"/>'s shard, without building the shard.</summary>
     public static int BatchesPerEpochFor(int examples, int replica, int replicaCount, int batchSize)
     {
         int shard = (examples - replica + replicaCount - 1) / replicaCount;
