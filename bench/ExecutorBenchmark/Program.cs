@@ -4,18 +4,21 @@ using System.Globalization;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: ExecutorBenchmark <mlp|cnn> <steps> <chunk> <threads> [repeats] [pairs]
+// Usage: ExecutorBenchmark <mlp|cnn|resnet> <steps> <chunk> <threads> [repeats] [pairs]
 // Prints one line per measurement: "name samples_per_second". Both loops train the same model from the same seed
 // on Fashion-MNIST with Adam 1e-3 and batch 64; the executor additionally loads and saves a checkpoint per chunk.
+// The model is a built-in architecture at its defaults (the MLP with 256 hidden units).
 string model = args.Length > 0 ? args[0] : "mlp";
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
@@ -24,10 +27,15 @@ int repeats = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture)
 int pairs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 20;
 const int BatchSize = 64;
 
-var recipe = new TrainingRecipe(model == "cnn" ? ModelArchitecture.Cnn : ModelArchitecture.Mlp, 256, OptimizerKind.Adam, 1e-3, 0.9, 0, BatchSize, 42, DatasetKind.FashionMnist);
+var recipe = TrainingRecipe.From(TrainingSpecification.Create(
+    data: new DataSection(DatasetKind.FashionMnist),
+    model: new ModelSection(model, model == "mlp" ? new Dictionary<string, double> { ["hiddenUnits"] = 256 } : null),
+    optimizer: new OptimizerSection(OptimizerKind.Adam, LearningRate: 1e-3),
+    training: new TrainingSection(BatchSize: BatchSize, Seed: 42)).GetValueOrThrow());
 // BENCH_TUNE_ALLOCATOR=0 measures without NativeAllocatorTuning (for example to try MALLOC_* variables instead).
 var options = new TorchSharpExecutorOptions { Threads = threads, TuneNativeAllocator = Environment.GetEnvironmentVariable("BENCH_TUNE_ALLOCATOR") != "0" };
 using var datasets = new DatasetProvider(options);
+ModelSpec spec = ModelRegistry.BuiltIn.Resolve(recipe.Model, datasets.ShapeOf(recipe.Data));
 ImageSplit train = datasets.Get(DatasetKind.FashionMnist).Train;
 var store = new MemoryCheckpointStore();
 var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
@@ -35,7 +43,7 @@ var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environm
     : NullLogger<TorchSharpTrainingExecutor>.Instance);
 
 // Warm-up outside the timings: libtorch initialisation, first allocations, JIT.
-Bare(recipe, train, Math.Min(50, steps));
+Bare(recipe, spec, train, Math.Min(50, steps));
 await Chunked(executor, recipe, Math.Min(50, steps), chunk);
 
 // Alternate the two, several times each, and take the median: on a small shared machine the order and the moment
@@ -51,7 +59,7 @@ for (int repeat = 0; repeat < repeats; repeat++)
 {
     var clock = Stopwatch.StartNew();
     TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    Bare(recipe, train, steps);
+    Bare(recipe, spec, train, steps);
     bareRates.Add(steps * BatchSize / clock.Elapsed.TotalSeconds);
     bareCpuRates.Add(steps * BatchSize / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     clock.Restart();
@@ -74,7 +82,7 @@ Console.WriteLine(FormattableString.Invariant($"overhead_ms_per_chunk {1000 * Me
 // Paired chunks: one chunk of the bare loop (a model that lives on, as in a user's script) right before one chunk
 // through the executor (checkpoint in, checkpoint out), many times over. Adjacent measurements share the machine's
 // momentary load, so the per-pair ratio cancels most of what makes whole runs wander.
-using (var bareLoop = new BareLoop(recipe, train))
+using (var bareLoop = new BareLoop(recipe, spec, train))
 {
     CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("paired"), recipe))).Checkpoint;
     var ratios = new List<double>();
@@ -97,7 +105,7 @@ using (var bareLoop = new BareLoop(recipe, train))
 }
 
 Console.WriteLine(FormattableString.Invariant($"matmul_gflops {MatmulPeakGflops():F1}"));
-Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(ModelSpec.From(recipe)) / 1e6:F2}"));
+Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(spec) / 1e6:F2}"));
 return 0;
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
@@ -138,44 +146,54 @@ static double MatmulPeakGflops()
     return best;
 }
 
-// Multiply-adds of one forward pass, counted layer by layer; a training step costs about three forward passes
+// Multiply-adds of one forward pass, counted layer by layer from the resolved layers and the shapes they receive
+// (convolutions and linear layers; the rest is negligible); a training step costs about three forward passes
 // (forward, gradient with respect to inputs, gradient with respect to weights), the usual MFU convention.
-static double TrainingFlopsPerSample(ModelSpec spec)
+static double TrainingFlopsPerSample(ModelSpec spec) => 3 * 2 * MultiplyAdds(spec.Layers, [.. spec.Shape.Input]);
+
+static double MultiplyAdds(IReadOnlyList<LayerSpec> layers, int[] input)
 {
-    const int Pixels = ModelSpec.InputHeight * ModelSpec.InputWidth;
-    double macs = spec.Name == "cnn"
-        ? (Pixels * spec.ConvChannels * 9.0)
-          + (Pixels / 4.0 * 2 * spec.ConvChannels * spec.ConvChannels * 9)
-          + (Pixels / 16.0 * 2 * spec.ConvChannels * spec.HiddenUnits)
-          + (spec.HiddenUnits * ModelSpec.Classes)
-        : (Pixels * (double)spec.HiddenUnits) + ((spec.HiddenLayers - 1) * (double)spec.HiddenUnits * spec.HiddenUnits) + (spec.HiddenUnits * ModelSpec.Classes);
-    return 3 * 2 * macs;
+    double macs = 0;
+    int[] shape = input;
+    foreach (LayerSpec layer in layers)
+    {
+        int[] output = LayerShapes.Infer([layer], shape, "layer").Output
+            ?? throw new InvalidOperationException($"Layer {layer.Name} does not fit {LayerShapes.Describe(shape)}.");
+        macs += layer.Type switch
+        {
+            "linear" => (double)shape[0] * output[0],
+            "conv2d" => (double)shape[0] * (layer.Kernel ?? 3) * (layer.Kernel ?? 3) * output[0] * output[1] * output[2],
+            "residual" => MultiplyAdds(layer.Layers!, shape) + (layer.Shortcut is { Count: > 0 } shortcut ? MultiplyAdds(shortcut, shape) : 0),
+            _ => 0,
+        };
+        shape = output;
+    }
+
+    return macs;
 }
 
 // The loop a TorchSharp user would write by hand: same model, optimizer, data order and dispose scopes.
-static void Bare(TrainingRecipe recipe, ImageSplit train, int steps)
+static void Bare(TrainingRecipe recipe, ModelSpec spec, ImageSplit train, int steps)
 {
-    using var loop = new BareLoop(recipe, train);
+    using var loop = new BareLoop(recipe, spec, train);
     loop.Run(steps);
 }
 
 // The bare loop, with a model that lives across calls: each Run continues where the last one stopped.
 sealed class BareLoop : IDisposable
 {
-    private readonly TrainingRecipe _recipe;
     private readonly ImageSplit _train;
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly ShardBatches _batches;
     private long _step;
 
-    public BareLoop(TrainingRecipe recipe, ImageSplit train)
+    public BareLoop(TrainingRecipe recipe, ModelSpec spec, ImageSplit train)
     {
-        _recipe = recipe;
         _train = train;
-        _model = ModelFactory.Create(ModelSpec.From(recipe), recipe.Seed);
-        _optimizer = ModelFactory.CreateOptimizer(recipe, _model);
-        _batches = new ShardBatches(train.Count, 0, 1, recipe.BatchSize, recipe.Seed);
+        _model = ModelFactory.Create(spec, recipe.Training.Seed);
+        _optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, _model);
+        _batches = new ShardBatches(train.Count, 0, 1, recipe.Training.BatchSize, recipe.Training.Seed);
         _model.train();
     }
 

@@ -2,65 +2,142 @@
 
     from durabletrainer_model import load
     model, spec = load("my-run.pt", "my-run.json")   # eval mode, weights loaded strictly
-    logits = model(images)                            # float32 [N, 1, 28, 28], preprocessed as spec["preprocessing"]
+    logits = model(images)                            # float32 [N, *spec["inputShape"]], preprocessed as spec["preprocessing"]
 
 As a program it predicts a batch, for tests and for checking an export by hand:
 
     python3 durabletrainer_model.py MODEL.pt SPEC.json IMAGES.f32 COUNT LOGITS.f32
 
-reads COUNT images as raw little-endian float32 [COUNT, 1, 28, 28] and writes the logits as raw float32 [COUNT, classes].
-Layer names match the C# registry (src/Infrastructure.TorchSharp/Models/ModelFactory.cs), so state-dict keys match.
+reads COUNT examples as raw little-endian float32 [COUNT, *inputShape] and writes the logits as raw float32
+[COUNT, outputs].
+
+The spec (format "durabletrainer-model/2") lists the model's layers, every one named and with its sizes, exactly as
+the C# side builds them (src/Infrastructure.TorchSharp/Models/Layers/LayerStackBuilder.cs). This script rebuilds the
+same layers, in the same order and under the same names, as an nn.Sequential, tracking the shape from
+spec["inputShape"] to find each layer's in_features / in_channels; so the state-dict keys match TorchSharp's
+(`fc1.weight`, and in a residual block `<block>.layers.<layer>.weight` and `<block>.shortcut.<layer>.weight`).
 """
 import collections
 import json
+import math
 import sys
 
 import torch
 from torch import nn
 
-SUPPORTED_FORMAT = "durabletrainer-model/1"
+SUPPORTED_FORMAT = "durabletrainer-model/2"
+
+
+class GlobalAvgPool2d(nn.Module):
+    """The mean over height and width: [N, C, H, W] to [N, C]."""
+
+    def forward(self, x):
+        return x.mean(dim=(2, 3))
+
+
+class Residual(nn.Module):
+    """layers(x) + shortcut(x); the shortcut is the identity when the spec gives none."""
+
+    def __init__(self, layers, shortcut=None):
+        super().__init__()
+        self.layers = layers
+        self.shortcut = shortcut if shortcut is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.layers(x) + self.shortcut(x)
+
+
+def _describe(shape):
+    return "[" + ", ".join(str(size) for size in shape) + "]"
+
+
+def _window(size, kernel, stride, padding):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _layer(layer, shape, where):
+    """The module for one layer spec receiving `shape` (without the batch dimension), and the shape it gives."""
+    kind = layer.get("type")
+
+    def image(what):
+        if len(shape) != 3:
+            raise ValueError(f"{where}: {what} expects an image [channels, height, width] but receives {_describe(shape)}")
+
+    if kind == "linear":
+        if len(shape) != 1:
+            raise ValueError(f"{where}: linear expects a flat input [features] but receives {_describe(shape)}")
+        units = layer["units"]
+        return nn.Linear(shape[0], units), [units]
+    if kind == "conv2d":
+        image(kind)
+        channels = layer["channels"]
+        kernel, stride, padding = layer.get("kernel") or 3, layer.get("stride") or 1, layer.get("padding") or 0
+        module = nn.Conv2d(shape[0], channels, kernel_size=kernel, stride=stride, padding=padding)
+        return module, [channels, _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
+    if kind in ("maxpool2d", "avgpool2d"):
+        image(kind)
+        kernel = layer.get("kernel") or 2
+        stride = layer.get("stride") or kernel
+        padding = layer.get("padding") or 0
+        pool = nn.MaxPool2d if kind == "maxpool2d" else nn.AvgPool2d
+        module = pool(kernel_size=kernel, stride=stride, padding=padding)
+        return module, [shape[0], _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
+    if kind == "globalavgpool2d":
+        image(kind)
+        return GlobalAvgPool2d(), [shape[0]]
+    if kind == "batchnorm":
+        if len(shape) == 1:
+            return nn.BatchNorm1d(shape[0]), shape
+        if len(shape) == 3:
+            return nn.BatchNorm2d(shape[0]), shape
+        raise ValueError(f"{where}: batchnorm expects [features] or [channels, height, width] but receives {_describe(shape)}")
+    if kind == "dropout":
+        p = layer.get("p")
+        return nn.Dropout(0.5 if p is None else p), shape
+    if kind == "relu":
+        return nn.ReLU(), shape
+    if kind == "gelu":
+        return nn.GELU(), shape
+    if kind == "tanh":
+        return nn.Tanh(), shape
+    if kind == "sigmoid":
+        return nn.Sigmoid(), shape
+    if kind == "flatten":
+        return nn.Flatten(), [math.prod(shape)]
+    if kind == "residual":
+        if not layer.get("layers"):
+            raise ValueError(f"{where}: a residual block needs its layers")
+        body, main = _sequence(layer["layers"], shape, where + ".layers")
+        shortcut, side = (None, shape)
+        if layer.get("shortcut"):
+            shortcut, side = _sequence(layer["shortcut"], shape, where + ".shortcut")
+        if main != side:
+            raise ValueError(f"{where}: the residual block's layers give {_describe(main)} but its shortcut gives {_describe(side)}")
+        return Residual(body, shortcut), main
+    raise ValueError(f"{where}: unknown layer type {kind!r}")
+
+
+def _sequence(layers, shape, where):
+    """An nn.Sequential keyed by the layers' names, and the shape after it."""
+    modules = collections.OrderedDict()
+    for index, layer in enumerate(layers):
+        name = layer.get("name")
+        if not name:
+            raise ValueError(f"{where}[{index}]: the layer has no name (exports name every layer)")
+        if name in modules:
+            raise ValueError(f"{where}[{index}]: the name {name!r} is used twice")
+        modules[name], shape = _layer(layer, list(shape), f"{where}[{index}]")
+    return nn.Sequential(modules), shape
 
 
 def build(spec):
     """An nn.Sequential with the same layers, in the same order and under the same names, as the C# model."""
     if spec.get("format") != SUPPORTED_FORMAT:
         raise ValueError(f"spec format {spec.get('format')!r} is not {SUPPORTED_FORMAT!r}")
-    channels, height, width = spec["inputShape"]
-    classes, hidden = spec["classes"], spec["hiddenUnits"]
-    batch_norm, dropout = spec["batchNorm"], spec["dropout"]
-    layers = []
-    if spec["model"] == "mlp":
-        layers.append(("flatten", nn.Flatten()))
-        inputs = channels * height * width
-        for layer in range(1, spec["hiddenLayers"] + 1):
-            layers.append((f"fc{layer}", nn.Linear(inputs, hidden)))
-            if batch_norm:
-                layers.append((f"bn{layer}", nn.BatchNorm1d(hidden)))
-            layers.append((f"relu{layer}", nn.ReLU()))
-            if dropout > 0:
-                layers.append((f"drop{layer}", nn.Dropout(dropout)))
-            inputs = hidden
-        layers.append((f"fc{spec['hiddenLayers'] + 1}", nn.Linear(inputs, classes)))
-    elif spec["model"] == "cnn":
-        first, second = spec["convChannels"], 2 * spec["convChannels"]
-        layers.append(("conv1", nn.Conv2d(channels, first, kernel_size=3, padding=1)))
-        if batch_norm:
-            layers.append(("bn1", nn.BatchNorm2d(first)))
-        layers += [("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2))]
-        layers.append(("conv2", nn.Conv2d(first, second, kernel_size=3, padding=1)))
-        if batch_norm:
-            layers.append(("bn2", nn.BatchNorm2d(second)))
-        layers += [("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)), ("flatten", nn.Flatten())]
-        layers.append(("fc1", nn.Linear(second * (height // 4) * (width // 4), hidden)))
-        if batch_norm:
-            layers.append(("bn3", nn.BatchNorm1d(hidden)))
-        layers.append(("relu3", nn.ReLU()))
-        if dropout > 0:
-            layers.append(("drop1", nn.Dropout(dropout)))
-        layers.append(("fc2", nn.Linear(hidden, classes)))
-    else:
-        raise ValueError(f"unknown model {spec['model']!r}")
-    return nn.Sequential(collections.OrderedDict(layers))
+    model, shape = _sequence(spec["layers"], list(spec["inputShape"]), "layers")
+    if shape != [spec["outputs"]]:
+        raise ValueError(f"the layers give {_describe(shape)} but the spec says {spec['outputs']} outputs")
+    return model
 
 
 def load(weights_path, spec_path):
@@ -79,11 +156,12 @@ def main(argv):
     weights, spec_path, images_path, count, logits_path = argv[1], argv[2], argv[3], int(argv[4]), argv[5]
     torch.set_num_threads(1)
     model, spec = load(weights, spec_path)
-    images = torch.from_file(images_path, size=count * spec["inputShape"][0] * spec["inputShape"][1] * spec["inputShape"][2], dtype=torch.float32)
+    input_shape = list(spec["inputShape"])
+    images = torch.from_file(images_path, size=count * math.prod(input_shape), dtype=torch.float32)
     with torch.no_grad():
-        logits = model(images.reshape(count, *spec["inputShape"]))
+        logits = model(images.reshape(count, *input_shape))
     logits.contiguous().numpy().astype("<f4").tofile(logits_path)
-    print(f"torch {torch.__version__}: {count} predictions written to {logits_path}")
+    print(f"torch {torch.__version__}: {count} predictions of {spec['outputs']} outputs ({spec['model']}) written to {logits_path}")
     return 0
 
 

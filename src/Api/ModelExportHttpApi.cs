@@ -59,11 +59,10 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             }, ContentType: ProblemDetailsFactory.ContentType);
         }
 
-        Hyperparameters hyperparameters = TrainingRequestMapper.ToHyperparameters(input.Request).GetValueOrThrow();
         var reference = new CheckpointReference(runId, checkpoint[(runId.Length + 1)..]);
         try
         {
-            ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(hyperparameters), format, cancellationToken);
+            ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(input.Specification), format, cancellationToken);
             return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
         }
         catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException)

@@ -1,3 +1,4 @@
+using DurableTrainer.Api.Requests;
 namespace DurableTrainer.Api;
 
 /// <summary>Reads a request body, stopping one byte past the API's limit so an oversized body is never buffered whole.</summary>

@@ -1,3 +1,4 @@
+using DurableTrainer.Api.Requests;
 using System.Text;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;

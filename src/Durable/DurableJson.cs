@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Durable;
 
@@ -18,6 +19,8 @@ public static class DurableJson
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };
+        // The specification's enumerations read as in requests (fashion-mnist, adamw); every other enumeration camelCase.
+        options.Converters.Add(SpecificationJson.EnumConverter);
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -1,14 +1,9 @@
 using Azure.Core.Serialization;
-using Azure.Storage.Blobs;
-using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
-using DurableTrainer.Infrastructure.TorchSharp.Data;
-using DurableTrainer.Infrastructure.TorchSharp.Export;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
@@ -23,18 +18,11 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(DurableJson.Options));
 
 var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
-builder.Services.AddSingleton(executorOptions);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()));
-builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
-builder.Services.AddSingleton<DatasetProvider>();
-builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
-builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
+builder.Services.AddTorchSharpTraining(executorOptions);
+builder.Services.AddBlobStorage(
+    services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()),
+    services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"]);
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
-builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
-// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
-builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"]));
-builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
-builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
 
 builder.Build().Run();

@@ -14,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
 /// the management payload are served by the Durable Functions extension itself.
 /// </summary>
-public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter)
+public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> Start(
@@ -81,7 +81,7 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
     private TrainingHttpApi Api(DurableTaskClient client)
     {
         var runs = new DurableTaskClientRuns(client);
-        return new TrainingHttpApi(new TrainModelUseCase(runs, timeProvider), runs);
+        return new TrainingHttpApi(new TrainModelUseCase(runs, timeProvider, datasets, models), runs);
     }
 
     /// <summary>

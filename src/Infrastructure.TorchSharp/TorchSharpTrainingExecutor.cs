@@ -3,7 +3,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Observability;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
-using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -24,6 +24,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 {
     private readonly ICheckpointStore _checkpoints;
     private readonly DatasetProvider _datasets;
+    private readonly ModelRegistry _models;
     private readonly TorchSharpExecutorOptions _options;
     private readonly ILogger<TorchSharpTrainingExecutor> _logger;
 
@@ -31,10 +32,12 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ICheckpointStore checkpoints,
         DatasetProvider datasets,
         TorchSharpExecutorOptions options,
-        ILogger<TorchSharpTrainingExecutor> logger)
+        ILogger<TorchSharpTrainingExecutor> logger,
+        ModelRegistry? models = null)
     {
         _checkpoints = checkpoints;
         _datasets = datasets;
+        _models = models ?? ModelRegistry.BuiltIn;
         _options = options;
         _logger = logger;
         int threads = options.ResolveThreads();
@@ -49,8 +52,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
         using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
-        span?.SetTag(TrainingTelemetry.ModelTag, ModelSpec.From(command.Recipe).Describe());
-        ImageDataset dataset = _datasets.Get(command.Recipe.Dataset);
+        span?.SetTag(TrainingTelemetry.ModelTag, SpecOf(command.Recipe).Kind);
+        ImageDataset dataset = _datasets.Get(command.Recipe.Data.Dataset);
         (byte[] content, long parameters) = CreateInitialState(command.Recipe);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters);
@@ -95,7 +98,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             replicas.Add(await _checkpoints.LoadAsync(replica, cancellationToken));
         }
 
-        bool outer = command.Strategy == MergeStrategy.OuterNesterov;
+        bool outer = command.Merge.Merge == MergeStrategy.OuterNesterov;
         if (outer && (command.Start is null || command.MomentumOut is null))
         {
             throw new ArgumentException("An outer Nesterov merge needs the previous global checkpoint and a name for the momentum buffer.", nameof(command));
@@ -130,33 +133,34 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
     {
         using var scope = NewDisposeScope();
-        ModelSpec spec = ModelSpec.From(recipe);
+        ModelSpec spec = SpecOf(recipe);
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
-        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, recipe.Seed);
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, recipe.Training.Seed);
 
-        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
         long parameters = model.parameters().Sum(parameter => parameter.numel());
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
     }
 
     private CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
     {
-        int trainExamples = _datasets.Get(recipe.Dataset).Train.Count;
-        int batchesPerEpoch = ShardBatches.BatchesPerEpochFor(trainExamples, replica, replicaCount, recipe.BatchSize);
+        int trainExamples = _datasets.Get(recipe.Data.Dataset).Train.Count;
+        int batchesPerEpoch = ShardBatches.BatchesPerEpochFor(trainExamples, replica, replicaCount, recipe.Training.BatchSize);
         return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
     }
 
     private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, byte[] start, CancellationToken cancellationToken)
     {
         TrainingRecipe recipe = command.Recipe;
-        ModelSpec spec = ModelSpec.From(recipe);
-        ImageSplit train = _datasets.Get(recipe.Dataset).Train;
+        TrainingSection training = recipe.Training;
+        ModelSpec spec = SpecOf(recipe);
+        ImageSplit train = _datasets.Get(recipe.Data.Dataset).Train;
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
         using var randomness = new StepRandomness();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, randomness);
-        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, model);
-        CheckpointMetadata startMetadata = CheckpointFormat.Read(command.Start, start, spec.Describe(), model, optimizer, recipe.Optimizer.ToString());
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
+        CheckpointMetadata startMetadata = CheckpointFormat.Read(command.Start, start, spec.Describe(), model, optimizer, recipe.Optimizer.Name.ToString());
         long replicaSteps = startMetadata.Cursor.ReplicaSteps;
         if (replicaSteps != command.ReplicaStepsBefore)
         {
@@ -164,10 +168,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 $"Checkpoint {command.Start} holds {replicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
         }
 
-        if (startMetadata.Cursor.ShuffleSeed != recipe.Seed || startMetadata.Cursor.MicroBatchesPerStep != recipe.GradientAccumulationSteps)
+        if (startMetadata.Cursor.ShuffleSeed != training.Seed || startMetadata.Cursor.MicroBatchesPerStep != training.GradientAccumulationSteps)
         {
             throw new CheckpointCorruptException(command.Start,
-                $"its data cursor was written with seed {startMetadata.Cursor.ShuffleSeed} and {startMetadata.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {recipe.Seed} and {recipe.GradientAccumulationSteps}");
+                $"its data cursor was written with seed {startMetadata.Cursor.ShuffleSeed} and {startMetadata.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {training.Seed} and {training.GradientAccumulationSteps}");
         }
 
         string recipeHash = CheckpointMetadata.HashOf(recipe);
@@ -177,9 +181,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 command.Start, startMetadata.HyperparameterHash, recipeHash);
         }
 
-        var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, recipe.BatchSize, recipe.Seed);
-        int microBatches = recipe.GradientAccumulationSteps;
-        bool usesRandomness = spec.Dropout > 0;
+        var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
+        int microBatches = training.GradientAccumulationSteps;
+        bool usesRandomness = spec.HasDropout;
         double loadMilliseconds = phases.Elapsed.TotalMilliseconds;
         Parameter[] parameters = model.parameters().ToArray();
         model.train();
@@ -204,7 +208,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 long[] batch = batches.IndicesFor(microBatch);
                 if (usesRandomness)
                 {
-                    randomness.SeedFor(recipe.Seed, command.Replica, microBatch);
+                    randomness.SeedFor(training.Seed, command.Replica, microBatch);
                 }
 
                 using Tensor indices = tensor(batch);
@@ -217,7 +221,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 samples += batch.Length;
             }
 
-            if (recipe.GradientClipNorm is { } maxNorm)
+            if (training.GradientClipNorm is { } maxNorm)
             {
                 nn.utils.clip_grad_norm_(parameters, maxNorm);
             }
@@ -249,9 +253,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private static double SetLearningRate(OptimizerHelper optimizer, TrainingRecipe recipe, ChunkCommand command, long replicaStep)
     {
         long globalStep = replicaStep * command.ReplicaCount;
-        double factor = LearningRateSchedules.Factor(
-            recipe.Schedule, globalStep, Math.Max(command.TotalSteps, globalStep + 1), recipe.WarmupSteps, recipe.StepDecayEvery, recipe.StepDecayFactor, recipe.MinLearningRateFactor);
-        double learningRate = recipe.LearningRate * command.LearningRateScale * factor;
+        double factor = recipe.Schedule.FactorAt(globalStep, Math.Max(command.TotalSteps, globalStep + 1));
+        double learningRate = recipe.Optimizer.LearningRate * command.LearningRateScale * factor;
         foreach (var group in optimizer.ParamGroups)
         {
             group.LearningRate = learningRate;
@@ -269,11 +272,11 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
-        ModelSpec spec = ModelSpec.From(recipe);
+        ModelSpec spec = SpecOf(recipe);
         string description = spec.Describe();
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(spec);
-        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe, merged);
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, merged);
         long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer).Cursor.ReplicaSteps;
         using nn.Module<Tensor, Tensor> other = ModelFactory.Create(spec);
         // Parameters and floating-point buffers (batch norm's running statistics) are averaged; integer buffers
@@ -323,13 +326,13 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 }
 
                 Tensor[] previousParameters = previous.parameters().ToArray();
-                double mu = command.OuterMomentum;
+                double mu = command.Merge.OuterMomentum;
                 for (int p = 0; p < mergedParameters.Length; p++)
                 {
                     using var stepScope = NewDisposeScope();
                     Tensor delta = previousParameters[p] - mergedParameters[p];
                     momentumParameters[p].mul_(mu).add_(delta);
-                    mergedParameters[p].copy_(previousParameters[p] - (command.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
+                    mergedParameters[p].copy_(previousParameters[p] - (command.Merge.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
                 }
 
                 momentumOut = CheckpointFormat.Write(MetadataFor(recipe, spec, false, replicaSteps, 0, command.Replicas.Count), momentum, null);
@@ -339,15 +342,17 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
     }
 
+    private ModelSpec SpecOf(TrainingRecipe recipe) => _models.Resolve(recipe.Model, _datasets.ShapeOf(recipe.Data));
+
     private static Tensor[] AveragedState(nn.Module model) =>
         model.parameters().Cast<Tensor>().Concat(model.buffers().Where(buffer => buffer.is_floating_point())).ToArray();
 
     private EvaluationResult Evaluate(EvaluateCommand command, byte[] content)
     {
         TrainingRecipe recipe = command.Recipe;
-        ImageSplit test = _datasets.Get(recipe.Dataset).Test;
+        ImageSplit test = _datasets.Get(recipe.Data.Dataset).Test;
         using var scope = NewDisposeScope();
-        ModelSpec spec = ModelSpec.From(recipe);
+        ModelSpec spec = SpecOf(recipe);
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
         model.eval();

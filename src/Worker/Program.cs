@@ -1,13 +1,9 @@
 using Azure.Storage.Blobs;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.Training;
-using DurableTrainer.Application.UseCases;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
-using DurableTrainer.Infrastructure.TorchSharp.Data;
-using DurableTrainer.Infrastructure.TorchSharp.Export;
 using DurableTrainer.Worker.Engine;
 using DurableTrainer.Worker.Http;
 
@@ -24,17 +20,10 @@ executorOptions.ConcurrentActivities = engineOptions.MaxConcurrentActivities;
 string connectionString = engineOptions.ResolveConnectionString(builder.Configuration["AzureWebJobsStorage"]);
 
 builder.Services.AddSingleton(engineOptions);
-builder.Services.AddSingleton(executorOptions);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(_ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer));
-builder.Services.AddSingleton<ICheckpointStore, BlobCheckpointStore>();
-builder.Services.AddSingleton<DatasetProvider>();
-builder.Services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
-builder.Services.AddSingleton<ICheckpointPruner, CheckpointPruner>();
-// The metrics journal lives in a sibling container of the checkpoints, so checkpoint listings stay checkpoints only.
-builder.Services.AddSingleton(services => BlobTrainingJournal.Beside(services.GetRequiredService<BlobContainerClient>(), builder.Configuration["DurableTask:MetricsContainer"]));
-builder.Services.AddSingleton<ITrainingJournal>(services => services.GetRequiredService<BlobTrainingJournal>());
-builder.Services.AddSingleton<ITrainingJournalReader>(services => services.GetRequiredService<BlobTrainingJournal>());
+builder.Services.AddTorchSharpTraining(executorOptions);
+builder.Services.AddBlobStorage(
+    _ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer),
+    _ => builder.Configuration["DurableTask:MetricsContainer"]);
 builder.Services.AddSingleton(services => new DurableEngine(
     engineOptions,
     connectionString,
@@ -44,15 +33,11 @@ builder.Services.AddSingleton(services => new DurableEngine(
     services.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
-builder.Services.AddSingleton<TrainModelUseCase>();
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
-builder.Services.AddSingleton<TrainingHttpApi>();
-builder.Services.AddSingleton<IModelExporter, PyTorchModelExporter>();
-builder.Services.AddSingleton<ModelExportHttpApi>();
+builder.Services.AddTrainingApi();
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
 // Scopes carry the run id onto every log line an executor operation writes.
 builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
-builder.Services.AddSingleton<TrainingDashboardApi>();
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 
@@ -9,11 +11,41 @@ namespace DurableTrainer.Adapters.Tests;
 /// <summary>Every message that crosses orchestration history must survive the serializer the hosts use, unchanged.</summary>
 public class DurableMessageSerializationTests
 {
-    private static readonly TrainingRecipe Recipe = new(ModelArchitecture.Cnn, 128, OptimizerKind.AdamW, 3e-4, 0.9, 0.01, 32, 7, DatasetKind.Synthetic);
+    private static readonly TrainingSpecification Specification = TrainingSpecification.Create(
+        data: new DataSection(DatasetKind.Synthetic),
+        model: new ModelSection("cnn", new Dictionary<string, double> { ["convChannels"] = 16, ["batchNorm"] = 1, ["dropout"] = 0.25 }),
+        optimizer: new OptimizerSection(OptimizerKind.AdamW, 3e-4, WeightDecay: 0.01),
+        schedule: new ScheduleSection(LearningRateSchedule.CosineWithWarmup, WarmupSteps: 50, MinFactor: 0.1),
+        training: new TrainingSection(Epochs: 2, BatchSize: 32, GradientClipNorm: 1.5, Seed: 7),
+        evaluation: new EvaluationSection(250, MonitorMetric.Loss),
+        stopping: new StoppingSection(EarlyStoppingPatience: 3, TargetMetric: 0.2, TimeBudgetSeconds: 600),
+        checkpoints: new CheckpointSection(500, 2),
+        replicas: new ReplicaSection(2, MergeStrategy.OuterNesterov)).GetValueOrThrow();
+
+    /// <summary>A declarative model with a residual block nested in a residual block, and a shortcut.</summary>
+    private static readonly TrainingSpecification DeclarativeSpecification = TrainingSpecification.Create(
+        model: new ModelSection(Layers:
+        [
+            new LayerSpec("conv2d", "stem", Channels: 8, Kernel: 3, Padding: 1),
+            new LayerSpec("residual", Layers:
+            [
+                new LayerSpec("conv2d", Channels: 8, Kernel: 3, Padding: 1),
+                new LayerSpec("residual", Layers: [new LayerSpec("relu")]),
+            ], Shortcut: [new LayerSpec("conv2d", Channels: 8, Kernel: 1)]),
+            new LayerSpec("flatten"),
+            new LayerSpec("dropout", P: 0.5),
+            new LayerSpec("linear", Units: 10),
+        ]),
+        training: new TrainingSection(MaxSteps: 100)).GetValueOrThrow();
+
+    private static readonly TrainingRecipe Recipe = TrainingRecipe.From(Specification);
 
     public static TheoryData<object> Messages => new()
     {
-        new TrainingRunInput("run-1", new TrainingRequest { RunId = "run-1", Epochs = 2, Model = "cnn", TargetMetric = 0.9 }),
+        new TrainingRunInput("run-1", Specification, new ExecutionSettings(StepsPerChunk: 100, RoundsPerExecution: 20, ActivityMaxAttempts: 4, ActivityFirstRetrySeconds: 2.5)),
+        new TrainingRunInput("run-2", DeclarativeSpecification, ExecutionSettings.Default),
+        new TrainingRunInput("run-3", TrainingSpecification.Default, ExecutionSettings.Default),
+        new InitializeCommand(CheckpointReference.Initial("run-2"), TrainingRecipe.From(DeclarativeSpecification)),
         new InitializeCommand(CheckpointReference.Initial("run-1"), Recipe),
         new InitializationResult(CheckpointReference.Initial("run-1"), 60000, 10000, 421642),
         new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 1, 2), 2, 4, 100, 250, 0.5, Recipe),
@@ -41,12 +73,13 @@ public class DurableMessageSerializationTests
     [Fact]
     public void ResumeState_RoundTripsTheWholeSession()
     {
-        var hyperparameters = Hyperparameters.Create(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10 }).GetValueOrThrow();
+        var specification = (TrainingSpecification.Default with { Training = TrainingSpecification.Default.Training with { MaxSteps = 100 } }).Validated().GetValueOrThrow();
+        var execution = new ExecutionSettings(StepsPerChunk: 10);
         var session = new TrainingSession("run-1");
-        session.Start(new Domain.Decisions.PureTrainingService().Plan(hyperparameters, 1000), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
+        session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
         session.RecordRound(new RoundMetrics(1, 10, 0.5, 0.4, 640, 1.5), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordEvaluation(new EvaluationMetrics(10, 0.6, 0.8, 100), hyperparameters);
-        var input = new TrainingRunInput("run-1", new TrainingRequest { MaxSteps = 100 }, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
+        session.RecordEvaluation(new EvaluationMetrics(10, 0.6, 0.8, 100), specification);
+        var input = new TrainingRunInput("run-1", specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
 
         var back = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, DurableJson.Options), DurableJson.Options)!;
 
@@ -61,14 +94,15 @@ public class DurableMessageSerializationTests
     public void MergeCommand_RoundTripsWithItsReplicaList()
     {
         var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0), CheckpointReference.ForReplica("r", 1, 1)], CheckpointReference.Merged("r", 1), Recipe,
-            MergeStrategy.OuterNesterov, CheckpointReference.Initial("r"), 0.7, 0.9, null, new CheckpointReference("r", "round-000001/outer-momentum"));
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, 0.7, 0.9), CheckpointReference.Initial("r"), null, new CheckpointReference("r", "round-000001/outer-momentum"));
 
         var back = JsonSerializer.Deserialize<MergeCommand>(JsonSerializer.Serialize(command, DurableJson.Options), DurableJson.Options)!;
 
         Assert.Equal(command.Replicas, back.Replicas);
         Assert.Equal(command.Output, back.Output);
-        Assert.Equal(command.Recipe, back.Recipe);
-        Assert.Equal(command with { Replicas = [] }, back with { Replicas = [] });
+        Assert.Equal(JsonSerializer.Serialize(command.Recipe, DurableJson.Options), JsonSerializer.Serialize(back.Recipe, DurableJson.Options));
+        Assert.Equal(command.Merge, back.Merge);
+        Assert.Equal(command with { Replicas = [], Recipe = back.Recipe }, back with { Replicas = [] });
     }
 
     [Fact]
@@ -84,7 +118,57 @@ public class DurableMessageSerializationTests
     {
         string json = JsonSerializer.Serialize(Recipe, DurableJson.Options);
 
-        Assert.Contains("\"model\":\"cnn\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"optimizer\":\"adamW\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"dataset\":\"synthetic\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"architecture\":\"cnn\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"adamw\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"cosine-with-warmup\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SpecificationEnums_AreKebabCaseInTheOrchestrationInput()
+    {
+        var specification = TrainingSpecification.Create(data: new DataSection(DatasetKind.FashionMnist), optimizer: new OptimizerSection(OptimizerKind.AdamW)).GetValueOrThrow();
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(new TrainingRunInput("run-1", specification, ExecutionSettings.Default), DurableJson.Options));
+        JsonElement written = document.RootElement.GetProperty("specification");
+
+        Assert.Equal("fashion-mnist", written.GetProperty("data").GetProperty("dataset").GetString());
+        Assert.Equal("adamw", written.GetProperty("optimizer").GetProperty("name").GetString());
+        Assert.Equal("constant", written.GetProperty("schedule").GetProperty("name").GetString());
+        Assert.Equal("average", written.GetProperty("replicas").GetProperty("merge").GetString());
+        Assert.Equal("accuracy", written.GetProperty("evaluation").GetProperty("metric").GetString());
+        Assert.Equal("max", written.GetProperty("evaluation").GetProperty("mode").GetString());
+        Assert.Equal(250, document.RootElement.GetProperty("execution").GetProperty("stepsPerChunk").GetInt32());
+    }
+
+    [Fact]
+    public void MergeStrategy_IsKebabCaseInTheMergeCommand()
+    {
+        var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0)], CheckpointReference.Merged("r", 1), Recipe, new ReplicaSection(2, MergeStrategy.OuterNesterov));
+
+        Assert.Contains("\"merge\":\"outer-nesterov\"", JsonSerializer.Serialize(command, DurableJson.Options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainingRunInput_KeepsModelParametersAndDeclarativeLayers()
+    {
+        TrainingRunInput back = JsonSerializer.Deserialize<TrainingRunInput>(
+            JsonSerializer.Serialize(new TrainingRunInput("run-1", Specification, ExecutionSettings.Default), DurableJson.Options), DurableJson.Options)!;
+        TrainingRunInput declarative = JsonSerializer.Deserialize<TrainingRunInput>(
+            JsonSerializer.Serialize(new TrainingRunInput("run-2", DeclarativeSpecification, new ExecutionSettings(StepsPerChunk: 20)), DurableJson.Options), DurableJson.Options)!;
+
+        Assert.Equal("cnn", back.Specification.Model.Architecture);
+        Assert.Equal(Specification.Model.Parameters!.OrderBy(pair => pair.Key), back.Specification.Model.Parameters!.OrderBy(pair => pair.Key));
+        Assert.Equal(Specification.Optimizer, back.Specification.Optimizer);
+        Assert.Equal(Specification.Stopping, back.Specification.Stopping);
+        Assert.Equal(Specification.Replicas, back.Specification.Replicas);
+        Assert.Equal(ExecutionSettings.Default, back.Execution);
+        Assert.Null(declarative.Specification.Model.Architecture);
+        IReadOnlyList<LayerSpec> layers = declarative.Specification.Model.Layers!;
+        Assert.Equal(new[] { "conv2d", "residual", "flatten", "dropout", "linear" }, layers.Select(layer => layer.Type).ToArray());
+        Assert.Equal("stem", layers[0].Name);
+        Assert.Equal("relu", Assert.Single(layers[1].Layers![1].Layers!).Type);
+        Assert.Equal(1, Assert.Single(layers[1].Shortcut!).Kernel);
+        Assert.Equal(0.5, layers[3].P);
+        Assert.Equal(new ExecutionSettings(StepsPerChunk: 20), declarative.Execution);
     }
 }

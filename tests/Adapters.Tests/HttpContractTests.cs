@@ -50,10 +50,10 @@ public class HttpContractTests
     [Fact]
     public void ValidationProblem_GroupsRulesByField()
     {
-        var problem = ProblemDetailsFactory.Validation([new("batchSize", "must be positive"), new("batchSize", "must be small"), new("model", "must be known")]);
+        var problem = ProblemDetailsFactory.Validation([new("training.batchSize", "must be positive"), new("training.batchSize", "must be small"), new("model.architecture", "must be known")]);
 
         Assert.Equal(400, problem.Status);
-        Assert.Equal(new[] { "must be positive", "must be small" }, problem.Errors["batchSize"]);
-        Assert.Equal(new[] { "must be known" }, problem.Errors["model"]);
+        Assert.Equal(new[] { "must be positive", "must be small" }, problem.Errors["training.batchSize"]);
+        Assert.Equal(new[] { "must be known" }, problem.Errors["model.architecture"]);
     }
 }

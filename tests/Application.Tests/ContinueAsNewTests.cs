@@ -1,26 +1,32 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Training;
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Tests;
 
 /// <summary>A run cut into several executions (continue-as-new) must end exactly as the same run in one execution.</summary>
 public class ContinueAsNewTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // The specification's JSON form (camelCase, kebab-case enumerations), as a durable engine would store the next input.
+    private static readonly JsonSerializerOptions Json = SpecificationJson.Options;
 
-    private static TrainingRequest Request(int roundsPerExecution) => new()
-    {
-        BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, Replicas = 2, MergeStrategy = "outer-nesterov",
-        EvaluationIntervalSteps = 40, CheckpointIntervalSteps = 40, KeepLastCheckpoints = 2, PlateauPatience = 1, RoundsPerExecution = roundsPerExecution,
-    };
+    private static TrainingRunInput Input(int roundsPerExecution, long maxSteps = 200) => TestRuns.Input(
+        new ExecutionSettings(StepsPerChunk: 10, RoundsPerExecution: roundsPerExecution),
+        new TrainingSection(MaxSteps: maxSteps, BatchSize: 32),
+        new EvaluationSection(IntervalSteps: 40),
+        new StoppingSection(PlateauPatience: 1),
+        new CheckpointSection(IntervalSteps: 40, KeepLast: 2),
+        new ReplicaSection(Count: 2, Merge: MergeStrategy.OuterNesterov));
 
     [Fact]
     public async Task ARunThroughSeveralContinuations_EndsExactlyLikeTheSameRunInOneExecution()
     {
-        var (single, singleCalls, _) = await RunAsync(Request(roundsPerExecution: 1000));
-        var (continued, continuedCalls, executions) = await RunAsync(Request(roundsPerExecution: 3));
+        var (single, singleCalls, _) = await RunAsync(Input(roundsPerExecution: 1000));
+        var (continued, continuedCalls, executions) = await RunAsync(Input(roundsPerExecution: 3));
 
         Assert.True(executions >= 3, $"only {executions} executions");
         Assert.Equal(single with { Executions = 0 }, continued with { Executions = 0 });
@@ -35,7 +41,7 @@ public class ContinueAsNewTests
         var continuation = new RecordingContinuation();
         var monitor = new RecordingMonitor();
         var orchestrator = new TrainingOrchestrator(new TrainingOrchestratorPorts(executor, monitor, new RecordingPruner(), Continuation: continuation), new PureTrainingService());
-        var input = new TrainingRunInput("run-1", Request(roundsPerExecution: 200) with { MaxSteps = 1_000_000 });
+        TrainingRunInput input = Input(roundsPerExecution: 200, maxSteps: 1_000_000);
         for (int execution = 0; execution < 5; execution++)
         {
             TrainingOutcome outcome = await orchestrator.RunAsync(input);
@@ -49,10 +55,9 @@ public class ContinueAsNewTests
     }
 
     /// <summary>Plays the durable engine's part: runs an execution, and if it continued as new, runs the next.</summary>
-    private static async Task<(TrainingOutcome Outcome, List<object> Calls, int Executions)> RunAsync(TrainingRequest request)
+    private static async Task<(TrainingOutcome Outcome, List<object> Calls, int Executions)> RunAsync(TrainingRunInput input)
     {
         var executor = new ScriptedExecutor();
-        var input = new TrainingRunInput("run-1", request);
         int executions = 0;
         while (true)
         {

@@ -1,6 +1,8 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
@@ -9,17 +11,20 @@ public class CorruptCheckpointTests
 {
     private readonly RecordingPruner _pruner = new();
 
-    private Task<TrainingOutcome> RunAsync(Ports.ITrainingExecutor executor, TrainingRequest request) =>
+    private static readonly ExecutionSettings ChunksOfTen = new(StepsPerChunk: 10);
+    private static readonly TrainingSection FiftySteps = new(MaxSteps: 50, BatchSize: 32);
+
+    private Task<TrainingOutcome> RunAsync(Ports.ITrainingExecutor executor, TrainingRunInput input) =>
         new TrainingOrchestrator(new TrainingOrchestratorPorts(executor, new RecordingMonitor(), _pruner), new PureTrainingService())
-            .RunAsync(new TrainingRunInput("run-1", request));
+            .RunAsync(input);
 
     [Fact]
     public async Task ACorruptLatestCheckpoint_FallsBackToTheLastGoodOneAndRetrainsFromThere()
     {
         // Round 2's output turns out corrupt when round 3 reads it: training goes back to round 1 (kept at its interval).
         var executor = new ScriptedExecutor();
-        var request = new TrainingRequest { BatchSize = 32, MaxSteps = 50, StepsPerChunk = 10, CheckpointIntervalSteps = 10, KeepLastCheckpoints = 5 };
-        var outcome = await RunAsync(new CorruptOnceAfterWrite(executor, CheckpointReference.ForReplica("run-1", 2, 0)), request);
+        var input = TestRuns.Input(ChunksOfTen, FiftySteps, checkpoints: new CheckpointSection(IntervalSteps: 10, KeepLast: 5));
+        var outcome = await RunAsync(new CorruptOnceAfterWrite(executor, CheckpointReference.ForReplica("run-1", 2, 0)), input);
 
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal(50, outcome.StepsDone);
@@ -37,7 +42,7 @@ public class CorruptCheckpointTests
         var executor = new ScriptedExecutor();
         executor.Corrupt.Add(CheckpointReference.Initial("run-1"));
 
-        var outcome = await RunAsync(executor, new TrainingRequest { BatchSize = 32, MaxSteps = 50, StepsPerChunk = 10 });
+        var outcome = await RunAsync(executor, TestRuns.Input(ChunksOfTen, FiftySteps));
 
         Assert.Equal("Failed", outcome.Status);
         Assert.Contains("run-1/initial is corrupt", outcome.FailureReason, StringComparison.Ordinal);
@@ -51,7 +56,9 @@ public class CorruptCheckpointTests
         var executor = new ScriptedExecutor();
         var corruptEveryTime = new CorruptAlways(executor, CheckpointReference.ForReplica("run-1", 2, 0));
 
-        var outcome = await RunAsync(corruptEveryTime, new TrainingRequest { BatchSize = 32, MaxSteps = 50, StepsPerChunk = 10, CheckpointIntervalSteps = 10, MaxRollbacks = 2 });
+        var outcome = await RunAsync(
+            corruptEveryTime,
+            TestRuns.Input(ChunksOfTen, FiftySteps, stopping: new StoppingSection(MaxRollbacks: 2), checkpoints: new CheckpointSection(IntervalSteps: 10)));
 
         Assert.Equal("Failed", outcome.Status);
         Assert.Contains("No rollbacks are left", outcome.FailureReason, StringComparison.Ordinal);

@@ -1,5 +1,8 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Specification;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
@@ -48,7 +51,7 @@ public sealed class ScriptedExecutor : ITrainingExecutor
         long before = _stepsAt[command.Start];
         _stepsAt[command.Output] = before + command.Steps;
         double loss = LossOverride(command) ?? 2.0 / (1 + before + command.Steps);
-        return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.BatchSize, 0.5));
+        return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.Training.BatchSize, 0.5));
     }
 
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
@@ -183,4 +186,62 @@ public sealed class StepReportingExecutor : ITrainingExecutor
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) => _inner.MergeAsync(command, cancellationToken);
 
     public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) => _inner.EvaluateAsync(command, cancellationToken);
+}
+
+/// <summary>
+/// A dataset catalog that knows every dataset the data section can name, all of 28x28 grey images in 10 classes;
+/// an invalid data section gets the section's own errors.
+/// </summary>
+public sealed class FakeDatasetCatalog : IDatasetCatalog
+{
+    public static DataShape Shape { get; } = new([1, 28, 28], 10);
+
+    public List<DataSection> Described { get; } = [];
+
+    public (DataShape? Shape, IReadOnlyList<ValidationError> Errors) Describe(DataSection data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Described.Add(data);
+        IReadOnlyList<ValidationError> errors = data.Validate();
+        return errors.Count > 0 ? (null, errors) : (Shape, []);
+    }
+}
+
+/// <summary>
+/// A model catalog that accepts every model section as it is (or as <see cref="Resolve"/> fills it in), unless
+/// <see cref="Errors"/> are given: then it refuses every one with them. It records what it was asked.
+/// </summary>
+public sealed class FakeModelCatalog : IModelCatalog
+{
+    public IReadOnlyCollection<string> Architectures { get; init; } = ["mlp", "cnn", "resnet"];
+
+    public IReadOnlyList<ValidationError> Errors { get; init; } = [];
+
+    public Func<ModelSection, ModelSection> Resolve { get; init; } = section => section;
+
+    public List<(ModelSection Model, DataShape Shape)> Checks { get; } = [];
+
+    public ModelCheck Check(ModelSection model, DataShape shape)
+    {
+        Checks.Add((model, shape));
+        return Errors.Count > 0 ? ModelCheck.Invalid(Errors) : ModelCheck.Valid(Resolve(model), 0);
+    }
+}
+
+/// <summary>Orchestration inputs for the loop tests: a validated specification (the given sections, the rest at defaults) and engine settings.</summary>
+internal static class TestRuns
+{
+    public static TrainingRunInput Input(
+        ExecutionSettings? execution = null,
+        TrainingSection? training = null,
+        EvaluationSection? evaluation = null,
+        StoppingSection? stopping = null,
+        CheckpointSection? checkpoints = null,
+        ReplicaSection? replicas = null,
+        OptimizerSection? optimizer = null,
+        string runId = "run-1") =>
+        new(
+            runId,
+            TrainingSpecification.Create(optimizer: optimizer, training: training, evaluation: evaluation, stopping: stopping, checkpoints: checkpoints, replicas: replicas).GetValueOrThrow(),
+            execution ?? ExecutionSettings.Default);
 }

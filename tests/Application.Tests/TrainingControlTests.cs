@@ -1,6 +1,8 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Tests;
 
@@ -11,7 +13,10 @@ public class TrainingControlTests
 
     private Task<TrainingOutcome> RunAsync(ScriptedControl control) =>
         new TrainingOrchestrator(new TrainingOrchestratorPorts(_executor, _monitor, new RecordingPruner(), control), new PureTrainingService())
-            .RunAsync(new TrainingRunInput("run-1", new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, EvaluationIntervalSteps = 1000 }));
+            .RunAsync(TestRuns.Input(
+                new ExecutionSettings(StepsPerChunk: 10),
+                new TrainingSection(MaxSteps: 100, BatchSize: 32),
+                new EvaluationSection(IntervalSteps: 1000)));
 
     [Fact]
     public async Task StopRequested_FinishesTheRoundEvaluatesAndEndsStopped()

@@ -1,7 +1,9 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Tests;
 
@@ -10,18 +12,21 @@ public class TrainingJournalTests
 {
     private readonly RecordingJournal _journal = new();
 
-    private Task<TrainingOutcome> RunAsync(TrainingRequest request, ITrainingExecutor? executor = null, ITrainingControl? control = null) =>
+    private static readonly ExecutionSettings ChunksOfTen = new(StepsPerChunk: 10);
+
+    private Task<TrainingOutcome> RunAsync(TrainingRunInput input, ITrainingExecutor? executor = null, ITrainingControl? control = null) =>
         new TrainingOrchestrator(
                 new TrainingOrchestratorPorts(executor ?? new ScriptedExecutor(), new RecordingMonitor(), new RecordingPruner(), control, new SteppingClock(TimeSpan.FromSeconds(1)), Journal: _journal),
                 new PureTrainingService())
-            .RunAsync(new TrainingRunInput("run-1", request));
+            .RunAsync(input);
 
     private IReadOnlyList<TrainingJournalRecord> Of(string kind) => _journal.Records.Where(record => record.Kind == kind).ToArray();
 
     [Fact]
     public async Task Run_JournalsEachReplicasChunkEveryEvaluationAndTheStop_InAtMostOneWritePerRound()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 2, StepsPerChunk = 10, EvaluationIntervalSteps = 20 });
+        var outcome = await RunAsync(TestRuns.Input(
+            ChunksOfTen, new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20), replicas: new ReplicaSection(Count: 2)));
 
         Assert.Equal("Completed", outcome.Status);
         Assert.InRange(_journal.Appends.Count, 1, outcome.Rounds + 1);
@@ -43,7 +48,8 @@ public class TrainingJournalTests
     [Fact]
     public async Task Run_JournalsKeptCheckpointsAndMarksRetiredOnesPruned()
     {
-        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, CheckpointIntervalSteps = 30, KeepLastCheckpoints = 1, EvaluationIntervalSteps = 10 });
+        await RunAsync(TestRuns.Input(
+            ChunksOfTen, new TrainingSection(MaxSteps: 100, BatchSize: 32), new EvaluationSection(IntervalSteps: 10), checkpoints: new CheckpointSection(IntervalSteps: 30, KeepLast: 1)));
 
         var latest = TrainingJournalRecord.Latest(_journal.Records).Where(record => record.Kind == TrainingJournalRecord.CheckpointKind).ToArray();
         Assert.Contains(latest, record => record.Checkpoint == "round-000003/replica-00");
@@ -56,7 +62,7 @@ public class TrainingJournalTests
     [Fact]
     public async Task Run_WithAnExecutorThatReportsSteps_JournalsEveryStepOnTheGlobalAxis()
     {
-        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, Replicas = 2, StepsPerChunk = 10 }, new StepReportingExecutor());
+        await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32), replicas: new ReplicaSection(Count: 2)), new StepReportingExecutor());
 
         var steps = Of(TrainingJournalRecord.StepKind);
         Assert.Equal(40, steps.Count);
@@ -68,7 +74,8 @@ public class TrainingJournalTests
     public async Task Run_JournalsRequestedAndPlateauLearningRateChangesWithTheirReasons()
     {
         await RunAsync(
-            new TrainingRequest { BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, EvaluationIntervalSteps = 10, PlateauPatience = 2, PlateauFactor = 0.5 },
+            TestRuns.Input(
+                ChunksOfTen, new TrainingSection(MaxSteps: 200, BatchSize: 32), new EvaluationSection(IntervalSteps: 10), new StoppingSection(PlateauPatience: 2, PlateauFactor: 0.5)),
             control: new ScriptedControl { ScalesAtAsking = new() { [3] = 2.0 } });
 
         var changes = Of(TrainingJournalRecord.LearningRateKind);
@@ -86,7 +93,7 @@ public class TrainingJournalTests
             LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) && attempts++ == 0 ? double.NaN : null,
         };
 
-        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+        await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32)), executor);
 
         TrainingJournalRecord rollback = Assert.Single(Of(TrainingJournalRecord.RollbackKind));
         Assert.Equal((10L, 2L, "round-000001/replica-00"), (rollback.Step, rollback.Round!.Value, rollback.Checkpoint));
@@ -102,7 +109,7 @@ public class TrainingJournalTests
     {
         var executor = new ScriptedExecutor { FailChunk = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) ? new InvalidOperationException("disk on fire") : null };
 
-        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+        await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32)), executor);
 
         TrainingJournalRecord stop = Assert.Single(Of(TrainingJournalRecord.StopKind));
         Assert.Equal(("Failed", "disk on fire"), (stop.Status, stop.Reason));
@@ -145,7 +152,7 @@ public class FailingJournalTests
         var outcome = await new TrainingOrchestrator(
                 new TrainingOrchestratorPorts(new ScriptedExecutor(), new RecordingMonitor(), new RecordingPruner(), Clock: new SteppingClock(TimeSpan.FromSeconds(1)), Journal: journal),
                 new PureTrainingService())
-            .RunAsync(new TrainingRunInput("run-1", new TrainingRequest { BatchSize = 32, MaxSteps = 60, StepsPerChunk = 10, EvaluationIntervalSteps = 20 }));
+            .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20)));
 
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal(2, journal.Failures);

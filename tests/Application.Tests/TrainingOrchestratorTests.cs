@@ -1,7 +1,10 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
@@ -12,15 +15,21 @@ public class TrainingOrchestratorTests
     private readonly RecordingMonitor _monitor = new();
     private readonly RecordingPruner _pruner = new();
 
-    private Task<TrainingOutcome> RunAsync(TrainingRequest request, ScriptedExecutor? executor = null, ITrainingControl? control = null, ITrainingClock? clock = null) =>
+    private static readonly ExecutionSettings ChunksOfTen = new(StepsPerChunk: 10);
+    private static readonly ExecutionSettings ChunksOfFifteen = new(StepsPerChunk: 15);
+    private static readonly TrainingSection TwoEpochs = new(Epochs: 2, BatchSize: 32);
+
+    private Task<TrainingOutcome> RunAsync(TrainingRunInput input, ScriptedExecutor? executor = null, ITrainingControl? control = null, ITrainingClock? clock = null) =>
         new TrainingOrchestrator(new TrainingOrchestratorPorts(executor ?? _executor, _monitor, _pruner, control, clock), new PureTrainingService())
-            .RunAsync(new TrainingRunInput("run-1", request));
+            .RunAsync(input);
+
+    private static TrainingSection Steps(long maxSteps) => new(MaxSteps: maxSteps, BatchSize: 32);
 
     [Fact]
     public async Task RunAsync_SingleReplica_TrainsEveryPlannedStepAndEvaluatesOnScheduleAndAtTheEnd()
     {
         // 640 examples / batch 32 = 20 steps per epoch; 2 epochs = 40 steps in chunks of 15 -> 15, 15, 10.
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, Epochs = 2, StepsPerChunk = 15, EvaluationIntervalSteps = 30 });
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 30)));
 
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal("PlanCompleted", outcome.StopReason);
@@ -38,7 +47,7 @@ public class TrainingOrchestratorTests
     [Fact]
     public async Task RunAsync_EachChunkStartsFromThePreviousRoundsCheckpoint()
     {
-        await RunAsync(new TrainingRequest { BatchSize = 32, Epochs = 2, StepsPerChunk = 15 });
+        await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
 
         var chunks = _executor.Calls.OfType<ChunkCommand>().ToArray();
         Assert.Equal(CheckpointReference.Initial("run-1"), chunks[0].Start);
@@ -51,7 +60,7 @@ public class TrainingOrchestratorTests
     [Fact]
     public async Task RunAsync_WithReplicas_FansOutOneChunkPerReplicaAveragesAndPrunesTheReplicaOutputs()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 3, StepsPerChunk = 10 });
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(60), replicas: new ReplicaSection(Count: 3)));
 
         Assert.Equal(60, outcome.StepsDone);
         var chunks = _executor.Calls.OfType<ChunkCommand>().ToArray();
@@ -61,7 +70,7 @@ public class TrainingOrchestratorTests
         Assert.Equal(6, chunks.Select(chunk => chunk.Output).Distinct().Count());
         var merges = _executor.Calls.OfType<MergeCommand>().ToArray();
         Assert.Equal(2, merges.Length);
-        Assert.All(merges, merge => Assert.Equal(Domain.Configuration.MergeStrategy.Average, merge.Strategy));
+        Assert.All(merges, merge => Assert.Equal(MergeStrategy.Average, merge.Merge.Merge));
         Assert.Equal(CheckpointReference.Merged("run-1", 1), chunks[3].Start);
         Assert.Equal(chunks.Take(3).Select(chunk => chunk.Output), merges[0].Replicas);
         Assert.Subset(_pruner.Pruned.ToHashSet(), chunks.Select(chunk => chunk.Output).ToHashSet());
@@ -70,7 +79,8 @@ public class TrainingOrchestratorTests
     [Fact]
     public async Task RunAsync_WithOuterNesterov_ChainsTheMomentumBufferAndPrunesTheOldOne()
     {
-        await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 60, Replicas = 2, StepsPerChunk = 10, MergeStrategy = "outer-nesterov", OuterLearningRate = 0.5, OuterMomentum = 0.8 });
+        await RunAsync(TestRuns.Input(
+            ChunksOfTen, Steps(60), replicas: new ReplicaSection(Count: 2, Merge: MergeStrategy.OuterNesterov, OuterLearningRate: 0.5, OuterMomentum: 0.8)));
 
         var merges = _executor.Calls.OfType<MergeCommand>().ToArray();
         Assert.Equal(3, merges.Length);
@@ -79,7 +89,7 @@ public class TrainingOrchestratorTests
         Assert.Equal(merges[1].MomentumOut, merges[2].MomentumIn);
         Assert.Equal(CheckpointReference.Initial("run-1"), merges[0].Start);
         Assert.Equal(merges[0].Output, merges[1].Start);
-        Assert.All(merges, merge => Assert.Equal((0.5, 0.8), (merge.OuterLearningRate, merge.OuterMomentum)));
+        Assert.All(merges, merge => Assert.Equal((MergeStrategy.OuterNesterov, 0.5, 0.8), (merge.Merge.Merge, merge.Merge.OuterLearningRate, merge.Merge.OuterMomentum)));
         Assert.Contains(merges[0].MomentumOut!, _pruner.Pruned);
         Assert.DoesNotContain(merges[2].MomentumOut!, _pruner.Pruned);
     }
@@ -89,7 +99,7 @@ public class TrainingOrchestratorTests
     {
         var executor = new ScriptedExecutor { FailChunk = chunk => chunk.Output.Name.Contains("round-000002", StringComparison.Ordinal) ? new InvalidOperationException("disk on fire") : null };
 
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, Epochs = 2, StepsPerChunk = 15 }, executor);
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs), executor);
 
         Assert.Equal("Failed", outcome.Status);
         Assert.Equal("disk on fire", outcome.FailureReason);
@@ -107,7 +117,7 @@ public class TrainingOrchestratorTests
             LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) && attempts++ == 0 ? double.NaN : null,
         };
 
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10 }, executor);
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(40)), executor);
 
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal(40, outcome.StepsDone);
@@ -124,7 +134,7 @@ public class TrainingOrchestratorTests
     {
         var executor = new ScriptedExecutor { LossOverride = chunk => chunk.Output.Name.StartsWith("round-000002", StringComparison.Ordinal) ? double.PositiveInfinity : null };
 
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 40, StepsPerChunk = 10, MaxRollbacks = 2 }, executor);
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(40), stopping: new StoppingSection(MaxRollbacks: 2)), executor);
 
         Assert.Equal("Failed", outcome.Status);
         Assert.Contains("after 2 rollback", outcome.FailureReason, StringComparison.Ordinal);
@@ -135,7 +145,7 @@ public class TrainingOrchestratorTests
     [Fact]
     public async Task RunAsync_WhenTargetReached_StopsBeforeThePlanEnds()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 200, StepsPerChunk = 10, EvaluationIntervalSteps = 10, TargetMetric = 0.5 });
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(200), new EvaluationSection(IntervalSteps: 10), new StoppingSection(TargetMetric: 0.5)));
 
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal("TargetReached", outcome.StopReason);
@@ -147,7 +157,8 @@ public class TrainingOrchestratorTests
     public async Task RunAsync_WhenTheTimeBudgetRunsOut_StopsWithAFinalEvaluation()
     {
         // Every clock read moves 10 s on; the budget of 45 s is spent after a few rounds.
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 1000, StepsPerChunk = 10, TimeBudgetSeconds = 45 }, clock: new SteppingClock(TimeSpan.FromSeconds(10)));
+        var outcome = await RunAsync(
+            TestRuns.Input(ChunksOfTen, Steps(1000), stopping: new StoppingSection(TimeBudgetSeconds: 45)), clock: new SteppingClock(TimeSpan.FromSeconds(10)));
 
         Assert.Equal("Stopped", outcome.Status);
         Assert.Equal("TimeBudgetExhausted", outcome.StopReason);
@@ -158,7 +169,8 @@ public class TrainingOrchestratorTests
     [Fact]
     public async Task RunAsync_PrunesOldCheckpointsButKeepsTheNewestAndTheBest()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = 32, MaxSteps = 100, StepsPerChunk = 10, CheckpointIntervalSteps = 30, KeepLastCheckpoints = 1, EvaluationIntervalSteps = 10 });
+        var outcome = await RunAsync(TestRuns.Input(
+            ChunksOfTen, Steps(100), new EvaluationSection(IntervalSteps: 10), checkpoints: new CheckpointSection(IntervalSteps: 30, KeepLast: 1)));
 
         Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 10, 0), _pruner.Pruned);
         Assert.Contains(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
@@ -167,19 +179,23 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_WithInvalidRequest_FailsWithoutCallingTheExecutor()
+    public async Task RunAsync_WithAnInvalidSpecification_FailsWithoutCallingTheExecutor()
     {
-        var outcome = await RunAsync(new TrainingRequest { BatchSize = -1 });
+        // Only reachable when the orchestration is started around the use case (or its stored input is altered):
+        // the loop must fail loudly rather than train on values nobody checked.
+        TrainingSpecification invalid = TrainingSpecification.Default with { Training = TrainingSpecification.Default.Training with { BatchSize = -1 } };
+
+        var outcome = await RunAsync(new TrainingRunInput("run-1", invalid, ExecutionSettings.Default));
 
         Assert.Equal("Failed", outcome.Status);
-        Assert.Contains("batchSize", outcome.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("training.batchSize", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Empty(_executor.Calls);
     }
 
     [Fact]
     public async Task RunAsync_ReportsProgressEveryRoundAndTheFinalPhase()
     {
-        await RunAsync(new TrainingRequest { BatchSize = 32, Epochs = 2, StepsPerChunk = 15 });
+        await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
 
         Assert.Equal("Initializing", _monitor.Reports[0].Phase);
         Assert.Equal("Completed", _monitor.Reports[^1].Phase);

@@ -46,7 +46,7 @@ public class LayerDependencyTests
     [InlineData("DurableTrainer.Api")]
     public void EngineAdapters_DoNotReachIntoInfrastructure(string assemblyName)
     {
-        Assembly assembly = assemblyName == "DurableTrainer.Durable" ? Durable : typeof(Api.TrainingRequestReader).Assembly;
+        Assembly assembly = assemblyName == "DurableTrainer.Durable" ? Durable : typeof(Api.Requests.TrainingRequestReader).Assembly;
 
         Assert.All(References(assembly), name => Assert.False(
             name.StartsWith("DurableTrainer.Infrastructure", StringComparison.Ordinal) || name.StartsWith("TorchSharp", StringComparison.Ordinal) || name.StartsWith("Azure.", StringComparison.Ordinal),

@@ -72,8 +72,8 @@ public sealed class ErrorMessageTests
     {
         var server = new FakeServer(_ => FakeServer.Json(HttpStatusCode.BadRequest, """
             {"type":"https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.1","title":"The training request is not valid.","status":400,
-             "detail":"learningRate: must be greater than 0 and at most 10; epochs: must be between 1 and 1000",
-             "errors":{"learningRate":["must be greater than 0 and at most 10"],"epochs":["must be between 1 and 1000"]}}
+             "detail":"optimizer.learningRate: must be a finite number greater than 0 and at most 10; training.epochs: must be between 1 and 1000",
+             "errors":{"optimizer.learningRate":["must be a finite number greater than 0 and at most 10"],"training.epochs":["must be between 1 and 1000"]}}
             """, "application/problem+json"));
 
         DtrainRun run = await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--learning-rate", "50", "--epochs", "0");
@@ -81,8 +81,8 @@ public sealed class ErrorMessageTests
         Assert.Equal(ExitCodes.Rejected, run.ExitCode);
         string[] lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("The server rejected the request (400): The training request is not valid.", lines[0]);
-        Assert.Equal("  learningRate: must be greater than 0 and at most 10", lines[1]);
-        Assert.Equal("  epochs: must be between 1 and 1000", lines[2]);
+        Assert.Equal("  optimizer.learningRate: must be a finite number greater than 0 and at most 10", lines[1]);
+        Assert.Equal("  training.epochs: must be between 1 and 1000", lines[2]);
         AssertNoStackTrace(run);
     }
 

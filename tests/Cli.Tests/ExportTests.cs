@@ -22,13 +22,13 @@ public sealed class ExportTests : IDisposable
         byte[] model = [0x50, 0x4B, 0x03, 0x04, 1, 2, 3];
         var server = new FakeServer(request => request.Uri.AbsolutePath.EndsWith("/model", StringComparison.Ordinal)
             ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(model) }
-            : FakeServer.Json(HttpStatusCode.OK, """{"model":"mlp","hiddenUnits":256}"""));
+            : FakeServer.Json(HttpStatusCode.OK, """{"format":"durabletrainer-model/2","model":"mlp","parameters":{"hiddenUnits":256}}"""));
 
         DtrainRun run = await DtrainRun.InvokeAsync(server, "export", "run-1", "-o", _directory, "--server", FakeServer.Address);
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(model, await File.ReadAllBytesAsync(Path.Combine(_directory, "run-1.pt")));
-        Assert.Equal("""{"model":"mlp","hiddenUnits":256}""", await File.ReadAllTextAsync(Path.Combine(_directory, "run-1.json")));
+        Assert.Equal("""{"format":"durabletrainer-model/2","model":"mlp","parameters":{"hiddenUnits":256}}""", await File.ReadAllTextAsync(Path.Combine(_directory, "run-1.json")));
         Assert.Equal(["/api/training/run-1/model", "/api/training/run-1/model/spec"], server.Requests.Select(r => r.Uri.AbsolutePath).ToArray());
         Assert.Empty(Directory.GetFiles(_directory, "*.partial"));
     }

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
+using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
+using DurableTrainer.Domain.Configuration;
 
 namespace DurableTrainer.Cli.Tests;
 
@@ -31,8 +34,25 @@ public sealed class RequestOptionsTests
     private static JsonElement PostedBody(FakeServer server) =>
         JsonDocument.Parse(server.Requests.Single(r => r.Method == HttpMethod.Post).Body).RootElement;
 
+    /// <summary>Writes <paramref name="json"/> to a temporary file, runs dtrain with it, and deletes it.</summary>
+    private static async Task<DtrainRun> WithFileAsync(FakeServer server, string json, Func<string, string[]> arguments)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"dtrain-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, json);
+        try
+        {
+            return await DtrainRun.InvokeAsync(server, arguments(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string[] Names(JsonElement element) => element.EnumerateObject().Select(property => property.Name).Order(StringComparer.Ordinal).ToArray();
+
     [Fact]
-    public async Task Start_KebabCaseOptions_BecomeCamelCaseFieldsOfTheirJsonTypes()
+    public async Task Start_KebabCaseOptions_BecomeCamelCaseFieldsOfTheirSectionsAndJsonTypes()
     {
         var server = Accepting();
 
@@ -42,18 +62,60 @@ public sealed class RequestOptionsTests
 
         Assert.Equal(0, run.ExitCode);
         JsonElement body = PostedBody(server);
-        Assert.Equal(JsonValueKind.Number, body.GetProperty("epochs").ValueKind);
-        Assert.Equal(1, body.GetProperty("epochs").GetInt32());
-        Assert.Equal("mlp", body.GetProperty("model").GetString());
-        Assert.Equal("synthetic", body.GetProperty("dataset").GetString());
-        Assert.Equal(0.01, body.GetProperty("learningRate").GetDouble());
-        Assert.Equal(50, body.GetProperty("maxSteps").GetInt64());
-        Assert.True(body.GetProperty("nesterov").GetBoolean());
+        JsonElement training = body.GetProperty("training");
+        Assert.Equal(JsonValueKind.Number, training.GetProperty("epochs").ValueKind);
+        Assert.Equal(1, training.GetProperty("epochs").GetInt32());
+        Assert.Equal(50, training.GetProperty("maxSteps").GetInt64());
+        Assert.Equal(1000, training.GetProperty("gradientClipNorm").GetDouble());
+        Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());
+        Assert.Equal("synthetic", body.GetProperty("data").GetProperty("dataset").GetString());
+        Assert.Equal(0.01, body.GetProperty("optimizer").GetProperty("learningRate").GetDouble());
+        Assert.True(body.GetProperty("optimizer").GetProperty("nesterov").GetBoolean());
         Assert.Equal("run-x", body.GetProperty("runId").GetString());
-        Assert.Equal(1000, body.GetProperty("gradientClipNorm").GetDouble());
-        Assert.Equal(8, body.EnumerateObject().Count());
+        Assert.Equal(new[] { "data", "model", "optimizer", "runId", "training" }, Names(body));
+        Assert.Equal(new[] { "epochs", "gradientClipNorm", "maxSteps" }, Names(training));
         Assert.Equal(new Uri(FakeServer.Address + "/api/training"), server.Requests[0].Uri);
         Assert.Contains("Started run run-x.", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_OneOption_IsOneFieldOfOneSection()
+    {
+        var server = Accepting();
+
+        await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--epochs", "1");
+
+        Assert.Equal("""{"training":{"epochs":1}}""", server.Requests.Single(r => r.Method == HttpMethod.Post).Body);
+    }
+
+    [Theory]
+    [InlineData("--evaluation-interval-steps", "100", "evaluation", "intervalSteps")]
+    [InlineData("--checkpoints-interval-steps", "500", "checkpoints", "intervalSteps")]
+    [InlineData("--keep-last", "2", "checkpoints", "keepLast")]
+    [InlineData("--steps-per-chunk", "50", "execution", "stepsPerChunk")]
+    [InlineData("--rounds-per-execution", "7", "execution", "roundsPerExecution")]
+    [InlineData("--replicas", "2", "replicas", "count")]
+    [InlineData("--merge", "outer-nesterov", "replicas", "merge")]
+    [InlineData("--optimizer", "sgd", "optimizer", "name")]
+    [InlineData("--schedule", "cosine-with-warmup", "schedule", "name")]
+    [InlineData("--min-factor", "0.1", "schedule", "minFactor")]
+    [InlineData("--metric", "loss", "evaluation", "metric")]
+    [InlineData("--mode", "min", "evaluation", "mode")]
+    [InlineData("--target-metric", "0.9", "stopping", "targetMetric")]
+    [InlineData("--early-stopping-patience", "3", "stopping", "earlyStoppingPatience")]
+    [InlineData("--batch-size", "32", "training", "batchSize")]
+    [InlineData("--seed", "7", "training", "seed")]
+    public async Task Start_EachOption_SetsItsFieldInItsSection(string option, string value, string section, string field)
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, option, value);
+
+        Assert.Equal(0, run.ExitCode);
+        JsonElement body = PostedBody(server);
+        Assert.Equal(new[] { section }, Names(body));
+        JsonElement written = Assert.Single(body.GetProperty(section).EnumerateObject(), property => property.Name == field).Value;
+        Assert.Equal(value, written.ValueKind == JsonValueKind.String ? written.GetString() : written.GetRawText());
     }
 
     [Fact]
@@ -74,28 +136,161 @@ public sealed class RequestOptionsTests
 
         await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--nesterov", "false");
 
-        Assert.False(PostedBody(server).GetProperty("nesterov").GetBoolean());
+        Assert.False(PostedBody(server).GetProperty("optimizer").GetProperty("nesterov").GetBoolean());
     }
 
     [Fact]
-    public async Task Start_WithAConfigFile_TakesItsFieldsAndOptionsOverrideThem()
+    public async Task Start_ModelParams_BecomeModelParametersOfTheirJsonTypes()
     {
-        string config = Path.Combine(Path.GetTempPath(), $"dtrain-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, """{"epochs": 5, "model": "cnn", "batchSize": 32}""");
         var server = Accepting();
-        try
-        {
-            await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--config", config, "--model", "mlp");
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address,
+            "--model", "mlp", "--model-param", "hiddenUnits=64", "--model-param", "batchNorm=true", "--model-param", "dropout=0.25");
+
+        Assert.Equal(0, run.ExitCode);
+        JsonElement model = PostedBody(server).GetProperty("model");
+        Assert.Equal("mlp", model.GetProperty("architecture").GetString());
+        JsonElement parameters = model.GetProperty("parameters");
+        Assert.Equal(64, parameters.GetProperty("hiddenUnits").GetDouble());
+        Assert.True(parameters.GetProperty("batchNorm").GetBoolean());
+        Assert.Equal(0.25, parameters.GetProperty("dropout").GetDouble());
+    }
+
+    [Fact]
+    public async Task Start_AModelParamAlone_IsModelParametersOnly()
+    {
+        var server = Accepting();
+
+        await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--model-param", "hiddenUnits=64");
+
+        JsonElement model = PostedBody(server).GetProperty("model");
+        Assert.Equal(new[] { "parameters" }, Names(model));
+        Assert.Equal(64, model.GetProperty("parameters").GetProperty("hiddenUnits").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("hiddenUnits")]
+    [InlineData("=64")]
+    [InlineData("hiddenUnits=many")]
+    public async Task Start_WithAMalformedModelParam_IsAUsageErrorAndSendsNothing(string parameter)
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "start", "--server", FakeServer.Address, "--model-param", parameter);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Empty(server.Requests);
+        Assert.Contains("--model-param", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAModelConfigOfLayers_SendsThemAsTheModelsLayers()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await WithFileAsync(server, """[{"type":"flatten"},{"type":"linear","units":32},{"type":"relu"},{"type":"linear","units":10}]""",
+            file => ["start", "--server", FakeServer.Address, "--model-config", file, "--epochs", "1"]);
+
+        Assert.Equal(0, run.ExitCode);
+        JsonElement body = PostedBody(server);
+        JsonElement model = body.GetProperty("model");
+        Assert.Equal(new[] { "layers" }, Names(model));
+        Assert.Equal(new[] { "flatten", "linear", "relu", "linear" }, model.GetProperty("layers").EnumerateArray().Select(layer => layer.GetProperty("type").GetString()).ToArray());
+        Assert.Equal(32, model.GetProperty("layers")[1].GetProperty("units").GetInt32());
+        Assert.Equal(1, body.GetProperty("training").GetProperty("epochs").GetInt32());
+    }
+
+    [Fact]
+    public async Task Train_WithAModelConfigSection_ReplacesTheDefaultRunsModel()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await WithFileAsync(server, """{"architecture":"resnet","parameters":{"width":16}}""",
+            file => ["train", "--server", FakeServer.Address, "--model-config", file]);
+
+        Assert.Equal(0, run.ExitCode);
+        JsonElement model = PostedBody(server).GetProperty("model");
+        Assert.Equal(new[] { "architecture", "parameters" }, Names(model));
+        Assert.Equal("resnet", model.GetProperty("architecture").GetString());
+        Assert.Equal(16, model.GetProperty("parameters").GetProperty("width").GetInt32());
+    }
+
+    [Fact]
+    public async Task Train_WithAModelConfigOfLayers_DropsTheDefaultRunsArchitecture()
+    {
+        var server = Accepting();
+
+        await WithFileAsync(server, """{"layers":[{"type":"flatten"},{"type":"linear","units":10}]}""",
+            file => ["train", "--server", FakeServer.Address, "--model-config", file]);
+
+        JsonElement model = PostedBody(server).GetProperty("model");
+        Assert.Equal(new[] { "layers" }, Names(model));
+        Assert.Equal(2, model.GetProperty("layers").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("{not json")]
+    public async Task Start_WithAModelConfigThatIsNotAModel_IsAUsageErrorAndSendsNothing(string json)
+    {
+        var server = Accepting();
+
+        DtrainRun run = await WithFileAsync(server, json, file => ["start", "--server", FakeServer.Address, "--model-config", file]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Empty(server.Requests);
+        Assert.StartsWith("The config file '", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAConfigFile_TakesItsSectionsAndOptionsOverrideThem()
+    {
+        var server = Accepting();
+
+        await WithFileAsync(server, """{"training":{"epochs":5,"batchSize":32},"model":{"architecture":"cnn","parameters":{"convChannels":16}},"optimizer":{"name":"sgd"}}""",
+            file => ["start", "--server", FakeServer.Address, "--config", file, "--model", "mlp", "--batch-size", "16"]);
 
         JsonElement body = PostedBody(server);
-        Assert.Equal(5, body.GetProperty("epochs").GetInt32());
-        Assert.Equal(32, body.GetProperty("batchSize").GetInt32());
-        Assert.Equal("mlp", body.GetProperty("model").GetString());
+        Assert.Equal(5, body.GetProperty("training").GetProperty("epochs").GetInt32());
+        Assert.Equal(16, body.GetProperty("training").GetProperty("batchSize").GetInt32());
+        Assert.Equal("sgd", body.GetProperty("optimizer").GetProperty("name").GetString());
+        // Another architecture: the file's parameters (of the CNN) are dropped.
+        Assert.Equal(new[] { "architecture" }, Names(body.GetProperty("model")));
+        Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());
+    }
+
+    [Fact]
+    public async Task Start_ChoosingTheSameArchitecture_KeepsItsParameters()
+    {
+        var server = Accepting();
+
+        await WithFileAsync(server, """{"model":{"architecture":"cnn","parameters":{"convChannels":16}}}""",
+            file => ["start", "--server", FakeServer.Address, "--config", file, "--model", "cnn"]);
+
+        JsonElement model = PostedBody(server).GetProperty("model");
+        Assert.Equal("cnn", model.GetProperty("architecture").GetString());
+        Assert.Equal(16, model.GetProperty("parameters").GetProperty("convChannels").GetInt32());
+    }
+
+    [Fact]
+    public async Task Train_WithASectionedConfigFile_MergesItSectionBySectionIntoTheDefaultRun()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await WithFileAsync(server, """{"training":{"epochs":5},"optimizer":{"learningRate":0.01},"stopping":{"targetMetric":0.9}}""",
+            file => ["train", "--server", FakeServer.Address, "--config", file]);
+
+        Assert.Equal(0, run.ExitCode);
+        JsonElement body = PostedBody(server);
+        JsonElement training = body.GetProperty("training");
+        Assert.Equal(5, training.GetProperty("epochs").GetInt32());
+        Assert.Equal(64, training.GetProperty("batchSize").GetInt32());
+        Assert.Equal(42, training.GetProperty("seed").GetInt32());
+        Assert.Equal("adam", body.GetProperty("optimizer").GetProperty("name").GetString());
+        Assert.Equal(0.01, body.GetProperty("optimizer").GetProperty("learningRate").GetDouble());
+        Assert.Equal(0.9, body.GetProperty("stopping").GetProperty("targetMetric").GetDouble());
+        Assert.Equal("fashion-mnist", body.GetProperty("data").GetProperty("dataset").GetString());
+        Assert.Equal("cnn", body.GetProperty("model").GetProperty("architecture").GetString());
     }
 
     [Fact]
@@ -107,33 +302,81 @@ public sealed class RequestOptionsTests
 
         Assert.Equal(0, run.ExitCode);
         JsonElement body = PostedBody(server);
-        Assert.Equal("fashion-mnist", body.GetProperty("dataset").GetString());
-        Assert.Equal(938, body.GetProperty("evaluationIntervalSteps").GetInt32());
-        Assert.Equal(1, body.GetProperty("epochs").GetInt32());
-        Assert.Equal("mlp", body.GetProperty("model").GetString());
+        Assert.Equal("fashion-mnist", body.GetProperty("data").GetProperty("dataset").GetString());
+        Assert.Equal(938, body.GetProperty("evaluation").GetProperty("intervalSteps").GetInt32());
+        Assert.Equal(1, body.GetProperty("training").GetProperty("epochs").GetInt32());
+        Assert.Equal(64, body.GetProperty("training").GetProperty("batchSize").GetInt32());
+        Assert.Equal(250, body.GetProperty("execution").GetProperty("stepsPerChunk").GetInt32());
+        // The default run's model was the CNN: choosing the MLP leaves none of its settings behind.
+        Assert.Equal(new[] { "architecture" }, Names(body.GetProperty("model")));
+        Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());
         Assert.Contains("Run run-x: Completed (PlanCompleted) in ", run.Out, StringComparison.Ordinal);
         Assert.Contains("Final test accuracy: 0.9000 (test loss 0.3100) after 40 steps.", run.Out, StringComparison.Ordinal);
         Assert.Contains("Final checkpoint: run-x/round-000004/replica-00", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void EveryTrainingRequestField_HasAKebabCaseOption()
+    public async Task Train_DefaultRun_IsASectionedRequestTheServerReads()
+    {
+        var server = Accepting();
+
+        await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--model-param", "convChannels=16");
+
+        var (request, errors) = TrainingRequestReader.Read(Encoding.UTF8.GetBytes(server.Requests.Single(r => r.Method == HttpMethod.Post).Body));
+        Assert.Empty(errors);
+        Assert.Equal("cnn", request!.Model!.Architecture);
+        Assert.Equal(16, request.Model.Parameters!["convChannels"]);
+        Assert.Equal(DatasetKind.FashionMnist, request.Data!.Dataset);
+        Assert.Equal(OptimizerKind.Adam, request.Optimizer!.Name);
+        Assert.Equal(3, request.Training!.Epochs);
+        Assert.Equal(938, request.Evaluation!.IntervalSteps);
+    }
+
+    [Fact]
+    public void EveryFieldOfEverySection_HasAKebabCaseOption()
     {
         var options = new TrainingRequestOptions();
         string[] names = options.All.Select(option => option.Name).ToArray();
 
         foreach (PropertyInfo property in typeof(TrainingRequest).GetProperties())
         {
-            string kebab = "--" + JsonNamingPolicy.KebabCaseLower.ConvertName(property.Name);
-            Assert.Contains(kebab, names);
+            string section = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            if (property.PropertyType == typeof(string))
+            {
+                Assert.Equal("--" + JsonNamingPolicy.KebabCaseLower.ConvertName(property.Name), options.OptionFor(section)?.Name);
+                continue;
+            }
+
+            foreach (var (field, type) in TrainingRequestReader.FieldsOf(property.PropertyType))
+            {
+                if (type == typeof(string) || type.IsValueType)
+                {
+                    Assert.True(options.OptionFor($"{section}.{field}") is not null, $"{section}.{field} has no option");
+                }
+            }
         }
 
+        Assert.Equal(names.Length, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal("--epochs", options.OptionFor("training.epochs")?.Name);
+        Assert.Equal("--learning-rate", options.OptionFor("optimizer.learningRate")?.Name);
+        Assert.Equal("--evaluation-interval-steps", options.OptionFor("evaluation.intervalSteps")?.Name);
+        Assert.Equal("--checkpoints-interval-steps", options.OptionFor("checkpoints.intervalSteps")?.Name);
+        Assert.Equal("--model", options.OptionFor("model.architecture")?.Name);
+        Assert.Equal("--optimizer", options.OptionFor("optimizer.name")?.Name);
+        Assert.Equal("--schedule", options.OptionFor("schedule.name")?.Name);
+        Assert.Equal("--replicas", options.OptionFor("replicas.count")?.Name);
+        Assert.Equal("--dataset", options.OptionFor("data.dataset")?.Name);
+        Assert.Equal("--steps-per-chunk", options.OptionFor("execution.stepsPerChunk")?.Name);
         Assert.Contains("--config", names);
+        Assert.Contains("--model-config", names);
+        Assert.Contains("--model-param", names);
     }
 
     [Theory]
     [InlineData("--epochs", "three")]
     [InlineData("--learning-rate", "fast")]
+    [InlineData("--evaluation-interval-steps", "often")]
+    [InlineData("--interval-steps", "100")]
     [InlineData("--no-such-field", "1")]
     public async Task Start_WithAMalformedOption_IsAUsageErrorAndSendsNothing(string option, string value)
     {

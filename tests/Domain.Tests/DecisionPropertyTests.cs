@@ -1,5 +1,6 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using FsCheck;
 using FsCheck.Xunit;
@@ -15,38 +16,34 @@ public class DecisionPropertyTests
     [Property(MaxTest = 200)]
     public bool PlannedRounds_NeverGoPastMaxSteps(PositiveInt maxSteps, PositiveInt chunk, PositiveInt replicas)
     {
-        int replicaCount = 1 + (replicas.Get % Hyperparameters.MaxReplicas);
-        var hyperparameters = Valid(Hyperparameters.Defaults with
-        {
-            MaxSteps = replicaCount + (maxSteps.Get % 5000),
-            StepsPerChunk = 1 + (chunk.Get % 300),
-            Replicas = replicaCount,
-        });
-        var session = Started(hyperparameters);
+        int replicaCount = 1 + (replicas.Get % ReplicaSection.MaxReplicas);
+        long limit = replicaCount + (maxSteps.Get % 5000);
+        var specification = Spec(training: new TrainingSection(MaxSteps: limit), replicas: new ReplicaSection(Count: replicaCount));
+        var session = Started(specification, stepsPerChunk: 1 + (chunk.Get % 300));
         while (PlayRound(session))
         {
-            if (session.StepsDone > hyperparameters.MaxSteps)
+            if (session.StepsDone > limit)
             {
                 return false;
             }
         }
 
-        return session.StepsDone == session.Plan!.TotalSteps && session.Plan.TotalSteps > hyperparameters.MaxSteps - hyperparameters.Replicas;
+        return session.StepsDone == session.Plan!.TotalSteps && session.Plan.TotalSteps > limit - replicaCount;
     }
 
     [Property(MaxTest = 200)]
     public bool EarlyStopping_StopsExactlyWhenPatienceEvaluationsPassWithoutImprovement(PositiveInt patience, byte[] accuracyBytes)
     {
         int limit = 1 + (patience.Get % 5);
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1_000_000, StepsPerChunk = 1, EarlyStoppingPatience = limit });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 1_000_000), stopping: new StoppingSection(EarlyStoppingPatience: limit));
+        var session = Started(specification, stepsPerChunk: 1);
         double? best = null;
         int sinceImprovement = 0;
         foreach (byte b in accuracyBytes)
         {
             double accuracy = b / 255.0;
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1 - accuracy, accuracy, 100), hyperparameters);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1 - accuracy, accuracy, 100), specification);
             if (best is null || accuracy > best)
             {
                 best = accuracy;
@@ -57,7 +54,7 @@ public class DecisionPropertyTests
                 sinceImprovement++;
             }
 
-            bool stopped = _service.DecideAfterEvaluation(session, hyperparameters).Stop == StopReason.EarlyStopping;
+            bool stopped = StopReasonOf(_service.DecideAfterEvaluation(session, specification)) == StopReason.EarlyStopping;
             if (stopped != (sinceImprovement >= limit))
             {
                 return false;
@@ -75,13 +72,15 @@ public class DecisionPropertyTests
     [Property(MaxTest = 200)]
     public bool BestMetric_OnlyEverImproves(byte[] accuracyBytes, bool monitorLoss)
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1_000_000, StepsPerChunk = 1, MonitorMetric = monitorLoss ? MonitorMetric.Loss : MonitorMetric.Accuracy });
-        var session = Started(hyperparameters);
+        var specification = Spec(
+            training: new TrainingSection(MaxSteps: 1_000_000),
+            evaluation: new EvaluationSection(Metric: monitorLoss ? MonitorMetric.Loss : MonitorMetric.Accuracy));
+        var session = Started(specification, stepsPerChunk: 1);
         double? previous = null;
         foreach (byte b in accuracyBytes)
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, b / 100.0, b / 255.0, 100), hyperparameters);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, b / 100.0, b / 255.0, 100), specification);
             double? best = session.BestMetric;
             if (previous is not null && (best is null || (monitorLoss ? best > previous : best < previous)))
             {
@@ -97,30 +96,27 @@ public class DecisionPropertyTests
     [Property(MaxTest = 200)]
     public bool Retention_NeverPrunesTheNewestOrTheBest(PositiveInt interval, PositiveInt keep, byte[] accuracyBytes)
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with
-        {
-            MaxSteps = 1_000_000,
-            StepsPerChunk = 7,
-            CheckpointIntervalSteps = 1 + (interval.Get % 40),
-            KeepLastCheckpoints = 1 + (keep.Get % 4),
-        });
-        var session = Started(hyperparameters);
+        int keepLast = 1 + (keep.Get % 4);
+        var specification = Spec(
+            training: new TrainingSection(MaxSteps: 1_000_000),
+            checkpoints: new CheckpointSection(IntervalSteps: 1 + (interval.Get % 40), KeepLast: keepLast));
+        var session = Started(specification, stepsPerChunk: 7);
         foreach (byte b in accuracyBytes)
         {
             PlayRound(session);
             if (b % 3 == 0)
             {
-                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1, b / 255.0, 100), hyperparameters);
+                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1, b / 255.0, 100), specification);
             }
 
-            IReadOnlyList<CheckpointReference> pruned = _service.PlanRetention(session, hyperparameters);
+            IReadOnlyList<CheckpointReference> pruned = _service.PlanRetention(session, specification);
             if (pruned.Contains(session.LatestCheckpoint!) || (session.BestCheckpoint is not null && pruned.Contains(session.BestCheckpoint)))
             {
                 return false;
             }
 
             session.ForgetCheckpoints(pruned);
-            if (session.HeldCheckpoints.Count > hyperparameters.KeepLastCheckpoints + 2)
+            if (session.HeldCheckpoints.Count > keepLast + 2)
             {
                 return false;
             }
@@ -132,37 +128,37 @@ public class DecisionPropertyTests
     [Property(MaxTest = 100)]
     public bool SameInputs_AlwaysGiveTheSameDecisions(byte[] lossBytes, PositiveInt patience, bool stopRequested)
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with
-        {
-            MaxSteps = 500, StepsPerChunk = 10, EvaluationIntervalSteps = 20, EarlyStoppingPatience = patience.Get % 4, PlateauPatience = 2, DivergenceFactor = 5,
-        });
+        var specification = Spec(
+            training: new TrainingSection(MaxSteps: 500),
+            evaluation: new EvaluationSection(IntervalSteps: 20),
+            stopping: new StoppingSection(EarlyStoppingPatience: patience.Get % 4, PlateauPatience: 2, DivergenceFactor: 5));
 
-        return Decisions(hyperparameters, lossBytes, stopRequested).SequenceEqual(Decisions(hyperparameters, lossBytes, stopRequested));
+        return Decisions(specification, lossBytes, stopRequested).SequenceEqual(Decisions(specification, lossBytes, stopRequested));
     }
 
-    private List<string> Decisions(Hyperparameters hyperparameters, byte[] lossBytes, bool stopRequested)
+    private List<string> Decisions(TrainingSpecification specification, byte[] lossBytes, bool stopRequested)
     {
-        var session = Started(hyperparameters);
+        var session = Started(specification, stepsPerChunk: 10);
         var decisions = new List<string>();
         foreach (byte b in lossBytes)
         {
             double loss = b == 0 ? double.NaN : b / 50.0;
-            RoundVerdict verdict = _service.JudgeRound(session, hyperparameters, Candidate(session, loss));
+            RoundVerdict verdict = _service.JudgeRound(session, specification, Candidate(session, loss));
             decisions.Add(verdict.ToString());
-            if (verdict.Kind != RoundVerdictKind.Accept || !PlayRound(session, loss))
+            if (verdict is not RoundVerdict.Accept || !PlayRound(session, loss))
             {
                 break;
             }
 
-            RoundDecision afterRound = _service.DecideAfterRound(session, hyperparameters, session.StepsDone, stopRequested);
+            RoundDecision afterRound = _service.DecideAfterRound(session, specification, session.StepsDone, stopRequested);
             decisions.Add(afterRound.ToString());
             if (afterRound.Evaluate)
             {
-                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, loss, 1 / (1 + loss), 100), hyperparameters);
-                decisions.Add(_service.DecideAfterEvaluation(session, hyperparameters).ToString());
+                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, loss, 1 / (1 + loss), 100), specification);
+                decisions.Add(_service.DecideAfterEvaluation(session, specification).ToString());
             }
 
-            decisions.Add(string.Join(",", _service.PlanRetention(session, hyperparameters)));
+            decisions.Add(string.Join(",", _service.PlanRetention(session, specification)));
         }
 
         return decisions;

@@ -1,5 +1,6 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using static DurableTrainer.Domain.Tests.TestSessions;
 
@@ -12,7 +13,7 @@ public class PureTrainingServiceTests
     [Fact]
     public void Plan_FromEpochs_CountsStepsPerEpochRoundingUp()
     {
-        var plan = _service.Plan(Valid(Hyperparameters.Defaults with { Epochs = 3, BatchSize = 64, StepsPerChunk = 250 }), 60_000);
+        var plan = _service.Plan(Spec(training: new TrainingSection(Epochs: 3, BatchSize: 64)), 60_000, stepsPerChunk: 250);
 
         Assert.Equal(938, plan.StepsPerEpoch);
         Assert.Equal(3 * 938, plan.TotalSteps);
@@ -22,7 +23,7 @@ public class PureTrainingServiceTests
     [Fact]
     public void Plan_WithMaxSteps_OverridesEpochsAndRoundsDownToReplicaMultiple()
     {
-        var plan = _service.Plan(Valid(Hyperparameters.Defaults with { MaxSteps = 103, Replicas = 4, StepsPerChunk = 10 }), 60_000);
+        var plan = _service.Plan(Spec(training: new TrainingSection(MaxSteps: 103), replicas: new ReplicaSection(Count: 4)), 60_000, stepsPerChunk: 10);
 
         Assert.Equal(100, plan.TotalSteps);
         Assert.Equal(40, plan.StepsPerRound);
@@ -30,9 +31,26 @@ public class PureTrainingServiceTests
     }
 
     [Fact]
+    public void Plan_TakesTheIntervalsFromTheEvaluationAndCheckpointSections()
+    {
+        var plan = _service.Plan(
+            Spec(training: new TrainingSection(MaxSteps: 100), evaluation: new EvaluationSection(IntervalSteps: 30), checkpoints: new CheckpointSection(IntervalSteps: 40)),
+            60_000,
+            stepsPerChunk: 10);
+
+        Assert.Equal((30, 40, 10), (plan.EvaluationIntervalSteps, plan.CheckpointIntervalSteps, plan.StepsPerChunk));
+    }
+
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(100, 0)]
+    public void Plan_WithoutExamplesOrWithAnEmptyChunk_IsRefused(int trainExamples, int stepsPerChunk) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Plan(TrainingSpecification.Default, trainExamples, stepsPerChunk));
+
+    [Fact]
     public void PlanNextRound_NearTheEnd_NeverGoesPastTotalSteps()
     {
-        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 25, StepsPerChunk = 10 }));
+        var session = Started(Spec(training: new TrainingSection(MaxSteps: 25)), stepsPerChunk: 10);
         var sizes = new List<int>();
         for (NextRound next = _service.PlanNextRound(session); !next.IsNone; next = _service.PlanNextRound(session))
         {
@@ -47,126 +65,156 @@ public class PureTrainingServiceTests
     [Fact]
     public void DecideAfterRound_WhenIntervalReached_AsksForEvaluationWithoutStopping()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, EvaluationIntervalSteps = 20 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), evaluation: new EvaluationSection(IntervalSteps: 20));
+        var session = Started(specification, stepsPerChunk: 10);
 
         PlayRound(session);
-        var first = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: false);
+        var first = _service.DecideAfterRound(session, specification, 1, stopRequested: false);
         PlayRound(session);
-        var second = _service.DecideAfterRound(session, hyperparameters, 2, stopRequested: false);
+        var second = _service.DecideAfterRound(session, specification, 2, stopRequested: false);
 
-        Assert.False(first.Evaluate);
-        Assert.True(second.Evaluate);
-        Assert.False(second.ShouldStop);
+        Assert.False(Assert.IsType<RoundDecision.GoOn>(first).Evaluate);
+        Assert.True(Assert.IsType<RoundDecision.GoOn>(second).Evaluate);
     }
 
     [Fact]
     public void DecideAfterRound_AtTheEndOfThePlan_EvaluatesAndStops()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 10, StepsPerChunk = 10, EvaluationIntervalSteps = 1000 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 10), evaluation: new EvaluationSection(IntervalSteps: 1000));
+        var session = Started(specification, stepsPerChunk: 10);
 
         PlayRound(session);
-        var decision = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: false);
+        var decision = _service.DecideAfterRound(session, specification, 1, stopRequested: false);
 
-        Assert.True(decision.Evaluate);
-        Assert.Equal(StopReason.PlanCompleted, decision.Stop);
+        var stop = Assert.IsType<RoundDecision.Stop>(decision);
+        Assert.True(stop.Evaluate);
+        Assert.Equal(StopReason.PlanCompleted, stop.Reason);
+        Assert.False(stop.EndsEarly);
     }
 
     [Fact]
     public void DecideAfterRound_WhenStopRequested_EvaluatesAndStopsEarly()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
 
-        var decision = _service.DecideAfterRound(session, hyperparameters, 1, stopRequested: true);
+        var decision = _service.DecideAfterRound(session, specification, 1, stopRequested: true);
 
-        Assert.True(decision.Evaluate);
-        Assert.Equal(StopReason.StopRequested, decision.Stop);
-        Assert.True(RoundDecision.EndsEarly(StopReason.StopRequested));
+        var stop = Assert.IsType<RoundDecision.Stop>(decision);
+        Assert.True(stop.Evaluate);
+        Assert.Equal(StopReason.StopRequested, stop.Reason);
+        Assert.True(stop.EndsEarly);
+        Assert.True(RoundDecision.EndsEarlyFor(StopReason.StopRequested));
     }
 
     [Fact]
     public void DecideAfterRound_WhenTheTimeBudgetIsSpent_StopsEarly()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TimeBudgetSeconds = 60 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), stopping: new StoppingSection(TimeBudgetSeconds: 60));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
 
-        Assert.Null(_service.DecideAfterRound(session, hyperparameters, 59.9, false).Stop);
-        Assert.Equal(StopReason.TimeBudgetExhausted, _service.DecideAfterRound(session, hyperparameters, 60, false).Stop);
+        Assert.IsType<RoundDecision.GoOn>(_service.DecideAfterRound(session, specification, 59.9, false));
+        var stop = Assert.IsType<RoundDecision.Stop>(_service.DecideAfterRound(session, specification, 60, false));
+        Assert.Equal(StopReason.TimeBudgetExhausted, stop.Reason);
+        Assert.True(stop.EndsEarly);
     }
 
     [Fact]
     public void JudgeRound_NonFiniteLoss_RollsBackWithAReducedLearningRate()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MaxRollbacks = 2, RollbackLearningRateFactor = 0.5 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), stopping: new StoppingSection(MaxRollbacks: 2, RollbackLearningRateFactor: 0.5));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session, loss: 1.0);
 
-        var verdict = _service.JudgeRound(session, hyperparameters, Candidate(session, double.NaN));
+        var verdict = _service.JudgeRound(session, specification, Candidate(session, double.NaN));
 
-        Assert.Equal(RoundVerdictKind.RollBack, verdict.Kind);
-        Assert.Equal(0.5, verdict.NewLearningRateScale);
-        Assert.Contains("non-finite", verdict.Reason, StringComparison.Ordinal);
+        var rollBack = Assert.IsType<RoundVerdict.RollBack>(verdict);
+        Assert.Equal(0.5, rollBack.NewLearningRateScale);
+        Assert.Contains("non-finite", rollBack.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
     public void JudgeRound_LossFarAboveTheBest_RollsBackUntilTheLimitThenFails()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MaxRollbacks = 1, DivergenceFactor = 4 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), stopping: new StoppingSection(MaxRollbacks: 1, DivergenceFactor: 4));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session, loss: 1.0);
 
-        Assert.Equal(RoundVerdictKind.Accept, _service.JudgeRound(session, hyperparameters, Candidate(session, 3.9)).Kind);
-        var first = _service.JudgeRound(session, hyperparameters, Candidate(session, 4.1));
-        session.RollBack(first.NewLearningRateScale!.Value, first.Reason!);
-        var second = _service.JudgeRound(session, hyperparameters, Candidate(session, 4.1));
+        Assert.Same(RoundVerdict.Accepted, _service.JudgeRound(session, specification, Candidate(session, 3.9)));
+        var first = Assert.IsType<RoundVerdict.RollBack>(_service.JudgeRound(session, specification, Candidate(session, 4.1)));
+        session.RollBack(first.NewLearningRateScale, first.Reason);
+        var second = _service.JudgeRound(session, specification, Candidate(session, 4.1));
 
-        Assert.Equal(RoundVerdictKind.RollBack, first.Kind);
-        Assert.Equal(RoundVerdictKind.Fail, second.Kind);
-        Assert.Contains("after 1 rollback", second.Reason, StringComparison.Ordinal);
+        var fail = Assert.IsType<RoundVerdict.Fail>(second);
+        Assert.Contains("after 1 rollback", fail.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JudgeRound_WithTheDivergenceFactorOff_AcceptsAnyFiniteLoss()
+    {
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), stopping: new StoppingSection(DivergenceFactor: 0));
+        var session = Started(specification, stepsPerChunk: 10);
+        PlayRound(session, loss: 1.0);
+
+        Assert.IsType<RoundVerdict.Accept>(_service.JudgeRound(session, specification, Candidate(session, 1e9)));
+        Assert.IsType<RoundVerdict.RollBack>(_service.JudgeRound(session, specification, Candidate(session, double.PositiveInfinity)));
     }
 
     [Fact]
     public void DecideAfterEvaluation_WhenTargetReached_StopsEarly()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, TargetMetric = 0.9 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), stopping: new StoppingSection(TargetMetric: 0.9));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
 
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.91, 100), hyperparameters);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.91, 100), specification);
 
-        Assert.Equal(StopReason.TargetReached, _service.DecideAfterEvaluation(session, hyperparameters).Stop);
+        Assert.Equal(StopReason.TargetReached, Assert.IsType<EvaluationDecision.Stop>(_service.DecideAfterEvaluation(session, specification)).Reason);
     }
 
     [Fact]
     public void DecideAfterEvaluation_WithLossTargetAndMinMode_StopsWhenLossIsLowEnough()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 100, StepsPerChunk = 10, MonitorMetric = MonitorMetric.Loss, TargetMetric = 0.25 });
-        var session = Started(hyperparameters);
+        var specification = Spec(
+            training: new TrainingSection(MaxSteps: 100),
+            evaluation: new EvaluationSection(Metric: MonitorMetric.Loss),
+            stopping: new StoppingSection(TargetMetric: 0.25));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.5, 100), hyperparameters);
-        Assert.Same(RoundDecision.Continue, _service.DecideAfterEvaluation(session, hyperparameters));
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.5, 100), specification);
+        Assert.Same(EvaluationDecision.Continue, _service.DecideAfterEvaluation(session, specification));
 
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.2, 0.5, 100), hyperparameters);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.2, 0.5, 100), specification);
 
-        Assert.Equal(StopReason.TargetReached, _service.DecideAfterEvaluation(session, hyperparameters).Stop);
+        Assert.Equal(StopReason.TargetReached, Assert.IsType<EvaluationDecision.Stop>(_service.DecideAfterEvaluation(session, specification)).Reason);
+    }
+
+    [Fact]
+    public void DecideAfterEvaluation_WithANonFiniteLoss_Fails()
+    {
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100));
+        var session = Started(specification, stepsPerChunk: 10);
+        PlayRound(session);
+
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, double.NaN, 0.5, 100), specification);
+
+        Assert.Contains("non-finite", Assert.IsType<EvaluationDecision.Fail>(_service.DecideAfterEvaluation(session, specification)).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
     public void DecideAfterEvaluation_AfterPatienceEvaluationsWithoutImprovement_StopsEarly()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10, EarlyStoppingPatience = 2, EarlyStoppingMinDelta = 0.01 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 1000), stopping: new StoppingSection(EarlyStoppingPatience: 2, EarlyStoppingMinDelta: 0.01));
+        var session = Started(specification, stepsPerChunk: 10);
         var decisions = new List<StopReason?>();
         foreach (double accuracy in new[] { 0.80, 0.805, 0.80 })
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), hyperparameters);
-            decisions.Add(_service.DecideAfterEvaluation(session, hyperparameters).Stop);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), specification);
+            decisions.Add(StopReasonOf(_service.DecideAfterEvaluation(session, specification)));
         }
 
         Assert.Equal(new StopReason?[] { null, null, StopReason.EarlyStopping }, decisions);
@@ -175,21 +223,26 @@ public class PureTrainingServiceTests
     [Fact]
     public void DecideAfterEvaluation_OnAPlateau_CutsTheLearningRateButNotBelowTheMinimum()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with
-        {
-            MaxSteps = 1000, StepsPerChunk = 10, LearningRate = 0.01, PlateauPatience = 1, PlateauFactor = 0.1, MinLearningRate = 0.0005,
-        });
-        var session = Started(hyperparameters);
+        var specification = Spec(
+            optimizer: new OptimizerSection(LearningRate: 0.01),
+            training: new TrainingSection(MaxSteps: 1000),
+            stopping: new StoppingSection(PlateauPatience: 1, PlateauFactor: 0.1, MinLearningRate: 0.0005));
+        var session = Started(specification, stepsPerChunk: 10);
         var scales = new List<double?>();
         foreach (double accuracy in new[] { 0.8, 0.7, 0.7, 0.7 })
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), hyperparameters);
-            RoundDecision decision = _service.DecideAfterEvaluation(session, hyperparameters);
-            scales.Add(decision.NewLearningRateScale);
-            if (decision.NewLearningRateScale is { } scale)
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), specification);
+            EvaluationDecision decision = _service.DecideAfterEvaluation(session, specification);
+            if (decision is EvaluationDecision.CutLearningRate cut)
             {
-                session.AdjustLearningRate(scale, decision.LearningRateReason!);
+                scales.Add(cut.NewLearningRateScale);
+                session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
+            }
+            else
+            {
+                Assert.Same(EvaluationDecision.Continue, decision);
+                scales.Add(null);
             }
         }
 
@@ -200,31 +253,55 @@ public class PureTrainingServiceTests
     }
 
     [Fact]
+    public void DecideAfterEvaluation_OnAPlateauWithoutAMinimum_StopsAtTheDefaultMinimumLearningRate()
+    {
+        // Without stopping.minLearningRate the floor is min(1e-6, learning rate): a rate of 1e-5 is cut to 1e-6 at most.
+        var specification = Spec(
+            optimizer: new OptimizerSection(LearningRate: 1e-5),
+            training: new TrainingSection(MaxSteps: 1000),
+            stopping: new StoppingSection(PlateauPatience: 1, PlateauFactor: 0.5));
+        var session = Started(specification, stepsPerChunk: 10);
+        PlayRound(session);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, 0.8, 100), specification);
+        for (int i = 0; i < 10; i++)
+        {
+            PlayRound(session);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, 0.7, 100), specification);
+            if (_service.DecideAfterEvaluation(session, specification) is EvaluationDecision.CutLearningRate cut)
+            {
+                session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
+            }
+        }
+
+        Assert.Equal(0.1, session.LearningRateScale, 12);
+    }
+
+    [Fact]
     public void PlanRetention_KeepsTheNewestTheBestAndTheLastNIntervalCheckpoints()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10, CheckpointIntervalSteps = 20, KeepLastCheckpoints = 2 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 1000), checkpoints: new CheckpointSection(IntervalSteps: 20, KeepLast: 2));
+        var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.1, 0.99, 100), hyperparameters);
+        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.1, 0.99, 100), specification);
         for (int i = 0; i < 6; i++)
         {
             PlayRound(session);
         }
 
-        var pruned = _service.PlanRetention(session, hyperparameters);
+        var pruned = _service.PlanRetention(session, specification);
         session.ForgetCheckpoints(pruned);
 
         Assert.Equal(
             // Newest (70), best (10), and the last two taken at 20-step intervals (60, 40).
             new[] { "round-000001/replica-00", "round-000004/replica-00", "round-000006/replica-00", "round-000007/replica-00" },
-            session.HeldCheckpoints.Select(held => held.Checkpoint.Name).Order().ToArray());
+            session.HeldCheckpoints.Select(held => held.Checkpoint.Name).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains(CheckpointReference.Initial("run-1"), pruned);
     }
 
     [Fact]
     public void AnalyzeProgress_WithFlatLoss_ReportsPlateauAndSuggestsSomething()
     {
-        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
+        var session = Started(Spec(training: new TrainingSection(MaxSteps: 1000)), stepsPerChunk: 10);
         for (int i = 0; i < 8; i++)
         {
             PlayRound(session, loss: 0.5);
@@ -241,7 +318,7 @@ public class PureTrainingServiceTests
     [Fact]
     public void AnalyzeProgress_WithFallingLoss_ReportsImprovingAndStaysQuiet()
     {
-        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
+        var session = Started(Spec(training: new TrainingSection(MaxSteps: 1000)), stepsPerChunk: 10);
         for (int i = 0; i < 8; i++)
         {
             PlayRound(session, loss: 2.0 / (i + 1));
@@ -257,14 +334,14 @@ public class PureTrainingServiceTests
     [Fact]
     public void AnalyzeProgress_WhenTestLossPullsAwayFromTrainingLoss_ReportsOverfitting()
     {
-        var hyperparameters = Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 });
-        var session = Started(hyperparameters);
+        var specification = Spec(training: new TrainingSection(MaxSteps: 1000));
+        var session = Started(specification, stepsPerChunk: 10);
         double[] trainLosses = [0.5, 0.4, 0.3];
         double[] testLosses = [0.55, 0.6, 0.7];
         for (int i = 0; i < 3; i++)
         {
             PlayRound(session, loss: trainLosses[i]);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, testLosses[i], 0.8, 100), hyperparameters);
+            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, testLosses[i], 0.8, 100), specification);
         }
 
         var analysis = _service.AnalyzeProgress(session);
@@ -276,7 +353,7 @@ public class PureTrainingServiceTests
     [Fact]
     public void AnalyzeProgress_WhenTheLastLossIsFarAboveTheBest_WarnsOfDivergence()
     {
-        var session = Started(Valid(Hyperparameters.Defaults with { MaxSteps = 1000, StepsPerChunk = 10 }));
+        var session = Started(Spec(training: new TrainingSection(MaxSteps: 1000)), stepsPerChunk: 10);
         PlayRound(session, loss: 0.5);
         PlayRound(session, loss: 2.0);
 

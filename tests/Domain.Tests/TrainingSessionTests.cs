@@ -1,5 +1,6 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Events;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using static DurableTrainer.Domain.Tests.TestSessions;
 
@@ -8,7 +9,7 @@ namespace DurableTrainer.Domain.Tests;
 public class TrainingSessionTests
 {
     private static readonly TrainingPlan Plan = new(100, 10, 1, 50, 32, 1600, 20, 20);
-    private static readonly Hyperparameters Defaults = Valid(Hyperparameters.Defaults);
+    private static readonly TrainingSpecification Defaults = TrainingSpecification.Default;
 
     private static TrainingSession StartedSession()
     {
@@ -91,6 +92,23 @@ public class TrainingSessionTests
         var evaluations = session.Events.OfType<EvaluationCompleted>().ToArray();
         Assert.True(evaluations[0].IsBest);
         Assert.False(evaluations[1].IsBest);
+    }
+
+    [Fact]
+    public void RecordEvaluation_WithLossMonitored_OnlyALowerLossByMoreThanTheMinDeltaBecomesBest()
+    {
+        var specification = Spec(evaluation: new EvaluationSection(Metric: MonitorMetric.Loss), stopping: new StoppingSection(EarlyStoppingMinDelta: 0.05));
+        var session = StartedSession();
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordEvaluation(new EvaluationMetrics(10, 0.5, 0.8, 100), specification);
+        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
+        session.RecordEvaluation(new EvaluationMetrics(20, 0.47, 0.9, 100), specification);
+        session.RecordRound(new RoundMetrics(3, 30, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 3, 0));
+        session.RecordEvaluation(new EvaluationMetrics(30, 0.4, 0.7, 100), specification);
+
+        Assert.Equal(0.4, session.BestMetric);
+        Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), session.BestCheckpoint);
+        Assert.Equal(new[] { true, false, true }, session.Events.OfType<EvaluationCompleted>().Select(evaluation => evaluation.IsBest));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class ApiKeyTests(KeyedWorkerFixture fixture) : IClassFixture<Keye
     public async Task WithTheKey_ARunStartsAndItsManagementUrlsCarryTheKey()
     {
         using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"keyed-run","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"runId":"keyed-run","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         string statusUri = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!;

@@ -37,7 +37,7 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
     [Fact]
     public async Task Metrics_AfterAShortRun_HoldEveryStepEachChunkTheEvaluationsAndTheStop_InStepOrder()
     {
-        await StartAsync("""{"runId":"e2e-metrics","dataset":"synthetic","model":"mlp","maxSteps":120,"stepsPerChunk":40,"evaluationIntervalSteps":40}""");
+        await StartAsync("""{"runId":"e2e-metrics","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":120},"evaluation":{"intervalSteps":40},"execution":{"stepsPerChunk":40}}""");
         JsonElement summary = await WaitForEndAsync("e2e-metrics", TimeSpan.FromMinutes(2));
         Assert.Equal("Completed", summary.GetProperty("runtimeStatus").GetString());
 
@@ -75,7 +75,7 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         await Chromium.EnsureInstalledAsync(output.WriteLine);
         const string RunId = "e2e-dashboard";
         // Many short rounds (and a continue-as-new at round 50), so the curve visibly grows for about 20 seconds.
-        await StartAsync($$"""{"runId":"{{RunId}}","dataset":"synthetic","model":"mlp","maxSteps":1500,"stepsPerChunk":25,"evaluationIntervalSteps":250}""");
+        await StartAsync($$"""{"runId":"{{RunId}}","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":1500},"evaluation":{"intervalSteps":250},"execution":{"stepsPerChunk":25} }""");
         string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
 
         var (playwright, context, profile) = await Chromium.LaunchAsync();

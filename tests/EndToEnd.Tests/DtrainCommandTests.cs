@@ -19,6 +19,39 @@ public sealed class DtrainCommandTests(WorkerFixture fixture) : IClassFixture<Wo
         summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= step;
 
     [Fact]
+    public async Task TrainWithModelConfigExportAndJson_TrainsTheDeclarativeModel_ExportsIt_AndEndsWithOneJsonLine()
+    {
+        string directory = Path.Combine(fixture.Azurite.WorkDirectory, "cli-declarative");
+        Directory.CreateDirectory(directory);
+        string modelFile = Path.Combine(directory, "model.json");
+        await File.WriteAllTextAsync(modelFile, """
+            [{"type":"flatten"},{"type":"linear","units":32},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","units":10}]
+            """);
+
+        DtrainProcess train = await DtrainAsync("train", "--run-id", "cli-declarative", "--dataset", "synthetic", "--model-config", modelFile,
+            "--max-steps", "40", "--steps-per-chunk", "20", "--evaluation-interval-steps", "20", "--export", directory, "--json");
+
+        Assert.True(train.ExitCode == 0, train.ToString());
+        using JsonDocument result = JsonDocument.Parse(train.OutLines[^1]);
+        JsonElement line = result.RootElement;
+        Assert.Equal("cli-declarative", line.GetProperty("runId").GetString());
+        Assert.Equal("Completed", line.GetProperty("status").GetString());
+        Assert.Equal("Completed", line.GetProperty("outcome").GetString());
+        Assert.InRange(line.GetProperty("finalEvaluation").GetProperty("accuracy").GetDouble(), 0.0, 1.0);
+        Assert.Equal(JsonValueKind.Object, line.GetProperty("bestEvaluation").ValueKind);
+        Assert.Equal("cli-declarative/round-000002/replica-00", line.GetProperty("finalCheckpoint").GetString());
+        Assert.True(line.GetProperty("wallSeconds").GetDouble() > 0);
+        Assert.True(File.Exists(Path.Combine(directory, "cli-declarative.pt")));
+        using JsonDocument spec = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(directory, "cli-declarative.json")));
+        Assert.Equal("layers", spec.RootElement.GetProperty("model").GetString());
+        Assert.Equal(["flatten1", "linear2", "relu3", "dropout4", "linear5"], spec.RootElement.GetProperty("layers").EnumerateArray().Select(layer => layer.GetProperty("name").GetString()));
+
+        DtrainProcess watch = await DtrainAsync("watch", "cli-declarative", "--json");
+        Assert.True(watch.ExitCode == 0, watch.ToString());
+        Assert.Equal("Completed", JsonDocument.Parse(watch.OutLines[^1]).RootElement.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task StartWatchStatusList_AShortSyntheticRun_CompletesAndExits0()
     {
         DtrainProcess start = await DtrainAsync("start", "--run-id", "cli-short", "--dataset", "synthetic", "--model", "mlp", "--max-steps", "40", "--steps-per-chunk", "20");

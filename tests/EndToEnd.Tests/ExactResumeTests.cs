@@ -37,7 +37,7 @@ public sealed class ExactResumeTests(WorkerFixture fixture) : IClassFixture<Work
 
     private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)
     {
-        string body = $$"""{"runId":"{{runId}}","dataset":"synthetic","model":"cnn","maxSteps":120,"stepsPerChunk":{{stepsPerChunk}},"seed":9,"evaluationIntervalSteps":100000}""";
+        string body = $$"""{"runId":"{{runId}}","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":120,"seed":9},"evaluation":{"intervalSteps":100000},"execution":{"stepsPerChunk":{{stepsPerChunk}}} }""";
         using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return runId;

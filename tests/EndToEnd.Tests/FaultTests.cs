@@ -27,7 +27,7 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
     [Fact]
     public async Task ATamperedCheckpoint_IsCaughtByItsHashAndTheRunFallsBackAndCompletes()
     {
-        string runId = await StartAsync("""{"runId":"fault-corrupt","dataset":"synthetic","model":"cnn","maxSteps":120,"stepsPerChunk":20,"checkpointIntervalSteps":20,"keepLastCheckpoints":10,"activityFirstRetrySeconds":0.2}""");
+        string runId = await StartAsync("""{"runId":"fault-corrupt","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":120},"checkpoints":{"intervalSteps":20,"keepLast":10},"execution":{"stepsPerChunk":20,"activityFirstRetrySeconds":0.2}}""");
         await WaitAsync(runId, summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 40, TimeSpan.FromMinutes(2));
         using (await fixture.Http.PostAsync(new Uri($"/runtime/webhooks/durabletask/instances/{runId}/suspend", UriKind.Relative), null))
         {
@@ -57,7 +57,7 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
     [Fact]
     public async Task FiveRunsAtOnce_AllCompleteWithTheSameResultsAsEachRunAlone()
     {
-        string Request(string id, int seed) => $$"""{"runId":"{{id}}","dataset":"synthetic","model":"mlp","maxSteps":60,"stepsPerChunk":20,"seed":{{seed}}}""";
+        string Request(string id, int seed) => $$"""{"runId":"{{id}}","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":60,"seed":{{seed}}},"execution":{"stepsPerChunk":20} }""";
         string[] ids = await Task.WhenAll(Enumerable.Range(1, 5).Select(seed => StartAsync(Request($"fault-many-{seed}", seed))));
         JsonElement[] results = await Task.WhenAll(ids.Select(id => WaitAsync(id, Ended, TimeSpan.FromMinutes(4))));
 

@@ -25,7 +25,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     [Fact]
     public async Task StopRoute_EndsARunningRunStoppedWithItsLastCheckpointAndEvaluation()
     {
-        await StartAsync("""{"runId":"e2e-stop","dataset":"synthetic","model":"cnn","maxSteps":20000,"stepsPerChunk":20}""");
+        await StartAsync("""{"runId":"e2e-stop","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":20000},"execution":{"stepsPerChunk":20}}""");
         await WaitForSummaryAsync("e2e-stop", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20);
 
         using HttpResponseMessage stop = await fixture.Http.PostAsync(new Uri("/api/training/e2e-stop/stop", UriKind.Relative), null);
@@ -43,7 +43,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     [Fact]
     public async Task AdjustEvent_ChangesTheLearningRateScaleOfLaterRounds()
     {
-        await StartAsync("""{"runId":"e2e-adjust","dataset":"synthetic","model":"cnn","maxSteps":20000,"stepsPerChunk":20}""");
+        await StartAsync("""{"runId":"e2e-adjust","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":20000},"execution":{"stepsPerChunk":20}}""");
         await WaitForSummaryAsync("e2e-adjust", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20);
 
         using HttpResponseMessage adjust = await fixture.Http.PostAsync(
@@ -67,7 +67,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     [Fact]
     public async Task SuspendAndResume_ThroughTheManagementUrls_PauseTrainingAndLetItFinish()
     {
-        await StartAsync("""{"runId":"e2e-suspend","dataset":"synthetic","model":"mlp","maxSteps":300,"stepsPerChunk":10}""");
+        await StartAsync("""{"runId":"e2e-suspend","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":300},"execution":{"stepsPerChunk":10}}""");
         await WaitForSummaryAsync("e2e-suspend", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 10);
 
         using HttpResponseMessage suspend = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/e2e-suspend/suspend?reason=test", UriKind.Relative), null);
@@ -89,8 +89,8 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     [Fact]
     public async Task ListRoute_ShowsRecentRunsNewestFirst()
     {
-        await StartAsync("""{"runId":"e2e-list-a","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
-        await StartAsync("""{"runId":"e2e-list-b","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
+        await StartAsync("""{"runId":"e2e-list-a","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""");
+        await StartAsync("""{"runId":"e2e-list-b","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""");
 
         JsonElement runs = await GetJsonAsync("/api/training?top=100");
 
@@ -111,7 +111,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     [Fact]
     public async Task ModelRoutes_ExportAFinishedRunForPyTorch_AndRefuseWhatCannotBeExported()
     {
-        await StartAsync("""{"runId":"e2e-export","dataset":"synthetic","model":"mlp","hiddenLayers":2,"batchNorm":true,"dropout":0.1,"gradientAccumulationSteps":2,"batchSize":16,"maxSteps":40,"stepsPerChunk":20}""");
+        await StartAsync("""{"runId":"e2e-export","data":{"dataset":"synthetic"},"model":{"architecture":"mlp","parameters":{"hiddenLayers":2,"batchNorm":true,"dropout":0.1}},"training":{"gradientAccumulationSteps":2,"batchSize":16,"maxSteps":40},"execution":{"stepsPerChunk":20}}""");
         using (HttpResponseMessage early = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model", UriKind.Relative)))
         {
             // Either still running (no final checkpoint yet) or, on a fast machine, already exportable.
@@ -126,10 +126,11 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         byte[] weights = await model.Content.ReadAsByteArrayAsync();
         Assert.Equal("PK"u8.ToArray(), weights[..2]); // torch.save's zip container
         JsonElement spec = await GetJsonAsync("/api/training/e2e-export/model/spec");
-        Assert.Equal("durabletrainer-model/1", spec.GetProperty("format").GetString());
+        Assert.Equal("durabletrainer-model/2", spec.GetProperty("format").GetString());
         Assert.Equal("mlp", spec.GetProperty("model").GetString());
-        Assert.Equal(2, spec.GetProperty("hiddenLayers").GetInt32());
-        Assert.True(spec.GetProperty("batchNorm").GetBoolean());
+        Assert.Equal(2, spec.GetProperty("parameters").GetProperty("hiddenLayers").GetInt32());
+        Assert.Equal(1, spec.GetProperty("parameters").GetProperty("batchNorm").GetInt32());
+        Assert.Contains(spec.GetProperty("layers").EnumerateArray(), layer => layer.GetProperty("name").GetString() == "bn2");
         Assert.Equal(40, spec.GetProperty("replicaSteps").GetInt64());
         using HttpResponseMessage safetensors = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=safetensors", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, safetensors.StatusCode);

@@ -16,7 +16,7 @@ public sealed class SuspendedWorkerCrashTests(WorkerFixture fixture) : IClassFix
     {
         using HttpResponseMessage start = await fixture.Http.PostAsync(
             new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-suspend-crash","dataset":"synthetic","model":"cnn","maxSteps":240,"stepsPerChunk":60}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"runId":"e2e-suspend-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"execution":{"stepsPerChunk":60}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         const string statusPath = "/runtime/webhooks/durabletask/instances/e2e-suspend-crash";
         await StatusPolling.UntilAsync(fixture.Http, statusPath, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object

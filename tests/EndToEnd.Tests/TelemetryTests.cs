@@ -25,7 +25,7 @@ public sealed class TelemetryTests(TelemetryWorkerFixture fixture) : IClassFixtu
     public async Task WithOpenTelemetryOn_ARunLeavesSpansMetricsAndScopedLogsNamingIt()
     {
         using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-otel","dataset":"synthetic","model":"mlp","maxSteps":30,"stepsPerChunk":15}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"runId":"e2e-otel","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":30},"execution":{"stepsPerChunk":15}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         await StatusPolling.UntilAsync(fixture.Http, "/api/training/e2e-otel", summary => summary.GetProperty("runtimeStatus").GetString() == "Completed", TimeSpan.FromMinutes(2));
 

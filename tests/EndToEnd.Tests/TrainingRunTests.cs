@@ -57,7 +57,7 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
     public async Task PostedSyntheticRun_TrainsToCompletionThroughTheDurableEngine()
     {
         using HttpResponseMessage start = await PostAsync("""
-            {"runId":"e2e-single","dataset":"synthetic","model":"mlp","epochs":2,"stepsPerChunk":40,"evaluationIntervalSteps":64}
+            {"runId":"e2e-single","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"epochs":2},"evaluation":{"intervalSteps":64},"execution":{"stepsPerChunk":40}}
             """);
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
@@ -99,7 +99,7 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
     public async Task PostedRunWithReplicas_FansOutAndMergesEveryRound()
     {
         using HttpResponseMessage start = await PostAsync("""
-            {"runId":"e2e-replicas","dataset":"synthetic","model":"mlp","maxSteps":120,"replicas":2,"stepsPerChunk":30}
+            {"runId":"e2e-replicas","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":120},"replicas":{"count":2},"execution":{"stepsPerChunk":30}}
             """);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         string statusUri = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!;
@@ -119,12 +119,12 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
 
     [Theory]
     [InlineData("{not json", "body")]
-    [InlineData("""{"runId":"bad-1","batchSize":0}""", "batchSize")]
-    [InlineData("""{"runId":"bad-2","learningRate":"high"}""", "learningRate")]
-    [InlineData("""{"runId":"bad-3","optimizer":"rmsprop"}""", "optimizer")]
-    [InlineData("""{"runId":"bad-4","epochs":1,"surprise":true}""", "surprise")]
+    [InlineData("""{"runId":"bad-1","training":{"batchSize":0}}""", "training.batchSize")]
+    [InlineData("""{"runId":"bad-2","optimizer":{"learningRate":"high"}}""", "optimizer.learningRate")]
+    [InlineData("""{"runId":"bad-3","optimizer":{"name":"rmsprop"}}""", "optimizer.name")]
+    [InlineData("""{"runId":"bad-4","surprise":true,"training":{"epochs":1}}""", "surprise")]
     [InlineData("""{"runId":"../../etc/passwd"}""", "runId")]
-    [InlineData("""{"runId":"bad-5","replicas":1000}""", "replicas")]
+    [InlineData("""{"runId":"bad-5","replicas":{"count":1000}}""", "replicas.count")]
     public async Task BadInput_Answers400NamingTheFieldAndSchedulesNothing(string json, string field)
     {
         using HttpResponseMessage response = await PostAsync(json);
@@ -147,8 +147,8 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
     [Fact]
     public async Task SameRunIdTwice_SecondIsAConflictAndTheFirstIsUntouched()
     {
-        using HttpResponseMessage first = await PostAsync("""{"runId":"e2e-dup","dataset":"synthetic","model":"mlp","maxSteps":10,"stepsPerChunk":10}""");
-        using HttpResponseMessage second = await PostAsync("""{"runId":"e2e-dup","dataset":"synthetic","model":"mlp","maxSteps":20}""");
+        using HttpResponseMessage first = await PostAsync("""{"runId":"e2e-dup","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""");
+        using HttpResponseMessage second = await PostAsync("""{"runId":"e2e-dup","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":20}}""");
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);

@@ -14,7 +14,7 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
     {
         using HttpResponseMessage start = await fixture.Http.PostAsync(
             new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-crash","dataset":"synthetic","model":"cnn","maxSteps":240,"stepsPerChunk":60,"evaluationIntervalSteps":120}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"runId":"e2e-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"evaluation":{"intervalSteps":120},"execution":{"stepsPerChunk":60}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         string statusPath = new Uri(JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!).PathAndQuery;
 

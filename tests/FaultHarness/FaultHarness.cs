@@ -163,8 +163,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     private async Task SubmitAsync(string runId)
     {
         string body = $$"""
-            {"runId":"{{runId}}","dataset":"synthetic","model":"cnn","maxSteps":{{options.MaxSteps}},"stepsPerChunk":{{options.StepsPerChunk}},
-             "replicas":2,"seed":{{options.Seed}},"evaluationIntervalSteps":100000,"activityMaxAttempts":8,"activityFirstRetrySeconds":1}
+            {"runId":"{{runId}}","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":{{options.MaxSteps}},"seed":{{options.Seed}}},"evaluation":{"intervalSteps":100000},"replicas":{"count":2},"execution":{"stepsPerChunk":{{options.StepsPerChunk}},"activityMaxAttempts":8,"activityFirstRetrySeconds":1} }
             """;
         using HttpClient http = Client();
         using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));

@@ -1,6 +1,8 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Tests;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
@@ -22,7 +24,7 @@ public class OrchestrationFunctionTests
     private static async Task<(DurableTaskTestHost Host, ScriptedExecutor Executor)> StartAsync()
     {
         var executor = new ScriptedExecutor();
-        var functions = new TrainingOrchestrationFunctions(executor, new RecordingPruner());
+        var functions = new TrainingOrchestrationFunctions(new OneCallAtATime(executor), new RecordingPruner());
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks =>
             {
@@ -43,11 +45,13 @@ public class OrchestrationFunctionTests
     }
 
     private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60, int roundsPerExecution = 50) =>
-        new(runId, new TrainingRequest
-        {
-            RunId = runId, BatchSize = 32, MaxSteps = maxSteps, StepsPerChunk = 10, Replicas = replicas, EvaluationIntervalSteps = 30,
-            RoundsPerExecution = roundsPerExecution, ActivityFirstRetrySeconds = 0.1,
-        });
+        new(
+            runId,
+            TrainingSpecification.Create(
+                training: new TrainingSection(MaxSteps: maxSteps, BatchSize: 32),
+                evaluation: new EvaluationSection(IntervalSteps: 30),
+                replicas: new ReplicaSection(replicas)).GetValueOrThrow(),
+            new ExecutionSettings(StepsPerChunk: 10, RoundsPerExecution: roundsPerExecution, ActivityFirstRetrySeconds: 0.1));
 
     [Fact]
     public async Task OrchestratorFunction_RunsToCompletionWithFanOutAndMerges()
@@ -142,6 +146,47 @@ public class OrchestrationFunctionTests
         Assert.Contains("chunk exploded", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal(3, executor.ChunkAttempts);
         Assert.Equal("fn-fail/initial", outcome.FinalCheckpoint);
+    }
+
+    /// <summary>
+    /// The host runs the replicas' activities in parallel, and the scripted executor's call list and step table are
+    /// not thread-safe (a lost call made the fan-out test flaky); its calls complete synchronously, so one lock serializes them.
+    /// </summary>
+    private sealed class OneCallAtATime(ITrainingExecutor inner) : ITrainingExecutor
+    {
+        private readonly Lock _gate = new();
+
+        public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                return inner.InitializeAsync(command, cancellationToken);
+            }
+        }
+
+        public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                return inner.RunChunkAsync(command, cancellationToken);
+            }
+        }
+
+        public Task<Domain.Training.CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                return inner.MergeAsync(command, cancellationToken);
+            }
+        }
+
+        public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                return inner.EvaluateAsync(command, cancellationToken);
+            }
+        }
     }
 
     private sealed class FailingExecutor : ITrainingExecutor

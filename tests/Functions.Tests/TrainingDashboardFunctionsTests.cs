@@ -23,7 +23,7 @@ public class TrainingDashboardFunctionsTests
     }
 
     private async Task KnownRunAsync(string runId) =>
-        await new TrainingHttpFunctions(TimeProvider.System, new NoExports()).Start(
+        await TrainingHttpFunctionsTests.Create().Start(
             new DefaultHttpContext { Request = { Method = "POST", Scheme = "https", Host = new HostString("x"), Body = new MemoryStream(Encoding.UTF8.GetBytes($$"""{"runId":"{{runId}}"}""")) } }.Request,
             _client, CancellationToken.None);
 

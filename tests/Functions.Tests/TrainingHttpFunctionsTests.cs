@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
+using DurableTrainer.Infrastructure.TorchSharp;
+using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +13,11 @@ namespace DurableTrainer.Functions.Tests;
 public class TrainingHttpFunctionsTests
 {
     private readonly RecordingDurableTaskClient _client = new();
-    private readonly TrainingHttpFunctions _functions = new(TimeProvider.System, new NoExports());
+    private readonly TrainingHttpFunctions _functions = Create();
+
+    /// <summary>The functions as the host composes them: the real dataset catalog and the built-in model registry.</summary>
+    internal static TrainingHttpFunctions Create() =>
+        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions()), ModelRegistry.BuiltIn);
 
     private static HttpRequest Request(string method, string body = "")
     {
@@ -28,8 +36,16 @@ public class TrainingHttpFunctionsTests
     }
 
     [Theory]
-    [InlineData("{\"batchSize\":0}", "batchSize")]
+    [InlineData("{\"training\":{\"batchSize\":0}}", "training.batchSize")]
+    [InlineData("{\"optimizer\":{\"name\":\"lbfgs\"}}", "optimizer.name")]
+    [InlineData("{\"optimizer\":{\"lr\":0.1}}", "optimizer.lr")]
     [InlineData("{\"optimizer\":\"lbfgs\"}", "optimizer")]
+    [InlineData("{\"model\":{\"architecture\":\"transformer\"}}", "model.architecture")]
+    [InlineData("{\"model\":{\"architecture\":\"mlp\",\"parameters\":{\"hiddenUnits\":0}}}", "model.parameters.hiddenUnits")]
+    [InlineData("{\"model\":{\"architecture\":\"mlp\",\"parameters\":{\"convChannels\":16}}}", "model.parameters.convChannels")]
+    [InlineData("{\"model\":{\"layers\":[{\"type\":\"flatten\"},7]}}", "model.layers[1]")]
+    [InlineData("{\"execution\":{\"stepsPerChunk\":0}}", "execution.stepsPerChunk")]
+    [InlineData("{\"batchSize\":0}", "batchSize")]
     [InlineData("{\"runId\":\"../secret\"}", "runId")]
     [InlineData("{oops", "body")]
     [InlineData("{\"extra\":1}", "extra")]
@@ -45,7 +61,7 @@ public class TrainingHttpFunctionsTests
     [Fact]
     public async Task Start_WithGoodInput_Answers202WithEveryManagementUrlAndSchedulesTheNormalizedRun()
     {
-        HttpRequest request = Request("POST", "{\"runId\":\"fn-run\",\"model\":\"mlp\",\"epochs\":1}");
+        HttpRequest request = Request("POST", "{\"runId\":\"fn-run\",\"model\":{\"architecture\":\"mlp\",\"parameters\":{\"hiddenUnits\":32}},\"training\":{\"epochs\":1}}");
 
         var (status, payload) = Read(await _functions.Start(request, _client, CancellationToken.None));
 
@@ -61,8 +77,41 @@ public class TrainingHttpFunctionsTests
         Assert.Equal("Training", scheduled.Name.Name);
         Assert.Equal("fn-run", scheduled.InstanceId);
         var input = Assert.IsType<TrainingRunInput>(scheduled.Input);
-        Assert.Equal("mlp", input.Request.Model);
-        Assert.Equal(64, input.Request.BatchSize);
+        Assert.Equal("fn-run", input.RunId);
+        Assert.Equal("mlp", input.Specification.Model.Architecture);
+        Assert.Equal(32, input.Specification.Model.Parameters!["hiddenUnits"]);
+        Assert.Equal(1, input.Specification.Training.Epochs);
+        Assert.Equal(64, input.Specification.Training.BatchSize);
+        Assert.Equal(ExecutionSettings.Default, input.Execution);
+    }
+
+    [Fact]
+    public async Task Start_WithAnOldFlatBody_Answers400NamingEachOldFieldWithItsNewPath()
+    {
+        var (status, problem) = Read(await _functions.Start(Request("POST", "{\"learningRate\":0.01,\"epochs\":2}"), _client, CancellationToken.None));
+
+        Assert.Equal(400, status);
+        JsonElement errors = problem.GetProperty("errors");
+        Assert.Contains("optimizer.learningRate", errors.GetProperty("learningRate")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("training.epochs", errors.GetProperty("epochs")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(_client.Scheduled);
+    }
+
+    [Fact]
+    public async Task Start_WithDeclarativeLayers_SchedulesTheNamedLayers()
+    {
+        HttpRequest request = Request("POST", """
+            {"runId":"fn-layers","data":{"dataset":"synthetic"},"model":{"layers":[{"type":"flatten"},{"type":"linear","units":32},{"type":"relu"},{"type":"linear","units":10}]},"training":{"maxSteps":20}}
+            """);
+
+        var (status, _) = Read(await _functions.Start(request, _client, CancellationToken.None));
+
+        Assert.Equal(202, status);
+        var input = Assert.IsType<TrainingRunInput>(Assert.Single(_client.Scheduled).Input);
+        Assert.Null(input.Specification.Model.Architecture);
+        Assert.Equal(new[] { "flatten", "linear", "relu", "linear" }, input.Specification.Model.Layers!.Select(layer => layer.Type).ToArray());
+        Assert.All(input.Specification.Model.Layers!, layer => Assert.False(string.IsNullOrEmpty(layer.Name)));
+        Assert.Equal(20, input.Specification.Training.MaxSteps);
     }
 
     [Fact]

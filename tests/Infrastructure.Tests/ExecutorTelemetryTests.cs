@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Observability;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -14,7 +14,7 @@ namespace DurableTrainer.Infrastructure.Tests;
 /// <summary>The executor's traces, metrics and log scopes, seen through .NET's own listeners (what OpenTelemetry subscribes to).</summary>
 public sealed class ExecutorTelemetryTests : IDisposable
 {
-    private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 16, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 3, DatasetKind.Synthetic);
+    private static readonly TrainingRecipe Mlp = TestRecipes.Recipe(TestRecipes.Architecture("mlp", ("hiddenUnits", 16)), training: new TrainingSection(BatchSize: 32, Seed: 3));
 
     private readonly ConcurrentBag<Activity> _spans = [];
     private readonly ConcurrentBag<(string Instrument, double Value, string? RunId)> _measurements = [];

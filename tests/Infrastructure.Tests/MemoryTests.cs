@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -16,7 +16,7 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task ManyChunksInOneProcess_KeepLiveTensorsAndResidentMemoryFlat()
     {
-        var recipe = new TrainingRecipe(ModelArchitecture.Cnn, 64, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 3, DatasetKind.Synthetic);
+        TrainingRecipe recipe = TestRecipes.Recipe(TestRecipes.Architecture("cnn"), training: new TrainingSection(BatchSize: 32, Seed: 3));
         var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 256 };
         using var datasets = new DatasetProvider(options);
         var store = new InMemoryCheckpointStore();

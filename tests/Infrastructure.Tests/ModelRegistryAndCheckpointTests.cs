@@ -1,22 +1,24 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
-using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
-using Microsoft.Extensions.Logging.Abstractions;
+using static DurableTrainer.Infrastructure.Tests.TestRecipes;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.Tests;
 
 public sealed class ModelRegistryAndCheckpointTests : IDisposable
 {
-    private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 48, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 5, DatasetKind.Synthetic);
-    private static readonly TrainingRecipe RegularizedMlp = Mlp with { HiddenLayers = 2, BatchNorm = true, Dropout = 0.3 };
-    private static readonly TrainingRecipe RegularizedCnn = new(ModelArchitecture.Cnn, 0, OptimizerKind.Sgd, 0.05, 0.9, 1e-4, 16, 9, DatasetKind.Synthetic,
-        Nesterov: true, ConvChannels: 4, BatchNorm: true, Dropout: 0.25);
+    private static readonly TrainingRecipe Mlp = Recipe(Architecture("mlp", ("hiddenUnits", 48)), training: new TrainingSection(BatchSize: 32, Seed: 5));
+    private static readonly TrainingRecipe RegularizedMlp = Mlp with { Model = Architecture("mlp", ("hiddenUnits", 48), ("hiddenLayers", 2), ("batchNorm", 1), ("dropout", 0.3)) };
+    private static readonly TrainingRecipe RegularizedCnn = Recipe(
+        Architecture("cnn", ("convChannels", 4), ("batchNorm", 1), ("dropout", 0.25)),
+        new OptimizerSection(OptimizerKind.Sgd, LearningRate: 0.05, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4),
+        new TrainingSection(BatchSize: 16, Seed: 9));
 
     private readonly ExecutorHarness _harness = new();
 
@@ -52,7 +54,7 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     [Fact]
     public async Task Dropout_ChangesTrainingButNotEvaluation()
     {
-        TrainingRecipe withDropout = Mlp with { Dropout = 0.5 };
+        TrainingRecipe withDropout = Mlp with { Model = Architecture("mlp", ("hiddenUnits", 48), ("dropout", 0.5)) };
         var plainStart = await InitializeAsync("plain", Mlp);
         var dropoutStart = await InitializeAsync("dropout", withDropout);
         // Dropout has no parameters, so both models start from the same weights and evaluate the same.
@@ -77,8 +79,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     {
         // Micro-batches 2k and 2k+1 of 16 cover exactly batch k of 32 (one shuffled order per epoch), so the summed
         // gradients of the halved losses are the full batch's gradient up to float rounding.
-        TrainingRecipe full = Mlp with { BatchSize = 32, Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, Momentum = 0 };
-        TrainingRecipe accumulated = full with { BatchSize = 16, GradientAccumulationSteps = 2 };
+        TrainingRecipe full = Mlp with { Training = Mlp.Training with { BatchSize = 32 }, Optimizer = new OptimizerSection(OptimizerKind.Sgd, LearningRate: 0.1, Momentum: 0) };
+        TrainingRecipe accumulated = full with { Training = full.Training with { BatchSize = 16, GradientAccumulationSteps = 2 } };
         var fullStart = await InitializeAsync("full", full);
         var accumulatedStart = await InitializeAsync("accumulated", accumulated);
 
@@ -103,14 +105,14 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(chunk.Checkpoint, Store.Blobs[chunk.Checkpoint]);
 
         Assert.Equal(CheckpointFormat.FormatVersion, metadata.FormatVersion);
-        Assert.Equal(ModelSpec.From(Mlp).Describe(), metadata.ModelSpec);
+        Assert.Equal(SpecOf(Mlp).Describe(), metadata.ModelSpec);
         Assert.Equal("Adam", metadata.Optimizer);
         Assert.Equal(CheckpointMetadata.HashOf(Mlp), metadata.HyperparameterHash);
-        Assert.NotEqual(CheckpointMetadata.HashOf(Mlp with { LearningRate = 2e-3 }), metadata.HyperparameterHash);
+        Assert.NotEqual(CheckpointMetadata.HashOf(Mlp with { Optimizer = Mlp.Optimizer with { LearningRate = 2e-3 } }), metadata.HyperparameterHash);
         Assert.StartsWith("0.107", metadata.TorchSharpVersion, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(metadata.LibTorchVersion));
         // 1024 examples in batches of 32 are 32 batches an epoch: 40 steps end 8 batches into the second epoch.
-        Assert.Equal(new DataCursor(40, 1, Mlp.Seed, 1, 8), metadata.Cursor);
+        Assert.Equal(new DataCursor(40, 1, Mlp.Training.Seed, 1, 8), metadata.Cursor);
     }
 
     public static TheoryData<string> Damages => new() { "truncated", "flipped-byte", "empty" };
@@ -140,10 +142,14 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     {
         var start = await InitializeAsync("spec", Mlp);
 
-        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { BatchNorm = true }, start, "x", 0, 1));
+        TrainingRecipe withBatchNorm = Mlp with { Model = Architecture("mlp", ("hiddenUnits", 48), ("batchNorm", 1)) };
 
-        Assert.Contains("batchNorm=False", error.Message, StringComparison.Ordinal);
-        Assert.Contains("batchNorm=True", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(withBatchNorm, start, "x", 0, 1));
+
+        Assert.Contains("holds model " + SpecOf(Mlp).Describe(), error.Message, StringComparison.Ordinal);
+        Assert.Contains("the run uses " + SpecOf(withBatchNorm).Describe(), error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("batchnorm", SpecOf(Mlp).Describe(), StringComparison.Ordinal);
+        Assert.Contains("{\"type\":\"batchnorm\",\"name\":\"bn1\"}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -151,7 +157,7 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     {
         var start = await InitializeAsync("optimizer", Mlp);
 
-        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { Optimizer = OptimizerKind.AdamW }, start, "x", 0, 1));
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { Optimizer = Mlp.Optimizer with { Name = OptimizerKind.AdamW } }, start, "x", 0, 1));
 
         Assert.Contains("holds Adam optimizer state but the run uses AdamW", error.Message, StringComparison.Ordinal);
     }
@@ -159,8 +165,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
     [Fact]
     public void Registry_BuildsTheNamedLayersWithTheRequestedSizes()
     {
-        using var mlp = ModelFactory.Create(ModelSpec.From(RegularizedMlp));
-        using var cnn = ModelFactory.Create(ModelSpec.From(RegularizedCnn));
+        using var mlp = ModelFactory.Create(SpecOf(RegularizedMlp));
+        using var cnn = ModelFactory.Create(SpecOf(RegularizedCnn));
 
         Assert.Equal(["fc1.weight", "fc1.bias", "bn1.weight", "bn1.bias", "fc2.weight", "fc2.bias", "bn2.weight", "bn2.bias", "fc3.weight", "fc3.bias"],
             mlp.named_parameters().Select(pair => pair.name));
@@ -168,7 +174,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         Assert.Contains("bn1.running_mean", mlp.state_dict().Keys);
         Assert.Equal(new long[] { 8, 4, 3, 3 }, cnn.named_parameters().Single(pair => pair.name == "conv2.weight").parameter.shape);
         Assert.Equal(new long[] { 16, 8 * 7 * 7 }, cnn.named_parameters().Single(pair => pair.name == "fc1.weight").parameter.shape);
-        Assert.Throws<ArgumentException>(() => ModelFactory.Create(new ModelSpec("resnet", 1, 1, 1, false, 0)));
+        var unknown = Assert.Throws<ArgumentException>(() => ModelRegistry.BuiltIn.Resolve(new ModelSection("vgg"), Synthetic));
+        Assert.Contains("model.architecture", unknown.Message, StringComparison.Ordinal);
     }
 
     private static byte[] Flip(byte[] content, int index)
@@ -176,13 +183,5 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         byte[] copy = (byte[])content.Clone();
         copy[index] ^= 0x01;
         return copy;
-    }
-
-    private static Tensor[] Parameters(byte[] checkpoint, TrainingRecipe recipe)
-    {
-        ModelSpec spec = ModelSpec.From(recipe);
-        using var model = ModelFactory.Create(spec);
-        CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, spec.Describe(), model, null);
-        return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
     }
 }

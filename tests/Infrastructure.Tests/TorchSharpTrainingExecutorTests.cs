@@ -1,16 +1,16 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
-using DurableTrainer.Infrastructure.TorchSharp.Data;
-using Microsoft.Extensions.Logging.Abstractions;
+using static DurableTrainer.Infrastructure.Tests.TestRecipes;
 
 namespace DurableTrainer.Infrastructure.Tests;
 
 public sealed class TorchSharpTrainingExecutorTests : IDisposable
 {
-    private static readonly TrainingRecipe Mlp = new(ModelArchitecture.Mlp, 64, OptimizerKind.Adam, 1e-3, 0.9, 0, 32, 3, DatasetKind.Synthetic);
+    private static readonly TrainingRecipe Mlp = Recipe(Architecture("mlp", ("hiddenUnits", 64)), training: new TrainingSection(BatchSize: 32, Seed: 3));
 
     private readonly ExecutorHarness _harness = new();
 
@@ -53,7 +53,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     [Fact]
     public async Task RunChunk_ReportsEachStepsLossAndLearningRate_OnTheGlobalStepAxis()
     {
-        TrainingRecipe warmup = Mlp with { Schedule = LearningRateSchedule.LinearWarmup, WarmupSteps = 20 };
+        TrainingRecipe warmup = Mlp with { Schedule = new ScheduleSection(LearningRateSchedule.LinearWarmup, WarmupSteps: 20) };
         var start = await InitializeAsync("steps", warmup);
         var first = await ChunkAsync(warmup, start, "round-000001/replica-01", 0, 2, replica: 1, replicas: 2);
 
@@ -108,10 +108,14 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     {
         var start = await InitializeAsync("spec", Mlp);
 
-        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(Mlp with { HiddenUnits = 32 }, start, "x", 0, 1));
+        TrainingRecipe narrower = Mlp with { Model = Architecture("mlp", ("hiddenUnits", 32)) };
 
-        Assert.Contains("holds model mlp(in=784, hidden=64x1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("the run uses mlp(in=784, hidden=32x1", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => ChunkAsync(narrower, start, "x", 0, 1));
+
+        Assert.Contains("holds model " + SpecOf(Mlp).Describe(), error.Message, StringComparison.Ordinal);
+        Assert.Contains("the run uses " + SpecOf(narrower).Describe(), error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"fc1\",\"units\":64", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"fc1\",\"units\":32", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,7 +125,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var replica = await ChunkAsync(Mlp, start, "r0", 0, 5);
         Store.Blobs[new CheckpointReference("merge", "r1")] = Store.Blobs[replica.Checkpoint];
 
-        var merged = await Executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp));
+        var merged = await Executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp, new ReplicaSection(2)));
 
         Assert.Equal(Store.Blobs[replica.Checkpoint], Store.Blobs[merged]);
     }
@@ -133,7 +137,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r0 = await ChunkAsync(Mlp, start, "r0", 0, 60, replica: 0, replicas: 2);
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 60, replica: 1, replicas: 2);
 
-        var merged = await Executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp));
+        var merged = await Executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp, new ReplicaSection(2)));
         var evaluation = await Executor.EvaluateAsync(new EvaluateCommand(merged, Mlp));
 
         Assert.NotEqual(Store.Blobs[r0.Checkpoint], Store.Blobs[merged]);
@@ -143,7 +147,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     [Fact]
     public async Task Cnn_TrainsAChunkAndEvaluates()
     {
-        var cnn = Mlp with { Model = ModelArchitecture.Cnn };
+        var cnn = Mlp with { Model = Architecture("cnn") };
         var start = await InitializeAsync("cnn", cnn);
 
         var chunk = await ChunkAsync(cnn, start, "c", 0, 60);
@@ -161,9 +165,9 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp));
-        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
-            start, OuterLearningRate: 1.0, OuterMomentum: 0.0, MomentumIn: null, MomentumOut: new CheckpointReference("outer", "momentum")));
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp, new ReplicaSection(2)));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp,
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.0), start, MomentumIn: null, MomentumOut: new CheckpointReference("outer", "momentum")));
 
         Assert.True(ParametersClose(Store.Blobs[average], Store.Blobs[outer], Mlp));
         Assert.True(Store.Blobs.ContainsKey(new CheckpointReference("outer", "momentum")));
@@ -177,9 +181,9 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp));
-        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp, MergeStrategy.OuterNesterov,
-            start, OuterLearningRate: 1.0, OuterMomentum: 0.5, MomentumIn: null, MomentumOut: new CheckpointReference("outer2", "momentum")));
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp, new ReplicaSection(2)));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp,
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.5), start, MomentumIn: null, MomentumOut: new CheckpointReference("outer2", "momentum")));
 
         // With m = delta on the first round, next = previous - (1 + mu) * delta: 1.5 times the average's step.
         double averageStep = Distance(Store.Blobs[start], Store.Blobs[average]);
@@ -193,12 +197,12 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     [InlineData("nesterov")]
     public async Task TrainingOptions_ChangeWhatAChunkLearns(string option)
     {
-        TrainingRecipe baseline = option == "nesterov" ? Mlp with { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05 } : Mlp;
+        TrainingRecipe baseline = option == "nesterov" ? Mlp with { Optimizer = new OptimizerSection(OptimizerKind.Sgd, LearningRate: 0.05) } : Mlp;
         TrainingRecipe changed = option switch
         {
-            "schedule" => baseline with { Schedule = LearningRateSchedule.CosineWithWarmup, WarmupSteps = 5 },
-            "clip" => baseline with { GradientClipNorm = 0.01 },
-            _ => baseline with { Nesterov = true },
+            "schedule" => baseline with { Schedule = new ScheduleSection(LearningRateSchedule.CosineWithWarmup, WarmupSteps: 5) },
+            "clip" => baseline with { Training = baseline.Training with { GradientClipNorm = 0.01 } },
+            _ => baseline with { Optimizer = baseline.Optimizer with { Nesterov = true } },
         };
         // Optimizer settings travel in the checkpoint's optimizer state, so each recipe starts from its own initial checkpoint
         // (same seed, same initial weights).
@@ -212,20 +216,12 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     private static bool ParametersClose(byte[] left, byte[] right, TrainingRecipe recipe)
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
-        return LoadParameters(left, recipe).Zip(LoadParameters(right, recipe)).All(pair => pair.First.allclose(pair.Second, rtol: 1e-5, atol: 1e-6));
+        return Parameters(left, recipe).Zip(Parameters(right, recipe)).All(pair => pair.First.allclose(pair.Second, rtol: 1e-5, atol: 1e-6));
     }
 
     private static double Distance(byte[] left, byte[] right)
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
-        return Math.Sqrt(LoadParameters(left, Mlp).Zip(LoadParameters(right, Mlp)).Sum(pair => (pair.First - pair.Second).pow(2).sum().item<float>()));
-    }
-
-    private static global::TorchSharp.torch.Tensor[] LoadParameters(byte[] checkpoint, TrainingRecipe recipe)
-    {
-        // Modules own their parameters outside dispose scopes: copy them into the caller's scope and dispose the module.
-        using var model = Infrastructure.TorchSharp.Models.ModelFactory.Create(recipe);
-        Infrastructure.TorchSharp.Checkpoints.CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, Infrastructure.TorchSharp.Models.ModelSpec.From(recipe).Describe(), model, null);
-        return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
+        return Math.Sqrt(Parameters(left, Mlp).Zip(Parameters(right, Mlp)).Sum(pair => (pair.First - pair.Second).pow(2).sum().item<float>()));
     }
 }

@@ -1,4 +1,5 @@
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Contracts;
@@ -6,38 +7,21 @@ namespace DurableTrainer.Application.Contracts;
 // The messages exchanged with an ITrainingExecutor. They are flat and small on purpose: in the durable host they are
 // activity inputs and outputs, stored in orchestration history, so they carry references and scalars, never tensors.
 
-/// <summary>What the executor needs to know to build, train and evaluate a model.</summary>
+/// <summary>
+/// What the executor needs to build, train and evaluate a model: the specification's data, model, optimizer,
+/// schedule and training sections, as validated at submission.
+/// </summary>
 public sealed record TrainingRecipe(
-    ModelArchitecture Model,
-    int HiddenUnits,
-    OptimizerKind Optimizer,
-    double LearningRate,
-    double Momentum,
-    double WeightDecay,
-    int BatchSize,
-    int Seed,
-    DatasetKind Dataset,
-    bool Nesterov = false,
-    double Beta1 = 0.9,
-    double Beta2 = 0.999,
-    double? GradientClipNorm = null,
-    LearningRateSchedule Schedule = LearningRateSchedule.Constant,
-    int WarmupSteps = 0,
-    int StepDecayEvery = 1000,
-    double StepDecayFactor = 0.5,
-    double MinLearningRateFactor = 0,
-    int HiddenLayers = 1,
-    int ConvChannels = 32,
-    bool BatchNorm = false,
-    double Dropout = 0,
-    int GradientAccumulationSteps = 1)
+    DataSection Data,
+    ModelSection Model,
+    OptimizerSection Optimizer,
+    ScheduleSection Schedule,
+    TrainingSection Training)
 {
-    public static TrainingRecipe From(Hyperparameters h)
+    public static TrainingRecipe From(TrainingSpecification specification)
     {
-        ArgumentNullException.ThrowIfNull(h);
-        return new(h.Model, h.HiddenUnits, h.Optimizer, h.LearningRate, h.Momentum, h.WeightDecay, h.BatchSize, h.Seed, h.Dataset,
-            h.Nesterov, h.Beta1, h.Beta2, h.GradientClipNorm, h.LearningRateSchedule, h.WarmupSteps, h.StepDecayEvery, h.StepDecayFactor, h.MinLearningRateFactor,
-            h.HiddenLayers, h.ConvChannels, h.BatchNorm, h.Dropout, h.GradientAccumulationSteps);
+        ArgumentNullException.ThrowIfNull(specification);
+        return new(specification.Data, specification.Model, specification.Optimizer, specification.Schedule, specification.Training);
     }
 }
 
@@ -67,7 +51,7 @@ public sealed record ChunkCommand(
 public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds, IReadOnlyList<StepMetric>? StepMetrics = null);
 
 /// <summary>
-/// Merge the replicas into <see cref="Output"/>. <see cref="MergeStrategy.Average"/> averages their parameters;
+/// Merge the replicas into <see cref="Output"/> as <see cref="Merge"/> says. <see cref="MergeStrategy.Average"/> averages their parameters;
 /// <see cref="MergeStrategy.OuterNesterov"/> takes an outer SGD step with Nesterov momentum from the previous global
 /// model <see cref="Start"/> along the averaged change, reading the momentum buffer from <see cref="MomentumIn"/>
 /// (none on the first round) and writing it to <see cref="MomentumOut"/>.
@@ -76,10 +60,8 @@ public sealed record MergeCommand(
     IReadOnlyList<CheckpointReference> Replicas,
     CheckpointReference Output,
     TrainingRecipe Recipe,
-    MergeStrategy Strategy = MergeStrategy.Average,
+    ReplicaSection Merge,
     CheckpointReference? Start = null,
-    double OuterLearningRate = 0.7,
-    double OuterMomentum = 0.9,
     CheckpointReference? MomentumIn = null,
     CheckpointReference? MomentumOut = null);
 

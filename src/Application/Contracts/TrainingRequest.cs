@@ -1,59 +1,44 @@
+using DurableTrainer.Application.Specification;
+using DurableTrainer.Domain.Specification;
+
 namespace DurableTrainer.Application.Contracts;
 
 /// <summary>
-/// What a client sends to start a run: every field optional (a missing one takes its default), names as they
-/// appear in JSON. Enumerations are strings so that an unknown value gets an error naming the field rather than a
-/// parse failure. The README lists every field with its default and range.
+/// What a client sends to start a run: an optional run id and the specification's sections, each optional (a
+/// missing section, or a missing field in one, takes its default). The sections are the domain's value objects
+/// themselves, so a new setting is one property in one section. The README lists every field.
 /// </summary>
 public sealed record TrainingRequest
 {
     public string? RunId { get; init; }
-    public double? LearningRate { get; init; }
-    public int? BatchSize { get; init; }
-    public int? Epochs { get; init; }
-    public long? MaxSteps { get; init; }
-    public string? Optimizer { get; init; }
-    public double? Momentum { get; init; }
-    public bool? Nesterov { get; init; }
-    public double? Beta1 { get; init; }
-    public double? Beta2 { get; init; }
-    public double? WeightDecay { get; init; }
-    public double? GradientClipNorm { get; init; }
-    public string? LearningRateSchedule { get; init; }
-    public int? WarmupSteps { get; init; }
-    public int? StepDecayEvery { get; init; }
-    public double? StepDecayFactor { get; init; }
-    public double? MinLearningRateFactor { get; init; }
-    public string? Model { get; init; }
-    public int? HiddenUnits { get; init; }
-    public int? HiddenLayers { get; init; }
-    public int? ConvChannels { get; init; }
-    public bool? BatchNorm { get; init; }
-    public double? Dropout { get; init; }
-    public int? GradientAccumulationSteps { get; init; }
-    public string? Dataset { get; init; }
-    public int? Seed { get; init; }
-    public int? StepsPerChunk { get; init; }
-    public int? Replicas { get; init; }
-    public string? MergeStrategy { get; init; }
-    public double? OuterLearningRate { get; init; }
-    public double? OuterMomentum { get; init; }
-    public int? EvaluationIntervalSteps { get; init; }
-    public int? CheckpointIntervalSteps { get; init; }
-    public int? KeepLastCheckpoints { get; init; }
-    public string? MonitorMetric { get; init; }
-    public string? MonitorMode { get; init; }
-    public int? EarlyStoppingPatience { get; init; }
-    public double? EarlyStoppingMinDelta { get; init; }
-    public int? PlateauPatience { get; init; }
-    public double? PlateauFactor { get; init; }
-    public double? MinLearningRate { get; init; }
-    public double? DivergenceFactor { get; init; }
-    public int? MaxRollbacks { get; init; }
-    public double? RollbackLearningRateFactor { get; init; }
-    public double? TimeBudgetSeconds { get; init; }
-    public double? TargetMetric { get; init; }
-    public int? RoundsPerExecution { get; init; }
-    public int? ActivityMaxAttempts { get; init; }
-    public double? ActivityFirstRetrySeconds { get; init; }
+    public DataSection? Data { get; init; }
+    public ModelSection? Model { get; init; }
+    public OptimizerSection? Optimizer { get; init; }
+    public ScheduleSection? Schedule { get; init; }
+    public TrainingSection? Training { get; init; }
+    public EvaluationSection? Evaluation { get; init; }
+    public StoppingSection? Stopping { get; init; }
+    public CheckpointSection? Checkpoints { get; init; }
+    public ReplicaSection? Replicas { get; init; }
+    public ExecutionSettings? Execution { get; init; }
+
+    /// <summary>The request a validated run stands for: every section present, with the values used.</summary>
+    public static TrainingRequest From(string runId, TrainingSpecification specification, ExecutionSettings execution)
+    {
+        ArgumentNullException.ThrowIfNull(specification);
+        return new TrainingRequest
+        {
+            RunId = runId,
+            Data = specification.Data,
+            Model = specification.Model,
+            Optimizer = specification.Optimizer,
+            Schedule = specification.Schedule,
+            Training = specification.Training,
+            Evaluation = specification.Evaluation,
+            Stopping = specification.Stopping,
+            Checkpoints = specification.Checkpoints,
+            Replicas = specification.Replicas,
+            Execution = execution,
+        };
+    }
 }

@@ -1,12 +1,14 @@
+using DurableTrainer.Application.Specification;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Contracts;
 
 /// <summary>
-/// The orchestration's input: the run id and the request with every default filled in; after a continue-as-new,
-/// also the compact state the run carries on from.
+/// The orchestration's input: the run id, the validated specification and the engine settings (typed, with every
+/// default filled in); after a continue-as-new, also the compact state the run carries on from.
 /// </summary>
-public sealed record TrainingRunInput(string RunId, TrainingRequest Request, TrainingResumeState? Resume = null);
+public sealed record TrainingRunInput(string RunId, TrainingSpecification Specification, ExecutionSettings Execution, TrainingResumeState? Resume = null);
 
 /// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
 public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution);

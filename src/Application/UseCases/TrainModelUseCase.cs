@@ -11,22 +11,22 @@ public sealed record StartTrainingResult(string? RunId, IReadOnlyList<Validation
 }
 
 /// <summary>
-/// Starts a training run: validates the request (every error at once), fixes the run id, and hands the normalized
-/// request to the scheduler. Nothing is scheduled when anything is wrong.
+/// Starts a training run: validates the request (every error at once, the model against the data's shape), fixes
+/// the run id, and hands the typed specification to the scheduler. Nothing is scheduled when anything is wrong.
 /// </summary>
-public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvider timeProvider)
+public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
 {
     public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ValidationResult<Hyperparameters> validation = TrainingRequestMapper.ToHyperparameters(request);
-        if (!validation.IsValid)
+        (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = TrainingRequestMapper.Validate(request, datasets, models);
+        if (validated is null)
         {
-            return new StartTrainingResult(null, validation.Errors, Conflict: false);
+            return new StartTrainingResult(null, errors, Conflict: false);
         }
 
         string runId = request.RunId ?? NewRunId();
-        var input = new TrainingRunInput(runId, TrainingRequestMapper.Normalize(runId, validation.GetValueOrThrow()));
+        var input = new TrainingRunInput(runId, validated.Specification, validated.Execution);
         bool scheduled = await scheduler.TryScheduleAsync(input, cancellationToken);
         return scheduled
             ? new StartTrainingResult(runId, [], Conflict: false)

@@ -7,7 +7,7 @@ namespace DurableTrainer.Cli.Commands;
 /// <c>dtrain export RUN -o DIR</c>: the final model as a PyTorch-loadable state_dict (<c>{runId}.pt</c>) and its model
 /// spec (<c>{runId}.json</c>), from <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>.
 /// </summary>
-internal sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
+public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
 {
     public Command Create()
     {
@@ -19,19 +19,28 @@ internal sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
             string runId = DtrainCommandLine.RunId(parseResult, run);
             DirectoryInfo directory = parseResult.GetValue(output)!;
             using TrainingServerClient client = commandLine.Client(parseResult);
-            byte[] model = await client.GetRunResourceAsync(runId, "model", "final model", cancellationToken)
-                ?? throw MissingRoute(client, runId, "model");
-            byte[] spec = await client.GetRunResourceAsync(runId, "model/spec", "model spec", cancellationToken)
-                ?? throw MissingRoute(client, runId, "model/spec");
-            Directory.CreateDirectory(directory.FullName);
-            string modelPath = Path.Combine(directory.FullName, runId + ".pt");
-            string specPath = Path.Combine(directory.FullName, runId + ".json");
-            await WriteWholeAsync(modelPath, model, cancellationToken);
-            await WriteWholeAsync(specPath, spec, cancellationToken);
-            host.Out.WriteLine($"Wrote {modelPath} ({model.Length} bytes) and {specPath}.");
+            await ExportAsync(client, runId, directory, host.Out, cancellationToken);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Writes <c>{runId}.pt</c> and <c>{runId}.json</c> into <paramref name="directory"/>, and says so.</summary>
+    public static async Task ExportAsync(TrainingServerClient client, string runId, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(output);
+        byte[] model = await client.GetRunResourceAsync(runId, "model", "final model", cancellationToken)
+            ?? throw MissingRoute(client, runId, "model");
+        byte[] spec = await client.GetRunResourceAsync(runId, "model/spec", "model spec", cancellationToken)
+            ?? throw MissingRoute(client, runId, "model/spec");
+        Directory.CreateDirectory(directory.FullName);
+        string modelPath = Path.Combine(directory.FullName, runId + ".pt");
+        string specPath = Path.Combine(directory.FullName, runId + ".json");
+        await WriteWholeAsync(modelPath, model, cancellationToken);
+        await WriteWholeAsync(specPath, spec, cancellationToken);
+        output.WriteLine($"Wrote {modelPath} ({model.Length} bytes) and {specPath}.");
     }
 
     private static CliException MissingRoute(TrainingServerClient client, string runId, string path) => new(

@@ -24,12 +24,18 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
     }
 
     /// <summary>Watches a run to its end and prints the report; the exit code says how it ended.</summary>
-    public async Task<int> WatchToEndAsync(TrainingServerClient client, string runId, string? statusUri, bool plain, double interval, CancellationToken cancellationToken)
+    public async Task<int> WatchToEndAsync(TrainingServerClient client, string runId, string? statusUri, bool plain, double interval, CancellationToken cancellationToken, bool json = false)
     {
         var watcher = new RunWatcher(client, TimeSpan.FromSeconds(Math.Clamp(interval, 0.05, 60)));
-        RunSnapshot final = await watcher.WatchAsync(runId, statusUri, host.WatchView(plain), cancellationToken);
+        RunSnapshot final = await watcher.WatchAsync(runId, statusUri, host.WatchView(plain || json), cancellationToken);
         host.Out.WriteLine();
-        RunReport.Write(host.Out, final, final.LastUpdatedTime - final.CreatedTime, "since it was created");
+        TimeSpan wall = final.LastUpdatedTime - final.CreatedTime;
+        RunReport.Write(host.Out, final, wall, "since it was created");
+        if (json)
+        {
+            host.Out.WriteLine(RunResultLine.For(final, wall));
+        }
+
         return final.ExitCode;
     }
 
@@ -137,12 +143,13 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         Argument<string> run = DtrainCommandLine.RunArgument();
         Option<bool> plain = DtrainCommandLine.PlainOption();
         Option<double> interval = DtrainCommandLine.IntervalOption();
-        var command = new Command("watch", "Follow a run until it ends: progress over total steps, loss, accuracy, learning-rate scale, samples/s, ETA and the trainer's suggestions. Exits 0 when the run completes.") { run, plain, interval };
+        Option<bool> json = DtrainCommandLine.JsonResultOption();
+        var command = new Command("watch", "Follow a run until it ends: progress over total steps, loss, accuracy, learning-rate scale, samples/s, ETA and the trainer's suggestions. Exits 0 when the run completes.") { run, plain, interval, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
             using TrainingServerClient client = commandLine.Client(parseResult);
-            return await WatchToEndAsync(client, runId, null, parseResult.GetValue(plain), parseResult.GetValue(interval), cancellationToken);
+            return await WatchToEndAsync(client, runId, null, parseResult.GetValue(plain), parseResult.GetValue(interval), cancellationToken, parseResult.GetValue(json));
         });
         return command;
     }

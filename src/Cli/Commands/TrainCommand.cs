@@ -23,19 +23,24 @@ public static class TrainCommand
         ArgumentNullException.ThrowIfNull(host);
         var training = new TrainingRequestOptions();
         Option<bool> plain = DtrainCommandLine.PlainOption();
+        Option<bool> json = DtrainCommandLine.JsonResultOption();
+        var export = new Option<DirectoryInfo?>("--export") { HelpName = "dir", Description = "When the run has ended on a checkpoint, write its final model ({run}.pt and {run}.json) into this folder before stopping the local stack." };
         var command = new Command("train", "Train: start Azurite and the worker (unless --server is given), submit the default run (Fashion-MNIST, CNN, 3 epochs) with your overrides, watch it, print the final test accuracy and checkpoint, and stop what was started.");
         training.AddTo(command);
         command.Options.Add(plain);
+        command.Options.Add(json);
+        command.Options.Add(export);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             JsonObject request = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun());
             Uri? server = host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption));
-            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain), cancellationToken);
+            bool asJson = parseResult.GetValue(json);
+            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain) || asJson, cancellationToken, asJson, parseResult.GetValue(export));
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         TextWriter output = host.Out;
@@ -71,6 +76,18 @@ public static class TrainCommand
             RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
             output.WriteLine();
             RunReport.Write(output, final, wall.Elapsed, "wall time", azurite is null ? null : name => $"{azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+            string? exportedTo = null;
+            if (export is not null && final.Outcome?.FinalCheckpoint is not null)
+            {
+                await ExportCommand.ExportAsync(client, payload.Id, export, output, cancellationToken);
+                exportedTo = export.FullName;
+            }
+
+            if (json)
+            {
+                output.WriteLine(RunResultLine.For(final, wall.Elapsed, exportedTo));
+            }
+
             return final.ExitCode;
         }
         catch (InvalidOperationException exception) when (server is null)

@@ -4,43 +4,80 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Api.Requests;
 using DurableTrainer.Cli.Server;
 
 namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
-/// One option per <see cref="TrainingRequest"/> field, in kebab case (<c>--max-steps</c> for <c>maxSteps</c>), typed as the
-/// field is, plus <c>--config file.json</c>. Fields come from the contract by reflection, so a new field is an option
-/// at once. The request is the base (the embedded default run for <c>train</c>, nothing for <c>start</c>), then the
-/// config file, then the options; the server fills in and validates the rest.
+/// One option per field of the request's sections, in kebab case, typed as the field is: <c>--epochs</c> for
+/// <c>training.epochs</c>, <c>--learning-rate</c> for <c>optimizer.learningRate</c>. A field name two sections share
+/// takes its section as a prefix (<c>--evaluation-interval-steps</c>, <c>--checkpoints-interval-steps</c>); a
+/// section's main choice is named after the section (<c>--model</c>, <c>--optimizer</c>, <c>--schedule</c>,
+/// <c>--replicas</c>, <c>--dataset</c>). Fields come from the sections by reflection, so a new field is an option at
+/// once. Model parameters are <c>--model-param NAME=VALUE</c>; <c>--model-config file.json</c> gives the whole model
+/// section (or just its layer list), and <c>--config file.json</c> a whole request. The request is the base (the
+/// embedded default run for <c>train</c>, nothing for <c>start</c>), then the config file, then the model config,
+/// then the options; the server fills in and validates the rest.
 /// </summary>
 public sealed class TrainingRequestOptions
 {
-    private readonly List<(Option Option, string JsonName)> _fields = [];
+    /// <summary>Fields whose option is the section's own name.</summary>
+    private static readonly Dictionary<string, string> SectionChoices = new(StringComparer.Ordinal)
+    {
+        ["data.dataset"] = "--dataset",
+        ["model.architecture"] = "--model",
+        ["optimizer.name"] = "--optimizer",
+        ["schedule.name"] = "--schedule",
+        ["replicas.count"] = "--replicas",
+    };
+
+    private readonly List<(Option Option, string Section, string Field)> _fields = [];
 
     public TrainingRequestOptions()
     {
-        Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file of training request fields (camelCase); options given on the command line override it." };
-        foreach (PropertyInfo property in typeof(TrainingRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file holding a training request (its sections, camelCase); options given on the command line override it." };
+        ModelConfig = new Option<FileInfo?>("--model-config") { HelpName = "model.json", Description = "A JSON file holding the model section ({\"layers\": [...]} or {\"architecture\": ...}), or just a list of layers." };
+        ModelParameters = new Option<string[]>("--model-param") { HelpName = "name=value", Description = "A parameter of the built-in architecture (model.parameters), e.g. --model-param hiddenUnits=128; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var fields = new List<(string Section, string Field, Type Type)>();
+        foreach (var (section, fieldTypes) in SectionFields())
         {
-            string jsonName = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
-            string optionName = "--" + JsonNamingPolicy.KebabCaseLower.ConvertName(property.Name);
-            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            Option option = type == typeof(string) ? new Option<string?>(optionName)
+            foreach (var (field, type) in fieldTypes)
+            {
+                fields.Add((section, field, type));
+            }
+        }
+
+        var shared = fields.GroupBy(entry => entry.Field, StringComparer.Ordinal).Where(group => group.Count() > 1).Select(group => group.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (section, field, fieldType) in fields)
+        {
+            string path = section.Length == 0 ? field : $"{section}.{field}";
+            string optionName = SectionChoices.TryGetValue(path, out string? choice) ? choice
+                : shared.Contains(field) ? $"--{Kebab(section)}-{Kebab(field)}"
+                : $"--{Kebab(field)}";
+            Type type = Nullable.GetUnderlyingType(fieldType) ?? fieldType;
+            Option option = type == typeof(string) || type.IsEnum ? new Option<string?>(optionName)
                 : type == typeof(int) ? new Option<int?>(optionName)
                 : type == typeof(long) ? new Option<long?>(optionName)
                 : type == typeof(double) ? new Option<double?>(optionName)
                 : type == typeof(bool) ? new Option<bool?>(optionName) { Arity = ArgumentArity.ZeroOrOne }
-                : throw new InvalidOperationException($"TrainingRequest.{property.Name} has a type ({type.Name}) with no option mapping.");
-            option.Description = $"Training field '{jsonName}' ({(type == typeof(string) ? "text" : type == typeof(bool) ? "true/false" : "number")}).";
-            option.HelpName = type == typeof(bool) ? "true|false" : type == typeof(string) ? "text" : "n";
-            _fields.Add((option, jsonName));
+                : throw new InvalidOperationException($"{path} has a type ({type.Name}) with no option mapping.");
+            option.Description = $"Training field '{path}' ({(type == typeof(string) || type.IsEnum ? "text" : type == typeof(bool) ? "true/false" : "number")}).";
+            option.HelpName = type == typeof(bool) ? "true|false" : type == typeof(string) || type.IsEnum ? "text" : "n";
+            _fields.Add((option, section, field));
         }
     }
 
     public Option<FileInfo?> Config { get; }
 
-    public IEnumerable<Option> All => _fields.Select(entry => entry.Option).Prepend(Config);
+    public Option<FileInfo?> ModelConfig { get; }
+
+    public Option<string[]> ModelParameters { get; }
+
+    public IEnumerable<Option> All => _fields.Select(entry => entry.Option).Prepend(ModelParameters).Prepend(ModelConfig).Prepend(Config);
+
+    /// <summary>The option that sets a field, by its JSON path (<c>training.epochs</c>).</summary>
+    public Option? OptionFor(string path) => _fields.FirstOrDefault(entry => (entry.Section.Length == 0 ? entry.Field : $"{entry.Section}.{entry.Field}") == path).Option;
 
     public void AddTo(Command command)
     {
@@ -51,27 +88,60 @@ public sealed class TrainingRequestOptions
         }
     }
 
-    /// <summary>The request body: <paramref name="baseRequest"/>, then <c>--config</c>, then the field options given.</summary>
+    /// <summary>The request body: <paramref name="baseRequest"/>, then <c>--config</c>, then <c>--model-config</c>, then the field options given.</summary>
     public JsonObject BuildRequest(ParseResult parseResult, JsonObject? baseRequest)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         JsonObject request = baseRequest is null ? [] : (JsonObject)baseRequest.DeepClone();
         if (parseResult.GetValue(Config) is { } file)
         {
-            foreach (var (name, value) in ReadConfig(file))
+            foreach (var (name, value) in ReadConfig(file).AsObject())
             {
-                request[name] = value?.DeepClone();
+                // A section in the file replaces only the fields it names.
+                if (value is JsonObject section && request[name] is JsonObject existing)
+                {
+                    foreach (var (field, fieldValue) in section)
+                    {
+                        existing[field] = fieldValue?.DeepClone();
+                    }
+                }
+                else
+                {
+                    request[name] = value?.DeepClone();
+                }
             }
         }
 
-        foreach (var (option, jsonName) in _fields)
+        if (parseResult.GetValue(ModelConfig) is { } modelFile)
+        {
+            // A model file replaces the whole model section: an architecture and layers cannot be mixed.
+            request["model"] = ReadConfig(modelFile, allowArray: true) switch
+            {
+                JsonArray layers => new JsonObject { ["layers"] = layers.DeepClone() },
+                JsonNode model => model.DeepClone(),
+            };
+        }
+
+        foreach (var (option, section, field) in _fields)
         {
             if (parseResult.GetResult(option) is not OptionResult { Implicit: false } result)
             {
                 continue;
             }
 
-            request[jsonName] = option switch
+            JsonObject target = section.Length == 0 ? request : Section(request, section);
+            if (section == "model" && field == "architecture")
+            {
+                // Choosing an architecture drops the base run's layers or parameters of another architecture.
+                target.Remove("layers");
+                string? current = target["architecture"] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+                if (current != parseResult.GetValue((Option<string?>)option))
+                {
+                    target.Remove("parameters");
+                }
+            }
+
+            target[field] = option switch
             {
                 Option<string?> text => JsonValue.Create(parseResult.GetValue(text)),
                 Option<int?> whole => JsonValue.Create(parseResult.GetValue(whole)),
@@ -82,10 +152,67 @@ public sealed class TrainingRequestOptions
             };
         }
 
+        foreach (string parameter in parseResult.GetValue(ModelParameters) ?? [])
+        {
+            int equals = parameter.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw CliException.Usage($"--model-param '{parameter}' must be NAME=VALUE, such as hiddenUnits=128 or batchNorm=true.");
+            }
+
+            string name = parameter[..equals];
+            string text = parameter[(equals + 1)..];
+            JsonNode value = bool.TryParse(text, out bool flag) ? JsonValue.Create(flag)
+                : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) ? JsonValue.Create(number)
+                : throw CliException.Usage($"--model-param {name} must be a number or true/false, not '{text}'.");
+            JsonObject model = Section(request, "model");
+            model.Remove("layers");
+            if (model["parameters"] is not JsonObject parameters)
+            {
+                parameters = [];
+                model["parameters"] = parameters;
+            }
+
+            parameters[name] = value;
+        }
+
         return request;
     }
 
-    private static JsonObject ReadConfig(FileInfo file)
+    private static JsonObject Section(JsonObject request, string section)
+    {
+        if (request[section] is not JsonObject target)
+        {
+            target = [];
+            request[section] = target;
+        }
+
+        return target;
+    }
+
+    /// <summary>Each section's JSON name and its fields (the section record's constructor parameters), the model's parameters and layers left to their own options.</summary>
+    private static IEnumerable<(string Section, IEnumerable<(string Field, Type Type)> Fields)> SectionFields()
+    {
+        foreach (PropertyInfo property in typeof(TrainingRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            string section = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            if (property.PropertyType == typeof(string))
+            {
+                // A top-level field such as runId: a "section" of one field with no prefix.
+                yield return ("", [(section, typeof(string))]);
+                continue;
+            }
+
+            IEnumerable<(string, Type)> fields = TrainingRequestReader.FieldsOf(property.PropertyType)
+                .Where(field => field.Value == typeof(string) || field.Value.IsValueType)
+                .Select(field => (field.Key, field.Value));
+            yield return (section, fields);
+        }
+    }
+
+    private static string Kebab(string name) => JsonNamingPolicy.KebabCaseLower.ConvertName(name);
+
+    private static JsonNode ReadConfig(FileInfo file, bool allowArray = false)
     {
         if (!file.Exists)
         {
@@ -95,8 +222,10 @@ public sealed class TrainingRequestOptions
         try
         {
             using FileStream stream = file.OpenRead();
-            return JsonNode.Parse(stream) as JsonObject
-                ?? throw CliException.Usage($"The config file '{file.FullName}' must hold one JSON object of training fields, such as {{\"epochs\": 1, \"model\": \"mlp\"}}.");
+            JsonNode? node = JsonNode.Parse(stream);
+            return node is JsonObject || (allowArray && node is JsonArray)
+                ? node
+                : throw CliException.Usage($"The config file '{file.FullName}' must hold one JSON object, such as {{\"training\": {{\"epochs\": 1}}, \"model\": {{\"architecture\": \"mlp\"}}}}.");
         }
         catch (JsonException exception)
         {

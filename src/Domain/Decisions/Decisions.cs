@@ -10,33 +10,67 @@ public sealed record NextRound(long Round, int StepsPerReplica)
     public static NextRound None(long round) => new(round, 0);
 }
 
-public enum RoundVerdictKind
-{
-    Accept,
-    RollBack,
-    Fail,
-}
-
 /// <summary>Whether a finished round may be kept, must be redone from the last good checkpoint with a smaller learning rate, or ends the run.</summary>
-public sealed record RoundVerdict(RoundVerdictKind Kind, double? NewLearningRateScale, string? Reason)
+public abstract record RoundVerdict
 {
-    public static RoundVerdict Accept { get; } = new(RoundVerdictKind.Accept, null, null);
+    private RoundVerdict()
+    {
+    }
+
+    public static RoundVerdict Accepted { get; } = new Accept();
+
+    /// <summary>The round is good: record it.</summary>
+    public sealed record Accept : RoundVerdict;
+
+    /// <summary>The round diverged: discard it and go back to the last good checkpoint at this learning-rate scale.</summary>
+    public sealed record RollBack(double NewLearningRateScale, string Reason) : RoundVerdict;
+
+    /// <summary>The round diverged and no rollbacks are left.</summary>
+    public sealed record Fail(string Reason) : RoundVerdict;
 }
 
-/// <summary>
-/// The verdict after a round or an evaluation: evaluate now? stop, and why? fail, and why? change the learning-rate
-/// scale, and why?
-/// </summary>
-public sealed record RoundDecision(bool Evaluate, StopReason? Stop, string? FailureReason, double? NewLearningRateScale = null, string? LearningRateReason = null)
+/// <summary>After an accepted round: go on (evaluating first or not), or stop for a reason (evaluating first or not).</summary>
+public abstract record RoundDecision
 {
-    public static RoundDecision Continue { get; } = new(false, null, null);
+    private RoundDecision()
+    {
+    }
 
-    public bool ShouldStop => Stop is not null;
+    public abstract bool Evaluate { get; }
 
-    public bool ShouldFail => FailureReason is not null;
+    public sealed record GoOn(bool Evaluate) : RoundDecision
+    {
+        public override bool Evaluate { get; } = Evaluate;
+    }
+
+    public sealed record Stop(StopReason Reason, bool Evaluate) : RoundDecision
+    {
+        public override bool Evaluate { get; } = Evaluate;
+
+        /// <summary>True for the reasons that cut a run short (it ends Stopped); false for those that complete it.</summary>
+        public bool EndsEarly => EndsEarlyFor(Reason);
+    }
 
     /// <summary>True for the reasons that cut a run short (it ends Stopped); false for those that complete it.</summary>
-    public static bool EndsEarly(StopReason reason) => reason is StopReason.StopRequested or StopReason.TimeBudgetExhausted;
+    public static bool EndsEarlyFor(StopReason reason) => reason is StopReason.StopRequested or StopReason.TimeBudgetExhausted;
+}
+
+/// <summary>After an evaluation: go on, cut the learning rate, stop, or fail.</summary>
+public abstract record EvaluationDecision
+{
+    private EvaluationDecision()
+    {
+    }
+
+    public static EvaluationDecision Continue { get; } = new GoOn();
+
+    public sealed record GoOn : EvaluationDecision;
+
+    public sealed record CutLearningRate(double NewLearningRateScale, string Reason) : EvaluationDecision;
+
+    public sealed record Stop(StopReason Reason) : EvaluationDecision;
+
+    public sealed record Fail(string Reason) : EvaluationDecision;
 }
 
 public enum LossTrend

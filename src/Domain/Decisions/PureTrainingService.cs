@@ -1,4 +1,5 @@
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Domain.Decisions;
@@ -17,24 +18,28 @@ public sealed class PureTrainingService
 
     private const int TrendWindow = 8;
 
-    public TrainingPlan Plan(Hyperparameters hyperparameters, int trainExamples)
+    /// <summary>Fixes the run's length from the dataset size: total steps over all replicas, cut into rounds of <paramref name="stepsPerChunk"/> steps per replica.</summary>
+    public TrainingPlan Plan(TrainingSpecification specification, int trainExamples, int stepsPerChunk)
     {
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
         ArgumentOutOfRangeException.ThrowIfLessThan(trainExamples, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerChunk, 1);
 
-        long stepsPerEpoch = (trainExamples + hyperparameters.EffectiveBatchSize - 1) / hyperparameters.EffectiveBatchSize;
-        long requested = hyperparameters.MaxSteps ?? hyperparameters.Epochs * stepsPerEpoch;
+        TrainingSection training = specification.Training;
+        int replicas = specification.Replicas.Count;
+        long stepsPerEpoch = (trainExamples + training.EffectiveBatchSize() - 1) / training.EffectiveBatchSize();
+        long requested = training.MaxSteps ?? training.Epochs * stepsPerEpoch;
         // Every replica runs the same number of steps in a round, so the total is a multiple of the replica count.
-        long totalSteps = Math.Max(requested / hyperparameters.Replicas, 1) * hyperparameters.Replicas;
+        long totalSteps = Math.Max(requested / replicas, 1) * replicas;
         return new TrainingPlan(
             TotalSteps: totalSteps,
-            StepsPerChunk: hyperparameters.StepsPerChunk,
-            Replicas: hyperparameters.Replicas,
+            StepsPerChunk: stepsPerChunk,
+            Replicas: replicas,
             StepsPerEpoch: stepsPerEpoch,
-            BatchSize: hyperparameters.EffectiveBatchSize,
+            BatchSize: training.EffectiveBatchSize(),
             TrainExamples: trainExamples,
-            EvaluationIntervalSteps: hyperparameters.EvaluationIntervalSteps,
-            CheckpointIntervalSteps: hyperparameters.CheckpointIntervalSteps);
+            EvaluationIntervalSteps: specification.Evaluation.IntervalSteps,
+            CheckpointIntervalSteps: specification.Checkpoints.IntervalSteps);
     }
 
     /// <summary>The next round's size, never taking the run past its planned total.</summary>
@@ -56,9 +61,10 @@ public sealed class PureTrainingService
     /// factor times the best round loss, rolls training back to the last good checkpoint with a smaller learning
     /// rate, at most the configured number of times; after that the run fails.
     /// </summary>
-    public RoundVerdict JudgeRound(TrainingSession session, Hyperparameters hyperparameters, RoundMetrics candidate)
+    public RoundVerdict JudgeRound(TrainingSession session, TrainingSpecification specification, RoundMetrics candidate)
     {
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
+        StoppingSection stopping = specification.Stopping;
         ArgumentNullException.ThrowIfNull(candidate);
         RequirePlan(session);
         string? problem = null;
@@ -66,93 +72,98 @@ public sealed class PureTrainingService
         {
             problem = $"training loss became non-finite in round {candidate.Round}";
         }
-        else if (hyperparameters.DivergenceFactor > 0 && session.BestTrainingLoss is { } best && candidate.MeanLoss > hyperparameters.DivergenceFactor * best)
+        else if (stopping.DivergenceFactor > 0 && session.BestTrainingLoss is { } best && candidate.MeanLoss > stopping.DivergenceFactor * best)
         {
-            problem = $"training loss {candidate.MeanLoss:G4} in round {candidate.Round} is over {hyperparameters.DivergenceFactor:G4} times the best {best:G4}";
+            problem = $"training loss {candidate.MeanLoss:G4} in round {candidate.Round} is over {stopping.DivergenceFactor:G4} times the best {best:G4}";
         }
 
         if (problem is null)
         {
-            return RoundVerdict.Accept;
+            return RoundVerdict.Accepted;
         }
 
-        if (session.RollbacksUsed >= hyperparameters.MaxRollbacks)
+        if (session.RollbacksUsed >= stopping.MaxRollbacks)
         {
-            return new RoundVerdict(RoundVerdictKind.Fail, null, $"Diverged: {problem}, after {session.RollbacksUsed} rollback(s).");
+            return new RoundVerdict.Fail($"Diverged: {problem}, after {session.RollbacksUsed} rollback(s).");
         }
 
-        double scale = session.LearningRateScale * hyperparameters.RollbackLearningRateFactor;
-        return new RoundVerdict(RoundVerdictKind.RollBack, scale, $"Diverged: {problem}; rolling back with the learning rate scaled to {scale:G4}.");
+        double scale = session.LearningRateScale * stopping.RollbackLearningRateFactor;
+        return new RoundVerdict.RollBack(scale, $"Diverged: {problem}; rolling back with the learning rate scaled to {scale:G4}.");
     }
 
     /// <summary>
     /// After an accepted round: stop when the plan is done, when someone asked, or when the time budget is spent
     /// (always with a final evaluation); otherwise evaluate on schedule.
     /// </summary>
-    public RoundDecision DecideAfterRound(TrainingSession session, Hyperparameters hyperparameters, double elapsedSeconds, bool stopRequested)
+    public RoundDecision DecideAfterRound(TrainingSession session, TrainingSpecification specification, double elapsedSeconds, bool stopRequested)
     {
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
         TrainingPlan plan = RequirePlan(session);
         bool evaluatedHere = session.LatestEvaluation is not null && session.StepsAtLastEvaluation == session.StepsDone;
         StopReason? stop = session.StepsDone >= plan.TotalSteps ? StopReason.PlanCompleted
             : stopRequested ? StopReason.StopRequested
-            : hyperparameters.TimeBudgetSeconds is { } budget && elapsedSeconds >= budget ? StopReason.TimeBudgetExhausted
+            : specification.Stopping.TimeBudgetSeconds is { } budget && elapsedSeconds >= budget ? StopReason.TimeBudgetExhausted
             : null;
         bool evaluationDue = session.StepsDone - session.StepsAtLastEvaluation >= plan.EvaluationIntervalSteps;
-        return new RoundDecision(!evaluatedHere && (stop is not null || evaluationDue), stop, null);
+        return stop is { } reason
+            ? new RoundDecision.Stop(reason, Evaluate: !evaluatedHere)
+            : new RoundDecision.GoOn(Evaluate: !evaluatedHere && evaluationDue);
     }
 
     /// <summary>
     /// After an evaluation: fail on a non-finite loss; stop on the target or on exhausted patience; otherwise cut
     /// the learning rate when the monitored metric has plateaued for the plateau patience.
     /// </summary>
-    public RoundDecision DecideAfterEvaluation(TrainingSession session, Hyperparameters hyperparameters)
+    public EvaluationDecision DecideAfterEvaluation(TrainingSession session, TrainingSpecification specification)
     {
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
         RequirePlan(session);
         EvaluationMetrics? latest = session.LatestEvaluation;
         if (latest is null)
         {
-            return RoundDecision.Continue;
+            return EvaluationDecision.Continue;
         }
 
         if (!double.IsFinite(latest.Loss))
         {
-            return new RoundDecision(false, null, $"Evaluation loss became non-finite at step {latest.StepsDone}.");
+            return new EvaluationDecision.Fail($"Evaluation loss became non-finite at step {latest.StepsDone}.");
         }
 
-        double value = hyperparameters.MonitoredValue(latest.Loss, latest.Accuracy);
-        if (hyperparameters.TargetMetric is { } target && (hyperparameters.MonitorMode == MonitorMode.Max ? value >= target : value <= target))
+        EvaluationSection evaluation = specification.Evaluation;
+        StoppingSection stopping = specification.Stopping;
+        double value = evaluation.MonitoredValue(latest.Loss, latest.Accuracy);
+        if (stopping.TargetMetric is { } target && evaluation.Reaches(value, target))
         {
-            return new RoundDecision(false, StopReason.TargetReached, null);
+            return new EvaluationDecision.Stop(StopReason.TargetReached);
         }
 
-        if (hyperparameters.EarlyStoppingPatience > 0 && session.EvaluationsSinceImprovement >= hyperparameters.EarlyStoppingPatience)
+        if (stopping.EarlyStoppingPatience > 0 && session.EvaluationsSinceImprovement >= stopping.EarlyStoppingPatience)
         {
-            return new RoundDecision(false, StopReason.EarlyStopping, null);
+            return new EvaluationDecision.Stop(StopReason.EarlyStopping);
         }
 
-        if (hyperparameters.PlateauPatience > 0 && session.EvaluationsSinceLearningRateChange >= hyperparameters.PlateauPatience)
+        if (stopping.PlateauPatience > 0 && session.EvaluationsSinceLearningRateChange >= stopping.PlateauPatience)
         {
-            double floor = hyperparameters.MinLearningRate / hyperparameters.LearningRate;
-            double scale = Math.Max(session.LearningRateScale * hyperparameters.PlateauFactor, floor);
+            double learningRate = specification.Optimizer.LearningRate;
+            double floor = stopping.ResolvedMinLearningRate(learningRate) / learningRate;
+            double scale = Math.Max(session.LearningRateScale * stopping.PlateauFactor, floor);
             if (scale < session.LearningRateScale && TrainingSession.IsValidLearningRateScale(scale))
             {
-                return new RoundDecision(false, null, null, scale,
-                    $"no improvement of the monitored {hyperparameters.MonitorMetric.ToString().ToLowerInvariant()} in {session.EvaluationsSinceLearningRateChange} evaluations");
+                return new EvaluationDecision.CutLearningRate(scale,
+                    $"no improvement of the monitored {SpecificationNames.Of(evaluation.Metric)} in {session.EvaluationsSinceLearningRateChange} evaluations");
             }
         }
 
-        return RoundDecision.Continue;
+        return EvaluationDecision.Continue;
     }
 
     /// <summary>
     /// Which held checkpoints to delete: everything except the newest, the best, and the last
-    /// <see cref="Hyperparameters.KeepLastCheckpoints"/> taken at checkpoint intervals.
+    /// <see cref="CheckpointSection.KeepLast"/> taken at checkpoint intervals.
     /// </summary>
-    public IReadOnlyList<CheckpointReference> PlanRetention(TrainingSession session, Hyperparameters hyperparameters)
+    public IReadOnlyList<CheckpointReference> PlanRetention(TrainingSession session, TrainingSpecification specification)
     {
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
         RequirePlan(session);
         var keep = new HashSet<CheckpointReference>();
         if (session.LatestCheckpoint is not null)
@@ -165,7 +176,7 @@ public sealed class PureTrainingService
             keep.Add(session.BestCheckpoint);
         }
 
-        foreach (HeldCheckpoint held in session.HeldCheckpoints.Where(h => h.AtInterval).OrderByDescending(h => h.StepsDone).Take(hyperparameters.KeepLastCheckpoints))
+        foreach (HeldCheckpoint held in session.HeldCheckpoints.Where(h => h.AtInterval).OrderByDescending(h => h.StepsDone).Take(specification.Checkpoints.KeepLast))
         {
             keep.Add(held.Checkpoint);
         }

@@ -1,5 +1,6 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Events;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Domain.Training;
 
@@ -115,13 +116,13 @@ public sealed class TrainingSession
     /// Records an evaluation of the latest checkpoint. It becomes the best (and resets the patience counters) only
     /// if it beats the best by more than the early-stopping minimum delta in the monitored direction.
     /// </summary>
-    public void RecordEvaluation(EvaluationMetrics metrics, Hyperparameters hyperparameters)
+    public void RecordEvaluation(EvaluationMetrics metrics, TrainingSpecification specification)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(specification);
         EnsureStatus(TrainingStatus.Running, nameof(RecordEvaluation));
-        double value = hyperparameters.MonitoredValue(metrics.Loss, metrics.Accuracy);
-        bool isBest = double.IsFinite(value) && hyperparameters.IsImprovement(value, BestMetric, hyperparameters.EarlyStoppingMinDelta);
+        double value = specification.Evaluation.MonitoredValue(metrics.Loss, metrics.Accuracy);
+        bool isBest = double.IsFinite(value) && specification.Evaluation.IsImprovement(value, BestMetric, specification.Stopping.EarlyStoppingMinDelta);
         if (isBest)
         {
             BestMetric = value;

@@ -1,8 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
-using DurableTrainer.Application.UseCases;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
@@ -20,7 +19,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        TaskOptions activityOptions = ActivityOptions(TrainingRequestMapper.ToHyperparameters(input.Request).Value);
+        TaskOptions activityOptions = ActivityOptions(input.Execution);
         var orchestrator = new TrainingOrchestrator(
             new TrainingOrchestratorPorts(
                 new ActivityTrainingExecutor(context, activityOptions),
@@ -38,12 +37,12 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
     /// Activities are idempotent (outputs named by run, round and replica), so a failed attempt simply runs again,
     /// with exponential backoff, as many times as the run allows.
     /// </summary>
-    public static TaskOptions ActivityOptions(Hyperparameters? hyperparameters)
+    public static TaskOptions ActivityOptions(ExecutionSettings? execution)
     {
-        HyperparametersBuilder defaults = Hyperparameters.Defaults;
+        execution ??= ExecutionSettings.Default;
         return TaskOptions.FromRetryPolicy(new RetryPolicy(
-            maxNumberOfAttempts: hyperparameters?.ActivityMaxAttempts ?? defaults.ActivityMaxAttempts,
-            firstRetryInterval: TimeSpan.FromSeconds(hyperparameters?.ActivityFirstRetrySeconds ?? defaults.ActivityFirstRetrySeconds),
+            maxNumberOfAttempts: execution.ActivityMaxAttempts,
+            firstRetryInterval: TimeSpan.FromSeconds(execution.ActivityFirstRetrySeconds),
             backoffCoefficient: 2.0)
         {
             // A corrupt checkpoint stays corrupt: retrying cannot help; the loop falls back to a good one instead.

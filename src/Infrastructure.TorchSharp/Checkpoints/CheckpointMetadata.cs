@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Specification;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
@@ -20,8 +21,9 @@ public sealed record DataCursor(long ReplicaSteps, int MicroBatchesPerStep, int 
     public static DataCursor For(TrainingRecipe recipe, long replicaSteps, int batchesPerEpoch)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        long microBatches = replicaSteps * recipe.GradientAccumulationSteps;
-        return new DataCursor(replicaSteps, recipe.GradientAccumulationSteps, recipe.Seed, microBatches / batchesPerEpoch, microBatches % batchesPerEpoch);
+        TrainingSection training = recipe.Training;
+        long microBatches = replicaSteps * training.GradientAccumulationSteps;
+        return new DataCursor(replicaSteps, training.GradientAccumulationSteps, training.Seed, microBatches / batchesPerEpoch, microBatches % batchesPerEpoch);
     }
 }
 
@@ -51,12 +53,12 @@ public sealed record CheckpointMetadata(
         return new CheckpointMetadata(
             CheckpointFormat.FormatVersion,
             modelSpec,
-            hasOptimizer ? recipe.Optimizer.ToString() : null,
+            hasOptimizer ? recipe.Optimizer.Name.ToString() : null,
             HashOf(recipe),
             cursor,
             TorchSharpAssemblyVersion,
             __version__,
-            $"counter-based: dropout masks seeded from (seed {recipe.Seed}, replica, micro-batch); data order from (seed, replica, epoch)");
+            $"counter-based: dropout masks seeded from (seed {recipe.Training.Seed}, replica, micro-batch); data order from (seed, replica, epoch)");
     }
 
     /// <summary>A short SHA-256 of the recipe: equal hashes mean the checkpoint was written under the same hyperparameters.</summary>

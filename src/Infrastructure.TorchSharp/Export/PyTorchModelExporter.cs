@@ -2,6 +2,7 @@ using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
@@ -13,33 +14,40 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Export;
 
 /// <summary>
 /// Exports a checkpoint's model for PyTorch: the state dict (same keys as our layer names, so
-/// <c>interop/pytorch/durabletrainer_model.py</c> rebuilds an identical <c>nn.Sequential</c>) and a JSON spec.
+/// <c>interop/pytorch/durabletrainer_model.py</c> rebuilds an identical model from the spec's named layers) and a
+/// JSON spec.
 /// </summary>
-public sealed class PyTorchModelExporter(ICheckpointStore checkpoints) : IModelExporter
+public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetCatalog datasets, ModelRegistry? models = null) : IModelExporter
 {
-    public const string SpecFormat = "durabletrainer-model/1";
+    public const string SpecFormat = "durabletrainer-model/2";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public async Task<ExportedModel> ExportAsync(CheckpointReference checkpoint, TrainingRecipe recipe, ModelExportFormat format, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(recipe);
         byte[] content = await checkpoints.LoadAsync(checkpoint, cancellationToken);
-        return Export(checkpoint, content, recipe, format);
+        DataShape shape = datasets.Describe(recipe.Data).Shape ?? throw new ArgumentException($"The run's dataset {recipe.Data.Dataset} is not known here.", nameof(recipe));
+        return Export(checkpoint, content, recipe, (models ?? ModelRegistry.BuiltIn).Resolve(recipe.Model, shape), format);
     }
 
-    public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelExportFormat format)
+    public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelSpec spec, ModelExportFormat format)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(spec);
         string baseName = checkpoint.RunId;
         if (format == ModelExportFormat.Spec)
         {
             CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(checkpoint, content);
-            return new ExportedModel(baseName + ".json", "application/json", JsonSerializer.SerializeToUtf8Bytes(DescribeExport(checkpoint, recipe, metadata), Json));
+            return new ExportedModel(baseName + ".json", "application/json", JsonSerializer.SerializeToUtf8Bytes(DescribeExport(checkpoint, recipe, spec, metadata), Json));
         }
 
-        ModelSpec spec = ModelSpec.From(recipe);
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(checkpoint, content, spec.Describe(), model, null);
@@ -54,22 +62,19 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints) : IModelE
         return new ExportedModel(baseName + ".pt", "application/octet-stream", stream.ToArray());
     }
 
-    private static ExportedModelSpec DescribeExport(CheckpointReference checkpoint, TrainingRecipe recipe, CheckpointMetadata metadata)
+    private static ExportedModelSpec DescribeExport(CheckpointReference checkpoint, TrainingRecipe recipe, ModelSpec spec, CheckpointMetadata metadata)
     {
-        ModelSpec spec = ModelSpec.From(recipe);
-        string preprocessing = recipe.Dataset == DatasetKind.FashionMnist
-            ? FormattableString.Invariant($"x = (pixel / 255 - {FashionMnistLoader.Mean}) / {FashionMnistLoader.StandardDeviation}, pixels as float32 [N, 1, 28, 28]")
-            : "synthetic data is generated already standardized, float32 [N, 1, 28, 28]";
+        string shape = "float32 [N, " + string.Join(", ", spec.Shape.Input) + "]";
+        string preprocessing = recipe.Data.Dataset == DatasetKind.FashionMnist
+            ? FormattableString.Invariant($"x = (pixel / 255 - {FashionMnistLoader.Mean}) / {FashionMnistLoader.StandardDeviation}, pixels as {shape}")
+            : $"synthetic data is generated already standardized, {shape}";
         return new ExportedModelSpec(
             SpecFormat,
-            spec.Name,
-            spec.HiddenUnits,
-            spec.HiddenLayers,
-            spec.ConvChannels,
-            spec.BatchNorm,
-            spec.Dropout,
-            [ModelSpec.InputChannels, ModelSpec.InputHeight, ModelSpec.InputWidth],
-            ModelSpec.Classes,
+            spec.Kind,
+            spec.Section.Parameters,
+            spec.Layers,
+            [.. spec.Shape.Input],
+            spec.Shape.Outputs,
             preprocessing,
             spec.Describe(),
             checkpoint.ToString(),
@@ -80,17 +85,17 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints) : IModelE
     }
 }
 
-/// <summary>The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> reads it.</summary>
+/// <summary>
+/// The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> rebuilds the model from
+/// <see cref="Layers"/> (named, every size given) at <see cref="InputShape"/>.
+/// </summary>
 public sealed record ExportedModelSpec(
     string Format,
     string Model,
-    int HiddenUnits,
-    int HiddenLayers,
-    int ConvChannels,
-    bool BatchNorm,
-    double Dropout,
+    IReadOnlyDictionary<string, double>? Parameters,
+    IReadOnlyList<LayerSpec> Layers,
     int[] InputShape,
-    int Classes,
+    int Outputs,
     string Preprocessing,
     string Spec,
     string Checkpoint,

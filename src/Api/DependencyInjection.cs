@@ -1,0 +1,19 @@
+using DurableTrainer.Application.UseCases;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DurableTrainer.Api;
+
+/// <summary>The HTTP API's registrations (and the use case behind it) for a host that resolves its scheduler and run client from the container.</summary>
+public static class DependencyInjection
+{
+    public static IServiceCollection AddTrainingApi(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TrainModelUseCase>();
+        services.AddSingleton<TrainingHttpApi>();
+        services.AddSingleton<ModelExportHttpApi>();
+        services.AddSingleton<TrainingDashboardApi>();
+        return services;
+    }
+}

@@ -1,0 +1,29 @@
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
+
+namespace DurableTrainer.Application.Ports;
+
+/// <summary>
+/// Knows which models can be built: the built-in architectures and their parameters, and the declarative layer
+/// vocabulary. The use case asks it to check a model section against the data's shape at submission, so that a bad
+/// model is refused before anything is scheduled.
+/// </summary>
+public interface IModelCatalog
+{
+    /// <summary>The names of the built-in architectures.</summary>
+    IReadOnlyCollection<string> Architectures { get; }
+
+    /// <summary>
+    /// Checks <paramref name="model"/> for data of <paramref name="shape"/>. Returns the section with every
+    /// parameter resolved to the value used (defaults filled in), or every problem under its <c>model.*</c> path.
+    /// </summary>
+    ModelCheck Check(ModelSection model, DataShape shape);
+}
+
+/// <summary>A checked model: the resolved section, or the errors; and, when it is valid, its trainable parameter count.</summary>
+public sealed record ModelCheck(ModelSection? Resolved, IReadOnlyList<ValidationError> Errors, long Parameters = 0)
+{
+    public static ModelCheck Valid(ModelSection resolved, long parameters) => new(resolved, [], parameters);
+
+    public static ModelCheck Invalid(IReadOnlyList<ValidationError> errors) => new(null, errors);
+}

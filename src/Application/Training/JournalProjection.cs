@@ -1,0 +1,112 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Events;
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Application.Training;
+
+/// <summary>
+/// Turns what a run does into journal records: chunk metrics as they come, and the decisions the session recorded
+/// as domain events (evaluations, kept and pruned checkpoints, learning-rate changes, rollbacks, the end). Records
+/// wait here until the loop writes them, so a failed write loses nothing.
+/// </summary>
+internal sealed class JournalProjection(double initialScale)
+{
+    private readonly List<TrainingJournalRecord> _pending = [];
+    private int _eventsProjected;
+    private double _projectedScale = initialScale;
+
+    public IReadOnlyList<TrainingJournalRecord> Pending => _pending;
+
+    /// <summary>Stamps the pending records with <paramref name="now"/> (those without a time) and hands them over; <see cref="Written"/> or <see cref="Unwritten"/> must follow.</summary>
+    public TrainingJournalRecord[] Take(DateTime now) =>
+        _pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
+
+    public void Written() => _pending.Clear();
+
+    /// <summary>The write failed: keep the stamped records for the next write.</summary>
+    public void Unwritten(IEnumerable<TrainingJournalRecord> records)
+    {
+        _pending.Clear();
+        _pending.AddRange(records);
+    }
+
+    public void CollectDecisions(TrainingSession session, long round)
+    {
+        IReadOnlyList<TrainingEvent> events = session.Events;
+        for (; _eventsProjected < events.Count; _eventsProjected++)
+        {
+            TrainingEvent trainingEvent = events[_eventsProjected];
+            if (Describe(session, trainingEvent, round) is { } record)
+            {
+                _pending.Add(record);
+            }
+
+            if (trainingEvent is RolledBack rolledBack && rolledBack.LearningRateScale != _projectedScale)
+            {
+                _pending.Add(Record(TrainingJournalRecord.LearningRateKind, rolledBack.StepsDone, round) with { Scale = rolledBack.LearningRateScale, Reason = "rollback: " + rolledBack.Reason });
+            }
+
+            _projectedScale = trainingEvent switch
+            {
+                RolledBack rolled => rolled.LearningRateScale,
+                LearningRateAdjusted adjusted => adjusted.Scale,
+                _ => _projectedScale,
+            };
+        }
+    }
+
+    /// <summary>Per-replica chunk means; and per-step metrics when the executor returned them (the durable host journals those in the chunk's activity).</summary>
+    public void AddChunks(long round, long stepsAfter, IReadOnlyList<ChunkResult> results)
+    {
+        for (int replica = 0; replica < results.Count; replica++)
+        {
+            ChunkResult result = results[replica];
+            foreach (StepMetric step in result.StepMetrics ?? [])
+            {
+                _pending.Add(Record(TrainingJournalRecord.StepKind, step.Step, round) with
+                {
+                    Replica = replica,
+                    Loss = TrainingJournalRecord.Finite(step.Loss),
+                    LearningRate = step.LearningRate,
+                });
+            }
+
+            _pending.Add(Record(TrainingJournalRecord.ChunkKind, stepsAfter, round) with
+            {
+                Replica = replica,
+                Loss = TrainingJournalRecord.Finite(result.MeanLoss),
+                SamplesPerSecond = result.Seconds > 0 ? Math.Round(result.Samples / result.Seconds, 1) : null,
+                Seconds = Math.Round(result.Seconds, 3),
+            });
+        }
+    }
+
+    /// <summary>A kept checkpoint the retention policy retires is journaled again as pruned (same identity, so it replaces the kept record).</summary>
+    public void AddPruned(TrainingSession session, long round, IReadOnlyList<CheckpointReference> retired)
+    {
+        // Collect first, so a kept record always precedes its pruned one.
+        CollectDecisions(session, round);
+        foreach (HeldCheckpoint held in session.HeldCheckpoints.Where(held => held.AtInterval && retired.Contains(held.Checkpoint)))
+        {
+            _pending.Add(new TrainingJournalRecord(TrainingJournalRecord.CheckpointKind, held.StepsDone, default) { Round = held.Round, Checkpoint = held.Checkpoint.Name, Status = "pruned" });
+        }
+    }
+
+    private static TrainingJournalRecord? Describe(TrainingSession session, TrainingEvent trainingEvent, long round) => trainingEvent switch
+    {
+        EvaluationCompleted evaluation => Record(TrainingJournalRecord.EvaluationKind, evaluation.Metrics.StepsDone, round) with
+        {
+            Loss = TrainingJournalRecord.Finite(evaluation.Metrics.Loss),
+            Accuracy = TrainingJournalRecord.Finite(evaluation.Metrics.Accuracy),
+        },
+        CheckpointSaved saved => Record(TrainingJournalRecord.CheckpointKind, saved.StepsDone, round) with { Checkpoint = saved.Checkpoint.Name, Status = "kept" },
+        LearningRateAdjusted adjusted => Record(TrainingJournalRecord.LearningRateKind, session.StepsDone, round) with { Scale = adjusted.Scale, Reason = adjusted.Reason },
+        RolledBack rolledBack => Record(TrainingJournalRecord.RollbackKind, rolledBack.StepsDone, round) with { Checkpoint = rolledBack.To.Name, Reason = rolledBack.Reason },
+        TrainingCompleted completed => Record(TrainingJournalRecord.StopKind, completed.StepsDone, round) with { Reason = completed.Reason.ToString(), Status = nameof(TrainingStatus.Completed) },
+        TrainingStopped stopped => Record(TrainingJournalRecord.StopKind, stopped.StepsDone, round) with { Reason = stopped.Reason.ToString(), Status = nameof(TrainingStatus.Stopped) },
+        TrainingFailed failed => Record(TrainingJournalRecord.StopKind, session.StepsDone, round) with { Reason = failed.Reason, Status = nameof(TrainingStatus.Failed) },
+        _ => null,
+    };
+
+    private static TrainingJournalRecord Record(string kind, long step, long round) => new(kind, step, default) { Round = round };
+}

@@ -1,0 +1,52 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Specification;
+using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
+
+namespace DurableTrainer.Application.Training;
+
+/// <summary>The state of one execution of a run: the session (fresh or restored) and what the loop carries beside it.</summary>
+internal sealed class RunState
+{
+    public RunState(TrainingRunInput input)
+    {
+        Input = input;
+        Recipe = TrainingRecipe.From(input.Specification);
+        if (input.Resume is { } resume)
+        {
+            Session = TrainingSession.Restore(resume.Session);
+            OuterMomentum = resume.OuterMomentum;
+            Execution = resume.Execution + 1;
+            Round = Session.RoundsDone;
+        }
+        else
+        {
+            Session = new TrainingSession(input.RunId);
+            Execution = 1;
+        }
+
+        Journal = new JournalProjection(Session.LearningRateScale);
+    }
+
+    public TrainingRunInput Input { get; }
+    public TrainingSpecification Specification => Input.Specification;
+    public ExecutionSettings Settings => Input.Execution;
+    public TrainingRecipe Recipe { get; }
+    public TrainingSession Session { get; }
+
+    /// <summary>The outer optimizer's momentum buffer (outer Nesterov merges), carried from round to round.</summary>
+    public CheckpointReference? OuterMomentum { get; set; }
+
+    /// <summary>Which execution of the run this is (1, then one more after each continue-as-new).</summary>
+    public int Execution { get; }
+
+    /// <summary>The round in progress (or last run): what journal records of decisions are filed under.</summary>
+    public long Round { get; set; }
+
+    /// <summary>Journal records not written yet.</summary>
+    public JournalProjection Journal { get; }
+
+    /// <summary>The input of the next execution: the same run, carrying on from the session as it is now.</summary>
+    public TrainingRunInput NextExecutionInput() =>
+        Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution) };
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DurableTrainer.Application.Contracts;
+
+namespace DurableTrainer.Cli.Watching;
+
+/// <summary>
+/// The machine-readable end of <c>--json</c>: one JSON object on the last line of standard output with the run id,
+/// its status and outcome, the final and best evaluations, the checkpoints and the wall time, so that scripts read
+/// one line instead of parsing the report.
+/// </summary>
+public static class RunResultLine
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string For(RunSnapshot final, TimeSpan wall, string? exportedTo = null)
+    {
+        ArgumentNullException.ThrowIfNull(final);
+        TrainingOutcome? outcome = final.Outcome;
+        return JsonSerializer.Serialize(new
+        {
+            runId = final.RunId,
+            status = final.RuntimeStatus,
+            outcome = outcome?.Status,
+            stopReason = outcome?.StopReason,
+            failure = outcome?.FailureReason ?? final.FailureText,
+            steps = outcome?.StepsDone ?? final.Progress?.Step,
+            finalEvaluation = Metrics(outcome?.FinalEvaluation ?? final.Progress?.LastEvaluation),
+            bestEvaluation = Metrics(outcome?.BestEvaluation ?? final.Progress?.BestEvaluation),
+            finalCheckpoint = outcome?.FinalCheckpoint,
+            bestCheckpoint = outcome?.BestCheckpoint,
+            wallSeconds = Math.Round(wall.TotalSeconds, 3),
+            exportedTo,
+        }, Json);
+    }
+
+    private static object? Metrics(EvaluationSummary? evaluation) =>
+        evaluation is null ? null : new { step = evaluation.Step, loss = evaluation.Loss, accuracy = evaluation.Accuracy };
+}
