@@ -31,8 +31,8 @@ run() {
 }
 
 run "K=1" --replicas 1
-run "K=4, average" --replicas 4 --merge-strategy average
-run "K=4, outer Nesterov (lr 0.7, momentum 0.9)" --replicas 4 --merge-strategy outer-nesterov --outer-learning-rate 0.7 --outer-momentum 0.9
+run "K=4, average" --replicas 4 --merge average
+run "K=4, outer Nesterov (lr 0.7, momentum 0.9)" --replicas 4 --merge outer-nesterov --outer-learning-rate 0.7 --outer-momentum 0.9
 
 {
   echo "# Replicas benchmark"
