@@ -25,7 +25,30 @@ public class OrchestrationFunctionTests
     {
         var executor = new ScriptedExecutor();
         var functions = new TrainingOrchestrationFunctions(new OneCallAtATime(executor), new RecordingPruner());
-        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+        DurableTaskTestHost host = await StartHostAsync(functions);
+        return (host, executor);
+    }
+
+    /// <summary>
+    /// The test host listens on a port it picks at random; another test assembly running at the same time may hold
+    /// it (Azurite, a worker), so a bind failure is retried on a new pick.
+    /// </summary>
+    private static async Task<DurableTaskTestHost> StartHostAsync(TrainingOrchestrationFunctions functions)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartHostOnceAsync(functions);
+            }
+            catch (IOException exception) when (attempt < 5 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static Task<DurableTaskTestHost> StartHostOnceAsync(TrainingOrchestrationFunctions functions) =>
+        DurableTaskTestHost.StartAsync(
             tasks =>
             {
                 tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
@@ -41,8 +64,6 @@ public class OrchestrationFunctionTests
                 ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
                 LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
             });
-        return (host, executor);
-    }
 
     private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60, int roundsPerExecution = 50) =>
         new(
