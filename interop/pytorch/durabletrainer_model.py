@@ -11,7 +11,8 @@ As a program it predicts a batch, for tests and for checking an export by hand:
 reads COUNT examples as raw little-endian float32 [COUNT, *inputShape] and writes the logits as raw float32
 [COUNT, outputs].
 
-The spec (format "durabletrainer-model/2") lists the model's layers, every one named and with its sizes, exactly as
+The spec (format "durabletrainer-model/2") lists the model's layers, every one named and with every size its type
+reads (defaults already filled in by src/Infrastructure.TorchSharp/Models/Layers/LayerResolution.cs), exactly as
 the C# side builds them (src/Infrastructure.TorchSharp/Models/Layers/LayerStackBuilder.cs). This script rebuilds the
 same layers, in the same order and under the same names, as an nn.Sequential, tracking the shape from
 spec["inputShape"] to find each layer's in_features / in_channels; so the state-dict keys match TorchSharp's
@@ -71,14 +72,12 @@ def _layer(layer, shape, where):
     if kind == "conv2d":
         image(kind)
         channels = layer["channels"]
-        kernel, stride, padding = layer.get("kernel") or 3, layer.get("stride") or 1, layer.get("padding") or 0
+        kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
         module = nn.Conv2d(shape[0], channels, kernel_size=kernel, stride=stride, padding=padding)
         return module, [channels, _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
     if kind in ("maxpool2d", "avgpool2d"):
         image(kind)
-        kernel = layer.get("kernel") or 2
-        stride = layer.get("stride") or kernel
-        padding = layer.get("padding") or 0
+        kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
         pool = nn.MaxPool2d if kind == "maxpool2d" else nn.AvgPool2d
         module = pool(kernel_size=kernel, stride=stride, padding=padding)
         return module, [shape[0], _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
@@ -92,8 +91,7 @@ def _layer(layer, shape, where):
             return nn.BatchNorm2d(shape[0]), shape
         raise ValueError(f"{where}: batchnorm expects [features] or [channels, height, width] but receives {_describe(shape)}")
     if kind == "dropout":
-        p = layer.get("p")
-        return nn.Dropout(0.5 if p is None else p), shape
+        return nn.Dropout(layer["p"]), shape
     if kind == "relu":
         return nn.ReLU(), shape
     if kind == "gelu":

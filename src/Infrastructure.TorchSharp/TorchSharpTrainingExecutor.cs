@@ -52,9 +52,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
         using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
-        span?.SetTag(TrainingTelemetry.ModelTag, SpecOf(command.Recipe).Kind);
+        ModelSpec spec = SpecOf(command.Recipe);
+        span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
         ImageDataset dataset = _datasets.Get(command.Recipe.Data.Dataset);
-        (byte[] content, long parameters) = CreateInitialState(command.Recipe);
+        (byte[] content, long parameters) = CreateInitialState(command.Recipe, spec);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters);
     }
@@ -130,10 +131,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return result;
     }
 
-    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe)
+    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec)
     {
         using var scope = NewDisposeScope();
-        ModelSpec spec = SpecOf(recipe);
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, recipe.Training.Seed);
 

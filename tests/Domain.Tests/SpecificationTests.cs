@@ -335,7 +335,6 @@ public class SpecificationTests
         Assert.Equal("cnn", new ModelSection().Resolved().Architecture);
         Assert.Equal("mlp", new ModelSection("mlp").Resolved().Architecture);
         Assert.Null(new ModelSection(Layers: [new LayerSpec("flatten")]).Resolved().Architecture);
-        Assert.True(new ModelSection(Layers: [new LayerSpec("flatten")]).IsDeclarative());
         Assert.Equal("cnn", TrainingSpecification.Create(model: new ModelSection()).GetValueOrThrow().Model.Architecture);
     }
 

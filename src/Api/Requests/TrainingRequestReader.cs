@@ -124,61 +124,7 @@ public static class TrainingRequestReader
                 continue;
             }
 
-            clean[name] = section.PropertyType == typeof(ModelSection)
-                ? Model(property.Value, name, errors)
-                : Record(property.Value, section.PropertyType, name, errors);
-        }
-
-        return clean;
-    }
-
-    /// <summary>The model section: its architecture and parameters (numbers or true/false), or its layers.</summary>
-    private static JsonObject Model(JsonElement model, string path, List<ValidationError> errors)
-    {
-        var clean = new JsonObject();
-        IReadOnlyDictionary<string, Type> fields = FieldsOf(typeof(ModelSection));
-        foreach (JsonProperty property in Unique(model, path, errors))
-        {
-            string at = $"{path}.{property.Name}";
-            switch (property.Name)
-            {
-                case "parameters" when property.Value.ValueKind == JsonValueKind.Object:
-                    var parameters = new JsonObject();
-                    foreach (JsonProperty parameter in Unique(property.Value, at, errors))
-                    {
-                        switch (parameter.Value.ValueKind)
-                        {
-                            case JsonValueKind.Number when parameter.Value.TryGetDouble(out double number) && double.IsFinite(number):
-                                parameters[parameter.Name] = number;
-                                break;
-                            case JsonValueKind.True or JsonValueKind.False:
-                                parameters[parameter.Name] = parameter.Value.GetBoolean() ? 1 : 0;
-                                break;
-                            default:
-                                errors.Add(new ValidationError($"{at}.{Shorten(parameter.Name)}", "must be a finite number, or true or false"));
-                                break;
-                        }
-                    }
-
-                    clean[property.Name] = parameters;
-                    break;
-                case "parameters" when property.Value.ValueKind != JsonValueKind.Null:
-                    errors.Add(new ValidationError(at, "must be a JSON object of the architecture's parameters, such as {\"hiddenUnits\": 128}"));
-                    break;
-                case "layers" when property.Value.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null):
-                    errors.Add(new ValidationError(at, "must be a JSON array of layer objects"));
-                    break;
-                case "layers" when property.Value.ValueKind == JsonValueKind.Array:
-                    clean[property.Name] = Layers(property.Value, at, errors);
-                    break;
-                default:
-                    if (Field(property, fields, path, errors) is { } value)
-                    {
-                        clean[property.Name] = value;
-                    }
-
-                    break;
-            }
+            clean[name] = Record(property.Value, section.PropertyType, name, errors);
         }
 
         return clean;
@@ -203,30 +149,66 @@ public static class TrainingRequestReader
         return clean;
     }
 
-    /// <summary>A section or layer: every field known to its record and of its type; nested layer lists recurse.</summary>
+    /// <summary>
+    /// A section or layer: every field known to its record and of its type. Layer lists recurse; a map of numbers
+    /// (the model's parameters) takes numbers, and true or false as 1 or 0.
+    /// </summary>
     private static JsonObject Record(JsonElement element, Type record, string path, List<ValidationError> errors)
     {
         var clean = new JsonObject();
         IReadOnlyDictionary<string, Type> fields = FieldsOf(record);
         foreach (JsonProperty property in Unique(element, path, errors))
         {
-            if (fields.TryGetValue(property.Name, out Type? type) && type == typeof(IReadOnlyList<LayerSpec>) && property.Value.ValueKind != JsonValueKind.Null)
+            string at = $"{path}.{property.Name}";
+            fields.TryGetValue(property.Name, out Type? type);
+            JsonValueKind kind = property.Value.ValueKind;
+            if (type == typeof(IReadOnlyList<LayerSpec>) && kind != JsonValueKind.Null)
             {
-                if (property.Value.ValueKind == JsonValueKind.Array)
+                if (kind == JsonValueKind.Array)
                 {
-                    clean[property.Name] = Layers(property.Value, $"{path}.{property.Name}", errors);
+                    clean[property.Name] = Layers(property.Value, at, errors);
                 }
                 else
                 {
-                    errors.Add(new ValidationError($"{path}.{property.Name}", "must be a JSON array of layer objects"));
+                    errors.Add(new ValidationError(at, "must be a JSON array of layer objects"));
                 }
-
-                continue;
             }
-
-            if (Field(property, fields, path, errors) is { } value)
+            else if (type == typeof(IReadOnlyDictionary<string, double>) && kind != JsonValueKind.Null)
+            {
+                if (kind == JsonValueKind.Object)
+                {
+                    clean[property.Name] = Numbers(property.Value, at, errors);
+                }
+                else
+                {
+                    errors.Add(new ValidationError(at, "must be a JSON object of numbers or true/false, such as {\"hiddenUnits\": 128}"));
+                }
+            }
+            else if (Field(property, fields, path, errors) is { } value)
             {
                 clean[property.Name] = value;
+            }
+        }
+
+        return clean;
+    }
+
+    private static JsonObject Numbers(JsonElement element, string path, List<ValidationError> errors)
+    {
+        var clean = new JsonObject();
+        foreach (JsonProperty entry in Unique(element, path, errors))
+        {
+            switch (entry.Value.ValueKind)
+            {
+                case JsonValueKind.Number when entry.Value.TryGetDouble(out double number) && double.IsFinite(number):
+                    clean[entry.Name] = number;
+                    break;
+                case JsonValueKind.True or JsonValueKind.False:
+                    clean[entry.Name] = entry.Value.GetBoolean() ? 1 : 0;
+                    break;
+                default:
+                    errors.Add(new ValidationError($"{path}.{Shorten(entry.Name)}", "must be a finite number, or true or false"));
+                    break;
             }
         }
 

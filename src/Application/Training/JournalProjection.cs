@@ -7,9 +7,9 @@ namespace DurableTrainer.Application.Training;
 /// <summary>
 /// Turns what a run does into journal records: chunk metrics as they come, and the decisions the session recorded
 /// as domain events (evaluations, kept and pruned checkpoints, learning-rate changes, rollbacks, the end). Records
-/// wait here until the loop writes them, so a failed write loses nothing.
+/// wait here until the loop writes them, so a failed write loses nothing. A run without a journal projects nothing.
 /// </summary>
-internal sealed class JournalProjection(double initialScale)
+internal sealed class JournalProjection(double initialScale, bool enabled)
 {
     private readonly List<TrainingJournalRecord> _pending = [];
     private int _eventsProjected;
@@ -32,6 +32,11 @@ internal sealed class JournalProjection(double initialScale)
 
     public void CollectDecisions(TrainingSession session, long round)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         IReadOnlyList<TrainingEvent> events = session.Events;
         for (; _eventsProjected < events.Count; _eventsProjected++)
         {
@@ -58,6 +63,11 @@ internal sealed class JournalProjection(double initialScale)
     /// <summary>Per-replica chunk means; and per-step metrics when the executor returned them (the durable host journals those in the chunk's activity).</summary>
     public void AddChunks(long round, long stepsAfter, IReadOnlyList<ChunkResult> results)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         for (int replica = 0; replica < results.Count; replica++)
         {
             ChunkResult result = results[replica];
@@ -84,6 +94,11 @@ internal sealed class JournalProjection(double initialScale)
     /// <summary>A kept checkpoint the retention policy retires is journaled again as pruned (same identity, so it replaces the kept record).</summary>
     public void AddPruned(TrainingSession session, long round, IReadOnlyList<CheckpointReference> retired)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         // Collect first, so a kept record always precedes its pruned one.
         CollectDecisions(session, round);
         foreach (HeldCheckpoint held in session.HeldCheckpoints.Where(held => held.AtInterval && retired.Contains(held.Checkpoint)))

@@ -13,7 +13,7 @@ internal sealed record RoundResult(RoundMetrics Metrics, CheckpointReference Che
 /// Plays one round: fans out one chunk per replica from the session's latest checkpoint, waits for all of them,
 /// and merges their outputs when there is more than one (or the merge is an outer step).
 /// </summary>
-internal sealed class RoundRunner(ITrainingExecutor executor, bool journaled)
+internal sealed class RoundRunner(ITrainingExecutor executor)
 {
     public async Task<RoundResult> RunAsync(RunState run, NextRound next)
     {
@@ -62,11 +62,7 @@ internal sealed class RoundRunner(ITrainingExecutor executor, bool journaled)
         double seconds = results.Max(result => result.Seconds);
         var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
         IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
-        if (journaled)
-        {
-            run.Journal.AddChunks(next.Round, metrics.StepsDone, results);
-        }
-
+        run.Journal.AddChunks(next.Round, metrics.StepsDone, results);
         return new RoundResult(metrics, merged, momentum, intermediates);
     }
 }

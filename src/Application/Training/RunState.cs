@@ -8,7 +8,7 @@ namespace DurableTrainer.Application.Training;
 /// <summary>The state of one execution of a run: the session (fresh or restored) and what the loop carries beside it.</summary>
 internal sealed class RunState
 {
-    public RunState(TrainingRunInput input)
+    public RunState(TrainingRunInput input, bool journaled)
     {
         Input = input;
         Recipe = TrainingRecipe.From(input.Specification);
@@ -25,7 +25,7 @@ internal sealed class RunState
             Execution = 1;
         }
 
-        Journal = new JournalProjection(Session.LearningRateScale);
+        Journal = new JournalProjection(Session.LearningRateScale, journaled);
     }
 
     public TrainingRunInput Input { get; }

@@ -41,7 +41,7 @@ public sealed class TrainingOrchestrator
         _domain = domain;
         _control = ports.Control ?? NoTrainingControl.Instance;
         _journal = ports.Journal is NoTrainingJournal ? null : ports.Journal;
-        _rounds = new RoundRunner(ports.Executor, journaled: _journal is not null);
+        _rounds = new RoundRunner(ports.Executor);
         _recovery = new CorruptCheckpointRecovery(ports.Pruner);
     }
 
@@ -57,7 +57,7 @@ public sealed class TrainingOrchestrator
     public async Task<TrainingOutcome> RunAsync(TrainingRunInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var run = new RunState(input);
+        var run = new RunState(input, journaled: _journal is not null);
         IReadOnlyList<ValidationError> invalid = [.. input.Specification.Validated().Errors, .. input.Execution.Validate()];
         if (invalid.Count > 0)
         {
@@ -220,10 +220,7 @@ public sealed class TrainingOrchestrator
     private async Task RetireCheckpointsAsync(RunState run, List<CheckpointReference> redundant)
     {
         IReadOnlyList<CheckpointReference> retired = _domain.PlanRetention(run.Session, run.Specification);
-        if (_journal is not null)
-        {
-            run.Journal.AddPruned(run.Session, run.Round, retired);
-        }
+        run.Journal.AddPruned(run.Session, run.Round, retired);
 
         redundant.AddRange(retired);
         if (redundant.Count > 0)

@@ -48,9 +48,16 @@ public static partial class TrainingRequestMapper
             request.Evaluation, request.Stopping, request.Checkpoints, request.Replicas);
         errors.AddRange(specification.Errors);
 
-        // The model is checked against the data's shape only when the data section itself is sound.
-        (DataShape? shape, IReadOnlyList<ValidationError> dataErrors) = datasets.Describe(request.Data ?? new DataSection());
-        errors.AddRange(dataErrors.Where(error => !errors.Contains(error)));
+        // The catalogs are asked only about sections that are sound on their own, so no problem is reported twice:
+        // the data's shape when the data section is, and then the model against that shape when the model section is.
+        DataSection data = request.Data ?? new DataSection();
+        DataShape? shape = null;
+        if (data.Validate().Count == 0)
+        {
+            (shape, IReadOnlyList<ValidationError> dataErrors) = datasets.Describe(data);
+            errors.AddRange(dataErrors);
+        }
+
         ModelSection model = (request.Model ?? new ModelSection()).Resolved();
         ModelCheck? check = null;
         if (shape is not null && model.Validate().Count == 0)

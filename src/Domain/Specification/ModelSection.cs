@@ -17,8 +17,6 @@ public sealed record ModelSection(
     public const string DefaultArchitecture = "cnn";
     public const int MaxNameLength = 64;
 
-    public bool IsDeclarative() => Layers is not null;
-
     public IReadOnlyList<ValidationError> Validate()
     {
         var rules = new SectionRules(Path);

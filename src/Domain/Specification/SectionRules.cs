@@ -12,7 +12,7 @@ public sealed class SectionRules(string section)
 
     public IReadOnlyList<ValidationError> Errors => _errors;
 
-    public string PathOf(string field) => $"{section}.{field}";
+    private string PathOf(string field) => $"{section}.{field}";
 
     public void Require(bool ok, string field, string rule)
     {
@@ -22,12 +22,13 @@ public sealed class SectionRules(string section)
         }
     }
 
-    public void Add(ValidationError error) => _errors.Add(error);
-
     public static bool Between(double value, double low, double high) => double.IsFinite(value) && value >= low && value <= high;
 
     /// <summary>low &lt; value ≤ high.</summary>
     public static bool AboveAtMost(double value, double low, double high) => double.IsFinite(value) && value > low && value <= high;
+
+    /// <summary>low &lt; value &lt; high.</summary>
+    public static bool Inside(double value, double low, double high) => double.IsFinite(value) && value > low && value < high;
 
     /// <summary>low ≤ value &lt; high.</summary>
     public static bool AtLeastBelow(double value, double low, double high) => double.IsFinite(value) && value >= low && value < high;

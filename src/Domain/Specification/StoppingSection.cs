@@ -32,7 +32,7 @@ public sealed record StoppingSection(
         rules.Require(EarlyStoppingPatience is >= 0 and <= 1000, "earlyStoppingPatience", "must be between 0 (off) and 1000 evaluations");
         rules.Require(SectionRules.Between(EarlyStoppingMinDelta, 0, 1e6), "earlyStoppingMinDelta", "must be between 0 and 1000000");
         rules.Require(PlateauPatience is >= 0 and <= 1000, "plateauPatience", "must be between 0 (off) and 1000 evaluations");
-        rules.Require(SectionRules.AboveAtMost(PlateauFactor, 0, 1) && PlateauFactor < 1, "plateauFactor", "must be greater than 0 and less than 1");
+        rules.Require(SectionRules.Inside(PlateauFactor, 0, 1), "plateauFactor", "must be greater than 0 and less than 1");
         rules.Require(MinLearningRate is null || SectionRules.Between(MinLearningRate.Value, 0, OptimizerSection.MaxLearningRate), "minLearningRate", "must be at least 0 and at most optimizer.learningRate");
         rules.Require(TargetMetric is null || double.IsFinite(TargetMetric.Value), "targetMetric", "must be a finite number when given");
         rules.Require(TimeBudgetSeconds is null || SectionRules.AboveAtMost(TimeBudgetSeconds.Value, 0, 31_536_000),
@@ -40,7 +40,7 @@ public sealed record StoppingSection(
         rules.Require(double.IsFinite(DivergenceFactor) && (DivergenceFactor == 0 || (DivergenceFactor > 1 && DivergenceFactor <= 1e6)),
             "divergenceFactor", "must be 0 (off) or greater than 1 and at most 1000000");
         rules.Require(MaxRollbacks is >= 0 and <= 100, "maxRollbacks", "must be between 0 and 100");
-        rules.Require(SectionRules.AboveAtMost(RollbackLearningRateFactor, 0, 1) && RollbackLearningRateFactor < 1,
+        rules.Require(SectionRules.Inside(RollbackLearningRateFactor, 0, 1),
             "rollbackLearningRateFactor", "must be greater than 0 and less than 1");
         return rules.Errors;
     }

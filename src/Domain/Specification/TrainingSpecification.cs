@@ -36,7 +36,7 @@ public sealed record TrainingSpecification(
     {
         var specification = new TrainingSpecification(
             data ?? new DataSection(),
-            (model ?? new ModelSection()).Resolved(),
+            model ?? new ModelSection(),
             optimizer ?? new OptimizerSection(),
             schedule ?? new ScheduleSection(),
             training ?? new TrainingSection(),

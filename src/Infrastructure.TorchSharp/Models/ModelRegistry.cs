@@ -56,7 +56,7 @@ public sealed class ModelRegistry : IModelCatalog
 
         if (model.Layers is { } declared)
         {
-            IReadOnlyList<LayerSpec> named = LayerNames.Resolve(declared);
+            IReadOnlyList<LayerSpec> named = LayerResolution.Resolve(declared);
             return Fit(model with { Layers = named }, named, shape, "model.layers", "the last layer");
         }
 
@@ -89,7 +89,7 @@ public sealed class ModelRegistry : IModelCatalog
             return (null, 0, errors);
         }
 
-        IReadOnlyList<LayerSpec> layers = LayerNames.Resolve(architecture.Layers(new ModelArguments(values), shape));
+        IReadOnlyList<LayerSpec> layers = LayerResolution.Resolve(architecture.Layers(new ModelArguments(values), shape));
         var (spec, parameters, fitErrors) = Fit(model with { Parameters = values }, layers, shape, "model.architecture", architecture.Name);
         // An architecture that cannot take this data is one problem of the architecture, not of layers the user never wrote.
         return spec is not null ? (spec, parameters, []) : (null, 0, [new ValidationError("model.architecture",

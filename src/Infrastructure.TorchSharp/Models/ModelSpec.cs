@@ -27,5 +27,5 @@ public sealed record ModelSpec(ModelSection Section, DataShape Shape, IReadOnlyL
     public override string ToString() => Describe();
 
     private static bool HasDropoutIn(IReadOnlyList<LayerSpec>? layers) =>
-        layers is not null && layers.Any(layer => (layer.Type == "dropout" && (layer.P ?? 0.5) > 0) || HasDropoutIn(layer.Layers) || HasDropoutIn(layer.Shortcut));
+        layers is not null && layers.Any(layer => (layer.Type == "dropout" && layer.P > 0) || HasDropoutIn(layer.Layers) || HasDropoutIn(layer.Shortcut));
 }

@@ -3,36 +3,51 @@ using DurableTrainer.Domain.Specification;
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 
 /// <summary>
-/// Gives every layer a name, at every level: its own when it has one, otherwise its type and position
-/// (<c>linear3</c>). The names become state-dict keys, so they are fixed at submission and stored with the run.
+/// Makes a layer list explicit, at every level: each layer gets a name (its own, or its type and position such as
+/// <c>linear3</c>; the names become state-dict keys) and every size its type reads, with the defaults filled in
+/// (conv2d: kernel 3, stride 1, padding 0; pooling: kernel 2, stride = kernel, padding 0; dropout: p 0.5). The
+/// result is stored with the run, so shapes, the builder, checkpoints and the PyTorch rebuild all read the same
+/// values and no default lives anywhere else.
 /// </summary>
-public static class LayerNames
+public static class LayerResolution
 {
     public static IReadOnlyList<LayerSpec> Resolve(IReadOnlyList<LayerSpec> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         var taken = new HashSet<string>(layers.Where(layer => layer?.Name is not null).Select(layer => layer.Name!), StringComparer.Ordinal);
-        var named = new LayerSpec[layers.Count];
+        var resolved = new LayerSpec[layers.Count];
         for (int i = 0; i < layers.Count; i++)
         {
             LayerSpec layer = layers[i];
             if (layer is null)
             {
                 // Left for the shape check, which reports it by its position.
-                named[i] = null!;
+                resolved[i] = null!;
                 continue;
             }
 
-            string name = layer.Name ?? Unique($"{layer.Type}{i + 1}", taken);
-            named[i] = layer with
+            resolved[i] = WithDefaults(layer) with
             {
-                Name = name,
+                Name = layer.Name ?? Unique($"{layer.Type}{i + 1}", taken),
                 Layers = layer.Layers is null ? null : Resolve(layer.Layers),
                 Shortcut = layer.Shortcut is null ? null : Resolve(layer.Shortcut),
             };
         }
 
-        return named;
+        return resolved;
+    }
+
+    /// <summary>The layer with every size its type reads given; sizes it does not read are left as they are.</summary>
+    public static LayerSpec WithDefaults(LayerSpec layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return layer.Type switch
+        {
+            "conv2d" => layer with { Kernel = layer.Kernel ?? 3, Stride = layer.Stride ?? 1, Padding = layer.Padding ?? 0 },
+            "maxpool2d" or "avgpool2d" => layer with { Kernel = layer.Kernel ?? 2, Stride = layer.Stride ?? layer.Kernel ?? 2, Padding = layer.Padding ?? 0 },
+            "dropout" => layer with { P = layer.P ?? 0.5 },
+            _ => layer,
+        };
     }
 
     private static string Unique(string name, HashSet<string> taken)

@@ -102,11 +102,13 @@ public static class LayerShapes
 
         private int[]? Layer(LayerSpec layer, int[] input, string at)
         {
+            layer = LayerResolution.WithDefaults(layer);
             int errorsBefore = Errors.Count;
             void Fail(string field, string rule) => Errors.Add(new ValidationError(field.Length == 0 ? at : $"{at}.{field}", rule));
-            int Size(int? value, string field, int fallback, int min, int max)
+            // Sizes a type requires and were not given read as 0, so the range check names them.
+            int Size(int? value, string field, int min, int max)
             {
-                int size = value ?? fallback;
+                int size = value ?? 0;
                 if (size < min || size > max)
                 {
                     Fail(field, $"must be between {min} and {max}");
@@ -120,7 +122,7 @@ public static class LayerShapes
             {
                 case "linear":
                 {
-                    int units = Size(layer.Units ?? 0, "units", 0, 1, MaxUnits);
+                    int units = Size(layer.Units, "units", 1, MaxUnits);
                     if (input.Length != 1)
                     {
                         Fail("", $"linear expects a flat input [features] but receives {received}; put a flatten layer before it");
@@ -137,10 +139,10 @@ public static class LayerShapes
 
                 case "conv2d":
                 {
-                    int channels = Size(layer.Channels ?? 0, "channels", 0, 1, MaxChannels);
-                    int kernel = Size(layer.Kernel, "kernel", 3, 1, MaxKernel);
-                    int stride = Size(layer.Stride, "stride", 1, 1, MaxKernel);
-                    int padding = Size(layer.Padding, "padding", 0, 0, MaxKernel);
+                    int channels = Size(layer.Channels, "channels", 1, MaxChannels);
+                    int kernel = Size(layer.Kernel, "kernel", 1, MaxKernel);
+                    int stride = Size(layer.Stride, "stride", 1, MaxKernel);
+                    int padding = Size(layer.Padding, "padding", 0, MaxKernel);
                     if (!IsImage(input, "conv2d", Fail) || Errors.Count > errorsBefore)
                     {
                         return null;
@@ -153,9 +155,9 @@ public static class LayerShapes
 
                 case "maxpool2d" or "avgpool2d":
                 {
-                    int kernel = Size(layer.Kernel, "kernel", 2, 1, MaxKernel);
-                    int stride = Size(layer.Stride, "stride", kernel, 1, MaxKernel);
-                    int padding = Size(layer.Padding, "padding", 0, 0, MaxKernel);
+                    int kernel = Size(layer.Kernel, "kernel", 1, MaxKernel);
+                    int stride = Size(layer.Stride, "stride", 1, MaxKernel);
+                    int padding = Size(layer.Padding, "padding", 0, MaxKernel);
                     if (padding * 2 > kernel)
                     {
                         Fail("padding", "must be at most half of kernel");
@@ -181,7 +183,7 @@ public static class LayerShapes
                     Parameters += 2L * input[0];
                     return input;
                 case "dropout":
-                    if (layer.P is { } p && !(double.IsFinite(p) && p >= 0 && p < 1))
+                    if (layer.P is not { } p || !(double.IsFinite(p) && p >= 0 && p < 1))
                     {
                         Fail("p", "must be at least 0 and less than 1");
                         return null;

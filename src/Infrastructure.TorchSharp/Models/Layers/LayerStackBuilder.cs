@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 
 /// <summary>
-/// Builds TorchSharp modules from a checked, named layer list: one module per layer under its name, so state-dict
+/// Builds TorchSharp modules from a checked, resolved layer list (<see cref="LayerResolution"/>: named, every size given): one module per layer under its name, so state-dict
 /// keys are the layer names (a residual block's are <c>block.layers.*</c> and <c>block.shortcut.*</c>). Dropout
 /// draws from the step's private generator when one is given.
 /// </summary>
@@ -35,13 +35,13 @@ public static class LayerStackBuilder
     private static Module<Tensor, Tensor> Module(LayerSpec layer, int[] input, StepRandomness? randomness) => layer.Type switch
     {
         "linear" => Linear(input[0], layer.Units!.Value),
-        "conv2d" => Conv2d(input[0], layer.Channels!.Value, kernel_size: layer.Kernel ?? 3, stride: layer.Stride ?? 1, padding: layer.Padding ?? 0),
-        "maxpool2d" => MaxPool2d(kernel_size: layer.Kernel ?? 2, stride: layer.Stride ?? layer.Kernel ?? 2, padding: layer.Padding ?? 0),
-        "avgpool2d" => AvgPool2d(kernel_size: layer.Kernel ?? 2, stride: layer.Stride ?? layer.Kernel ?? 2, padding: layer.Padding ?? 0),
+        "conv2d" => Conv2d(input[0], layer.Channels!.Value, kernel_size: layer.Kernel!.Value, stride: layer.Stride!.Value, padding: layer.Padding!.Value),
+        "maxpool2d" => MaxPool2d(kernel_size: layer.Kernel!.Value, stride: layer.Stride!.Value, padding: layer.Padding!.Value),
+        "avgpool2d" => AvgPool2d(kernel_size: layer.Kernel!.Value, stride: layer.Stride!.Value, padding: layer.Padding!.Value),
         "globalavgpool2d" => new GlobalAveragePool(),
         "batchnorm" => input.Length == 1 ? BatchNorm1d(input[0]) : BatchNorm2d(input[0]),
         // Without randomness (evaluation, merges) a plain Dropout stands in: it has no state and is an identity in eval mode.
-        "dropout" => randomness is null ? Dropout(layer.P ?? 0.5) : new CounterDropout(layer.P ?? 0.5, randomness),
+        "dropout" => randomness is null ? Dropout(layer.P!.Value) : new CounterDropout(layer.P!.Value, randomness),
         "relu" => ReLU(),
         "gelu" => GELU(),
         "tanh" => Tanh(),
