@@ -18,6 +18,14 @@ var engineOptions = builder.Configuration.GetSection(DurableEngineOptions.Sectio
 var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
 executorOptions.ConcurrentActivities = engineOptions.MaxConcurrentActivities;
 string connectionString = engineOptions.ResolveConnectionString(builder.Configuration["AzureWebJobsStorage"]);
+if (StorageEndpoints.Problem(connectionString) is { } connectionProblem)
+{
+    // Nothing can work without storage, and no retry will fix the setting: one sentence, and a clean exit.
+    Console.Error.WriteLine(
+        $"The storage connection string in {StorageStartupFailure.Setting} (or AzureWebJobsStorage) is not valid ({connectionProblem}); set it to an Azure Storage connection string, such as UseDevelopmentStorage=true for Azurite.");
+    return 2;
+}
+
 
 builder.Services.AddSingleton(engineOptions);
 builder.Services.AddTorchSharpTraining(executorOptions);
@@ -30,7 +38,8 @@ builder.Services.AddSingleton(services => new DurableEngine(
     services.GetRequiredService<ITrainingExecutor>(),
     services.GetRequiredService<ICheckpointPruner>(),
     services.GetRequiredService<ITrainingJournal>(),
-    services.GetRequiredService<ILoggerFactory>()));
+    services.GetRequiredService<ILoggerFactory>(),
+    services.GetRequiredService<IHostApplicationLifetime>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
 builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
@@ -46,6 +55,11 @@ if (!string.IsNullOrEmpty(apiKey))
     app.UseMiddleware<ApiKeyMiddleware>(apiKey);
 }
 
-app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+app.UseMiddleware<EngineReadinessMiddleware>();
+// 503 until the task hub is ready, so whoever waits for the worker waits for storage too.
+app.MapGet(EngineReadinessMiddleware.HealthPath, (DurableEngine engine) => engine.IsReady
+    ? Results.Ok(new { status = "ok" })
+    : Results.Json(new { status = "starting", detail = engine.NotReadyReason }, statusCode: StatusCodes.Status503ServiceUnavailable));
 app.MapTrainingApi();
 app.Run();
+return Environment.ExitCode;

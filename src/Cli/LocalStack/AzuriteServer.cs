@@ -29,11 +29,14 @@ public sealed class AzuriteServer : IAsyncDisposable
     public bool StartedHere => _process is not null;
     public ChildProcess? Process => _process;
 
-    public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
-        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+    public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    /// <summary>The connection string for an Azurite on these ports (running or not yet), with the development key or another one.</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort, string accountKey = AccountKey) =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={accountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};" +
+        $"QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
 
     public string BlobEndpoint => $"http://127.0.0.1:{BlobPort}/{AccountName}";
 

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTrainer.Application.Ports;
@@ -11,16 +12,33 @@ namespace DurableTrainer.Worker.Engine;
 /// <summary>
 /// The Durable Task Framework on the Azure Storage provider: it owns the task hub, runs our orchestration and
 /// activities (through the shims that adapt TaskOrchestrationContext code to DurableTask.Core), and offers a client.
+/// It reaches its storage in the background: while storage is unreachable it retries with backoff, one log line an
+/// attempt, and <see cref="IsReady"/> stays false (the health route answers 503); storage that refuses the
+/// credentials stops the worker with one sentence naming the setting, and exit code <see cref="RefusedCredentialsExitCode"/>.
 /// </summary>
 public sealed class DurableEngine : IHostedService, IAsyncDisposable
 {
+    /// <summary>The process's exit code when storage refused its credentials.</summary>
+    public const int RefusedCredentialsExitCode = 3;
+
+    private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromSeconds(30);
+
     private readonly TaskHubWorker _worker;
     private readonly ILogger<DurableEngine> _logger;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private readonly string _endpoint;
+    private readonly BlobServiceClient _probe;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _starting;
+    private volatile bool _started;
 
-    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, ILoggerFactory loggerFactory)
+    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = loggerFactory.CreateLogger<DurableEngine>();
+        _lifetime = lifetime;
+        _endpoint = StorageEndpoints.Describe(connectionString);
+        _probe = StorageEndpoints.Probe(connectionString);
         HubName = options.HubName;
         Service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
@@ -61,22 +79,89 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
 
     public TaskHubClient Client { get; }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>True once the task hub exists and the engine is taking work.</summary>
+    public bool IsReady => _started;
+
+    /// <summary>Why the engine is not ready yet (the last storage error), or null.</summary>
+    public string? NotReadyReason { get; private set; } = "connecting to storage";
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await Service.CreateIfNotExistsAsync();
-        await _worker.StartAsync();
-        _logger.LogInformation("Durable engine started on task hub {HubName}.", HubName);
+        // Not awaited: the HTTP host starts at once (its health route says 503 until this finishes).
+        _starting = Task.Run(() => ConnectAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan delay = TimeSpan.FromSeconds(1);
+        for (int attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                // One quick request without the SDK's retries first: it tells unreachable from refused in a second,
+                // where the provider's own retries would take half a minute and log every stack on the way.
+                await _probe.GetPropertiesAsync(cancellationToken);
+                await Service.CreateIfNotExistsAsync();
+                await _worker.StartAsync();
+                _started = true;
+                NotReadyReason = null;
+                _logger.LogInformation("Durable engine started on task hub {HubName} ({Endpoint}).", HubName, _endpoint);
+                return;
+            }
+            catch (Exception exception) when (StorageStartupFailure.IsRefusedCredentials(exception))
+            {
+                NotReadyReason = "storage refused the credentials";
+                _logger.LogCritical(
+                    "Storage at {Endpoint} refused the worker's credentials ({Error}); fix the account name and key (or SAS) in {Setting} (or AzureWebJobsStorage). The worker stops.",
+                    _endpoint, StorageStartupFailure.Describe(exception), StorageStartupFailure.Setting);
+                Environment.ExitCode = RefusedCredentialsExitCode;
+                _lifetime?.StopApplication();
+                return;
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                NotReadyReason = $"storage at {_endpoint} is unreachable: {StorageStartupFailure.Describe(exception)}";
+                _logger.LogWarning("Storage at {Endpoint} is unreachable (attempt {Attempt}: {Error}); retrying in {Delay:F0} s.",
+                    _endpoint, attempt, StorageStartupFailure.Describe(exception), delay.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetryDelay.Ticks));
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // isForced: true: do not wait for running chunks; they are at-least-once and will be redelivered.
-        await _worker.StopAsync(isForced: true);
-        _logger.LogInformation("Durable engine stopped.");
+        await _stopping.CancelAsync();
+        if (_starting is not null)
+        {
+            await _starting.WaitAsync(cancellationToken);
+        }
+
+        if (_started)
+        {
+            // isForced: true: do not wait for running chunks; they are at-least-once and will be redelivered.
+            await _worker.StopAsync(isForced: true);
+            _logger.LogInformation("Durable engine stopped.");
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        _stopping.Dispose();
         _worker.Dispose();
         await Task.CompletedTask;
     }
