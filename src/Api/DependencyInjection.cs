@@ -13,6 +13,7 @@ public static class DependencyInjection
         services.AddSingleton<TrainModelUseCase>();
         services.AddSingleton<TrainingHttpApi>();
         services.AddSingleton<ModelExportHttpApi>();
+        services.AddSingleton<ModelFileHttpApi>();
         services.AddSingleton<TrainingDashboardApi>();
         return services;
     }

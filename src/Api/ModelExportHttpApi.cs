@@ -16,9 +16,13 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
     {
         ["pytorch"] = ModelExportFormat.PyTorch,
         ["safetensors"] = ModelExportFormat.Safetensors,
+        ["torchscript"] = ModelExportFormat.TorchScript,
     };
 
-    /// <summary><paramref name="format"/>: pytorch (default) or safetensors; <paramref name="which"/>: final (default) or best.</summary>
+    /// <summary>
+    /// <paramref name="format"/>: pytorch, safetensors or torchscript; by default torchscript for a model trained
+    /// from a TorchScript file and pytorch otherwise. <paramref name="which"/>: final (default) or best.
+    /// </summary>
     public Task<ApiResult> GetModelAsync(string runId, string? format, string? which, CancellationToken cancellationToken)
     {
         if (format is not null && !Formats.ContainsKey(format))
@@ -26,13 +30,13 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return Task.FromResult(Invalid("format", "must be one of " + string.Join(", ", Formats.Keys)));
         }
 
-        return ExportAsync(runId, format is null ? ModelExportFormat.PyTorch : Formats[format], which, cancellationToken);
+        return ExportAsync(runId, format is null ? null : Formats[format], which, cancellationToken);
     }
 
     public Task<ApiResult> GetSpecAsync(string runId, string? which, CancellationToken cancellationToken) =>
         ExportAsync(runId, ModelExportFormat.Spec, which, cancellationToken);
 
-    private async Task<ApiResult> ExportAsync(string runId, ModelExportFormat format, string? which, CancellationToken cancellationToken)
+    private async Task<ApiResult> ExportAsync(string runId, ModelExportFormat? requested, string? which, CancellationToken cancellationToken)
     {
         if (which is not null and not "final" and not "best")
         {
@@ -59,13 +63,20 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             }, ContentType: ProblemDetailsFactory.ContentType);
         }
 
+        bool torchScript = input.Specification.Model.IsTorchScript();
+        ModelExportFormat format = requested ?? (torchScript ? ModelExportFormat.TorchScript : ModelExportFormat.PyTorch);
+        if (format == ModelExportFormat.TorchScript && !torchScript)
+        {
+            return Invalid("format", $"torchscript applies to models trained from a TorchScript file (model.file); this run's model is {input.Specification.Model.KindName()}: use pytorch or safetensors");
+        }
+
         var reference = new CheckpointReference(runId, checkpoint[(runId.Length + 1)..]);
         try
         {
             ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(input.Specification), format, cancellationToken);
             return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
         }
-        catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException)
+        catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException or ModelFileException)
         {
             return new ApiResult(409, new
             {

@@ -22,7 +22,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddTorchSharpTraining(executorOptions);
 builder.Services.AddBlobStorage(
     services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()),
-    services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"]);
+    services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"],
+    services => services.GetRequiredService<IConfiguration>()["DurableTask:ModelsContainer"]);
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
 
 builder.Build().Run();

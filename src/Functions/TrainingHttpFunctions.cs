@@ -14,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
 /// the management payload are served by the Durable Functions extension itself.
 /// </summary>
-public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models)
+public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models, IModelFileStore files)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> Start(
@@ -68,6 +68,17 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         ArgumentNullException.ThrowIfNull(request);
         var api = new ModelExportHttpApi(new DurableTaskClientRuns(client), exporter);
         return Write(request, await api.GetSpecAsync(runId, request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
+    }
+
+    [Function("UploadModelFile")]
+    public async Task<IActionResult> UploadModelFile(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{name}")] HttpRequest request,
+        string name,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        byte[] body = await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken);
+        return Write(request, await new ModelFileHttpApi(files, models).UploadAsync(name, body, cancellationToken));
     }
 
     [Function("StopTrainingRun")]

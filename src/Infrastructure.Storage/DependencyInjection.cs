@@ -11,12 +11,13 @@ public static class DependencyInjection
     /// <summary>
     /// Registers checkpoints in <paramref name="checkpointContainer"/> (with the pruner that deletes them) and the
     /// metrics journal in a sibling container named by <paramref name="metricsContainer"/>, so checkpoint listings stay
-    /// checkpoints only.
+    /// checkpoints only, and users' model files in another sibling, <paramref name="modelsContainer"/> (<c>models</c>).
     /// </summary>
     public static IServiceCollection AddBlobStorage(
         this IServiceCollection services,
         Func<IServiceProvider, BlobContainerClient> checkpointContainer,
-        Func<IServiceProvider, string?> metricsContainer)
+        Func<IServiceProvider, string?> metricsContainer,
+        Func<IServiceProvider, string?>? modelsContainer = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(checkpointContainer);
@@ -27,6 +28,7 @@ public static class DependencyInjection
         services.AddSingleton(provider => BlobTrainingJournal.Beside(provider.GetRequiredService<BlobContainerClient>(), metricsContainer(provider)));
         services.AddSingleton<ITrainingJournal>(provider => provider.GetRequiredService<BlobTrainingJournal>());
         services.AddSingleton<ITrainingJournalReader>(provider => provider.GetRequiredService<BlobTrainingJournal>());
+        services.AddSingleton<IModelFileStore>(provider => BlobModelFileStore.Beside(provider.GetRequiredService<BlobContainerClient>(), modelsContainer?.Invoke(provider)));
         return services;
     }
 }

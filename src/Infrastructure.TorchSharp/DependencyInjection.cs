@@ -20,7 +20,8 @@ public static class DependencyInjection
         services.AddSingleton(options);
         services.AddSingleton<DatasetProvider>();
         services.AddSingleton<IDatasetCatalog>(provider => provider.GetRequiredService<DatasetProvider>());
-        services.AddSingleton(ModelRegistry.BuiltIn);
+        // TorchScript files come from the host's model store (blob storage), when it registers one.
+        services.AddSingleton(provider => ModelRegistry.BuiltIn.WithFiles(provider.GetService<IModelFileStore>()));
         services.AddSingleton<IModelCatalog>(provider => provider.GetRequiredService<ModelRegistry>());
         services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
         services.AddSingleton<IModelExporter, PyTorchModelExporter>();

@@ -52,7 +52,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
         using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
-        ModelSpec spec = SpecOf(command.Recipe);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
         span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
         ImageDataset dataset = _datasets.Get(command.Recipe.Data.Dataset);
         (byte[] content, long parameters) = CreateInitialState(command.Recipe, spec);
@@ -66,8 +66,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "chunk"));
         using Activity? span = TrainingTelemetry.StartOperation("RunChunk", command.Output);
         span?.SetTag(TrainingTelemetry.ReplicaTag, command.Replica);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
         byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
-        (byte[] content, ChunkResult result) = TrainChunk(command, start, cancellationToken);
+        (byte[] content, ChunkResult result) = TrainChunk(command, spec, start, cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
         TrainingTelemetry.Steps.Add(result.Steps, runTag);
@@ -107,7 +108,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         byte[]? start = outer ? await _checkpoints.LoadAsync(command.Start!, cancellationToken) : null;
         byte[]? momentum = outer && command.MomentumIn is not null ? await _checkpoints.LoadAsync(command.MomentumIn, cancellationToken) : null;
-        (byte[] merged, byte[]? momentumOut) = Merge(command, replicas, start, momentum);
+        (byte[] merged, byte[]? momentumOut) = Merge(command, await SpecOfAsync(command.Recipe, cancellationToken), replicas, start, momentum);
         if (momentumOut is not null)
         {
             await _checkpoints.SaveAsync(command.MomentumOut!, momentumOut, cancellationToken);
@@ -122,8 +123,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId, "evaluate"));
         using Activity? span = TrainingTelemetry.StartOperation("EvaluateCheckpoint", command.Checkpoint);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
         byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
-        EvaluationResult result = Evaluate(command, content);
+        EvaluationResult result = Evaluate(command, spec, content);
         TrainingTelemetry.EvaluationAccuracy.Record(result.Accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Checkpoint.RunId));
         span?.SetTag("durabletrainer.accuracy", result.Accuracy);
         _logger.LogInformation("Evaluated {Checkpoint}: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples.",
@@ -149,11 +151,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
     }
 
-    private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, byte[] start, CancellationToken cancellationToken)
+    private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, ModelSpec spec, byte[] start, CancellationToken cancellationToken)
     {
         TrainingRecipe recipe = command.Recipe;
         TrainingSection training = recipe.Training;
-        ModelSpec spec = SpecOf(recipe);
         ImageSplit train = _datasets.Get(recipe.Data.Dataset).Train;
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
@@ -269,10 +270,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
     /// averaging Adam moments is not meaningful in general.
     /// </summary>
-    private (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
+    private (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
-        ModelSpec spec = SpecOf(recipe);
         string description = spec.Describe();
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(spec);
@@ -342,17 +342,17 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
     }
 
-    private ModelSpec SpecOf(TrainingRecipe recipe) => _models.Resolve(recipe.Model, _datasets.ShapeOf(recipe.Data));
+    private Task<ModelSpec> SpecOfAsync(TrainingRecipe recipe, CancellationToken cancellationToken) =>
+        _models.ResolveAsync(recipe.Model, _datasets.ShapeOf(recipe.Data), cancellationToken);
 
     private static Tensor[] AveragedState(nn.Module model) =>
         model.parameters().Cast<Tensor>().Concat(model.buffers().Where(buffer => buffer.is_floating_point())).ToArray();
 
-    private EvaluationResult Evaluate(EvaluateCommand command, byte[] content)
+    private EvaluationResult Evaluate(EvaluateCommand command, ModelSpec spec, byte[] content)
     {
         TrainingRecipe recipe = command.Recipe;
         ImageSplit test = _datasets.Get(recipe.Data.Dataset).Test;
         using var scope = NewDisposeScope();
-        ModelSpec spec = SpecOf(recipe);
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
         model.eval();

@@ -31,7 +31,8 @@ builder.Services.AddSingleton(engineOptions);
 builder.Services.AddTorchSharpTraining(executorOptions);
 builder.Services.AddBlobStorage(
     _ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer),
-    _ => builder.Configuration["DurableTask:MetricsContainer"]);
+    _ => builder.Configuration["DurableTask:MetricsContainer"],
+    _ => builder.Configuration["DurableTask:ModelsContainer"]);
 builder.Services.AddSingleton(services => new DurableEngine(
     engineOptions,
     connectionString,

@@ -73,7 +73,7 @@ public class RequestParsingPropertyTests
 
         // Whatever binds, validation answers; a valid request, written back as the request it stands for, reads and
         // validates to the same values.
-        var (validated, validationErrors) = TrainingRequestMapper.Validate(request, FakeDatasets.Instance, FakeModels.Instance);
+        var (validated, validationErrors) = Validate(request);
         if (validated is null)
         {
             return validationErrors.Count > 0 && validationErrors.All(error => error.Field.Length > 0 && error.Rule.Length > 0);
@@ -86,7 +86,7 @@ public class RequestParsingPropertyTests
             return false;
         }
 
-        var (again, _) = TrainingRequestMapper.Validate(reread, FakeDatasets.Instance, FakeModels.Instance);
+        var (again, _) = Validate(reread);
         return again is not null
             && JsonSerializer.Serialize(again, SpecificationJson.Options) == JsonSerializer.Serialize(validated, SpecificationJson.Options);
     }
@@ -103,9 +103,13 @@ public class RequestParsingPropertyTests
             return errors.Count > 0 && errors.All(error => error.Field.StartsWith("model.layers", StringComparison.Ordinal) || error.Field == "body");
         }
 
-        var (validated, validationErrors) = TrainingRequestMapper.Validate(request, FakeDatasets.Instance, FakeModels.Instance);
+        var (validated, validationErrors) = Validate(request);
         return (validated is null) == (validationErrors.Count > 0);
     }
+
+    // The fake catalogs answer at once, so the properties stay synchronous.
+    private static (ValidatedRequest? Request, IReadOnlyList<ValidationError> Errors) Validate(TrainingRequest request) =>
+        TrainingRequestMapper.ValidateAsync(request, FakeDatasets.Instance, FakeModels.Instance).GetAwaiter().GetResult();
 
     private static JsonObject Section(string name, Type section, Values values, int seed)
     {
@@ -231,9 +235,11 @@ public class RequestParsingPropertyTests
 
         public IReadOnlyCollection<string> Architectures { get; } = ["mlp", "cnn"];
 
-        public ModelCheck Check(ModelSection model, DataShape shape) =>
-            model.Architecture is null || Architectures.Contains(model.Architecture)
+        public Task<ModelCheck> CheckAsync(ModelSection model, DataShape shape, CancellationToken cancellationToken = default) =>
+            Task.FromResult(model.Architecture is null || Architectures.Contains(model.Architecture)
                 ? ModelCheck.Valid(model, 1000)
-                : ModelCheck.Invalid([new ValidationError("model.architecture", "must be one of mlp, cnn")]);
+                : ModelCheck.Invalid([new ValidationError("model.architecture", "must be one of mlp, cnn")]));
+
+        public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) => [];
     }
 }

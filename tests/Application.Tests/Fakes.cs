@@ -221,11 +221,13 @@ public sealed class FakeModelCatalog : IModelCatalog
 
     public List<(ModelSection Model, DataShape Shape)> Checks { get; } = [];
 
-    public ModelCheck Check(ModelSection model, DataShape shape)
+    public Task<ModelCheck> CheckAsync(ModelSection model, DataShape shape, CancellationToken cancellationToken = default)
     {
         Checks.Add((model, shape));
-        return Errors.Count > 0 ? ModelCheck.Invalid(Errors) : ModelCheck.Valid(Resolve(model), 0);
+        return Task.FromResult(Errors.Count > 0 ? ModelCheck.Invalid(Errors) : ModelCheck.Valid(Resolve(model), 0));
     }
+
+    public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) => Errors;
 }
 
 /// <summary>Orchestration inputs for the loop tests: a validated specification (the given sections, the rest at defaults) and engine settings.</summary>

@@ -149,12 +149,12 @@ public class TrainModelUseCaseTests
     }
 
     [Fact]
-    public void Validate_TheRequestAValidatedRunStandsFor_GivesTheSameRun()
+    public async Task Validate_TheRequestAValidatedRunStandsFor_GivesTheSameRun()
     {
-        (ValidatedRequest? first, _) = TrainingRequestMapper.Validate(
+        (ValidatedRequest? first, _) = await TrainingRequestMapper.ValidateAsync(
             new TrainingRequest { Training = new TrainingSection(MaxSteps: 100), Execution = new ExecutionSettings(StepsPerChunk: 20) }, _datasets, _models);
 
-        (ValidatedRequest? again, IReadOnlyList<ValidationError> errors) = TrainingRequestMapper.Validate(
+        (ValidatedRequest? again, IReadOnlyList<ValidationError> errors) = await TrainingRequestMapper.ValidateAsync(
             TrainingRequest.From("run-1", first!.Specification, first.Execution), _datasets, _models);
 
         Assert.Empty(errors);

@@ -17,7 +17,9 @@ public class TrainingHttpFunctionsTests
 
     /// <summary>The functions as the host composes them: the real dataset catalog and the built-in model registry.</summary>
     internal static TrainingHttpFunctions Create() =>
-        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions()), ModelRegistry.BuiltIn);
+        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions()), ModelRegistry.BuiltIn.WithFiles(Files), Files);
+
+    private static readonly DurableTrainer.TestSupport.InMemoryModelFileStore Files = new();
 
     private static HttpRequest Request(string method, string body = "")
     {

@@ -17,6 +17,9 @@ public enum ModelExportFormat
     /// <summary>The same tensors as a <c>.safetensors</c> file.</summary>
     Safetensors,
 
+    /// <summary>The trained TorchScript module itself (<c>torch.jit.load</c>), for models trained from a TorchScript file.</summary>
+    TorchScript,
+
     /// <summary>JSON describing the architecture, layer names, input preprocessing and provenance, to rebuild the model.</summary>
     Spec,
 }

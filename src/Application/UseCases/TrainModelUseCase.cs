@@ -19,7 +19,7 @@ public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvi
     public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = TrainingRequestMapper.Validate(request, datasets, models);
+        (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = await TrainingRequestMapper.ValidateAsync(request, datasets, models, cancellationToken);
         if (validated is null)
         {
             return new StartTrainingResult(null, errors, Conflict: false);

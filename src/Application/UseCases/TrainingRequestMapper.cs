@@ -29,8 +29,8 @@ public static partial class TrainingRequestMapper
             ? null
             : new ValidationError("runId", $"must be 1 to {MaxRunIdLength} lower-case letters, digits or inner hyphens");
 
-    public static (ValidatedRequest? Request, IReadOnlyList<ValidationError> Errors) Validate(
-        TrainingRequest request, IDatasetCatalog datasets, IModelCatalog models)
+    public static async Task<(ValidatedRequest? Request, IReadOnlyList<ValidationError> Errors)> ValidateAsync(
+        TrainingRequest request, IDatasetCatalog datasets, IModelCatalog models, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(datasets);
@@ -62,7 +62,7 @@ public static partial class TrainingRequestMapper
         ModelCheck? check = null;
         if (shape is not null && model.Validate().Count == 0)
         {
-            check = models.Check(model, shape);
+            check = await models.CheckAsync(model, shape, cancellationToken);
             errors.AddRange(check.Errors);
         }
 

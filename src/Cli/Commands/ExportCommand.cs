@@ -1,11 +1,14 @@
 using System.CommandLine;
+using DurableTrainer.Api;
 using DurableTrainer.Cli.Server;
 
 namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
-/// <c>dtrain export RUN -o DIR</c>: the final model as a PyTorch-loadable state_dict (<c>{runId}.pt</c>) and its model
-/// spec (<c>{runId}.json</c>), from <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>.
+/// <c>dtrain export RUN -o DIR [--format F]</c>: the final model and its model spec (<c>{runId}.json</c>), from
+/// <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>. The model is <c>{runId}.pt</c>: by default the
+/// trained TorchScript module for a model trained from a TorchScript file, and a PyTorch state_dict otherwise;
+/// <c>--format safetensors</c> writes <c>{runId}.safetensors</c>.
 /// </summary>
 public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
 {
@@ -13,30 +16,34 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
     {
         Argument<string> run = DtrainCommandLine.RunArgument();
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "The folder to write {run}.pt and {run}.json into (created if missing).", Required = true, HelpName = "dir" };
-        var command = new Command("export", "Download a finished run's final model: {run}.pt (PyTorch state_dict) and {run}.json (model spec).") { run, output };
+        var format = new Option<string?>("--format") { HelpName = "format", Description = "torchscript (the default for a TorchScript model), pytorch (a state_dict; the default otherwise) or safetensors." };
+        format.AcceptOnlyFromAmong([.. ModelExportHttpApi.Formats.Keys]);
+        var command = new Command("export", "Download a finished run's final model: {run}.pt (TorchScript for a TorchScript model, a PyTorch state_dict otherwise) and {run}.json (model spec).") { run, output, format };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
             DirectoryInfo directory = parseResult.GetValue(output)!;
             using TrainingServerClient client = commandLine.Client(parseResult);
-            await ExportAsync(client, runId, directory, host.Out, cancellationToken);
+            await ExportAsync(client, runId, directory, host.Out, cancellationToken, parseResult.GetValue(format));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    /// <summary>Writes <c>{runId}.pt</c> and <c>{runId}.json</c> into <paramref name="directory"/>, and says so.</summary>
-    public static async Task ExportAsync(TrainingServerClient client, string runId, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Writes <c>{runId}.pt</c> (or <c>.safetensors</c>) and <c>{runId}.json</c> into <paramref name="directory"/>, and says so.</summary>
+    /// <param name="format">A format of <see cref="ModelExportHttpApi.Formats"/>; null for the server's default for the model.</param>
+    public static async Task ExportAsync(TrainingServerClient client, string runId, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken, string? format = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(output);
-        byte[] model = await client.GetRunResourceAsync(runId, "model", "final model", cancellationToken)
+        string query = format is null ? "model" : $"model?format={Uri.EscapeDataString(format)}";
+        byte[] model = await client.GetRunResourceAsync(runId, query, "final model", cancellationToken)
             ?? throw MissingRoute(client, runId, "model");
         byte[] spec = await client.GetRunResourceAsync(runId, "model/spec", "model spec", cancellationToken)
             ?? throw MissingRoute(client, runId, "model/spec");
         Directory.CreateDirectory(directory.FullName);
-        string modelPath = Path.Combine(directory.FullName, runId + ".pt");
+        string modelPath = Path.Combine(directory.FullName, runId + (string.Equals(format, "safetensors", StringComparison.OrdinalIgnoreCase) ? ".safetensors" : ".pt"));
         string specPath = Path.Combine(directory.FullName, runId + ".json");
         await WriteWholeAsync(modelPath, model, cancellationToken);
         await WriteWholeAsync(specPath, spec, cancellationToken);

@@ -53,7 +53,13 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var request = training.BuildRequest(parseResult, baseRequest: null);
+            ModelFileUpload? upload = training.ModelUpload(parseResult);
             using TrainingServerClient client = commandLine.Client(parseResult);
+            if (upload is not null)
+            {
+                await upload.ApplyAsync(client, request, host.Out, cancellationToken);
+            }
+
             ManagementPayload payload = await client.StartAsync(request, cancellationToken);
             host.Out.WriteLine($"Started run {payload.Id}.");
             if (!parseResult.GetValue(watch))

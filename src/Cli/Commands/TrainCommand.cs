@@ -24,7 +24,7 @@ public static class TrainCommand
         var training = new TrainingRequestOptions();
         Option<bool> plain = DtrainCommandLine.PlainOption();
         Option<bool> json = DtrainCommandLine.JsonResultOption();
-        var export = new Option<DirectoryInfo?>("--export") { HelpName = "dir", Description = "When the run has ended on a checkpoint, write its final model ({run}.pt and {run}.json) into this folder before stopping the local stack." };
+        var export = new Option<DirectoryInfo?>("--export") { HelpName = "dir", Description = "When the run has ended on a checkpoint, write its final model ({run}.pt: TorchScript for a --model-file model, a state_dict otherwise; and {run}.json) into this folder before stopping the local stack." };
         var command = new Command("train", "Train: start Azurite and the worker (unless --server is given), submit the default run (Fashion-MNIST, CNN, 3 epochs) with your overrides, watch it, print the final test accuracy and checkpoint, and stop what was started.");
         training.AddTo(command);
         command.Options.Add(plain);
@@ -33,14 +33,16 @@ public static class TrainCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             JsonObject request = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun());
+            ModelFileUpload? upload = training.ModelUpload(parseResult);
             Uri? server = host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption));
             bool asJson = parseResult.GetValue(json);
-            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain) || asJson, cancellationToken, asJson, parseResult.GetValue(export));
+            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain) || asJson, cancellationToken, asJson, parseResult.GetValue(export), upload);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null)
+    public static async Task<int> RunAsync(
+        CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null, ModelFileUpload? upload = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         TextWriter output = host.Out;
@@ -70,6 +72,11 @@ public static class TrainCommand
             }
 
             using TrainingServerClient client = host.Client(baseAddress, key);
+            if (upload is not null)
+            {
+                await upload.ApplyAsync(client, request, output, cancellationToken);
+            }
+
             ManagementPayload payload = await client.StartAsync(request, cancellationToken);
             output.WriteLine($"Started run {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
             var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));

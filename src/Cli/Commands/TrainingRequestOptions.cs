@@ -32,17 +32,21 @@ public sealed class TrainingRequestOptions
         ["replicas.count"] = "--replicas",
     };
 
+    /// <summary>Fields set by options of their own: a TorchScript file is uploaded by <c>--model-file</c>, which pins its hash too.</summary>
+    private static readonly HashSet<string> FieldsWithOwnOptions = new(StringComparer.Ordinal) { "model.file", "model.sha256" };
+
     private readonly List<(Option Option, string Section, string Field)> _fields = [];
 
     public TrainingRequestOptions()
     {
         Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file holding a training request (its sections, camelCase); options given on the command line override it." };
         ModelConfig = new Option<FileInfo?>("--model-config") { HelpName = "model.json", Description = "A JSON file holding the model section ({\"layers\": [...]} or {\"architecture\": ...}), or just a list of layers." };
+        ModelFile = new Option<FileInfo?>("--model-file") { HelpName = "net.pt", Description = "A TorchScript file (torch.jit.script(model).save(\"net.pt\")) to upload to the model store and train; the run pins its SHA-256." };
         ModelParameters = new Option<string[]>("--model-param") { HelpName = "name=value", Description = "A parameter of the built-in architecture (model.parameters), e.g. --model-param hiddenUnits=128; repeatable.", AllowMultipleArgumentsPerToken = false };
         var fields = new List<(string Section, string Field, Type Type)>();
         foreach (var (section, fieldTypes) in SectionFields())
         {
-            foreach (var (field, type) in fieldTypes)
+            foreach (var (field, type) in fieldTypes.Where(entry => !FieldsWithOwnOptions.Contains($"{section}.{entry.Field}")))
             {
                 fields.Add((section, field, type));
             }
@@ -72,12 +76,23 @@ public sealed class TrainingRequestOptions
 
     public Option<FileInfo?> ModelConfig { get; }
 
+    public Option<FileInfo?> ModelFile { get; }
+
     public Option<string[]> ModelParameters { get; }
 
-    public IEnumerable<Option> All => _fields.Select(entry => entry.Option).Prepend(ModelParameters).Prepend(ModelConfig).Prepend(Config);
+    public IEnumerable<Option> All => _fields.Select(entry => entry.Option).Prepend(ModelParameters).Prepend(ModelFile).Prepend(ModelConfig).Prepend(Config);
+
+    /// <summary>The TorchScript file <c>--model-file</c> names, checked here before anything starts; null without the option.</summary>
+    public ModelFileUpload? ModelUpload(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return parseResult.GetValue(ModelFile) is { } file ? ModelFileUpload.For(file) : null;
+    }
 
     /// <summary>The option that sets a field, by its JSON path (<c>training.epochs</c>).</summary>
-    public Option? OptionFor(string path) => _fields.FirstOrDefault(entry => (entry.Section.Length == 0 ? entry.Field : $"{entry.Section}.{entry.Field}") == path).Option;
+    /// <remarks><c>model.file</c> is set by <c>--model-file</c>; <c>model.sha256</c> has no option, as the upload pins it.</remarks>
+    public Option? OptionFor(string path) => path == "model.file" ? ModelFile
+        : _fields.FirstOrDefault(entry => (entry.Section.Length == 0 ? entry.Field : $"{entry.Section}.{entry.Field}") == path).Option;
 
     public void AddTo(Command command)
     {
@@ -120,6 +135,17 @@ public sealed class TrainingRequestOptions
                 JsonArray layers => new JsonObject { ["layers"] = layers.DeepClone() },
                 JsonNode model => model.DeepClone(),
             };
+        }
+
+        if (parseResult.GetValue(ModelFile) is { } scriptFile)
+        {
+            if (parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false } || parseResult.GetValue(ModelConfig) is not null)
+            {
+                throw CliException.Usage("--model-file gives the whole model; it cannot be combined with --model or --model-config.");
+            }
+
+            // The file replaces the base run's model; its hash is pinned once it is uploaded.
+            request["model"] = new JsonObject { ["file"] = ModelFileUpload.For(scriptFile).Name };
         }
 
         foreach (var (option, section, field) in _fields)

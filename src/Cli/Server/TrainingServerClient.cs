@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Cli.Server;
@@ -41,6 +42,16 @@ public sealed class TrainingServerClient : IDisposable
         using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
         string body = await SendForTextAsync(HttpMethod.Post, "api/training", content, runId: null, cancellationToken);
         return Deserialize<ManagementPayload>(body, "the management payload");
+    }
+
+    /// <summary>PUT /api/models/{name}: stores a model file; the answer holds the SHA-256 a run pins.</summary>
+    public async Task<StoredModelFile> UploadModelFileAsync(string name, byte[] content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var body = new ByteArrayContent(content);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        string answer = await SendForTextAsync(HttpMethod.Put, $"api/models/{Uri.EscapeDataString(name)}", body, runId: null, cancellationToken);
+        return Deserialize<StoredModelFile>(answer, "the stored model file");
     }
 
     /// <summary>The Durable Functions status query; <paramref name="statusUri"/> (from a start payload) wins over the run id.</summary>

@@ -12,7 +12,7 @@ namespace DurableTrainer.Durable.Adapters;
 public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingExecutor
 {
     public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<InitializationResult>(TrainingTaskNames.Initialize, command, activityOptions);
+        CallAsync<InitializationResult>(TrainingTaskNames.Initialize, command, command.Output);
 
     public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default) =>
         CallAsync<ChunkResult>(TrainingTaskNames.RunChunk, command, command.Start);
@@ -24,6 +24,7 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         CallAsync<EvaluationResult>(TrainingTaskNames.Evaluate, command, command.Checkpoint);
 
     /// <summary>
+    /// An activity that failed on a model file that is gone or changed surfaces as that <see cref="ModelFileException"/>.
     /// An activity that failed on a corrupt checkpoint surfaces as a <see cref="TaskFailedException"/>; the loop
     /// needs the application's <see cref="CheckpointCorruptException"/> naming what the command read. For a merge,
     /// whose inputs are the round's fresh outputs, the merged output stands for them: the round is run again.
@@ -37,6 +38,11 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(CheckpointCorruptException).FullName)
         {
             throw CheckpointCorruptException.FromMessage(input, failure.FailureDetails.ErrorMessage);
+        }
+        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(ModelFileException).FullName)
+        {
+            // The run fails with the file's problem in the user's words, not the activity's wrapping.
+            throw new ModelFileException(failure.FailureDetails.ErrorMessage);
         }
     }
 }

@@ -45,8 +45,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
             firstRetryInterval: TimeSpan.FromSeconds(execution.ActivityFirstRetrySeconds),
             backoffCoefficient: 2.0)
         {
-            // A corrupt checkpoint stays corrupt: retrying cannot help; the loop falls back to a good one instead.
-            HandleFailure = failure => failure.ErrorType != typeof(CheckpointCorruptException).FullName,
+            // A corrupt checkpoint stays corrupt, and a model file that is gone or changed stays so: retrying cannot
+            // help. The loop falls back to a good checkpoint; a model file problem fails the run with its reason.
+            HandleFailure = failure => failure.ErrorType != typeof(CheckpointCorruptException).FullName
+                && failure.ErrorType != typeof(ModelFileException).FullName,
         });
     }
 }

@@ -7,6 +7,7 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -15,7 +16,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Export;
 /// <summary>
 /// Exports a checkpoint's model for PyTorch: the state dict (same keys as our layer names, so
 /// <c>interop/pytorch/durabletrainer_model.py</c> rebuilds an identical model from the spec's named layers) and a
-/// JSON spec.
+/// JSON spec. A model trained from a TorchScript file also exports as TorchScript: the user's module with the
+/// trained weights, which <c>torch.jit.load</c> reads as it is.
 /// </summary>
 public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetCatalog datasets, ModelRegistry? models = null) : IModelExporter
 {
@@ -33,7 +35,8 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
         ArgumentNullException.ThrowIfNull(recipe);
         byte[] content = await checkpoints.LoadAsync(checkpoint, cancellationToken);
         DataShape shape = datasets.Describe(recipe.Data).Shape ?? throw new ArgumentException($"The run's dataset {recipe.Data.Dataset} is not known here.", nameof(recipe));
-        return Export(checkpoint, content, recipe, (models ?? ModelRegistry.BuiltIn).Resolve(recipe.Model, shape), format);
+        ModelSpec spec = await (models ?? ModelRegistry.BuiltIn).ResolveAsync(recipe.Model, shape, cancellationToken);
+        return Export(checkpoint, content, recipe, spec, format);
     }
 
     public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelSpec spec, ModelExportFormat format)
@@ -48,18 +51,45 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
             return new ExportedModel(baseName + ".json", "application/json", JsonSerializer.SerializeToUtf8Bytes(DescribeExport(checkpoint, recipe, spec, metadata), Json));
         }
 
+        if (format == ModelExportFormat.TorchScript && spec.Script is null)
+        {
+            throw new ArgumentException($"Only a model trained from a TorchScript file exports as TorchScript; this one is {spec.Kind}.", nameof(format));
+        }
+
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(checkpoint, content, spec.Describe(), model, null);
+        // A TorchScript model's state dict is the user's module's own, without the executor's wrapper prefix.
+        nn.Module network = model is ScriptedNetwork scripted ? scripted.Script : model;
+        if (format == ModelExportFormat.TorchScript)
+        {
+            return new ExportedModel(baseName + ".pt", "application/octet-stream", SaveTorchScript(((ScriptedNetwork)model).Script));
+        }
+
         using var stream = new MemoryStream();
         if (format == ModelExportFormat.Safetensors)
         {
-            model.save_safetensors(stream, leaveOpen: true);
+            network.save_safetensors(stream, leaveOpen: true);
             return new ExportedModel(baseName + ".safetensors", "application/octet-stream", stream.ToArray());
         }
 
-        model.save_py(stream, leaveOpen: true);
+        network.save_py(stream, leaveOpen: true);
         return new ExportedModel(baseName + ".pt", "application/octet-stream", stream.ToArray());
+    }
+
+    // libtorch saves a script module to a file only (its save into memory writes nothing), so through a temporary file.
+    private static byte[] SaveTorchScript(jit.ScriptModule script)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"durabletrainer-export-{Guid.NewGuid():N}.pt");
+        try
+        {
+            jit.save(script, path);
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static ExportedModelSpec DescribeExport(CheckpointReference checkpoint, TrainingRecipe recipe, ModelSpec spec, CheckpointMetadata metadata)
@@ -75,6 +105,8 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
             spec.Layers,
             [.. spec.Shape.Input],
             spec.Shape.Outputs,
+            spec.Script?.Name,
+            spec.Script?.Sha256,
             preprocessing,
             spec.Describe(),
             checkpoint.ToString(),
@@ -87,7 +119,8 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
 
 /// <summary>
 /// The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> rebuilds the model from
-/// <see cref="Layers"/> (named, every size given) at <see cref="InputShape"/>.
+/// <see cref="Layers"/> (named, every size given) at <see cref="InputShape"/>. A TorchScript model has no layers
+/// here: it names the <see cref="File"/> it was trained from, whose SHA-256 is <see cref="FileSha256"/>.
 /// </summary>
 public sealed record ExportedModelSpec(
     string Format,
@@ -96,6 +129,8 @@ public sealed record ExportedModelSpec(
     IReadOnlyList<LayerSpec> Layers,
     int[] InputShape,
     int Outputs,
+    string? File,
+    string? FileSha256,
     string Preprocessing,
     string Spec,
     string Checkpoint,

@@ -14,11 +14,17 @@ public sealed class StepRandomness : IDisposable
 
     public Generator Generator => _generator;
 
+    /// <summary>The seed of the current micro-batch, for code that can only draw from the default generator (TorchScript).</summary>
+    public long Seed { get; private set; }
+
     // The extra constant keeps this stream apart from the data-order stream seeded from the same numbers.
     private const long DropoutStream = 0xD20F;
 
-    public void SeedFor(long seed, int replica, long microBatch) =>
-        _generator.manual_seed((long)(Data.DeterministicRandom.For(seed, replica, microBatch, DropoutStream).NextUInt64() >> 1));
+    public void SeedFor(long seed, int replica, long microBatch)
+    {
+        Seed = (long)(Data.DeterministicRandom.For(seed, replica, microBatch, DropoutStream).NextUInt64() >> 1);
+        _generator.manual_seed(Seed);
+    }
 
     public void Dispose() => _generator.Dispose();
 }

@@ -1,6 +1,7 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
+using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,15 +15,20 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models;
 /// </summary>
 public static class ModelFactory
 {
-    // Building a module draws its initial weights from libtorch's process-wide generator. Every build takes this
-    // lock, so that seeding and drawing are never interleaved with another thread's build (two activities at once).
-    private static readonly Lock GeneratorLock = new();
-
-    /// <summary>Builds the model with its initial weights drawn from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Builds the model with its initial weights drawn from <paramref name="seed"/>. A TorchScript model starts from
+    /// the weights saved in its file, as it would in PyTorch.
+    /// </summary>
     public static Module<Tensor, Tensor> Create(ModelSpec spec, long seed, StepRandomness? randomness = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        lock (GeneratorLock)
+        if (spec.Script is { } script)
+        {
+            return ScriptedNetwork.Load(script.Content, randomness);
+        }
+
+        // Building a module draws its initial weights from libtorch's process-wide generator.
+        lock (GlobalGenerator.Lock)
         {
             random.manual_seed(seed);
             return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness);
@@ -33,7 +39,12 @@ public static class ModelFactory
     public static Module<Tensor, Tensor> Create(ModelSpec spec, StepRandomness? randomness = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        lock (GeneratorLock)
+        if (spec.Script is { } script)
+        {
+            return ScriptedNetwork.Load(script.Content, randomness);
+        }
+
+        lock (GlobalGenerator.Lock)
         {
             return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness);
         }

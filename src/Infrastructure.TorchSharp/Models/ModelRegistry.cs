@@ -3,23 +3,30 @@ using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Architectures;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
+using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models;
 
 /// <summary>
 /// The single source of model names. It checks a model section against the data's shape (the architecture's
-/// parameters, or the declarative layers) and resolves it to a <see cref="ModelSpec"/>: named layers with every
-/// default filled in, the one form the builder, checkpoints and export work from.
+/// parameters, the declarative layers, or a TorchScript file from the model store) and resolves it to a
+/// <see cref="ModelSpec"/>: named layers with every default filled in, or the file's bytes pinned by their SHA-256,
+/// the one form the builder, checkpoints and export work from.
 /// </summary>
 public sealed class ModelRegistry : IModelCatalog
 {
     private readonly Dictionary<string, IModelArchitecture> _architectures;
+    private readonly IModelFileStore? _files;
 
-    public ModelRegistry(IEnumerable<IModelArchitecture> architectures)
+    public ModelRegistry(IEnumerable<IModelArchitecture> architectures, IModelFileStore? files = null)
     {
         ArgumentNullException.ThrowIfNull(architectures);
         _architectures = architectures.ToDictionary(architecture => architecture.Name, StringComparer.Ordinal);
+        _files = files;
     }
+
+    /// <summary>These architectures, with TorchScript files read from <paramref name="files"/>.</summary>
+    public ModelRegistry WithFiles(IModelFileStore? files) => new(_architectures.Values, files);
 
     /// <summary>The built-in architectures. A new one is one class and one line here.</summary>
     public static ModelRegistry BuiltIn { get; } = new(
@@ -31,6 +38,7 @@ public sealed class ModelRegistry : IModelCatalog
 
     public IReadOnlyCollection<string> Architectures => _architectures.Keys;
 
+    /// <summary>A built-in architecture or declarative layers, checked against <paramref name="shape"/>.</summary>
     public ModelCheck Check(ModelSection model, DataShape shape)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -39,13 +47,89 @@ public sealed class ModelRegistry : IModelCatalog
         return spec is null ? ModelCheck.Invalid(errors) : ModelCheck.Valid(spec.Section, parameters);
     }
 
-    /// <summary>The model a (checked) section stands for at this data shape; throws, naming the problem, when it does not check.</summary>
+    public async Task<ModelCheck> CheckAsync(ModelSection model, DataShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!model.IsTorchScript() || model.Validate().Count > 0)
+        {
+            return Check(model, shape);
+        }
+
+        IModelFileStore files = Files;
+        long? size = await files.SizeOfAsync(model.File!, cancellationToken);
+        if (size is null)
+        {
+            return ModelCheck.Invalid([new ValidationError("model.file",
+                $"'{model.File}' is not in the model store ({files.Location}); upload it first (dtrain train --model-file {model.File}, or PUT /api/models/{model.File})")]);
+        }
+
+        if (size > ModelFileLimits.MaxBytes)
+        {
+            return ModelCheck.Invalid([new ValidationError("model.file", $"'{model.File}' is {size} bytes; a model file {ModelFileLimits.Rule}")]);
+        }
+
+        if (await files.ReadAsync(model.File!, cancellationToken) is not { } file)
+        {
+            return ModelCheck.Invalid([new ValidationError("model.file", $"'{model.File}' was removed from the model store while it was being checked")]);
+        }
+
+        if (model.Sha256 is { } pinned && pinned != file.Sha256)
+        {
+            return ModelCheck.Invalid([new ValidationError("model.sha256", $"'{model.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given")]);
+        }
+
+        (long parameters, IReadOnlyList<ValidationError> errors) = TorchScriptInspection.Inspect(file.Content, "model.file", shape);
+        return errors.Count > 0 ? ModelCheck.Invalid(errors) : ModelCheck.Valid(model with { Sha256 = file.Sha256 }, parameters);
+    }
+
+    public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) =>
+        TorchScriptInspection.Inspect(content, path, shape: null).Errors;
+
+    /// <summary>The model a (checked) built-in or declarative section stands for at this data shape; throws, naming the problem, when it does not check.</summary>
     public ModelSpec Resolve(ModelSection model, DataShape shape)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.IsTorchScript())
+        {
+            throw new ArgumentException("A TorchScript model is read from the model store: resolve it with ResolveAsync.", nameof(model));
+        }
+
         (ModelSpec? spec, _, IReadOnlyList<ValidationError> errors) = TryResolve(model.Resolved(), shape);
         return spec ?? throw new ArgumentException("The model does not fit the data: " + string.Join("; ", errors), nameof(model));
     }
+
+    /// <summary>
+    /// The model a checked section stands for, reading a TorchScript file from the store. A file that is gone or
+    /// differs from the SHA-256 the run pinned at submission is a <see cref="ModelFileException"/>: the run fails
+    /// saying so, and is not retried.
+    /// </summary>
+    public async Task<ModelSpec> ResolveAsync(ModelSection model, DataShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!model.IsTorchScript())
+        {
+            return Resolve(model, shape);
+        }
+
+        IModelFileStore files = Files;
+        ModelFileContent file = await files.ReadAsync(model.File!, cancellationToken)
+            ?? throw new ModelFileException($"The model file '{model.File}' is no longer in the model store ({files.Location}); the run cannot go on without it.");
+        if (model.Sha256 is null)
+        {
+            throw new ModelFileException($"The run's model file '{model.File}' was never pinned by its SHA-256; runs are checked at submission.");
+        }
+
+        if (file.Sha256 != model.Sha256)
+        {
+            throw new ModelFileException(
+                $"The model file '{model.File}' changed under the run: its SHA-256 is now {file.Sha256}, but the run was submitted with {model.Sha256}. Submit a new run to train the new file.");
+        }
+
+        return new ModelSpec(model, shape, [], file);
+    }
+
+    private IModelFileStore Files => _files ?? throw new InvalidOperationException("This host has no model store: TorchScript models cannot be read here.");
 
     private (ModelSpec? Spec, long Parameters, IReadOnlyList<ValidationError> Errors) TryResolve(ModelSection model, DataShape shape)
     {

@@ -29,6 +29,16 @@ public static class TrainingApi
             Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)));
         routes.MapGet("/api/training/{runId}/model/spec", async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)));
+        routes.MapPut(ModelFileHttpApi.RoutePrefix + "{name}", async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
+        {
+            // Kestrel's own cap (30 MB) is below a model file's; the API enforces its limit while reading.
+            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = ModelFileHttpApi.MaxBodyBytes + 1L;
+            }
+
+            return Write(await api.UploadAsync(name, await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken));
+        });
         routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
             Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
         routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
