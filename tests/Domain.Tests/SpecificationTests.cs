@@ -316,6 +316,18 @@ public class SpecificationTests
         { "model.layers", TrainingSpecification.Default with { Model = new ModelSection(Layers: []) } },
         { "model.parameters", TrainingSpecification.Default with { Model = new ModelSection(Parameters: new Dictionary<string, double> { ["hiddenUnits"] = 64 }, Layers: [new LayerSpec("flatten")]) } },
         { "model.parameters.dropout", TrainingSpecification.Default with { Model = new ModelSection("mlp", new Dictionary<string, double> { ["dropout"] = double.NaN }) } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection("mlp", File: "net.pt") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: "../net.pt") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: "models/net.pt") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: "c:\\net.pt") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: ".hidden.pt") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: "") } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: new string('a', ModelSection.MaxFileNameLength + 1)) } },
+        { "model.file", TrainingSpecification.Default with { Model = new ModelSection(File: "net\u0000.pt") } },
+        { "model.sha256", TrainingSpecification.Default with { Model = new ModelSection("mlp", Sha256: new string('a', 64)) } },
+        { "model.sha256", TrainingSpecification.Default with { Model = new ModelSection(File: "net.pt", Sha256: "ABC") } },
+        { "model.sha256", TrainingSpecification.Default with { Model = new ModelSection(File: "net.pt", Sha256: new string('A', 64)) } },
+        { "model.parameters", TrainingSpecification.Default with { Model = new ModelSection(Parameters: new Dictionary<string, double> { ["hiddenUnits"] = 64 }, File: "net.pt") } },
         { "training.gradientAccumulationSteps", TrainingSpecification.Default with { Training = new TrainingSection(GradientAccumulationSteps: 0) } },
         { "training.gradientAccumulationSteps", TrainingSpecification.Default with { Training = new TrainingSection(BatchSize: 4096, GradientAccumulationSteps: 17) } },
     };
@@ -336,6 +348,19 @@ public class SpecificationTests
         Assert.Equal("mlp", new ModelSection("mlp").Resolved().Architecture);
         Assert.Null(new ModelSection(Layers: [new LayerSpec("flatten")]).Resolved().Architecture);
         Assert.Equal("cnn", TrainingSpecification.Create(model: new ModelSection()).GetValueOrThrow().Model.Architecture);
+    }
+
+    [Fact]
+    public void ModelSection_WithAFile_IsATorchScriptModelAndKeepsNoArchitecture()
+    {
+        var model = new ModelSection(File: "my_net-v2.pt", Sha256: new string('0', 64));
+
+        Assert.Empty(model.Validate());
+        Assert.True(model.IsTorchScript());
+        Assert.Equal("torchscript", model.KindName());
+        Assert.Null(model.Resolved().Architecture);
+        Assert.Equal("layers", new ModelSection(Layers: [new LayerSpec("flatten")]).KindName());
+        Assert.Equal("cnn", new ModelSection().KindName());
     }
 
     [Fact]

@@ -18,8 +18,15 @@ internal sealed class ExecutorHarness : IDisposable
     {
         var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = trainExamples, SyntheticTestExamples = testExamples };
         Datasets = new DatasetProvider(options);
-        Executor = new TorchSharpTrainingExecutor(Store, Datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
+        Models = ModelRegistry.BuiltIn.WithFiles(Files);
+        Executor = new TorchSharpTrainingExecutor(Store, Datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance, Models);
     }
+
+    /// <summary>The model store TorchScript files are read from.</summary>
+    public TestSupport.InMemoryModelFileStore Files { get; } = new();
+
+    /// <summary>The built-in registry, reading TorchScript files from <see cref="Files"/>.</summary>
+    public ModelRegistry Models { get; }
 
     public InMemoryCheckpointStore Store { get; } = new();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
@@ -22,7 +21,6 @@ namespace DurableTrainer.Infrastructure.Tests;
 /// </summary>
 public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
 {
-    private const string SystemPython = "/usr/bin/python3";
     private const int Images = 64;
 
     private readonly ExecutorHarness _harness = new(testExamples: 256);
@@ -40,7 +38,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
     [MemberData(nameof(Models))]
     public async Task ExportedModel_LoadedInPyTorch_PredictsWhatTorchSharpPredicts(string name)
     {
-        Skip.IfNot(PyTorchAvailable(out string why), why);
+        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
         TrainingRecipe recipe = ExportedRecipe(name);
         CheckpointReference trained = await TrainAsync(recipe, name);
         var exporter = new PyTorchModelExporter(_harness.Store, _harness.Datasets);
@@ -55,7 +53,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         string imagesPath = Path.Combine(_folder, "images.f32");
         string logitsPath = Path.Combine(_folder, "logits.f32");
         await File.WriteAllBytesAsync(imagesPath, images.bytes.ToArray());
-        string pythonOutput = Run(SystemPython, Path.Combine(RepositoryPaths.Root, "interop", "pytorch", "durabletrainer_model.py"), weightsPath, specPath, imagesPath, Images.ToString(System.Globalization.CultureInfo.InvariantCulture), logitsPath);
+        string pythonOutput = SystemPyTorch.Run(SystemPyTorch.Python, Path.Combine(RepositoryPaths.Root, "interop", "pytorch", "durabletrainer_model.py"), weightsPath, specPath, imagesPath, Images.ToString(System.Globalization.CultureInfo.InvariantCulture), logitsPath);
         output.WriteLine(pythonOutput);
         float[] actual = new float[expected.Length];
         Buffer.BlockCopy(await File.ReadAllBytesAsync(logitsPath), 0, actual, 0, actual.Length * sizeof(float));
@@ -145,51 +143,5 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         string path = Path.Combine(_folder, export.FileName);
         File.WriteAllBytes(path, export.Content);
         return path;
-    }
-
-    private static bool PyTorchAvailable(out string why)
-    {
-        if (!File.Exists(SystemPython))
-        {
-            why = $"{SystemPython} does not exist; install Debian's python3-torch (scripts/test.sh does, as root).";
-            return false;
-        }
-
-        try
-        {
-            Run(SystemPython, "-c", "import torch");
-            why = string.Empty;
-            return true;
-        }
-        catch (InvalidOperationException exception)
-        {
-            why = $"PyTorch is not importable by {SystemPython} ({exception.Message.Trim()}); install Debian's python3-torch (scripts/test.sh does, as root).";
-            return false;
-        }
-    }
-
-    private static string Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{program} did not finish in 2 minutes.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} exited with {process.ExitCode}: {stderr}");
-        }
-
-        return stdout.Result;
     }
 }
