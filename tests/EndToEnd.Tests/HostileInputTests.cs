@@ -92,16 +92,100 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         Assert.InRange((int)response.StatusCode, 400, 499);
     }
 
+    /// <summary>Model files a user might upload that cannot train on 1x28x28 images of 10 classes, and what the refusal says.</summary>
+    public static TheoryData<string, string> BadModelFiles => new()
+    {
+        { "three-channels.pt", "fails on a batch of the data's shape [2, 1, 28, 28]" },
+        { "tuple.pt", "returns a tuple of 2 values" },
+        { "five-outputs.pt", "returns [2, 5]" },
+        { "two-inputs.pt", "takes 2 inputs" },
+        { "no-parameters.pt", "has no trainable parameters" },
+        { "state-dict.pt", "could not be loaded as TorchScript" },
+        { "text.pt", "is not a TorchScript file" },
+        { "truncated.pt", "is truncated or damaged" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(BadModelFiles))]
+    public async Task BadModelFile_IsRefusedAtUploadAndAtSubmission_NamingTheProblem_AndChangesNothing(string file, string problem)
+    {
+        byte[] content = await BadModelFileAsync(file);
+        var models = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("models");
+
+        // Through the upload route: refused before anything is written. The data's shape is not known yet there,
+        // so a file that only fails on the data's shape is stored, and refused when a run names it.
+        using HttpResponseMessage upload = await fixture.Http.PutAsync(new Uri($"/api/models/{file}", UriKind.Relative), new ByteArrayContent(content));
+        string uploadAnswer = await upload.Content.ReadAsStringAsync();
+        bool shapeOnly = file is "three-channels.pt" or "tuple.pt" or "five-outputs.pt";
+        Assert.True(shapeOnly ? upload.StatusCode == HttpStatusCode.Created : upload.StatusCode == HttpStatusCode.BadRequest, $"{(int)upload.StatusCode}: {uploadAnswer}");
+        if (!shapeOnly)
+        {
+            Assert.Contains(problem, uploadAnswer, StringComparison.Ordinal);
+            Assert.False(await models.GetBlobClient(file).ExistsAsync(), "a refused upload left a blob behind");
+        }
+
+        // Written by any blob tool, then named by a run: refused at submission under model.file.
+        await models.CreateIfNotExistsAsync();
+        await models.GetBlobClient(file).UploadAsync(new BinaryData(content), overwrite: true);
+        try
+        {
+            using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
+                new StringContent($$$"""{"runId":"hostile-file","data":{"dataset":"synthetic"},"model":{"file":"{{{file}}}"}}""", System.Text.Encoding.UTF8, "application/json"));
+            string answer = await start.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
+            JsonElement errors = JsonDocument.Parse(answer).RootElement.GetProperty("errors");
+            Assert.Contains(problem, errors.GetProperty("model.file")[0].GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await models.DeleteBlobIfExistsAsync(file);
+        }
+
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task ModelUpload_OverTheSizeLimitOrUnderAPathName_IsRefusedAndWritesNothing()
+    {
+        using HttpResponseMessage huge = await fixture.Http.PutAsync(new Uri("/api/models/huge.pt", UriKind.Relative),
+            new ByteArrayContent(new byte[Application.Ports.ModelFileLimits.MaxBytes + 1]));
+        using HttpResponseMessage spaced = await fixture.Http.PutAsync(new Uri("/api/models/my%20net.pt", UriKind.Relative), new ByteArrayContent([1]));
+        using HttpResponseMessage climbing = await fixture.Http.PutAsync(new Uri("/api/models/..%2Fcheckpoints%2Fx.pt", UriKind.Relative), new ByteArrayContent([1]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Contains($"must be at most {Application.Ports.ModelFileLimits.MaxBytes} bytes", await huge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, spaced.StatusCode);
+        Assert.Contains("must be a plain file name", await spaced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(climbing.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)climbing.StatusCode}");
+        await AssertNothingChangedAsync();
+    }
+
+    private static async Task<byte[]> BadModelFileAsync(string file)
+    {
+        if (file == "text.pt")
+        {
+            return "def forward(x): return x  # a Python file, not TorchScript"u8.ToArray();
+        }
+
+        Skip.IfNot(TestSupport.SystemPyTorch.IsAvailable(out string why), why);
+        byte[] content = await File.ReadAllBytesAsync(TestSupport.SystemPyTorch.FixturePath(file == "truncated.pt" ? "cnn.pt" : file));
+        return file == "truncated.pt" ? content[..(content.Length * 2 / 3)] : content;
+    }
+
     private async Task AssertNothingChangedAsync()
     {
         using HttpResponseMessage list = await fixture.Http.GetAsync(new Uri("/api/training?top=100", UriKind.Relative));
         Assert.Equal(0, JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetArrayLength());
-        var container = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("checkpoints");
-        if (await container.ExistsAsync())
+        foreach (string name in new[] { "checkpoints", "models" })
         {
-            await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+            var container = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient(name);
+            if (await container.ExistsAsync())
             {
-                Assert.Fail($"A bad request left a blob behind: {blob.Name}");
+                await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+                {
+                    Assert.Fail($"A bad request left a blob behind: {name}/{blob.Name}");
+                }
             }
         }
     }

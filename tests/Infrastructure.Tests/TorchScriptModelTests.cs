@@ -14,24 +14,14 @@ using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.Tests;
 
-/// <summary>The TorchScript files of <c>tests/TestSupport/torchscript_fixtures.py</c>, written once for a test class by real PyTorch.</summary>
-public sealed class TorchScriptFixtures : IDisposable
+/// <summary>The TorchScript files of <c>tests/TestSupport/torchscript_fixtures.py</c>, written by real PyTorch.</summary>
+public sealed class TorchScriptFixtures
 {
-    private readonly Lazy<string?> _folder = new(() => SystemPyTorch.IsAvailable(out _) ? SystemPyTorch.WriteTorchScriptFixtures() : null);
-
     /// <summary>The file's bytes; skips the test where PyTorch is missing.</summary>
     public byte[] Read(string name)
     {
         Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
-        return File.ReadAllBytes(Path.Combine(_folder.Value!, name));
-    }
-
-    public void Dispose()
-    {
-        if (_folder.IsValueCreated && _folder.Value is { } folder)
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        return SystemPyTorch.TorchScriptFixture(name);
     }
 }
 

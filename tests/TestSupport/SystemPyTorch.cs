@@ -19,17 +19,23 @@ public static class SystemPyTorch
         return Missing.Value is null;
     }
 
-    /// <summary>
-    /// Writes the test TorchScript files (<c>tests/TestSupport/torchscript_fixtures.py</c>) into a new folder and
-    /// returns it: <c>cnn.pt</c>, <c>tiny.pt</c>, <c>five-outputs.pt</c>, <c>three-channels.pt</c>, <c>tuple.pt</c>,
-    /// <c>two-inputs.pt</c>, <c>no-parameters.pt</c> and <c>state-dict.pt</c> (a state dict, not TorchScript).
-    /// </summary>
-    public static string WriteTorchScriptFixtures()
+    private static readonly Lazy<string> Fixtures = new(() =>
     {
         string folder = Directory.CreateTempSubdirectory("dt-torchscript-").FullName;
         Run(Python, Path.Combine(RepositoryPaths.Root, "tests", "TestSupport", "torchscript_fixtures.py"), folder);
         return folder;
-    }
+    });
+
+    /// <summary>
+    /// The bytes of a test TorchScript file (<c>tests/TestSupport/torchscript_fixtures.py</c>, run once per test
+    /// process): <c>cnn.pt</c>, <c>tiny.pt</c>, <c>five-outputs.pt</c>, <c>three-channels.pt</c>, <c>tuple.pt</c>,
+    /// <c>two-inputs.pt</c>, <c>no-parameters.pt</c> and <c>state-dict.pt</c> (a state dict, not TorchScript).
+    /// Call it after checking <see cref="IsAvailable"/>.
+    /// </summary>
+    public static byte[] TorchScriptFixture(string name) => File.ReadAllBytes(FixturePath(name));
+
+    /// <summary>Where <see cref="TorchScriptFixture"/>'s file is on disk.</summary>
+    public static string FixturePath(string name) => Path.Combine(Fixtures.Value, name);
 
     /// <summary>Runs <paramref name="program"/> to its end and returns its standard output; throws with its standard error when it fails.</summary>
     public static string Run(string program, params string[] arguments)
