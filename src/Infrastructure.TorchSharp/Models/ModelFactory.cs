@@ -19,7 +19,12 @@ public static class ModelFactory
     /// Builds the model with its initial weights drawn from <paramref name="seed"/>. A TorchScript model starts from
     /// the weights saved in its file, as it would in PyTorch.
     /// </summary>
-    public static Module<Tensor, Tensor> Create(ModelSpec spec, long seed, StepRandomness? randomness = null)
+    public static Module<Tensor, Tensor> Create(ModelSpec spec, long seed, StepRandomness? randomness = null) => Build(spec, seed, randomness);
+
+    /// <summary>Builds the model to load a checkpoint into (its initial weights are overwritten).</summary>
+    public static Module<Tensor, Tensor> Create(ModelSpec spec, StepRandomness? randomness = null) => Build(spec, null, randomness);
+
+    private static Module<Tensor, Tensor> Build(ModelSpec spec, long? seed, StepRandomness? randomness)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Script is { } script)
@@ -30,22 +35,11 @@ public static class ModelFactory
         // Building a module draws its initial weights from libtorch's process-wide generator.
         lock (GlobalGenerator.Lock)
         {
-            random.manual_seed(seed);
-            return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness);
-        }
-    }
+            if (seed is { } value)
+            {
+                random.manual_seed(value);
+            }
 
-    /// <summary>Builds the model to load a checkpoint into (its initial weights are overwritten).</summary>
-    public static Module<Tensor, Tensor> Create(ModelSpec spec, StepRandomness? randomness = null)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Script is { } script)
-        {
-            return ScriptedNetwork.Load(script.Content, randomness);
-        }
-
-        lock (GlobalGenerator.Lock)
-        {
             return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness);
         }
     }
