@@ -25,6 +25,26 @@ public sealed class PublishOutputTests : IDisposable
         Assert.Contains("Name: GLIBCXX_3.4.32  Flags: WEAK", versions, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Publish_LeavesOutTheLibTorchLibrariesNoTorchSharpProcessLoads_AndKeepsEveryOneItNeeds()
+    {
+        string root = TestSupport.RepositoryPaths.Root;
+        await RunAsync("dotnet", ["publish", Path.Combine(root, "src", "Functions", "Functions.csproj"), "-c", TestSupport.RepositoryPaths.Configuration, "--no-build", "-o", _publishDirectory, "-nologo"]);
+
+        string[] libraries = [.. Directory.GetFiles(_publishDirectory, "*.so*").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        Assert.DoesNotContain("libtorch_python.so", libraries);
+        Assert.DoesNotContain(libraries, library => library!.Contains("test", StringComparison.Ordinal));
+        // Every library the TorchSharp native links against resolves inside the package (or is the system's).
+        var startInfo = new ProcessStartInfo("ldd", [Path.Combine(_publishDirectory, "libLibTorchSharp.so")]) { RedirectStandardOutput = true };
+        startInfo.Environment["LD_LIBRARY_PATH"] = _publishDirectory;
+        using Process ldd = Process.Start(startInfo)!;
+        string resolved = await ldd.StandardOutput.ReadToEndAsync();
+        await ldd.WaitForExitAsync();
+        // (ldd also mentions the weakened GLIBCXX_3.4.32, which the loader accepts; only a missing library matters.)
+        Assert.DoesNotContain("=> not found", resolved, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_publishDirectory, "libtorch_cpu.so"), resolved, StringComparison.Ordinal);
+    }
+
     private static async Task<string> RunAsync(string fileName, string[] arguments)
     {
         var startInfo = new ProcessStartInfo(fileName, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
