@@ -61,6 +61,26 @@ public class TrainingHttpFunctionsTests
     }
 
     [Fact]
+    public async Task UploadModelFile_OfBytesThatAreNotTorchScript_Answers400AndStoresNothing()
+    {
+        var (status, problem) = Read(await _functions.UploadModelFile(Request("PUT", "not a model"), "net.pt", CancellationToken.None));
+
+        Assert.Equal(400, status);
+        Assert.Contains("is not a TorchScript file", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("net.pt", Files.Names);
+    }
+
+    [Fact]
+    public async Task Start_NamingAModelFileThatIsNotInTheStore_Answers400UnderModelFile()
+    {
+        var (status, problem) = Read(await _functions.Start(Request("POST", "{\"model\":{\"file\":\"absent.pt\"}}"), _client, CancellationToken.None));
+
+        Assert.Equal(400, status);
+        Assert.Contains("is not in the model store", problem.GetProperty("errors").GetProperty("model.file")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(_client.Scheduled);
+    }
+
+    [Fact]
     public async Task Start_WithGoodInput_Answers202WithEveryManagementUrlAndSchedulesTheNormalizedRun()
     {
         HttpRequest request = Request("POST", "{\"runId\":\"fn-run\",\"model\":{\"architecture\":\"mlp\",\"parameters\":{\"hiddenUnits\":32}},\"training\":{\"epochs\":1}}");
