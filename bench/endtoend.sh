@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End to end: the main job (`dtrain train`: Azurite, the worker, the durable engine, the default run) against the
+# same job written as a plain PyTorch script (bench/endtoend_pytorch.py, Debian's python3-torch, the machine's thread
+# count), alternated as whole commands, pair after pair, so that the machine's drift falls on both alike. Writes
+# bench/results/endtoend.md with the median paired ratios: whole commands, and the durable run's submission-to-end
+# time against the script. Usage: bench/endtoend.sh [pairs]
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repo_root/scripts/prerequisites.sh"
+cd "$repo_root"
+pairs="${1:-3}"
+if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+  apt_install python3-torch libopenblas0-openmp
+fi
+dotnet build src/Cli/Cli.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
+dotnet build src/Worker/Worker.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
+now() { date +%s.%N; }
+rows=()
+whole_ratios=()
+run_ratios=()
+overheads=()
+for pair in $(seq 1 "$pairs"); do
+  began=$(now)
+  ours="$(dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll train --json)"
+  ours_whole=$(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')
+  began=$(now)
+  theirs="$(/usr/bin/python3 bench/endtoend_pytorch.py)"
+  theirs_whole=$(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')
+  line="$(tail -n 1 <<<"$ours")"
+  json() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$line"; }
+  run=$(json "round(d['wallSeconds'], 1)")
+  accuracy=$(json "d['finalEvaluation']['accuracy']")
+  chunks=$(sed -nE 's/.* in ([0-9.]+) s of chunk time.*/\1/p' <<<"$ours")
+  their_accuracy=$(awk '$1=="accuracy"{print $2}' <<<"$theirs")
+  their_seconds=$(awk '$1=="seconds"{print $2}' <<<"$theirs")
+  whole_ratio=$(awk -v a="$ours_whole" -v b="$theirs_whole" 'BEGIN{printf "%.3f", a/b}')
+  run_ratio=$(awk -v a="$run" -v b="$their_seconds" 'BEGIN{printf "%.3f", a/b}')
+  outside=$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.1f", a-c}')
+  whole_ratios+=("$whole_ratio"); run_ratios+=("$run_ratio"); overheads+=("$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.3f", a/c}')")
+  rows+=("| $pair | $ours_whole | $run | $chunks | $outside | $accuracy | $theirs_whole | $their_seconds | $their_accuracy | $whole_ratio | $run_ratio |")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+{
+  echo "# End to end: the main job against the same job in plain PyTorch"
+  echo
+  echo "The default run (Fashion-MNIST, CNN conv32-conv64-fc128, Adam 1e-3, batch 64, 3 epochs, evaluations on the 10,000"
+  echo "test images every 938 steps and at the end) through \`dtrain train\` (Azurite and the worker started and stopped by the"
+  echo "command, the durable engine, $(nproc) libtorch threads), alternated with its plain-PyTorch twin"
+  echo "(\`bench/endtoend_pytorch.py\`, python3-torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $(nproc) threads). Measured $(date -u +%Y-%m-%d) by \`bench/endtoend.sh $pairs\`."
+  echo "Target: ratios at most 1.0 (the durable run at least as fast)."
+  echo
+  echo "| pair | ours: whole command (s) | ours: submission to end (s) | ours: in chunks (s) | ours: outside chunks (s) | ours: test accuracy | PyTorch: whole command (s) | PyTorch: script's own time (s) | PyTorch: test accuracy | whole commands, ours / PyTorch | submission to end / script's time |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "Median paired ratios: whole commands **$(median "${whole_ratios[@]}")**; submission to end against the script's own time **$(median "${run_ratios[@]}")**."
+  echo "Durable run's submission-to-end time over its time in chunks (the overhead target is 1.03, evaluations included): median $(median "${overheads[@]}")."
+} > bench/results/endtoend.md
+cat bench/results/endtoend.md
