@@ -49,7 +49,7 @@ public sealed class DtrainCommandLine
 
     public static Option<bool> PlainOption() => new("--plain") { Description = "Print one line per change instead of a live display (the default when output is redirected)." };
 
-    public static Option<bool> JsonResultOption() => new("--json") { Description = "Print plain progress, then make the last line of standard output one JSON object: run id, status, outcome, final and best evaluation, checkpoints, wall time." };
+    public static Option<bool> JsonResultOption() => new("--json") { Description = "Print plain progress, then make the last line of standard output one JSON object: run id, status, outcome, final and best evaluation, checkpoints, wall time from submission to the end (wallSeconds)." };
 
     public static Option<double> IntervalOption() => new("--interval") { Description = "Seconds between status polls.", DefaultValueFactory = _ => 1.0, HelpName = "seconds" };
 

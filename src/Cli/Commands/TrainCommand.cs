@@ -83,7 +83,7 @@ public static class TrainCommand
             var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
             RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
             output.WriteLine();
-            RunReport.Write(output, final, wall.Elapsed, "wall time", azurite is null ? null : name => $"{azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+            RunReport.Write(output, final, wall.Elapsed, "from submission", azurite is null ? null : name => $"{azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
             string? exportedTo = null;
             if (export is not null && final.Outcome?.FinalCheckpoint is not null)
             {
