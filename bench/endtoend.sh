@@ -7,13 +7,11 @@
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
+source "$repo_root/bench/common.sh"
 cd "$repo_root"
 pairs="${1:-3}"
-if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
-  apt_install python3-torch libopenblas0-openmp
-fi
-dotnet build src/Cli/Cli.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
-dotnet build src/Worker/Worker.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
+ensure_system_pytorch
+build_local_stack
 now() { date +%s.%N; }
 rows=()
 whole_ratios=()
@@ -21,7 +19,7 @@ run_ratios=()
 overheads=()
 for pair in $(seq 1 "$pairs"); do
   began=$(now)
-  ours="$(dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll train --json)"
+  ours="$(dtrain train --json)"
   ours_whole=$(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')
   began=$(now)
   theirs="$(/usr/bin/python3 bench/endtoend_pytorch.py)"

@@ -6,17 +6,15 @@
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
+source "$repo_root/bench/common.sh"
 cd "$repo_root"
 epochs="${1:-3}"
-if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
-  apt_install python3-torch libopenblas0-openmp
-fi
+ensure_system_pytorch
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 interop/pytorch/example_torchscript_model.py "$work/net.pt" 0 >/dev/null
-dotnet build src/Cli/Cli.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
-dotnet build src/Worker/Worker.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
-ours="$(dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll train --model-file "$work/net.pt" --epochs "$epochs" --json | tail -n 1)"
+build_local_stack
+ours="$(dtrain train --model-file "$work/net.pt" --epochs "$epochs" --json | tail -n 1)"
 field() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$ours"; }
 steps="$(field ours "d['steps']")"
 accuracy="$(field ours "d['finalEvaluation']['accuracy']")"
