@@ -33,6 +33,33 @@ public sealed class ExportTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "*.partial"));
     }
 
+    [Theory]
+    [InlineData("torchscript", "run-1.pt")]
+    [InlineData("safetensors", "run-1.safetensors")]
+    public async Task Export_WithAFormat_AsksTheServerForItAndNamesTheFileAfterIt(string format, string file)
+    {
+        byte[] model = [1, 2, 3];
+        var server = new FakeServer(request => request.Uri.AbsolutePath.EndsWith("/model", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(model) }
+            : FakeServer.Json(HttpStatusCode.OK, """{"format":"durabletrainer-model/2","model":"torchscript"}"""));
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "export", "run-1", "--format", format, "-o", _directory, "--server", FakeServer.Address);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(model, await File.ReadAllBytesAsync(Path.Combine(_directory, file)));
+        Assert.Equal($"?format={format}", server.Requests[0].Uri.Query);
+    }
+
+    [Fact]
+    public async Task Export_WithAnUnknownFormat_IsAUsageErrorNamingTheChoices()
+    {
+        DtrainRun run = await DtrainRun.InvokeAsync(new FakeServer(_ => FakeServer.Empty(HttpStatusCode.OK)), "export", "run-1", "--format", "onnx", "-o", _directory, "--server", FakeServer.Address);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("torchscript", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory));
+    }
+
     [Fact]
     public async Task Export_WhenTheServerHasNoModelRoute_SaysSoAndWritesNothing()
     {

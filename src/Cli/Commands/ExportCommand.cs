@@ -5,7 +5,7 @@ using DurableTrainer.Cli.Server;
 namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
-/// <c>dtrain export RUN -o DIR [--format F]</c>: the final model and its model spec (<c>{runId}.json</c>), from
+/// <c>dtrain export RUN [-o DIR] [--format F]</c>: the final model and its model spec (<c>{runId}.json</c>), from
 /// <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>. The model is <c>{runId}.pt</c>: by default the
 /// trained TorchScript module for a model trained from a TorchScript file, and a PyTorch state_dict otherwise;
 /// <c>--format safetensors</c> writes <c>{runId}.safetensors</c>.
@@ -15,7 +15,12 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
     public Command Create()
     {
         Argument<string> run = DtrainCommandLine.RunArgument();
-        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "The folder to write {run}.pt and {run}.json into (created if missing).", Required = true, HelpName = "dir" };
+        var output = new Option<DirectoryInfo>("--output", "-o")
+        {
+            Description = "The folder to write {run}.pt and {run}.json into (created if missing); the current folder by default.",
+            HelpName = "dir",
+            DefaultValueFactory = _ => new DirectoryInfo(Directory.GetCurrentDirectory()),
+        };
         var format = new Option<string?>("--format") { HelpName = "format", Description = "torchscript (the default for a TorchScript model), pytorch (a state_dict; the default otherwise) or safetensors." };
         format.AcceptOnlyFromAmong([.. ModelExportHttpApi.Formats.Keys]);
         var command = new Command("export", "Download a finished run's final model: {run}.pt (TorchScript for a TorchScript model, a PyTorch state_dict otherwise) and {run}.json (model spec).") { run, output, format };
