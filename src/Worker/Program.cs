@@ -46,8 +46,14 @@ builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddTrainingApi();
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
-// Scopes carry the run id onto every log line an executor operation writes.
-builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
+// Scopes carry the run id onto every log line an executor operation writes; UTC timestamps to the millisecond show
+// where a run's time goes between activities.
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.IncludeScopes = true;
+    console.TimestampFormat = "HH:mm:ss.fff ";
+    console.UseUtcTimestamp = true;
+});
 
 WebApplication app = builder.Build();
 string? apiKey = builder.Configuration["Security:ApiKey"];
