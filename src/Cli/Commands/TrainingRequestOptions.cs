@@ -144,8 +144,8 @@ public sealed class TrainingRequestOptions
                 throw CliException.Usage("--model-file gives the whole model; it cannot be combined with --model or --model-config.");
             }
 
-            // The file replaces the base run's model; its hash is pinned once it is uploaded.
-            request["model"] = new JsonObject { ["file"] = ModelFileUpload.For(scriptFile).Name };
+            // The file replaces the base run's model; ModelUpload checks the file, and its hash is pinned once it is uploaded.
+            request["model"] = new JsonObject { ["file"] = scriptFile.Name };
         }
 
         foreach (var (option, section, field) in _fields)

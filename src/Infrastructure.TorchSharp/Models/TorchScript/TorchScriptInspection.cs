@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
@@ -25,11 +24,6 @@ public static class TorchScriptInspection
     /// <param name="shape">The data's shape to run forward on; without it only the file itself is checked.</param>
     public static (long Parameters, IReadOnlyList<ValidationError> Errors) Inspect(ReadOnlyMemory<byte> content, string path, DataShape? shape)
     {
-        if (content.Length > ModelFileLimits.MaxBytes)
-        {
-            return Problem(path, $"is {content.Length} bytes; a model file {ModelFileLimits.Rule}");
-        }
-
         if (!content.Span.StartsWith(ZipEntry))
         {
             return Problem(path, "is not a TorchScript file: it is not the zip archive torch.jit.save writes; save the model with torch.jit.script(model).save(\"net.pt\")");
