@@ -228,6 +228,37 @@ public sealed class RequestOptionsTests
         Assert.Equal(2, model.GetProperty("layers").GetArrayLength());
     }
 
+    private static readonly string Sha256 = new('a', 64);
+
+    [Fact]
+    public async Task Train_WithAModelFile_UploadsItThenPinsItsHashInTheDefaultRunsPlace_KeepingOtherModelOptions()
+    {
+        var server = new FakeServer(request => request.Method == HttpMethod.Put
+            ? FakeServer.Json(HttpStatusCode.Created, $$"""{"name":"net.pt","sha256":"{{Sha256}}","bytes":3}""")
+            : request.Method == HttpMethod.Post
+                ? FakeServer.Json(HttpStatusCode.Accepted, ManagementJson("run-x"))
+                : FakeServer.Json(HttpStatusCode.OK, Statuses.Ended("run-x", "Completed", "PlanCompleted", 40, 0.9)));
+        string folder = Directory.CreateTempSubdirectory("dtrain-model-file-").FullName;
+        string file = Path.Combine(folder, "net.pt");
+        await File.WriteAllBytesAsync(file, [1, 2, 3]);
+        try
+        {
+            DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--model-file", file, "--model-param", "hiddenUnits=8");
+
+            Assert.Equal(0, run.ExitCode);
+            SeenRequest upload = server.Requests.Single(r => r.Method == HttpMethod.Put);
+            Assert.Equal("/api/models/net.pt", upload.Uri.AbsolutePath);
+            JsonElement model = PostedBody(server).GetProperty("model");
+            // The server, not the client, says that parameters do not go with a file: nothing is dropped on the way.
+            Assert.Equal(new[] { "file", "parameters", "sha256" }, Names(model));
+            Assert.Equal(Sha256, model.GetProperty("sha256").GetString());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("7")]
     [InlineData("{not json")]

@@ -42,7 +42,15 @@ public sealed record ModelFileUpload(FileInfo File, string Name)
         ArgumentNullException.ThrowIfNull(output);
         byte[] content = await System.IO.File.ReadAllBytesAsync(File.FullName, cancellationToken);
         StoredModelFile stored = await client.UploadModelFileAsync(Name, content, cancellationToken);
-        request["model"] = new JsonObject { ["file"] = stored.Name, ["sha256"] = stored.Sha256 };
+        // Into the model section the options built, so that anything else given with it still reaches the server's checks.
+        if (request["model"] is not JsonObject model)
+        {
+            model = [];
+            request["model"] = model;
+        }
+
+        model["file"] = stored.Name;
+        model["sha256"] = stored.Sha256;
         output.WriteLine($"Uploaded {File.Name} ({stored.Bytes} bytes, SHA-256 {stored.Sha256[..12]}...) to the model store.");
     }
 }
