@@ -27,7 +27,7 @@ for pair in $(seq 1 "$pairs"); do
   line="$(tail -n 1 <<<"$ours")"
   json() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$line"; }
   run=$(json "round(d['wallSeconds'], 1)")
-  accuracy=$(json "d['finalEvaluation']['accuracy']")
+  accuracy=$(json "d['test']['accuracy']")
   chunks=$(sed -nE 's/.* in ([0-9.]+) s of chunk time.*/\1/p' <<<"$ours")
   their_accuracy=$(awk '$1=="accuracy"{print $2}' <<<"$theirs")
   their_seconds=$(awk '$1=="seconds"{print $2}' <<<"$theirs")

@@ -22,7 +22,7 @@ run() {
   echo "== $name"
   "${dtrain[@]}" --model "$model" --epochs "$epochs" --steps-per-chunk "$chunk" --evaluation-interval-steps 100000 "$@" | tee "$log"
   local accuracy wall delta
-  accuracy=$(grep -oE 'Final test accuracy: [0-9.]+' "$log" | awk '{print $4}')
+  accuracy=$(grep -oE 'Test: accuracy [0-9.]+' "$log" | head -1 | awk '{print $3}')
   wall=$(grep -oE 'in [0-9.]+ s wall time' "$log" | awk '{print $2}')
   if [ -z "${baseline:-}" ]; then baseline="$accuracy"; fi
   delta=$(awk -v a="$accuracy" -v b="$baseline" 'BEGIN { printf "%+.2f", (a - b) * 100 }')

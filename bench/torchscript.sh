@@ -17,8 +17,8 @@ build_local_stack
 ours="$(dtrain train --model-file "$work/net.pt" --epochs "$epochs" --json | tail -n 1)"
 field() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$ours"; }
 steps="$(field ours "d['steps']")"
-accuracy="$(field ours "d['finalEvaluation']['accuracy']")"
-loss="$(field ours "round(d['finalEvaluation']['loss'], 4)")"
+accuracy="$(field ours "d['test']['accuracy']")"
+loss="$(field ours "round(d['test']['loss'], 4)")"
 wall="$(field ours "d['wallSeconds']")"
 threads="$(nproc)"
 rows=()

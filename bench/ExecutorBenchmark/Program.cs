@@ -35,8 +35,9 @@ var recipe = TrainingRecipe.From(TrainingSpecification.Create(
 // BENCH_TUNE_ALLOCATOR=0 measures without NativeAllocatorTuning (for example to try MALLOC_* variables instead).
 var options = new TorchSharpExecutorOptions { Threads = threads, TuneNativeAllocator = Environment.GetEnvironmentVariable("BENCH_TUNE_ALLOCATOR") != "0" };
 using var datasets = new DatasetProvider(options);
-ModelSpec spec = ModelRegistry.BuiltIn.Resolve(recipe.Model, datasets.ShapeOf(recipe.Data));
-ImageSplit train = datasets.Get(DatasetKind.FashionMnist).Train;
+LoadedDataset dataset = await datasets.GetAsync(recipe.Data);
+ModelSpec spec = ModelRegistry.BuiltIn.Resolve(recipe.Model, dataset.Shape);
+DataSplit train = dataset.Train;
 var store = new MemoryCheckpointStore();
 var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
     ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)).CreateLogger<TorchSharpTrainingExecutor>()
@@ -173,7 +174,7 @@ static double MultiplyAdds(IReadOnlyList<LayerSpec> layers, int[] input)
 }
 
 // The loop a TorchSharp user would write by hand: same model, optimizer, data order and dispose scopes.
-static void Bare(TrainingRecipe recipe, ModelSpec spec, ImageSplit train, int steps)
+static void Bare(TrainingRecipe recipe, ModelSpec spec, DataSplit train, int steps)
 {
     using var loop = new BareLoop(recipe, spec, train);
     loop.Run(steps);
@@ -182,13 +183,13 @@ static void Bare(TrainingRecipe recipe, ModelSpec spec, ImageSplit train, int st
 // The bare loop, with a model that lives across calls: each Run continues where the last one stopped.
 sealed class BareLoop : IDisposable
 {
-    private readonly ImageSplit _train;
+    private readonly DataSplit _train;
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly ShardBatches _batches;
     private long _step;
 
-    public BareLoop(TrainingRecipe recipe, ModelSpec spec, ImageSplit train)
+    public BareLoop(TrainingRecipe recipe, ModelSpec spec, DataSplit train)
     {
         _train = train;
         _model = ModelFactory.Create(spec, recipe.Training.Seed);
@@ -204,7 +205,7 @@ sealed class BareLoop : IDisposable
             using var stepScope = NewDisposeScope();
             using Tensor indices = tensor(_batches.IndicesFor(_step));
             _optimizer.zero_grad();
-            Tensor loss = nn.functional.cross_entropy(_model.call(_train.Images.index_select(0, indices)), _train.Labels.index_select(0, indices));
+            Tensor loss = nn.functional.cross_entropy(_model.call(_train.Features.index_select(0, indices)), _train.Targets.index_select(0, indices));
             loss.backward();
             _optimizer.step();
             _ = loss.item<float>();

@@ -2,7 +2,8 @@
 
     from durabletrainer_model import load
     model, spec = load("my-run.pt", "my-run.json")   # eval mode, weights loaded strictly
-    logits = model(images)                            # float32 [N, *spec["inputShape"]], preprocessed as spec["preprocessing"]
+    outputs = model(preprocess(spec, features))       # features: float32 [N, *spec["inputShape"]] as read (pixels in [0, 1])
+    predictions = postprocess(spec, outputs)          # class indices (names in spec["preprocessing"]["classNames"]) or targets
 
 As a program it predicts a batch, for tests and for checking an export by hand:
 
@@ -11,7 +12,7 @@ As a program it predicts a batch, for tests and for checking an export by hand:
 reads COUNT examples as raw little-endian float32 [COUNT, *inputShape] and writes the logits as raw float32
 [COUNT, outputs].
 
-The spec (format "durabletrainer-model/2") lists the model's layers, every one named and with every size its type
+The spec (format "durabletrainer-model/3"; /2 has the same layers) lists the model's layers, every one named and with every size its type
 reads (defaults already filled in by src/Infrastructure.TorchSharp/Models/Layers/LayerResolution.cs), exactly as
 the C# side builds them (src/Infrastructure.TorchSharp/Models/Layers/LayerStackBuilder.cs). This script rebuilds the
 same layers, in the same order and under the same names, as an nn.Sequential, tracking the shape from
@@ -26,7 +27,7 @@ import sys
 import torch
 from torch import nn
 
-SUPPORTED_FORMAT = "durabletrainer-model/2"
+SUPPORTED_FORMATS = ("durabletrainer-model/2", "durabletrainer-model/3")
 
 
 class GlobalAvgPool2d(nn.Module):
@@ -130,12 +131,32 @@ def _sequence(layers, shape, where):
 
 def build(spec):
     """An nn.Sequential with the same layers, in the same order and under the same names, as the C# model."""
-    if spec.get("format") != SUPPORTED_FORMAT:
-        raise ValueError(f"spec format {spec.get('format')!r} is not {SUPPORTED_FORMAT!r}")
+    if spec.get("format") not in SUPPORTED_FORMATS:
+        raise ValueError(f"spec format {spec.get('format')!r} is not one of {SUPPORTED_FORMATS!r}")
     model, shape = _sequence(spec["layers"], list(spec["inputShape"]), "layers")
     if shape != [spec["outputs"]]:
         raise ValueError(f"the layers give {_describe(shape)} but the spec says {spec['outputs']} outputs")
     return model
+
+
+def preprocess(spec, features):
+    """Standardizes features as training did: (x - mean) / std per feature, per channel, or over everything."""
+    prep = spec.get("preprocessing")
+    if not isinstance(prep, dict):
+        return features
+    mean = torch.tensor(prep["mean"], dtype=torch.float32)
+    std = torch.tensor(prep["std"], dtype=torch.float32)
+    if prep["axis"] == "channel":
+        mean, std = mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
+    return (features - mean) / std
+
+
+def postprocess(spec, outputs):
+    """Class indices for a classifier; targets in their own units for regression (outputs are standardized targets)."""
+    prep = spec.get("preprocessing")
+    if isinstance(prep, dict) and prep.get("task") == "regression":
+        return outputs * torch.tensor(prep["targetStd"], dtype=torch.float32) + torch.tensor(prep["targetMean"], dtype=torch.float32)
+    return outputs.argmax(dim=1)
 
 
 def load(weights_path, spec_path):

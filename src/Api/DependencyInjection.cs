@@ -14,6 +14,7 @@ public static class DependencyInjection
         services.AddSingleton<TrainingHttpApi>();
         services.AddSingleton<ModelExportHttpApi>();
         services.AddSingleton<ModelFileHttpApi>();
+        services.AddSingleton<DatasetFileHttpApi>();
         services.AddSingleton<TrainingDashboardApi>();
         return services;
     }

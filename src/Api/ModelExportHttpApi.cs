@@ -76,7 +76,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(input.Specification), format, cancellationToken);
             return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
         }
-        catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException or ModelFileException)
+        catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException or ModelFileException or DatasetException)
         {
             return new ApiResult(409, new
             {

@@ -5,6 +5,8 @@ namespace DurableTrainer.Api;
 /// <summary>
 /// A run as a person wants to see it: where it is, how well it does, and where its checkpoints are;
 /// <see cref="Progress"/> is the loop's latest report in full (round, epoch, ETA, suggestions, learning-rate scale).
+/// <see cref="LastEvaluation"/> and <see cref="BestEvaluation"/> are on the validation split; <see cref="TestEvaluation"/>
+/// (the final checkpoint) and <see cref="BestTestEvaluation"/> (the best, when another) on the test split, once the run has ended.
 /// </summary>
 public sealed record RunSummary(
     string RunId,
@@ -23,7 +25,9 @@ public sealed record RunSummary(
     string? BestCheckpoint,
     DateTime CreatedTime,
     DateTime LastUpdatedTime,
-    TrainingProgress? Progress = null)
+    TrainingProgress? Progress = null,
+    EvaluationSummary? TestEvaluation = null,
+    EvaluationSummary? BestTestEvaluation = null)
 {
     public static RunSummary From(RunRecord record)
     {
@@ -49,6 +53,8 @@ public sealed record RunSummary(
             outcome?.BestCheckpoint,
             record.CreatedTime,
             record.LastUpdatedTime,
-            progress);
+            progress,
+            outcome?.TestEvaluation,
+            outcome?.BestTestEvaluation);
     }
 }

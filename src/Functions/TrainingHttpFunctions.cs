@@ -14,7 +14,7 @@ namespace DurableTrainer.Functions;
 /// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
 /// the management payload are served by the Durable Functions extension itself.
 /// </summary>
-public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models, IModelFileStore files)
+public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models, IModelFileStore files, IDatasetStore datasetFiles)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> Start(
@@ -79,6 +79,17 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         ArgumentNullException.ThrowIfNull(request);
         byte[] body = await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken);
         return Write(request, await new ModelFileHttpApi(files, models).UploadAsync(name, body, cancellationToken));
+    }
+
+    [Function("UploadDatasetFile")]
+    public async Task<IActionResult> UploadDatasetFile(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "datasets/{*path}")] HttpRequest request,
+        string path,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        byte[] body = await RequestBody.ReadAsync(request.Body, DatasetFileHttpApi.MaxBodyBytes, cancellationToken);
+        return Write(request, await new DatasetFileHttpApi(datasetFiles).UploadAsync(path, body, cancellationToken));
     }
 
     [Function("StopTrainingRun")]

@@ -11,7 +11,8 @@ public static class DependencyInjection
     /// <summary>
     /// Registers checkpoints in <paramref name="checkpointContainer"/> (with the pruner that deletes them) and the
     /// metrics journal in a sibling container named by <paramref name="metricsContainer"/>, so checkpoint listings stay
-    /// checkpoints only, and users' model files in another sibling, <paramref name="modelsContainer"/> (<c>models</c>).
+    /// checkpoints only, users' model files in another sibling, <paramref name="modelsContainer"/> (<c>models</c>), and users'
+    /// data in any container of the same account (<c>datasets</c> by default).
     /// </summary>
     public static IServiceCollection AddBlobStorage(
         this IServiceCollection services,
@@ -29,6 +30,7 @@ public static class DependencyInjection
         services.AddSingleton<ITrainingJournal>(provider => provider.GetRequiredService<BlobTrainingJournal>());
         services.AddSingleton<ITrainingJournalReader>(provider => provider.GetRequiredService<BlobTrainingJournal>());
         services.AddSingleton<IModelFileStore>(provider => BlobModelFileStore.Beside(provider.GetRequiredService<BlobContainerClient>(), modelsContainer?.Invoke(provider)));
+        services.AddSingleton<IDatasetStore>(provider => BlobDatasetStore.Beside(provider.GetRequiredService<BlobContainerClient>()));
         return services;
     }
 }

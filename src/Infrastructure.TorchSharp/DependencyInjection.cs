@@ -18,7 +18,8 @@ public static class DependencyInjection
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
-        services.AddSingleton<DatasetProvider>();
+        // Users' data comes from the host's dataset store (blob storage), when it registers one.
+        services.AddSingleton(provider => new DatasetProvider(options, provider.GetService<IDatasetStore>()));
         services.AddSingleton<IDatasetCatalog>(provider => provider.GetRequiredService<DatasetProvider>());
         // TorchScript files come from the host's model store (blob storage), when it registers one.
         services.AddSingleton(provider => ModelRegistry.BuiltIn.WithFiles(provider.GetService<IModelFileStore>()));

@@ -8,6 +8,7 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.Infrastructure.TorchSharp.Tasks;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -52,12 +53,12 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
         using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
-        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
+        LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
-        ImageDataset dataset = _datasets.Get(command.Recipe.Data.Dataset);
-        (byte[] content, long parameters) = CreateInitialState(command.Recipe, spec);
+        (byte[] content, long parameters) = CreateInitialState(command.Recipe, spec, dataset);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
-        return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters);
+        return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters, dataset.Validation.Count);
     }
 
     public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
@@ -66,9 +67,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "chunk"));
         using Activity? span = TrainingTelemetry.StartOperation("RunChunk", command.Output);
         span?.SetTag(TrainingTelemetry.ReplicaTag, command.Replica);
-        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
+        LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
-        (byte[] content, ChunkResult result) = TrainChunk(command, spec, start, cancellationToken);
+        (byte[] content, ChunkResult result) = TrainChunk(command, spec, dataset, start, cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
         TrainingTelemetry.Steps.Add(result.Steps, runTag);
@@ -108,7 +110,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         byte[]? start = outer ? await _checkpoints.LoadAsync(command.Start!, cancellationToken) : null;
         byte[]? momentum = outer && command.MomentumIn is not null ? await _checkpoints.LoadAsync(command.MomentumIn, cancellationToken) : null;
-        (byte[] merged, byte[]? momentumOut) = Merge(command, await SpecOfAsync(command.Recipe, cancellationToken), replicas, start, momentum);
+        LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
+        (byte[] merged, byte[]? momentumOut) = Merge(command, await SpecOfAsync(command.Recipe, dataset, cancellationToken), dataset, replicas, start, momentum);
         if (momentumOut is not null)
         {
             await _checkpoints.SaveAsync(command.MomentumOut!, momentumOut, cancellationToken);
@@ -123,17 +126,24 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId, "evaluate"));
         using Activity? span = TrainingTelemetry.StartOperation("EvaluateCheckpoint", command.Checkpoint);
-        ModelSpec spec = await SpecOfAsync(command.Recipe, cancellationToken);
+        LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
-        EvaluationResult result = Evaluate(command, spec, content);
-        TrainingTelemetry.EvaluationAccuracy.Record(result.Accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Checkpoint.RunId));
-        span?.SetTag("durabletrainer.accuracy", result.Accuracy);
-        _logger.LogInformation("Evaluated {Checkpoint}: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples.",
-            command.Checkpoint, result.Accuracy, result.Loss, result.Examples);
+        EvaluationResult result = Evaluate(command, spec, dataset, content);
+        EvaluationMetrics metrics = result.Metrics;
+        if (metrics.AccuracyOrNull() is { } accuracy)
+        {
+            TrainingTelemetry.EvaluationAccuracy.Record(accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Checkpoint.RunId));
+            span?.SetTag("durabletrainer.accuracy", accuracy);
+        }
+
+        _logger.LogInformation("Evaluated {Checkpoint} on {Split}: loss {Loss:F4}, {Scores} on {Examples} examples.",
+            command.Checkpoint, SpecificationNames.Of(command.Split), metrics.Loss,
+            string.Join(", ", metrics.Scores.Select(score => $"{score.Key} {score.Value:F4}")), metrics.Examples);
         return result;
     }
 
-    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec)
+    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset)
     {
         using var scope = NewDisposeScope();
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
@@ -141,21 +151,22 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
         long parameters = model.parameters().Sum(parameter => parameter.numel());
-        return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
+        return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
     }
 
-    private CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
+    private static CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
     {
-        int trainExamples = _datasets.Get(recipe.Data.Dataset).Train.Count;
+        int trainExamples = dataset.Train.Count;
         int batchesPerEpoch = ShardBatches.BatchesPerEpochFor(trainExamples, replica, replicaCount, recipe.Training.BatchSize);
         return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
     }
 
-    private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, ModelSpec spec, byte[] start, CancellationToken cancellationToken)
+    private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, ModelSpec spec, LoadedDataset dataset, byte[] start, CancellationToken cancellationToken)
     {
         TrainingRecipe recipe = command.Recipe;
         TrainingSection training = recipe.Training;
-        ImageSplit train = _datasets.Get(recipe.Data.Dataset).Train;
+        DataSplit train = dataset.Train;
+        LearningTask task = dataset.Task;
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
         using var randomness = new StepRandomness();
@@ -213,9 +224,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 }
 
                 using Tensor indices = tensor(batch);
-                Tensor images = train.Images.index_select(0, indices);
-                Tensor labels = train.Labels.index_select(0, indices);
-                Tensor loss = nn.functional.cross_entropy(model.call(images), labels);
+                Tensor features = train.Features.index_select(0, indices);
+                Tensor targets = train.Targets.index_select(0, indices);
+                Tensor loss = TaskLoss.Of(task, model.call(features), targets);
                 // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.
                 (microBatches == 1 ? loss : loss / microBatches).backward();
                 stepLoss += loss.item<float>();
@@ -235,7 +246,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         stopwatch.Stop();
         phases.Restart();
-        CheckpointMetadata metadata = MetadataFor(recipe, spec, true, replicaSteps + command.Steps, command.Replica, command.ReplicaCount);
+        CheckpointMetadata metadata = MetadataFor(recipe, spec, dataset, true, replicaSteps + command.Steps, command.Replica, command.ReplicaCount);
         byte[] content = CheckpointFormat.Write(metadata, model, optimizer, capacityHint: start.Length);
         _logger.LogDebug("Chunk {Output}: load and build {Load:F1} ms, {Steps} steps {Train:F1} ms, save {Save:F1} ms.",
             command.Output, loadMilliseconds, command.Steps, stopwatch.Elapsed.TotalMilliseconds, phases.Elapsed.TotalMilliseconds);
@@ -270,7 +281,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
     /// averaging Adam moments is not meaningful in general.
     /// </summary>
-    private (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
+    private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, LoadedDataset dataset, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
         string description = spec.Describe();
@@ -335,44 +346,38 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                     mergedParameters[p].copy_(previousParameters[p] - (command.Merge.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
                 }
 
-                momentumOut = CheckpointFormat.Write(MetadataFor(recipe, spec, false, replicaSteps, 0, command.Replicas.Count), momentum, null);
+                momentumOut = CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, false, replicaSteps, 0, command.Replicas.Count), momentum, null);
             }
         }
 
-        return (CheckpointFormat.Write(MetadataFor(recipe, spec, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
+        return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
     }
 
-    private Task<ModelSpec> SpecOfAsync(TrainingRecipe recipe, CancellationToken cancellationToken) =>
-        _models.ResolveAsync(recipe.Model, _datasets.ShapeOf(recipe.Data), cancellationToken);
+    private Task<ModelSpec> SpecOfAsync(TrainingRecipe recipe, LoadedDataset dataset, CancellationToken cancellationToken) =>
+        _models.ResolveAsync(recipe.Model, dataset.Shape, cancellationToken);
 
     private static Tensor[] AveragedState(nn.Module model) =>
         model.parameters().Cast<Tensor>().Concat(model.buffers().Where(buffer => buffer.is_floating_point())).ToArray();
 
-    private EvaluationResult Evaluate(EvaluateCommand command, ModelSpec spec, byte[] content)
+    private EvaluationResult Evaluate(EvaluateCommand command, ModelSpec spec, LoadedDataset dataset, byte[] content)
     {
-        TrainingRecipe recipe = command.Recipe;
-        ImageSplit test = _datasets.Get(recipe.Data.Dataset).Test;
+        DataSplit split = dataset.Split(command.Split);
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
         model.eval();
         var stopwatch = Stopwatch.StartNew();
-        double lossSum = 0;
-        long correct = 0;
+        var accumulator = new EvaluationAccumulator(dataset.Task, dataset.Preprocessing);
         using (no_grad())
         {
-            for (int start = 0; start < test.Count; start += _options.EvaluationBatchSize)
+            for (int start = 0; start < split.Count; start += _options.EvaluationBatchSize)
             {
                 using var batchScope = NewDisposeScope();
-                int length = Math.Min(_options.EvaluationBatchSize, test.Count - start);
-                Tensor images = test.Images.narrow(0, start, length);
-                Tensor labels = test.Labels.narrow(0, start, length);
-                Tensor logits = model.call(images);
-                lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                int length = Math.Min(_options.EvaluationBatchSize, split.Count - start);
+                accumulator.Add(model.call(split.Features.narrow(0, start, length)), split.Targets.narrow(0, start, length));
             }
         }
 
-        return new EvaluationResult(lossSum / test.Count, (double)correct / test.Count, test.Count, stopwatch.Elapsed.TotalSeconds);
+        return new EvaluationResult(accumulator.Result(), stopwatch.Elapsed.TotalSeconds);
     }
 }

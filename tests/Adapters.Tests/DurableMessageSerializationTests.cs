@@ -51,11 +51,11 @@ public class DurableMessageSerializationTests
         new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 1, 2), 2, 4, 100, 250, 0.5, Recipe),
         new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 250, 0.4, 0.35, 16000, 12.5),
         new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 2, 0.4, 0.35, 128, 0.1, [new StepMetric(402, 0.45, 0.001), new StepMetric(404, 0.35, 0.001)]),
-        new Durable.Adapters.RecordMetricsCommand("run-1", [new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Accuracy = 0.8 }]),
+        new Durable.Adapters.RecordMetricsCommand("run-1", [new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]),
         new EvaluateCommand(CheckpointReference.Merged("run-1", 3), Recipe),
-        new EvaluationResult(0.3, 0.9, 10000, 1.5),
+        new EvaluationResult(EvaluationMetrics.Classification(0, 0.3, 0.9, 10000), 1.5),
         new Durable.Adapters.PruneCommand([CheckpointReference.Initial("run-1"), CheckpointReference.Merged("run-1", 4)]),
-        new TrainingOutcome("run-1", "Completed", "PlanCompleted", null, 2814, 12, 180096, 130.2, "run-1/round-000012/replica-00", null, new EvaluationSummary(2814, 0.25, 0.91), null),
+        new TrainingOutcome("run-1", "Completed", "PlanCompleted", null, 2814, 12, 180096, 130.2, "run-1/round-000012/replica-00", null, new EvaluationSummary(2814, 0.25, new Dictionary<string, double> { ["accuracy"] = 0.91 }), null),
     };
 
     [Theory]
@@ -78,7 +78,7 @@ public class DurableMessageSerializationTests
         var session = new TrainingSession("run-1");
         session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
         session.RecordRound(new RoundMetrics(1, 10, 0.5, 0.4, 640, 1.5), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordEvaluation(new EvaluationMetrics(10, 0.6, 0.8, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.6, 0.8, 100), specification);
         var input = new TrainingRunInput("run-1", specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
 
         var back = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, DurableJson.Options), DurableJson.Options)!;

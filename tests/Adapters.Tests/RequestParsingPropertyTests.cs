@@ -224,8 +224,10 @@ public class RequestParsingPropertyTests
     {
         public static FakeDatasets Instance { get; } = new();
 
-        public (DataShape? Shape, IReadOnlyList<ValidationError> Errors) Describe(DataSection data) =>
-            Enum.IsDefined(data.Dataset) ? (new DataShape([1, 28, 28], 10), []) : (null, [new ValidationError("data.dataset", "is not known")]);
+        public Task<DatasetCheck> CheckAsync(DataSection data, CancellationToken cancellationToken = default) =>
+            Task.FromResult(data.Dataset is null || Enum.IsDefined(data.Dataset.Value)
+                ? new DatasetCheck(data.Resolved(), new DataShape([1, 28, 28], 10), [])
+                : DatasetCheck.Failed(new ValidationError("data.dataset", "is not known")));
     }
 
     /// <summary>Knows mlp and cnn, and takes any layers; resolves nothing beyond what it is given.</summary>

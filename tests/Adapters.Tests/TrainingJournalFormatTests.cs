@@ -57,7 +57,7 @@ public class TrainingJournalFormatTests
         [
             new(TrainingJournalRecord.StepKind, 1, T0) { Round = 1, Replica = 0, Loss = 2.3, LearningRate = 0.001 },
             new(TrainingJournalRecord.ChunkKind, 250, T0.AddSeconds(1)) { Round = 1, Replica = 0, Loss = 0.91, SamplesPerSecond = 1180.2, Seconds = 13.5 },
-            new(TrainingJournalRecord.EvaluationKind, 250, T0.AddSeconds(2)) { Round = 1, Loss = 0.52, Accuracy = 0.81 },
+            new(TrainingJournalRecord.EvaluationKind, 250, T0.AddSeconds(2)) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } },
             new(TrainingJournalRecord.LearningRateKind, 500, T0.AddSeconds(3)) { Round = 2, Scale = 0.5, Reason = "plateau" },
             new(TrainingJournalRecord.RollbackKind, 500, T0.AddSeconds(4)) { Round = 2, Checkpoint = "round-000001/merged", Reason = "diverged" },
             new(TrainingJournalRecord.CheckpointKind, 500, T0.AddSeconds(5)) { Round = 2, Checkpoint = "round-000002/merged", Status = "kept" },
@@ -70,11 +70,11 @@ public class TrainingJournalFormatTests
     [Fact]
     public void HttpSerializer_LeavesAbsentFieldsOutToo()
     {
-        var record = new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, T0) { Round = 1, Loss = 0.52, Accuracy = 0.81 };
+        var record = new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, T0) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } };
 
         string json = JsonSerializer.Serialize(record, Durable.DurableJson.Options);
 
-        Assert.Equal("""{"kind":"evaluation","step":250,"round":1,"loss":0.52,"accuracy":0.81,"time":"2026-11-29T00:00:00Z"}""", json);
+        Assert.Equal("""{"kind":"evaluation","step":250,"round":1,"loss":0.52,"time":"2026-11-29T00:00:00Z","accuracy":0.81}""", json);
     }
 
     [Fact]

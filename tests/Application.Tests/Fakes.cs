@@ -21,6 +21,8 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 
     public Func<ChunkCommand, Exception?> FailChunk { get; init; } = _ => null;
 
+    public Func<EvaluateCommand, Exception?> FailEvaluation { get; init; } = _ => null;
+
     /// <summary>Checkpoints whose content is "corrupt": reading one throws, as the blob store does on a hash mismatch; writing one repairs it.</summary>
     public HashSet<CheckpointReference> Corrupt { get; } = [];
 
@@ -69,8 +71,13 @@ public sealed class ScriptedExecutor : ITrainingExecutor
     public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
     {
         Calls.Add(command);
+        if (FailEvaluation(command) is { } failure)
+        {
+            return Task.FromException<EvaluationResult>(failure);
+        }
+
         long steps = _stepsAt[command.Checkpoint];
-        return Task.FromResult(new EvaluationResult(1.0 / (1 + steps), Math.Min(0.99, 0.1 + (steps / 100.0)), 100, 0.1));
+        return Task.FromResult(new EvaluationResult(EvaluationMetrics.Classification(0, 1.0 / (1 + steps), Math.Min(0.99, 0.1 + (steps / 100.0)), 100), 0.1));
     }
 }
 
@@ -198,12 +205,12 @@ public sealed class FakeDatasetCatalog : IDatasetCatalog
 
     public List<DataSection> Described { get; } = [];
 
-    public (DataShape? Shape, IReadOnlyList<ValidationError> Errors) Describe(DataSection data)
+    public Task<DatasetCheck> CheckAsync(DataSection data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         Described.Add(data);
         IReadOnlyList<ValidationError> errors = data.Validate();
-        return errors.Count > 0 ? (null, errors) : (Shape, []);
+        return Task.FromResult(errors.Count > 0 ? new DatasetCheck(null, null, errors) : new DatasetCheck(data.Resolved(), Shape, []));
     }
 }
 

@@ -38,9 +38,11 @@ public class TrainingJournalTests
         Assert.All(chunks, chunk => Assert.True(chunk.Loss > 0 && chunk.SamplesPerSecond > 0 && chunk.Seconds > 0));
         var evaluations = Of(TrainingJournalRecord.EvaluationKind);
         Assert.Equal(new long[] { 20, 40, 60 }, evaluations.Select(evaluation => evaluation.Step));
-        Assert.All(evaluations, evaluation => Assert.NotNull(evaluation.Accuracy));
-        TrainingJournalRecord stop = _journal.Records.Last();
-        Assert.Equal(TrainingJournalRecord.StopKind, stop.Kind);
+        Assert.All(evaluations, evaluation => Assert.NotNull(evaluation.Scores?["accuracy"]));
+        TrainingJournalRecord stop = Of(TrainingJournalRecord.StopKind).Single();
+        TrainingJournalRecord test = Of(TrainingJournalRecord.TestKind).Single();
+        Assert.Equal(("final", 60L, "round-000003/merged"), (test.Status, test.Step, test.Checkpoint));
+        Assert.NotNull(test.Scores?["accuracy"]);
         Assert.Equal(("Completed", "PlanCompleted", 60L), (stop.Status, stop.Reason, stop.Step));
         Assert.All(_journal.Records, record => Assert.NotEqual(default, record.Time));
     }
@@ -157,7 +159,8 @@ public class FailingJournalTests
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal(2, journal.Failures);
         Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
-        Assert.Equal(TrainingJournalRecord.StopKind, journal.Written[^1].Kind);
+        // The stop, then the test split's verdict on the final checkpoint, go out with the last write.
+        Assert.Equal([TrainingJournalRecord.StopKind, TrainingJournalRecord.TestKind], journal.Written.TakeLast(2).Select(record => record.Kind));
     }
 
     private sealed class FlakyJournal(int failures) : ITrainingJournal

@@ -37,11 +37,42 @@ public class TrainingOrchestratorTests
         Assert.Equal(new[] { 15, 15, 10 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Steps));
         Assert.Equal(new long[] { 0, 15, 30 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.ReplicaStepsBefore));
         Assert.All(_executor.Calls.OfType<ChunkCommand>(), chunk => Assert.Equal(40, chunk.TotalSteps));
-        var evaluations = _executor.Calls.OfType<EvaluateCommand>().ToArray();
+        var evaluations = _executor.Calls.OfType<EvaluateCommand>().Where(call => call.Split == EvaluationSplit.Validation).ToArray();
         Assert.Equal(2, evaluations.Length);
         Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), evaluations[^1].Checkpoint);
         Assert.Equal(40, outcome.FinalEvaluation!.Step);
         Assert.Equal("run-1/round-000003/replica-00", outcome.FinalCheckpoint);
+        // The best checkpoint is the final one here, so the test split measures it once, after training.
+        EvaluateCommand test = Assert.Single(_executor.Calls.OfType<EvaluateCommand>(), call => call.Split == EvaluationSplit.Test);
+        Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), test.Checkpoint);
+        Assert.Same(test, _executor.Calls[^1]);
+        Assert.Equal(40, outcome.TestEvaluation!.Step);
+        Assert.Null(outcome.BestTestEvaluation);
+        Assert.Equal("accuracy", outcome.MonitoredMetric);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenTheBestCheckpointIsEarlier_TestsBothTheFinalAndTheBest()
+    {
+        // Monitoring the loss with mode max makes the first evaluation the best: an earlier checkpoint than the final one.
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 15, Metric: MonitorMetric.Loss, Mode: MonitorMode.Max)));
+
+        var tests = _executor.Calls.OfType<EvaluateCommand>().Where(call => call.Split == EvaluationSplit.Test).Select(call => call.Checkpoint).ToArray();
+        Assert.Equal(new[] { CheckpointReference.ForReplica("run-1", 3, 0), CheckpointReference.ForReplica("run-1", 1, 0) }, tests);
+        Assert.Equal((40L, 15L), (outcome.TestEvaluation!.Step, outcome.BestTestEvaluation!.Step));
+        Assert.Equal("run-1/round-000001/replica-00", outcome.BestCheckpoint);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenTestingFails_KeepsTheRunCompletedAndSaysWhy()
+    {
+        var executor = new ScriptedExecutor { FailEvaluation = command => command.Split == EvaluationSplit.Test ? new InvalidOperationException("test split unreadable") : null };
+        var outcome = await new TrainingOrchestrator(new TrainingOrchestratorPorts(executor, new RecordingMonitor(), new RecordingPruner()), new PureTrainingService())
+            .RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Null(outcome.TestEvaluation);
+        Assert.Equal("test split unreadable", outcome.TestFailure);
     }
 
     [Fact]
@@ -150,7 +181,7 @@ public class TrainingOrchestratorTests
         Assert.Equal("Completed", outcome.Status);
         Assert.Equal("TargetReached", outcome.StopReason);
         Assert.True(outcome.StepsDone < 200);
-        Assert.True(outcome.FinalEvaluation!.Accuracy >= 0.5);
+        Assert.True(outcome.FinalEvaluation!.Score("accuracy") >= 0.5);
     }
 
     [Fact]

@@ -259,6 +259,61 @@ public sealed class RequestOptionsTests
         }
     }
 
+    [Fact]
+    public async Task Train_WithADataFile_UploadsItAndATestFileUnderTheirDigest_ReplacingTheBuiltInDatasetAndTheDefaultModel()
+    {
+        var server = new FakeServer(request => request.Method == HttpMethod.Put
+            ? FakeServer.Json(HttpStatusCode.Created, $$"""{"container":"datasets","path":"{{request.Uri.AbsolutePath["/api/datasets/".Length..]}}","bytes":12}""")
+            : request.Method == HttpMethod.Post
+                ? FakeServer.Json(HttpStatusCode.Accepted, ManagementJson("run-x"))
+                : FakeServer.Json(HttpStatusCode.OK, Statuses.Ended("run-x", "Completed", "PlanCompleted", 40, 0.9)));
+        string folder = Directory.CreateTempSubdirectory("dtrain-data-file-").FullName;
+        string train = Path.Combine(folder, "train.csv");
+        string test = Path.Combine(folder, "test.csv");
+        await File.WriteAllTextAsync(train, "a,label\n1,x\n");
+        await File.WriteAllTextAsync(test, "a,label\n2,y\n");
+        try
+        {
+            DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--data-file", train, "--test-file", test,
+                "--label", "label", "--task", "binary", "--categorical", "a, b");
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            string[] uploads = server.Requests.Where(r => r.Method == HttpMethod.Put).Select(r => r.Uri.AbsolutePath).ToArray();
+            Assert.Equal(2, uploads.Length);
+            Assert.Matches("^/api/datasets/uploads/[0-9a-f]{16}/train.csv$", uploads[0]);
+            Assert.Matches("^/api/datasets/uploads/[0-9a-f]{16}/test.csv$", uploads[1]);
+            JsonElement body = PostedBody(server);
+            JsonElement data = body.GetProperty("data");
+            Assert.Equal(new[] { "categorical", "label", "source", "task", "test" }, Names(data));
+            Assert.Equal(uploads[0]["/api/datasets/".Length..], data.GetProperty("source").GetString());
+            Assert.Equal(new[] { "a", "b" }, data.GetProperty("categorical").EnumerateArray().Select(item => item.GetString()));
+            // The default run's CNN is for images: without a model of their own the server picks one for the data's shape.
+            Assert.False(body.TryGetProperty("model", out _));
+            Assert.Contains(run.OutLines, line => line.StartsWith("Uploaded train.csv (1 file, 12 bytes) to datasets/uploads/", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Train_WithAMissingDataFile_OrATestFileAlone_IsAUsageErrorAndSendsNothing()
+    {
+        var server = Accepting();
+
+        DtrainRun missing = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--data-file", "/no/such/train.csv", "--label", "y");
+        DtrainRun alone = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--test-file", "/no/such/test.csv");
+        DtrainRun both = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--data-file", "/no/train.csv", "--dataset", "synthetic");
+
+        Assert.Equal(ExitCodes.Usage, missing.ExitCode);
+        Assert.Contains("--data-file '/no/such/train.csv' does not exist", missing.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, alone.ExitCode);
+        Assert.Contains("--test-file and --validation-file go with --data-file or --data-dir", alone.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Empty(server.Requests);
+    }
+
     [Theory]
     [InlineData("7")]
     [InlineData("{not json")]
@@ -334,7 +389,7 @@ public sealed class RequestOptionsTests
         Assert.Equal(0, run.ExitCode);
         JsonElement body = PostedBody(server);
         Assert.Equal("fashion-mnist", body.GetProperty("data").GetProperty("dataset").GetString());
-        Assert.Equal(938, body.GetProperty("evaluation").GetProperty("intervalSteps").GetInt32());
+        Assert.Equal(844, body.GetProperty("evaluation").GetProperty("intervalSteps").GetInt32());
         Assert.Equal(1, body.GetProperty("training").GetProperty("epochs").GetInt32());
         Assert.Equal(64, body.GetProperty("training").GetProperty("batchSize").GetInt32());
         Assert.Equal(250, body.GetProperty("execution").GetProperty("stepsPerChunk").GetInt32());
@@ -342,7 +397,8 @@ public sealed class RequestOptionsTests
         Assert.Equal(new[] { "architecture" }, Names(body.GetProperty("model")));
         Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());
         Assert.Contains("Run run-x: Completed (PlanCompleted) in ", run.Out, StringComparison.Ordinal);
-        Assert.Contains("Final test accuracy: 0.9000 (test loss 0.3100) after 40 steps.", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Test: accuracy 0.8900, loss 0.3300 (final checkpoint, 40 steps).", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Validation: accuracy 0.9000, loss 0.3100 at step 40.", run.Out, StringComparison.Ordinal);
         Assert.Contains("Final checkpoint: run-x/round-000004/replica-00", run.Out, StringComparison.Ordinal);
     }
 
@@ -360,7 +416,7 @@ public sealed class RequestOptionsTests
         Assert.Equal(DatasetKind.FashionMnist, request.Data!.Dataset);
         Assert.Equal(OptimizerKind.Adam, request.Optimizer!.Name);
         Assert.Equal(3, request.Training!.Epochs);
-        Assert.Equal(938, request.Evaluation!.IntervalSteps);
+        Assert.Equal(844, request.Evaluation!.IntervalSteps);
     }
 
     [Fact]
@@ -380,8 +436,8 @@ public sealed class RequestOptionsTests
 
             foreach (var (field, type) in TrainingRequestReader.FieldsOf(property.PropertyType))
             {
-                // The upload behind --model-file pins the file's hash; no option sets it by hand.
-                if ((type == typeof(string) || type.IsValueType) && $"{section}.{field}" != "model.sha256")
+                // The upload behind --model-file pins the file's hash, and the server pins the data's: no option sets them by hand.
+                if ((type == typeof(string) || type.IsValueType) && $"{section}.{field}" is not "model.sha256" and not "data.sha256")
                 {
                     Assert.True(options.OptionFor($"{section}.{field}") is not null, $"{section}.{field} has no option");
                 }

@@ -57,7 +57,7 @@ public sealed class RunCommandTests
         Assert.Contains("Run:              run-1", run.OutLines);
         Assert.Contains("Status:           Running (Training)", run.OutLines);
         Assert.Contains("Progress:         step 20 of 40 (50.0%)", run.OutLines);
-        Assert.Contains("Last evaluation:  accuracy 0.8100, loss 0.6000 at step 20", run.OutLines);
+        Assert.Contains("Last validation:  accuracy 0.8100, loss 0.6000 at step 20", run.OutLines);
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class RunCommandTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("?top=5", Assert.Single(server.Requests).Uri.Query);
-        Assert.StartsWith("RUN      STATUS     OUTCOME    PROGRESS  STEP  TEST ACC  CREATED (UTC)", run.OutLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("RUN      STATUS     OUTCOME    PROGRESS  STEP  METRIC                CREATED (UTC)", run.OutLines[0], StringComparison.Ordinal);
         Assert.StartsWith("run-new  Running    -", run.OutLines[1], StringComparison.Ordinal);
-        Assert.StartsWith("run-old  Completed  Completed  50.0%     20    0.9000    2026-11-28 22:00:00", run.OutLines[2], StringComparison.Ordinal);
+        Assert.StartsWith("run-old  Completed  Completed  50.0%     20    test accuracy 0.8800  2026-11-28 22:00:00", run.OutLines[2], StringComparison.Ordinal);
     }
 
     [Fact]

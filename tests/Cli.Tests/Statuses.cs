@@ -25,6 +25,7 @@ internal static class Statuses
             ["bestCheckpoint"] = null,
             ["finalEvaluation"] = failure is null ? new JsonObject { ["step"] = steps, ["loss"] = 0.31, ["accuracy"] = accuracy } : null,
             ["bestEvaluation"] = null,
+            ["testEvaluation"] = failure is null ? new JsonObject { ["step"] = steps, ["loss"] = 0.33, ["accuracy"] = accuracy - 0.01 } : null,
         });
 
     public static string Terminated(string runId, string reason) => Instance(runId, "Terminated", Progress(runId, 10, 40, 1.0, null, 1.0, null), JsonValue.Create(reason));
@@ -75,6 +76,7 @@ internal static class Statuses
         ["lastLoss"] = 0.7,
         ["lastEvaluation"] = accuracy is null ? null : new JsonObject { ["step"] = 20, ["loss"] = 0.6, ["accuracy"] = accuracy },
         ["bestEvaluation"] = accuracy is null ? null : new JsonObject { ["step"] = 10, ["loss"] = 0.65, ["accuracy"] = accuracy - 0.01 },
+        ["testEvaluation"] = accuracy is null || outcome is null ? null : new JsonObject { ["step"] = 20, ["loss"] = 0.62, ["accuracy"] = accuracy - 0.02 },
         ["finalCheckpoint"] = null,
         ["bestCheckpoint"] = null,
         ["createdTime"] = "2026-11-28T22:00:00Z",

@@ -40,12 +40,13 @@ public sealed class WatchOutputTests
         [
             "[  0.0%] Pending",
             "[ 25.0%] Training     round 1/4 step 10/40 epoch 0.50 loss 1.5000 1234 samples/s eta 15s",
-            "[ 50.0%] Training     round 2/4 step 20/40 epoch 1.00 loss 0.9000 1234 samples/s test acc 0.7000 eta 10s",
+            "[ 50.0%] Training     round 2/4 step 20/40 epoch 1.00 loss 0.9000 1234 samples/s val acc 0.7000 eta 10s",
             "  suggestion: Loss has plateaued; consider lowering the learning rate.",
-            "[ 75.0%] Training     round 3/4 step 30/40 epoch 1.50 loss 0.7000 1234 samples/s test acc 0.7500 lr x0.5 eta 5s",
-            "[100.0%] Completed    round 4/4 step 40/40 epoch 2.00 loss 0.3000 1234 samples/s test acc 0.8125",
+            "[ 75.0%] Training     round 3/4 step 30/40 epoch 1.50 loss 0.7000 1234 samples/s val acc 0.7500 lr x0.5 eta 5s",
+            "[100.0%] Completed    round 4/4 step 40/40 epoch 2.00 loss 0.3000 1234 samples/s val acc 0.8125",
             "Run run-w: Completed (PlanCompleted) in 12.5 s since it was created.",
-            "Final test accuracy: 0.8125 (test loss 0.3100) after 40 steps.",
+            "Test: accuracy 0.8025, loss 0.3300 (final checkpoint, 40 steps).",
+            "Validation: accuracy 0.8125, loss 0.3100 at step 40.",
             "Training throughput: 1280 samples/s (2560 samples in 2.0 s of chunk time).",
             "Final checkpoint: run-w/round-000004/replica-00",
         ], run.OutLines);
@@ -111,7 +112,7 @@ public sealed class WatchOutputTests
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Contains("Run run-a: Completed (PlanCompleted) in 10.0 s since it was created.", run.OutLines);
-        Assert.Contains("Final test accuracy: 0.8300 (test loss 0.6000) after 20 steps.", run.OutLines);
+        Assert.Contains("Test: accuracy 0.8100, loss 0.6200 (final checkpoint, 20 steps).", run.OutLines);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class WatchOutputTests
         Assert.Contains("━", text, StringComparison.Ordinal);
         Assert.Contains(" 50.0%  step 20/40", text, StringComparison.Ordinal);
         Assert.Contains("loss 0.9000", text, StringComparison.Ordinal);
-        Assert.Contains("test acc 0.7000", text, StringComparison.Ordinal);
+        Assert.Contains("val acc 0.7000", text, StringComparison.Ordinal);
         Assert.Contains("lr x0.5", text, StringComparison.Ordinal);
         Assert.Contains("1234 samples/s", text, StringComparison.Ordinal);
         Assert.Contains("eta 10s", text, StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public class DecisionPropertyTests
         {
             double accuracy = b / 255.0;
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1 - accuracy, accuracy, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 1 - accuracy, accuracy, 100), specification);
             if (best is null || accuracy > best)
             {
                 best = accuracy;
@@ -80,7 +80,7 @@ public class DecisionPropertyTests
         foreach (byte b in accuracyBytes)
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, b / 100.0, b / 255.0, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, b / 100.0, b / 255.0, 100), specification);
             double? best = session.BestMetric;
             if (previous is not null && (best is null || (monitorLoss ? best > previous : best < previous)))
             {
@@ -106,7 +106,7 @@ public class DecisionPropertyTests
             PlayRound(session);
             if (b % 3 == 0)
             {
-                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 1, b / 255.0, 100), specification);
+                session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 1, b / 255.0, 100), specification);
             }
 
             IReadOnlyList<CheckpointReference> pruned = _service.PlanRetention(session, specification);
@@ -154,7 +154,7 @@ public class DecisionPropertyTests
             decisions.Add(afterRound.ToString());
             if (afterRound.Evaluate)
             {
-                session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, loss, 1 / (1 + loss), 100), specification);
+                session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, loss, 1 / (1 + loss), 100), specification);
                 decisions.Add(_service.DecideAfterEvaluation(session, specification).ToString());
             }
 

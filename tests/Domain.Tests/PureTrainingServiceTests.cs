@@ -169,7 +169,7 @@ public class PureTrainingServiceTests
         var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
 
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.91, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.3, 0.91, 100), specification);
 
         Assert.Equal(StopReason.TargetReached, Assert.IsType<EvaluationDecision.Stop>(_service.DecideAfterEvaluation(session, specification)).Reason);
     }
@@ -183,11 +183,11 @@ public class PureTrainingServiceTests
             stopping: new StoppingSection(TargetMetric: 0.25));
         var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.3, 0.5, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.3, 0.5, 100), specification);
         Assert.Same(EvaluationDecision.Continue, _service.DecideAfterEvaluation(session, specification));
 
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.2, 0.5, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.2, 0.5, 100), specification);
 
         Assert.Equal(StopReason.TargetReached, Assert.IsType<EvaluationDecision.Stop>(_service.DecideAfterEvaluation(session, specification)).Reason);
     }
@@ -199,7 +199,7 @@ public class PureTrainingServiceTests
         var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
 
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, double.NaN, 0.5, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, double.NaN, 0.5, 100), specification);
 
         Assert.Contains("non-finite", Assert.IsType<EvaluationDecision.Fail>(_service.DecideAfterEvaluation(session, specification)).Reason, StringComparison.Ordinal);
     }
@@ -213,7 +213,7 @@ public class PureTrainingServiceTests
         foreach (double accuracy in new[] { 0.80, 0.805, 0.80 })
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.5, accuracy, 100), specification);
             decisions.Add(StopReasonOf(_service.DecideAfterEvaluation(session, specification)));
         }
 
@@ -232,7 +232,7 @@ public class PureTrainingServiceTests
         foreach (double accuracy in new[] { 0.8, 0.7, 0.7, 0.7 })
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, accuracy, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.5, accuracy, 100), specification);
             EvaluationDecision decision = _service.DecideAfterEvaluation(session, specification);
             if (decision is EvaluationDecision.CutLearningRate cut)
             {
@@ -262,11 +262,11 @@ public class PureTrainingServiceTests
             stopping: new StoppingSection(PlateauPatience: 1, PlateauFactor: 0.5));
         var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, 0.8, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.5, 0.8, 100), specification);
         for (int i = 0; i < 10; i++)
         {
             PlayRound(session);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.5, 0.7, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.5, 0.7, 100), specification);
             if (_service.DecideAfterEvaluation(session, specification) is EvaluationDecision.CutLearningRate cut)
             {
                 session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
@@ -282,7 +282,7 @@ public class PureTrainingServiceTests
         var specification = Spec(training: new TrainingSection(MaxSteps: 1000), checkpoints: new CheckpointSection(IntervalSteps: 20, KeepLast: 2));
         var session = Started(specification, stepsPerChunk: 10);
         PlayRound(session);
-        session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, 0.1, 0.99, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 0.1, 0.99, 100), specification);
         for (int i = 0; i < 6; i++)
         {
             PlayRound(session);
@@ -341,7 +341,7 @@ public class PureTrainingServiceTests
         for (int i = 0; i < 3; i++)
         {
             PlayRound(session, loss: trainLosses[i]);
-            session.RecordEvaluation(new EvaluationMetrics(session.StepsDone, testLosses[i], 0.8, 100), specification);
+            session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, testLosses[i], 0.8, 100), specification);
         }
 
         var analysis = _service.AnalyzeProgress(session);

@@ -1,6 +1,7 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 using static DurableTrainer.Domain.Tests.TestSessions;
 
 namespace DurableTrainer.Domain.Tests;
@@ -198,8 +199,8 @@ public class SpecificationTests
         var accuracy = new EvaluationSection(Metric: MonitorMetric.Accuracy);
         var loss = new EvaluationSection(Metric: MonitorMetric.Loss);
 
-        Assert.Equal(0.9, accuracy.MonitoredValue(loss: 0.3, accuracy: 0.9));
-        Assert.Equal(0.3, loss.MonitoredValue(loss: 0.3, accuracy: 0.9));
+        Assert.Equal(0.9, accuracy.MonitoredValue(EvaluationMetrics.Classification(0, 0.3, 0.9, 10)));
+        Assert.Equal(0.3, loss.MonitoredValue(EvaluationMetrics.Classification(0, 0.3, 0.9, 10)));
         Assert.True(accuracy.Reaches(0.9, 0.9));
         Assert.False(accuracy.Reaches(0.89, 0.9));
         Assert.True(loss.Reaches(0.2, 0.25));

@@ -81,11 +81,11 @@ public class TrainingSessionTests
     {
         var session = StartedSession();
         session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordEvaluation(new EvaluationMetrics(10, 0.5, 0.8, 100), Defaults);
+        session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), Defaults);
         session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
-        session.RecordEvaluation(new EvaluationMetrics(20, 0.6, 0.7, 100), Defaults);
+        session.RecordEvaluation(EvaluationMetrics.Classification(20, 0.6, 0.7, 100), Defaults);
 
-        Assert.Equal(0.8, session.BestEvaluation!.Accuracy);
+        Assert.Equal(0.8, session.BestEvaluation!.AccuracyOrNull());
         Assert.Equal(0.8, session.BestMetric);
         Assert.Equal(CheckpointReference.ForReplica("run-1", 1, 0), session.BestCheckpoint);
         Assert.Equal(1, session.EvaluationsSinceImprovement);
@@ -100,11 +100,11 @@ public class TrainingSessionTests
         var specification = Spec(evaluation: new EvaluationSection(Metric: MonitorMetric.Loss), stopping: new StoppingSection(EarlyStoppingMinDelta: 0.05));
         var session = StartedSession();
         session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordEvaluation(new EvaluationMetrics(10, 0.5, 0.8, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), specification);
         session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
-        session.RecordEvaluation(new EvaluationMetrics(20, 0.47, 0.9, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(20, 0.47, 0.9, 100), specification);
         session.RecordRound(new RoundMetrics(3, 30, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 3, 0));
-        session.RecordEvaluation(new EvaluationMetrics(30, 0.4, 0.7, 100), specification);
+        session.RecordEvaluation(EvaluationMetrics.Classification(30, 0.4, 0.7, 100), specification);
 
         Assert.Equal(0.4, session.BestMetric);
         Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), session.BestCheckpoint);
@@ -165,7 +165,7 @@ public class TrainingSessionTests
     {
         var session = StartedSession();
         session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordEvaluation(new EvaluationMetrics(10, 0.5, 0.8, 100), Defaults);
+        session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), Defaults);
         session.AdjustLearningRate(0.5, "test");
 
         var restored = TrainingSession.Restore(session.ToSnapshot());

@@ -51,8 +51,11 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         Assert.Equal(new long[] { 40, 80, 120 }, records.Where(record => Kind(record) == "chunk").Select(record => record.GetProperty("step").GetInt64()));
         Assert.Equal(new long[] { 40, 80, 120 }, records.Where(record => Kind(record) == "evaluation").Select(record => record.GetProperty("step").GetInt64()));
         Assert.All(records.Where(record => Kind(record) == "evaluation"), record => Assert.InRange(record.GetProperty("accuracy").GetDouble(), 0, 1));
-        JsonElement stop = records[^1];
+        // The stop, then the test split's verdict on the final checkpoint, end the journal.
+        JsonElement stop = records[^2];
         Assert.Equal("stop", Kind(stop));
+        Assert.Equal(("test", "final"), (Kind(records[^1]), records[^1].GetProperty("status").GetString()));
+        Assert.InRange(records[^1].GetProperty("accuracy").GetDouble(), 0, 1);
         Assert.Equal(("Completed", "PlanCompleted", 120L), (stop.GetProperty("status").GetString(), stop.GetProperty("reason").GetString(), stop.GetProperty("step").GetInt64()));
         Assert.False(records.Any(record => record.TryGetProperty("scale", out JsonElement scale) && scale.ValueKind == JsonValueKind.Null), "Absent fields are left out, not written as null.");
 

@@ -37,8 +37,10 @@ public sealed class DtrainCommandTests(WorkerFixture fixture) : IClassFixture<Wo
         Assert.Equal("cli-declarative", line.GetProperty("runId").GetString());
         Assert.Equal("Completed", line.GetProperty("status").GetString());
         Assert.Equal("Completed", line.GetProperty("outcome").GetString());
-        Assert.InRange(line.GetProperty("finalEvaluation").GetProperty("accuracy").GetDouble(), 0.0, 1.0);
-        Assert.Equal(JsonValueKind.Object, line.GetProperty("bestEvaluation").ValueKind);
+        Assert.InRange(line.GetProperty("test").GetProperty("accuracy").GetDouble(), 0.0, 1.0);
+        Assert.Equal(JsonValueKind.Object, line.GetProperty("validation").ValueKind);
+        Assert.Equal(JsonValueKind.Object, line.GetProperty("bestValidation").ValueKind);
+        Assert.Equal("accuracy", line.GetProperty("monitoredMetric").GetString());
         Assert.Equal("cli-declarative/round-000002/replica-00", line.GetProperty("finalCheckpoint").GetString());
         Assert.True(line.GetProperty("wallSeconds").GetDouble() > 0);
         Assert.True(File.Exists(Path.Combine(directory, "cli-declarative.pt")));
@@ -63,7 +65,7 @@ public sealed class DtrainCommandTests(WorkerFixture fixture) : IClassFixture<Wo
         Assert.True(watch.ExitCode == 0, watch.ToString());
         Assert.Contains(watch.OutLines, line => line.StartsWith('[') && line.Contains("step ", StringComparison.Ordinal));
         Assert.Contains(watch.OutLines, line => line.StartsWith("Run cli-short: Completed (PlanCompleted) in ", StringComparison.Ordinal));
-        Assert.Contains(watch.OutLines, line => line.StartsWith("Final test accuracy: ", StringComparison.Ordinal) && line.EndsWith("after 40 steps.", StringComparison.Ordinal));
+        Assert.Contains(watch.OutLines, line => line.StartsWith("Test: accuracy ", StringComparison.Ordinal) && line.EndsWith("(final checkpoint, 40 steps).", StringComparison.Ordinal));
         Assert.DoesNotContain('\u001b', watch.Out);
 
         DtrainProcess status = await DtrainAsync("status", "cli-short");

@@ -161,6 +161,69 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         await AssertNothingChangedAsync();
     }
 
+    /// <summary>The data files in BadData/, each with the label it is submitted with, the field and what the refusal must say (BadData/expectations.txt).</summary>
+    public static TheoryData<string, string, string, string> BadDataFiles()
+    {
+        var data = new TheoryData<string, string, string, string>();
+        foreach (string line in File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "BadData", "expectations.txt")).Where(line => line.Length > 0 && line[0] != '#'))
+        {
+            string[] parts = line.Split('|', StringSplitOptions.TrimEntries);
+            data.Add(parts[0], parts[1], parts[2], parts[3]);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void BadDataCorpus_CoversEveryFileInTheFolder() =>
+        Assert.Equal(
+            Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "BadData")).Select(Path.GetFileName).Where(name => name != "expectations.txt").Order(StringComparer.Ordinal),
+            BadDataFiles().Select(row => (string)row[0]).Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(BadDataFiles))]
+    public async Task BadDataFile_IsRefusedAtSubmission_NamingTheFileAndTheRule_AndNoRunStarts(string file, string label, string field, string problem)
+    {
+        // Written by a blob tool (an empty file cannot go through the upload route), then named by a run.
+        var datasets = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("datasets");
+        await datasets.CreateIfNotExistsAsync();
+        string path = $"hostile/{file}";
+        await datasets.GetBlobClient(path).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "BadData", file))), overwrite: true);
+        string labelField = label.Length == 0 ? string.Empty : $$$""","label":"{{{label}}}" """;
+
+        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
+            new StringContent($$$"""{"runId":"hostile-data","data":{"source":"{{{path}}}"{{{labelField}}}}}""", System.Text.Encoding.UTF8, "application/json"));
+        string answer = await start.Content.ReadAsStringAsync();
+
+        Assert.True(start.StatusCode == HttpStatusCode.BadRequest, answer);
+        string rule = JsonDocument.Parse(answer).RootElement.GetProperty("errors").GetProperty(field)[0].GetString()!;
+        Assert.Contains($"'{path}", rule, StringComparison.Ordinal);
+        Assert.Contains(problem, rule, StringComparison.Ordinal);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task DataUpload_UnderAClimbingOrHiddenPath_OrEmpty_IsRefusedAndWritesNothing()
+    {
+        using HttpResponseMessage hidden = await fixture.Http.PutAsync(new Uri("/api/datasets/.secret/x.csv", UriKind.Relative), new ByteArrayContent([1]));
+        using HttpResponseMessage climbing = await fixture.Http.PutAsync(new Uri("/api/datasets/a/..%2F..%2Fcheckpoints%2Fx", UriKind.Relative), new ByteArrayContent([1]));
+        using HttpResponseMessage empty = await fixture.Http.PutAsync(new Uri("/api/datasets/empty.csv", UriKind.Relative), new ByteArrayContent([]));
+        using HttpResponseMessage folder = await fixture.Http.PutAsync(new Uri("/api/datasets/folder/", UriKind.Relative), new ByteArrayContent([1]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, hidden.StatusCode);
+        Assert.Contains("must be a path in the container", await hidden.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(climbing.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)climbing.StatusCode}");
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.True(folder.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)folder.StatusCode}");
+        var datasets = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("datasets");
+        foreach (string name in new[] { ".secret/x.csv", "empty.csv", "checkpoints/x", "folder/" })
+        {
+            Assert.False(await datasets.GetBlobClient(name).ExistsAsync(), $"a refused upload left datasets/{name}");
+        }
+
+        await AssertNothingChangedAsync();
+    }
+
     private static async Task<byte[]> BadModelFileAsync(string file)
     {
         if (file == "text.pt")

@@ -32,7 +32,7 @@ public sealed class ModelKindsTests(WorkerFixture fixture) : IClassFixture<Worke
         Assert.Equal("Completed", status.GetProperty("runtimeStatus").GetString());
         JsonElement output = status.GetProperty("output");
         Assert.Equal(120, output.GetProperty("stepsDone").GetInt64());
-        double accuracy = output.GetProperty("finalEvaluation").GetProperty("accuracy").GetDouble();
+        double accuracy = output.GetProperty("testEvaluation").GetProperty("accuracy").GetDouble();
         Assert.True(accuracy > 0.3, $"Test accuracy {accuracy} is not clearly above chance (0.1).");
         JsonElement layers = status.GetProperty("input").GetProperty("specification").GetProperty("model").GetProperty("layers");
         Assert.Equal(["conv2d1", "batchnorm2", "relu3", "block", "maxpool2d5", "flatten6", "linear7"], layers.EnumerateArray().Select(layer => layer.GetProperty("name").GetString()));

@@ -126,7 +126,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         byte[] weights = await model.Content.ReadAsByteArrayAsync();
         Assert.Equal("PK"u8.ToArray(), weights[..2]); // torch.save's zip container
         JsonElement spec = await GetJsonAsync("/api/training/e2e-export/model/spec");
-        Assert.Equal("durabletrainer-model/2", spec.GetProperty("format").GetString());
+        Assert.Equal("durabletrainer-model/3", spec.GetProperty("format").GetString());
         Assert.Equal("mlp", spec.GetProperty("model").GetString());
         Assert.Equal(2, spec.GetProperty("parameters").GetProperty("hiddenLayers").GetInt32());
         Assert.Equal(1, spec.GetProperty("parameters").GetProperty("batchNorm").GetInt32());

@@ -40,7 +40,7 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
         Assert.Contains(train.OutLines, line => line.StartsWith("Uploaded net.pt (", StringComparison.Ordinal));
         JsonElement line = JsonDocument.Parse(train.OutLines[^1]).RootElement;
         Assert.Equal("Completed", line.GetProperty("outcome").GetString());
-        Assert.InRange(line.GetProperty("finalEvaluation").GetProperty("accuracy").GetDouble(), 0.0, 1.0);
+        Assert.InRange(line.GetProperty("test").GetProperty("accuracy").GetDouble(), 0.0, 1.0);
         JsonElement model = (await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri("/runtime/webhooks/durabletask/instances/cli-torchscript", UriKind.Relative)))
             .GetProperty("input").GetProperty("specification").GetProperty("model");
         Assert.Equal("net.pt", model.GetProperty("file").GetString());

@@ -45,7 +45,10 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
         Assert.NotEmpty(before);
         Assert.All(before, record => Assert.Contains(Identity(record), identities));
         Assert.Equal(Enumerable.Range(1, 240).Select(step => (long)step), after.Where(record => record.GetProperty("kind").GetString() == "step").Select(record => record.GetProperty("step").GetInt64()));
-        Assert.Equal("Completed", after[^1].GetProperty("status").GetString());
+        JsonElement stop = Assert.Single(after, record => record.GetProperty("kind").GetString() == "stop");
+        Assert.Equal("Completed", stop.GetProperty("status").GetString());
+        // After the stop, the test split's verdict on the final checkpoint.
+        Assert.Equal(("test", "final"), (after[^1].GetProperty("kind").GetString(), after[^1].GetProperty("status").GetString()));
     }
 
     private static string Identity(JsonElement record) =>

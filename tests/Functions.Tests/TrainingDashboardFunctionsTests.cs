@@ -68,7 +68,7 @@ public class TrainingDashboardFunctionsTests
     private sealed class OneRecordJournal : ITrainingJournalReader
     {
         public Task<IReadOnlyList<TrainingJournalRecord>> ReadAsync(string runId, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<TrainingJournalRecord>>([new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 10, DateTime.UnixEpoch) { Loss = 0.5, Accuracy = 0.8 }]);
+            Task.FromResult<IReadOnlyList<TrainingJournalRecord>>([new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]);
     }
 
     private sealed class OneCheckpointStore : ICheckpointStore

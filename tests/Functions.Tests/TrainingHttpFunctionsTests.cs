@@ -17,9 +17,11 @@ public class TrainingHttpFunctionsTests
 
     /// <summary>The functions as the host composes them: the real dataset catalog and the built-in model registry.</summary>
     internal static TrainingHttpFunctions Create() =>
-        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions()), ModelRegistry.BuiltIn.WithFiles(Files), Files);
+        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions(), DataFiles), ModelRegistry.BuiltIn.WithFiles(Files), Files, DataFiles);
 
     private static readonly DurableTrainer.TestSupport.InMemoryModelFileStore Files = new();
+
+    private static readonly DurableTrainer.TestSupport.InMemoryDatasetStore DataFiles = new();
 
     private static HttpRequest Request(string method, string body = "")
     {

@@ -14,13 +14,13 @@ public sealed class DatasetTests : IDisposable
     public void FashionMnist_FromTheInstalledPackage_HasTheKnownShapeAndBalancedLabels()
     {
         // The test command installs dataset-fashion-mnist; this reads the real files.
-        using ImageDataset dataset = FashionMnistLoader.Load(FashionMnistLoader.DefaultDirectory);
+        (RawExamples train, RawExamples test) = FashionMnistLoader.Load(FashionMnistLoader.DefaultDirectory);
 
-        Assert.Equal(60_000, dataset.Train.Count);
-        Assert.Equal(10_000, dataset.Test.Count);
-        Assert.Equal(new long[] { 60_000, 1, 28, 28 }, dataset.Train.Images.shape);
-        long[] perClass = global::TorchSharp.torch.bincount(dataset.Test.Labels).data<long>().ToArray();
-        Assert.All(perClass, count => Assert.Equal(1000, count));
+        Assert.Equal(60_000, train.Count);
+        Assert.Equal(10_000, test.Count);
+        Assert.Equal(new[] { 1, 28, 28 }, train.Shape);
+        Assert.Equal(60_000 * 784, train.Features.Length);
+        Assert.All(test.Labels.Values!.GroupBy(label => label), group => Assert.Equal(1000, group.Count()));
     }
 
     [Fact]
@@ -36,17 +36,17 @@ public sealed class DatasetTests : IDisposable
     public void Load_PlainAndGzippedFiles_GiveTheSameData()
     {
         WriteDataset(gzip: false, images: 20, testImages: 10);
-        using ImageDataset plain = FashionMnistLoader.Load(_folder);
+        (RawExamples plainTrain, RawExamples plainTest) = FashionMnistLoader.Load(_folder);
         foreach (string file in Directory.GetFiles(_folder))
         {
             File.Delete(file);
         }
 
         WriteDataset(gzip: true, images: 20, testImages: 10);
-        using ImageDataset gzipped = FashionMnistLoader.Load(_folder);
+        (RawExamples gzippedTrain, RawExamples gzippedTest) = FashionMnistLoader.Load(_folder);
 
-        Assert.True(plain.Train.Images.equal(gzipped.Train.Images).all().item<bool>());
-        Assert.True(plain.Test.Labels.equal(gzipped.Test.Labels).all().item<bool>());
+        Assert.Equal(plainTrain.Features, gzippedTrain.Features);
+        Assert.Equal(plainTest.Labels.Values, gzippedTest.Labels.Values);
     }
 
     [Fact]
@@ -80,11 +80,11 @@ public sealed class DatasetTests : IDisposable
     [Fact]
     public void Synthetic_IsDeterministicAndBalanced()
     {
-        using ImageDataset first = SyntheticDataset.Create(200, 50);
-        using ImageDataset second = SyntheticDataset.Create(200, 50);
+        (RawExamples first, _) = SyntheticDataset.Create(200, 50);
+        (RawExamples second, _) = SyntheticDataset.Create(200, 50);
 
-        Assert.True(first.Train.Images.equal(second.Train.Images).all().item<bool>());
-        Assert.All(global::TorchSharp.torch.bincount(first.Train.Labels).data<long>().ToArray(), count => Assert.Equal(20, count));
+        Assert.Equal(first.Features, second.Features);
+        Assert.All(first.Labels.Values!.GroupBy(label => label), group => Assert.Equal(20, group.Count()));
     }
 
     [Fact]

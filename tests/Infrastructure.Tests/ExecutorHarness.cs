@@ -17,10 +17,13 @@ internal sealed class ExecutorHarness : IDisposable
     public ExecutorHarness(int trainExamples = 1024, int testExamples = 500)
     {
         var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = trainExamples, SyntheticTestExamples = testExamples };
-        Datasets = new DatasetProvider(options);
+        Datasets = new DatasetProvider(options, DataFiles);
         Models = ModelRegistry.BuiltIn.WithFiles(Files);
         Executor = new TorchSharpTrainingExecutor(Store, Datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance, Models);
     }
+
+    /// <summary>The dataset store users' data is read from.</summary>
+    public TestSupport.InMemoryDatasetStore DataFiles { get; } = new();
 
     /// <summary>The model store TorchScript files are read from.</summary>
     public TestSupport.InMemoryModelFileStore Files { get; } = new();

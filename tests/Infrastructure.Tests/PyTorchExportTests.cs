@@ -48,7 +48,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         string specPath = Write(spec);
 
         using var scope = NewDisposeScope();
-        Tensor images = _harness.Datasets.Get(DatasetKind.Synthetic).Test.Images.narrow(0, 0, Images).contiguous();
+        Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Features.narrow(0, 0, Images).contiguous();
         float[] expected = TorchSharpLogits(recipe, trained, images);
         string imagesPath = Path.Combine(_folder, "images.f32");
         string logitsPath = Path.Combine(_folder, "logits.f32");
@@ -75,7 +75,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         using var json = System.Text.Json.JsonDocument.Parse(export.Content);
         System.Text.Json.JsonElement root = json.RootElement;
         Assert.Equal(PyTorchModelExporter.SpecFormat, root.GetProperty("format").GetString());
-        Assert.Equal("durabletrainer-model/2", PyTorchModelExporter.SpecFormat);
+        Assert.Equal("durabletrainer-model/3", PyTorchModelExporter.SpecFormat);
         Assert.Equal("layers", root.GetProperty("model").GetString());
         Assert.Equal([1, 28, 28], root.GetProperty("inputShape").EnumerateArray().Select(size => size.GetInt32()));
         Assert.Equal(10, root.GetProperty("outputs").GetInt32());

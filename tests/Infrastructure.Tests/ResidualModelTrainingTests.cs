@@ -1,3 +1,4 @@
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
@@ -35,10 +36,10 @@ public sealed class ResidualModelTrainingTests(Xunit.Abstractions.ITestOutputHel
     {
         TrainingRecipe recipe = RecipeFor(name);
         InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("train-" + name), recipe));
-        EvaluationResult before = await Executor.EvaluateAsync(new EvaluateCommand(initialized.Checkpoint, recipe));
+        EvaluationResult before = await Executor.EvaluateAsync(new EvaluateCommand(initialized.Checkpoint, recipe, EvaluationSplit.Test));
 
         ChunkResult chunk = await _harness.ChunkAsync(recipe, initialized.Checkpoint, "trained", 0, 4 * HalfSteps);
-        EvaluationResult after = await Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, recipe));
+        EvaluationResult after = await Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, recipe, EvaluationSplit.Test));
 
         Assert.All(chunk.StepMetrics!, step => Assert.True(double.IsFinite(step.Loss), $"step {step.Step}: loss {step.Loss}"));
         double firstLosses = chunk.StepMetrics!.Take(HalfSteps).Average(step => step.Loss);

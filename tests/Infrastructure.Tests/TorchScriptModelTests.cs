@@ -137,7 +137,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("script-train"), recipe));
 
         ChunkResult chunk = await _harness.ChunkAsync(recipe, initialized.Checkpoint, "trained", 0, 3 * Steps);
-        EvaluationResult evaluation = await _harness.Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, recipe));
+        EvaluationResult evaluation = await _harness.Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, recipe, EvaluationSplit.Test));
 
         double first = chunk.StepMetrics!.Take(Steps).Average(step => step.Loss);
         double last = chunk.StepMetrics!.TakeLast(Steps).Average(step => step.Loss);
@@ -235,7 +235,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         try
         {
             using var scope = NewDisposeScope();
-            Tensor images = _harness.Datasets.Get(DatasetKind.Synthetic).Test.Images.narrow(0, 0, 64).contiguous();
+            Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Features.narrow(0, 0, 64).contiguous();
             float[] expected = TorchSharpLogits(recipe, trained, images);
             string modelPath = Path.Combine(folder, export.FileName);
             string imagesPath = Path.Combine(folder, "images.f32");

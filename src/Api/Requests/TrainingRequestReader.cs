@@ -22,6 +22,7 @@ public static class TrainingRequestReader
     public const int MaxDepth = 24;
 
     private const int MaxStringLength = 256;
+    private const int MaxListLength = 1000;
 
     private static readonly Dictionary<string, PropertyInfo> Sections = typeof(TrainingRequest)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -173,6 +174,17 @@ public static class TrainingRequestReader
                     errors.Add(new ValidationError(at, "must be a JSON array of layer objects"));
                 }
             }
+            else if (type == typeof(IReadOnlyList<string>) && kind != JsonValueKind.Null)
+            {
+                if (kind == JsonValueKind.Array && property.Value.GetArrayLength() <= MaxListLength)
+                {
+                    clean[property.Name] = Strings(property.Value, at, errors);
+                }
+                else
+                {
+                    errors.Add(new ValidationError(at, $"must be a JSON array of at most {MaxListLength} strings, such as [\"colour\", \"city\"]"));
+                }
+            }
             else if (type == typeof(IReadOnlyDictionary<string, double>) && kind != JsonValueKind.Null)
             {
                 if (kind == JsonValueKind.Object)
@@ -188,6 +200,27 @@ public static class TrainingRequestReader
             {
                 clean[property.Name] = value;
             }
+        }
+
+        return clean;
+    }
+
+    private static JsonArray Strings(JsonElement element, string path, List<ValidationError> errors)
+    {
+        var clean = new JsonArray();
+        int index = 0;
+        foreach (JsonElement item in element.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String && item.GetString()!.Length <= MaxStringLength)
+            {
+                clean.Add(item.GetString());
+            }
+            else
+            {
+                errors.Add(new ValidationError($"{path}[{index}]", $"must be a string of at most {MaxStringLength} characters"));
+            }
+
+            index++;
         }
 
         return clean;

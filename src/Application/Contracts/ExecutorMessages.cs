@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
@@ -27,7 +28,7 @@ public sealed record TrainingRecipe(
 
 public sealed record InitializeCommand(CheckpointReference Output, TrainingRecipe Recipe);
 
-public sealed record InitializationResult(CheckpointReference Checkpoint, int TrainExamples, int TestExamples, long Parameters);
+public sealed record InitializationResult(CheckpointReference Checkpoint, int TrainExamples, int TestExamples, long Parameters, int ValidationExamples = 0);
 
 /// <summary>
 /// Run <see cref="Steps"/> optimizer steps on replica <see cref="Replica"/> of <see cref="ReplicaCount"/>, starting from
@@ -65,6 +66,19 @@ public sealed record MergeCommand(
     CheckpointReference? MomentumIn = null,
     CheckpointReference? MomentumOut = null);
 
-public sealed record EvaluateCommand(CheckpointReference Checkpoint, TrainingRecipe Recipe);
+/// <summary>Measure <see cref="Checkpoint"/> on <see cref="Split"/>: validation while training, test once it has ended.</summary>
+public sealed record EvaluateCommand(CheckpointReference Checkpoint, TrainingRecipe Recipe, EvaluationSplit Split = EvaluationSplit.Validation);
 
-public sealed record EvaluationResult(double Loss, double Accuracy, int Examples, double Seconds);
+/// <summary>What an evaluation measured; the executor does not know the run's step, so <c>Metrics.StepsDone</c> is 0 until the loop sets it.</summary>
+public sealed record EvaluationResult(EvaluationMetrics Metrics, double Seconds)
+{
+    [JsonIgnore]
+    public double Loss => Metrics.Loss;
+
+    /// <summary>The accuracy, NaN for a task without one.</summary>
+    [JsonIgnore]
+    public double Accuracy => Metrics.Value(MonitorMetric.Accuracy);
+
+    [JsonIgnore]
+    public int Examples => Metrics.Examples;
+}

@@ -11,7 +11,11 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
 {
     public const string StepKind = "step";
     public const string ChunkKind = "chunk";
+    /// <summary>An evaluation on the validation split, while training.</summary>
     public const string EvaluationKind = "evaluation";
+
+    /// <summary>A checkpoint of the finished run measured on the test split (<see cref="Status"/> says final or best).</summary>
+    public const string TestKind = "test";
     public const string LearningRateKind = "learningRate";
     public const string RollbackKind = "rollback";
     public const string CheckpointKind = "checkpoint";
@@ -29,8 +33,25 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? LearningRate { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public double? Accuracy { get; init; }
+    /// <summary>An evaluation's scores by metric name (<c>accuracy</c>, <c>auc</c>, <c>rmse</c>, <c>mae</c>, <c>r2</c>); fields of their own in JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, double>? Scores
+    {
+        get => ScoreFields.Read(ScoreValues) is { Count: > 0 } scores ? scores : null;
+        init => ScoreValues = ScoreFields.Write(value);
+    }
+
+    /// <summary>The scores as JSON holds them: fields of their own, beside the record's other fields.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? ScoreValues { get; init; }
+
+    public bool Equals(TrainingJournalRecord? other) =>
+        other is not null
+        && (Kind, Step, Time, Round, Replica, Loss, LearningRate, SamplesPerSecond, Seconds, Scale, Checkpoint, Reason, Status)
+            == (other.Kind, other.Step, other.Time, other.Round, other.Replica, other.Loss, other.LearningRate, other.SamplesPerSecond, other.Seconds, other.Scale, other.Checkpoint, other.Reason, other.Status)
+        && ScoreFields.SameScores(Scores, other.Scores);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Step, Time, Round, Replica, Loss, Checkpoint, Reason);
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? SamplesPerSecond { get; init; }
@@ -61,6 +82,10 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
 
     /// <summary>Non-finite numbers (a diverged loss) have no JSON form; they are left out, and the rollback record says why.</summary>
     public static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>The finite scores only, for the same reason.</summary>
+    public static IReadOnlyDictionary<string, double> FiniteScores(IReadOnlyDictionary<string, double> scores) =>
+        scores.Where(score => double.IsFinite(score.Value)).ToDictionary(score => score.Key, score => score.Value);
 
     /// <summary>
     /// The records as a reader should see them: one per identity (the last written wins, since retries and

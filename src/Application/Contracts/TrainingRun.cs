@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
@@ -13,7 +15,83 @@ public sealed record TrainingRunInput(string RunId, TrainingSpecification Specif
 /// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
 public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution);
 
-public sealed record EvaluationSummary(long Step, double Loss, double Accuracy);
+/// <summary>
+/// An evaluation as monitors and outcomes show it: the step, the loss, and the task's scores by metric name. In JSON
+/// the scores sit beside the step and the loss (<c>{"step":1000,"loss":0.31,"accuracy":0.89}</c>), as users read them.
+/// </summary>
+public sealed record EvaluationSummary
+{
+    public EvaluationSummary()
+    {
+    }
+
+    public EvaluationSummary(long step, double loss, IReadOnlyDictionary<string, double> scores)
+    {
+        Step = step;
+        Loss = loss;
+        Scores = scores;
+    }
+
+    public long Step { get; init; }
+
+    public double Loss { get; init; }
+
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, double> Scores
+    {
+        get => ScoreFields.Read(ScoreValues) ?? ScoreFields.None;
+        init => ScoreValues = ScoreFields.Write(value);
+    }
+
+    /// <summary>The scores as JSON holds them: fields of their own, beside the step and the loss.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? ScoreValues { get; init; }
+
+    public static EvaluationSummary? Of(EvaluationMetrics? metrics) =>
+        metrics is null ? null : new EvaluationSummary(metrics.StepsDone, metrics.Loss, metrics.Scores);
+
+    /// <summary>The named score, or null when this evaluation has none of that name.</summary>
+    public double? Score(string metric) => Scores.TryGetValue(metric, out double value) ? value : null;
+
+    /// <summary>The score a reader looks at first: accuracy for classifiers, RMSE for regression, else the first there is.</summary>
+    public (string Name, double Value)? Headline()
+    {
+        foreach (string name in ScoreFields.HeadlineOrder)
+        {
+            if (Scores.TryGetValue(name, out double value))
+            {
+                return (name, value);
+            }
+        }
+
+        return Scores.Count > 0 ? (Scores.First().Key, Scores.First().Value) : null;
+    }
+
+    public bool Equals(EvaluationSummary? other) =>
+        other is not null && Step == other.Step && Loss.Equals(other.Loss) && ScoreFields.SameScores(Scores, other.Scores);
+
+    public override int GetHashCode() => HashCode.Combine(Step, Loss, Scores.Count);
+}
+
+/// <summary>How scores by metric name become JSON fields beside the others, and back (numbers only; anything else is not a score).</summary>
+public static class ScoreFields
+{
+    public static readonly IReadOnlyDictionary<string, double> None = new Dictionary<string, double>();
+
+    public static readonly string[] HeadlineOrder = ["accuracy", "rmse", "auc", "mae", "r2"];
+
+    public static Dictionary<string, JsonElement>? Write(IReadOnlyDictionary<string, double>? scores) =>
+        scores is null || scores.Count == 0
+            ? null
+            : scores.Where(score => double.IsFinite(score.Value)).ToDictionary(score => score.Key, score => JsonSerializer.SerializeToElement(score.Value));
+
+    public static IReadOnlyDictionary<string, double>? Read(Dictionary<string, JsonElement>? fields) =>
+        fields?.Where(field => field.Value.ValueKind == JsonValueKind.Number).ToDictionary(field => field.Key, field => field.Value.GetDouble());
+
+    public static bool SameScores(IReadOnlyDictionary<string, double>? left, IReadOnlyDictionary<string, double>? right) =>
+        (left?.Count ?? 0) == (right?.Count ?? 0)
+        && (left is null || left.All(score => right!.TryGetValue(score.Key, out double value) && value.Equals(score.Value)));
+}
 
 /// <summary>Progress as a monitor shows it. Bounded in size: it becomes the orchestration's custom status.</summary>
 public sealed record TrainingProgress(
@@ -34,7 +112,12 @@ public sealed record TrainingProgress(
     int RollbacksUsed = 0,
     int Execution = 1);
 
-/// <summary>The orchestration's output: how the run ended and where its model is.</summary>
+/// <summary>
+/// The orchestration's output: how the run ended and where its model is. <see cref="FinalEvaluation"/> and
+/// <see cref="BestEvaluation"/> are on the validation split (what decisions were made on); <see cref="TestEvaluation"/>
+/// measures the final checkpoint on the test split and <see cref="BestTestEvaluation"/> the best one, when it is
+/// another. <see cref="TestFailure"/> says why there is no test figure when testing failed.
+/// </summary>
 public sealed record TrainingOutcome(
     string RunId,
     string Status,
@@ -50,7 +133,11 @@ public sealed record TrainingOutcome(
     EvaluationSummary? BestEvaluation,
     int RollbacksUsed = 0,
     double LearningRateScale = 1.0,
-    int Executions = 1)
+    int Executions = 1,
+    EvaluationSummary? TestEvaluation = null,
+    EvaluationSummary? BestTestEvaluation = null,
+    string? TestFailure = null,
+    string? MonitoredMetric = null)
 {
     /// <summary>The status of an execution that handed over to the next one instead of ending.</summary>
     public const string ContinuedAsNew = "ContinuedAsNew";

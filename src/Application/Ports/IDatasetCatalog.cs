@@ -3,9 +3,18 @@ using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Ports;
 
-/// <summary>Knows the datasets a run can name and the shape of their examples, without loading them.</summary>
+/// <summary>Knows the datasets a run can name: checks a data section against the data itself, and pins it.</summary>
 public interface IDatasetCatalog
 {
-    /// <summary>The shape of one example and the number of outputs a model must produce, or the errors under <c>data.*</c>.</summary>
-    (DataShape? Shape, IReadOnlyList<ValidationError> Errors) Describe(DataSection data);
+    /// <summary>
+    /// Reads and checks the data the section names. On success: the section with its content pinned
+    /// (<c>data.sha256</c>) and the shape of one example with the number of outputs a model must produce. Otherwise
+    /// the errors, under <c>data.*</c>, naming the file and the row, column or image.
+    /// </summary>
+    Task<DatasetCheck> CheckAsync(DataSection data, CancellationToken cancellationToken = default);
+}
+
+public sealed record DatasetCheck(DataSection? Data, DataShape? Shape, IReadOnlyList<ValidationError> Errors)
+{
+    public static DatasetCheck Failed(params ValidationError[] errors) => new(null, null, errors);
 }

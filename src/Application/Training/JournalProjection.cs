@@ -112,7 +112,14 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
         EvaluationCompleted evaluation => Record(TrainingJournalRecord.EvaluationKind, evaluation.Metrics.StepsDone, round) with
         {
             Loss = TrainingJournalRecord.Finite(evaluation.Metrics.Loss),
-            Accuracy = TrainingJournalRecord.Finite(evaluation.Metrics.Accuracy),
+            Scores = TrainingJournalRecord.FiniteScores(evaluation.Metrics.Scores),
+        },
+        TestEvaluated test => Record(TrainingJournalRecord.TestKind, test.Metrics.StepsDone, round) with
+        {
+            Loss = TrainingJournalRecord.Finite(test.Metrics.Loss),
+            Scores = TrainingJournalRecord.FiniteScores(test.Metrics.Scores),
+            Checkpoint = test.Checkpoint.Name,
+            Status = test.OfBest ? "best" : "final",
         },
         CheckpointSaved saved => Record(TrainingJournalRecord.CheckpointKind, saved.StepsDone, round) with { Checkpoint = saved.Checkpoint.Name, Status = "kept" },
         LearningRateAdjusted adjusted => Record(TrainingJournalRecord.LearningRateKind, session.StepsDone, round) with { Scale = adjusted.Scale, Reason = adjusted.Reason },

@@ -43,6 +43,9 @@ internal sealed class RunState
     /// <summary>The round in progress (or last run): what journal records of decisions are filed under.</summary>
     public long Round { get; set; }
 
+    /// <summary>Why the finished run has no test figures, when testing it failed.</summary>
+    public string? TestFailure { get; set; }
+
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
 

@@ -3,6 +3,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Events;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Training;
@@ -83,9 +84,39 @@ public sealed class TrainingOrchestrator
             run.Session.Fail(exception.Message);
         }
 
+        if (run.Session.Status is TrainingStatus.Completed or TrainingStatus.Stopped && run.Session.StepsDone > 0)
+        {
+            await TestAsync(run);
+        }
+
         await JournalAsync(run);
         Report(run, run.Session.Status.ToString());
         return Outcome(run);
+    }
+
+    /// <summary>
+    /// Measures the final checkpoint, and the best one when it is another, on the test split, both at once. A failed
+    /// test does not undo the training: the run keeps its status and the outcome says why there is no test figure.
+    /// </summary>
+    private async Task TestAsync(RunState run)
+    {
+        TrainingSession session = run.Session;
+        Report(run, "Testing");
+        CheckpointReference? best = session.BestCheckpoint is { } candidate && candidate != session.LatestCheckpoint ? candidate : null;
+        try
+        {
+            Task<EvaluationResult> final = _ports.Executor.EvaluateAsync(new EvaluateCommand(session.LatestCheckpoint!, run.Recipe, EvaluationSplit.Test));
+            Task<EvaluationResult>? bestResult = best is null ? null : _ports.Executor.EvaluateAsync(new EvaluateCommand(best, run.Recipe, EvaluationSplit.Test));
+            EvaluationResult finalResult = await final;
+            long bestSteps = session.BestEvaluation?.StepsDone ?? 0;
+            session.RecordTest(
+                finalResult.Metrics with { StepsDone = session.StepsDone },
+                bestResult is null ? null : (await bestResult).Metrics with { StepsDone = bestSteps });
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            run.TestFailure = exception.Message;
+        }
     }
 
     private async Task InitializeAsync(RunState run)
@@ -243,8 +274,8 @@ public sealed class TrainingOrchestrator
 
     private async Task<EvaluationDecision> EvaluateAsync(RunState run)
     {
-        EvaluationResult evaluation = await _ports.Executor.EvaluateAsync(new EvaluateCommand(run.Session.LatestCheckpoint!, run.Recipe));
-        run.Session.RecordEvaluation(new EvaluationMetrics(run.Session.StepsDone, evaluation.Loss, evaluation.Accuracy, evaluation.Examples), run.Specification);
+        EvaluationResult evaluation = await _ports.Executor.EvaluateAsync(new EvaluateCommand(run.Session.LatestCheckpoint!, run.Recipe, EvaluationSplit.Validation));
+        run.Session.RecordEvaluation(evaluation.Metrics with { StepsDone = run.Session.StepsDone }, run.Specification);
         return _domain.DecideAfterEvaluation(run.Session, run.Specification);
     }
 
@@ -331,9 +362,12 @@ public sealed class TrainingOrchestrator
             Summary(session.BestEvaluation),
             session.RollbacksUsed,
             session.LearningRateScale,
-            run.Execution);
+            run.Execution,
+            Summary(session.TestEvaluation),
+            Summary(session.BestTestEvaluation),
+            run.TestFailure,
+            MonitorMetrics.NameOf(run.Specification.Evaluation.ResolvedMetric(run.Specification.Data.ResolvedTask())));
     }
 
-    private static EvaluationSummary? Summary(EvaluationMetrics? metrics) =>
-        metrics is null ? null : new EvaluationSummary(metrics.StepsDone, metrics.Loss, metrics.Accuracy);
+    private static EvaluationSummary? Summary(EvaluationMetrics? metrics) => EvaluationSummary.Of(metrics);
 }

@@ -52,13 +52,17 @@ public static partial class TrainingRequestMapper
         // the data's shape when the data section is, and then the model against that shape when the model section is.
         DataSection data = request.Data ?? new DataSection();
         DataShape? shape = null;
+        DataSection? pinnedData = null;
         if (data.Validate().Count == 0)
         {
-            (shape, IReadOnlyList<ValidationError> dataErrors) = datasets.Describe(data);
-            errors.AddRange(dataErrors);
+            DatasetCheck dataCheck = await datasets.CheckAsync(data, cancellationToken);
+            (shape, pinnedData) = (dataCheck.Shape, dataCheck.Data);
+            errors.AddRange(dataCheck.Errors);
         }
 
-        ModelSection model = (request.Model ?? new ModelSection()).Resolved();
+        // A run that names no model gets the default for its data's shape (the CNN for images, the MLP for tables).
+        ModelSection model = request.Model is { } given && !given.IsUnspecified() ? given.Resolved()
+            : shape is not null ? ModelSection.DefaultFor(shape) : new ModelSection().Resolved();
         ModelCheck? check = null;
         if (shape is not null && model.Validate().Count == 0)
         {
@@ -72,11 +76,11 @@ public static partial class TrainingRequestMapper
             errors.Add(new ValidationError(shape is null ? "data" : "model", "could not be checked against the data; the catalog gave no answer"));
         }
 
-        if (errors.Count > 0 || specification.Value is null || check?.Resolved is null)
+        if (errors.Count > 0 || specification.Value is null || check?.Resolved is null || pinnedData is null)
         {
             return (null, errors);
         }
 
-        return (new ValidatedRequest(specification.Value with { Model = check.Resolved }, execution), []);
+        return (new ValidatedRequest(specification.Value with { Data = pinnedData, Model = check.Resolved }, execution), []);
     }
 }

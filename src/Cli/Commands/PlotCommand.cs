@@ -22,7 +22,7 @@ internal sealed class PlotCommand(DtrainCommandLine commandLine, CliHost host)
         var width = new Option<int>("--width") { Description = "Width in pixels.", DefaultValueFactory = _ => 1200 };
         var height = new Option<int>("--height") { Description = "Height in pixels.", DefaultValueFactory = _ => 700 };
         var fromFile = new Option<FileInfo?>("--metrics-file") { Description = "Plot a saved metrics JSON file (the route's answer) instead of asking the server.", HelpName = "file.json" };
-        var command = new Command("plot", "Write a PNG of a run's training loss (per step and chunk means) and test accuracy (evaluations).") { run, output, width, height, fromFile };
+        var command = new Command("plot", "Write a PNG of a run's training loss (per step and chunk means) and validation score (evaluations).") { run, output, width, height, fromFile };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
@@ -70,7 +70,7 @@ internal sealed class PlotCommand(DtrainCommandLine commandLine, CliHost host)
         }
 
         host.Error.WriteLine($"{missing}, so the plot shows only the {evaluations.Length} evaluation(s) in the run's summary.");
-        return new RunMetrics(runId, [], [], evaluations.Select(e => new EvaluationPoint(e.Step, e.Loss, e.Accuracy)).ToArray(), []);
+        return new RunMetrics(runId, [], [], evaluations.Select(e => new EvaluationPoint(e.Step, e.Loss, e.Headline()?.Value ?? double.NaN, e.Headline()?.Name)).ToArray(), []);
     }
 
     private static RunMetrics ParseFile(FileInfo file, string runId)

@@ -53,12 +53,9 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var request = training.BuildRequest(parseResult, baseRequest: null);
-            ModelFileUpload? upload = training.ModelUpload(parseResult);
+            LocalFiles files = training.LocalFiles(parseResult);
             using TrainingServerClient client = commandLine.Client(parseResult);
-            if (upload is not null)
-            {
-                await upload.ApplyAsync(client, request, host.Out, cancellationToken);
-            }
+            await files.ApplyAsync(client, request, host.Out, cancellationToken);
 
             ManagementPayload payload = await client.StartAsync(request, cancellationToken);
             host.Out.WriteLine($"Started run {payload.Id}.");
@@ -113,12 +110,12 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
 
         if (summary.LastEvaluation is { } last)
         {
-            output.WriteLine($"Last evaluation:  accuracy {last.Accuracy:F4}, loss {last.Loss:F4} at step {last.Step}");
+            output.WriteLine($"Last validation:  {EvaluationText.All(last)} at step {last.Step}");
         }
 
         if (summary.BestEvaluation is { } best)
         {
-            output.WriteLine($"Best evaluation:  accuracy {best.Accuracy:F4}, loss {best.Loss:F4} at step {best.Step}");
+            output.WriteLine($"Best validation:  {EvaluationText.All(best)} at step {best.Step}");
         }
 
         if (summary.Outcome is { } outcome)
@@ -255,7 +252,7 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         return command;
     }
 
-    private static readonly string[] Headers = ["RUN", "STATUS", "OUTCOME", "PROGRESS", "STEP", "TEST ACC", "CREATED (UTC)"];
+    private static readonly string[] Headers = ["RUN", "STATUS", "OUTCOME", "PROGRESS", "STEP", "METRIC", "CREATED (UTC)"];
 
     private static string[] Cells(RunSummary run) =>
     [
@@ -264,7 +261,8 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         run.Outcome ?? "-",
         run.PercentComplete is { } percent ? $"{percent:F1}%" : "-",
         run.Step?.ToString(CultureInfo.InvariantCulture) ?? "-",
-        run.LastEvaluation is { } evaluation ? evaluation.Accuracy.ToString("F4", CultureInfo.InvariantCulture) : "-",
+        // The test figure once the run has ended, the latest validation figure while it trains.
+        run.TestEvaluation is { } test ? "test " + EvaluationText.Headline(test) : run.LastEvaluation is { } evaluation ? "val " + EvaluationText.Headline(evaluation) : "-",
         run.CreatedTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
     ];
 

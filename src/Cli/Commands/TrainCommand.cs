@@ -33,16 +33,16 @@ public static class TrainCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             JsonObject request = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun());
-            ModelFileUpload? upload = training.ModelUpload(parseResult);
+            LocalFiles files = training.LocalFiles(parseResult);
             Uri? server = host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption));
             bool asJson = parseResult.GetValue(json);
-            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain) || asJson, cancellationToken, asJson, parseResult.GetValue(export), upload);
+            return await RunAsync(host, request, server, commandLine.Key(parseResult), parseResult.GetValue(plain) || asJson, cancellationToken, asJson, parseResult.GetValue(export), files);
         });
         return command;
     }
 
     public static async Task<int> RunAsync(
-        CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null, ModelFileUpload? upload = null)
+        CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null, LocalFiles? files = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         TextWriter output = host.Out;
@@ -71,9 +71,9 @@ public static class TrainCommand
             }
 
             using TrainingServerClient client = host.Client(baseAddress, key);
-            if (upload is not null)
+            if (files is not null)
             {
-                await upload.ApplyAsync(client, request, output, cancellationToken);
+                await files.ApplyAsync(client, request, output, cancellationToken);
             }
 
             // From submission, as the report and the JSON line say: starting the local stack is not the run's time.

@@ -33,7 +33,8 @@ public sealed class TrainingRequestOptions
     };
 
     /// <summary>Fields set by options of their own: a TorchScript file is uploaded by <c>--model-file</c>, which pins its hash too.</summary>
-    private static readonly HashSet<string> FieldsWithOwnOptions = new(StringComparer.Ordinal) { "model.file", "model.sha256" };
+    /// <remarks>The server pins data by its digest (<c>data.sha256</c>) at submission; a given one is checked against the data.</remarks>
+    private static readonly HashSet<string> FieldsWithOwnOptions = new(StringComparer.Ordinal) { "model.file", "model.sha256", "data.sha256" };
 
     private readonly List<(Option Option, string Section, string Field)> _fields = [];
 
@@ -42,6 +43,11 @@ public sealed class TrainingRequestOptions
         Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file holding a training request (its sections, camelCase); options given on the command line override it." };
         ModelConfig = new Option<FileInfo?>("--model-config") { HelpName = "model.json", Description = "A JSON file holding the model section ({\"layers\": [...]} or {\"architecture\": ...}), or just a list of layers." };
         ModelFile = new Option<FileInfo?>("--model-file") { HelpName = "net.pt", Description = "A TorchScript file (torch.jit.script(model).save(\"net.pt\")) to upload to the model store and train; the run pins its SHA-256." };
+        DataFile = new Option<FileInfo?>("--data-file") { HelpName = "train.csv", Description = "Your training data (.csv, .tsv, .npy, .npz) to upload to the datasets container and train on; name the label with --label and the task with --task." };
+        DataDirectory = new Option<DirectoryInfo?>("--data-dir") { HelpName = "dir", Description = "A folder of training data to upload (every file, as one dataset) and train on." };
+        TestFile = new Option<FileInfo?>("--test-file") { HelpName = "test.csv", Description = "Your test data, uploaded with --data-file or --data-dir; without it a seeded fraction (--test-fraction) is held out." };
+        ValidationFile = new Option<FileInfo?>("--validation-file") { HelpName = "val.csv", Description = "Your validation data; without it a seeded fraction of the training data (--validation-fraction) is held out." };
+        Categorical = new Option<string?>("--categorical") { HelpName = "col1,col2", Description = "Table columns to one-hot encode (data.categorical), comma separated." };
         ModelParameters = new Option<string[]>("--model-param") { HelpName = "name=value", Description = "A parameter of the built-in architecture (model.parameters), e.g. --model-param hiddenUnits=128; repeatable.", AllowMultipleArgumentsPerToken = false };
         var fields = new List<(string Section, string Field, Type Type)>();
         foreach (var (section, fieldTypes) in SectionFields())
@@ -80,7 +86,29 @@ public sealed class TrainingRequestOptions
 
     public Option<string[]> ModelParameters { get; }
 
-    public IEnumerable<Option> All => _fields.Select(entry => entry.Option).Prepend(ModelParameters).Prepend(ModelFile).Prepend(ModelConfig).Prepend(Config);
+    public Option<FileInfo?> DataFile { get; }
+
+    public Option<DirectoryInfo?> DataDirectory { get; }
+
+    public Option<FileInfo?> TestFile { get; }
+
+    public Option<FileInfo?> ValidationFile { get; }
+
+    public Option<string?> Categorical { get; }
+
+    public IEnumerable<Option> All => _fields.Select(entry => entry.Option)
+        .Prepend(Categorical).Prepend(ValidationFile).Prepend(TestFile).Prepend(DataDirectory).Prepend(DataFile)
+        .Prepend(ModelParameters).Prepend(ModelFile).Prepend(ModelConfig).Prepend(Config);
+
+    /// <summary>Every local file the options name, checked here before anything starts.</summary>
+    public LocalFiles LocalFiles(ParseResult parseResult) => new(ModelUpload(parseResult), DataUpload(parseResult));
+
+    /// <summary>The local data <c>--data-file</c> or <c>--data-dir</c> (with <c>--test-file</c>, <c>--validation-file</c>) name, checked here; null without them.</summary>
+    public DataUpload? DataUpload(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return Commands.DataUpload.For(parseResult.GetValue(DataFile), parseResult.GetValue(DataDirectory), parseResult.GetValue(TestFile), parseResult.GetValue(ValidationFile));
+    }
 
     /// <summary>The TorchScript file <c>--model-file</c> names, checked here before anything starts; null without the option.</summary>
     public ModelFileUpload? ModelUpload(ParseResult parseResult)
@@ -176,6 +204,30 @@ public sealed class TrainingRequestOptions
                 Option<bool?> flag => JsonValue.Create(result.Tokens.Count == 0 || parseResult.GetValue(flag) == true),
                 _ => throw new InvalidOperationException($"Unexpected option type for {option.Name}."),
             };
+        }
+
+        if (parseResult.GetValue(DataFile) is not null || parseResult.GetValue(DataDirectory) is not null)
+        {
+            if (parseResult.GetResult(OptionFor("data.dataset")!) is OptionResult { Implicit: false } || parseResult.GetResult(OptionFor("data.source")!) is OptionResult { Implicit: false })
+            {
+                throw CliException.Usage("--data-file and --data-dir give the training data; they cannot be combined with --dataset or --source.");
+            }
+
+            JsonObject data = Section(request, "data");
+            data.Remove("dataset");
+            bool modelChosen = parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false }
+                || parseResult.GetValue(ModelConfig) is not null || parseResult.GetValue(ModelFile) is not null
+                || (parseResult.GetValue(ModelParameters) ?? []).Length > 0;
+            if (!modelChosen && baseRequest?["model"] is not null && (parseResult.GetValue(Config) is null || ReadConfig(parseResult.GetValue(Config)!)["model"] is null))
+            {
+                // The default run's CNN is for images; without a model of their own, the server picks the default for the data's shape.
+                request.Remove("model");
+            }
+        }
+
+        if (parseResult.GetValue(Categorical) is { } categorical)
+        {
+            Section(request, "data")["categorical"] = new JsonArray(categorical.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(column => (JsonNode)JsonValue.Create(column)!).ToArray());
         }
 
         foreach (string parameter in parseResult.GetValue(ModelParameters) ?? [])

@@ -1,3 +1,4 @@
+using DurableTrainer.Application.Contracts;
 using System.Text.Json;
 
 namespace DurableTrainer.Cli.Plotting;
@@ -6,7 +7,8 @@ namespace DurableTrainer.Cli.Plotting;
 public readonly record struct LossPoint(long Step, double Loss);
 
 /// <summary>A test-set evaluation at a global step.</summary>
-public readonly record struct EvaluationPoint(long Step, double Loss, double Accuracy);
+/// <summary>A validation evaluation: its loss and its headline score (<see cref="Metric"/>: accuracy, rmse, ...; NaN and null when it had none).</summary>
+public readonly record struct EvaluationPoint(long Step, double Loss, double Score, string? Metric = "accuracy");
 
 /// <summary>Something that happened at a step worth marking on a plot: a learning-rate change or a rollback.</summary>
 public readonly record struct StepEvent(long Step, string Kind, string Label);
@@ -60,8 +62,9 @@ public sealed record RunMetrics(
                 case "chunk" when Number(record, "loss") is { } loss:
                     chunks.Add(new LossPoint(at, loss));
                     break;
-                case "evaluation" when Number(record, "accuracy") is { } accuracy:
-                    evaluations.Add(new EvaluationPoint(at, Number(record, "loss") ?? double.NaN, accuracy));
+                case "evaluation":
+                    string? metric = ScoreFields.HeadlineOrder.FirstOrDefault(name => Number(record, name) is not null);
+                    evaluations.Add(new EvaluationPoint(at, Number(record, "loss") ?? double.NaN, metric is null ? double.NaN : Number(record, metric)!.Value, metric));
                     break;
                 case "learningRate":
                     events.Add(new StepEvent(at, kind, Number(record, "scale") is { } scale ? $"lr x{scale:G3}" : "lr"));

@@ -42,19 +42,21 @@ public static class TrainingPlot
             testLoss.LinePattern = LinePattern.Dashed;
             testLoss.MarkerSize = 7;
             testLoss.MarkerShape = MarkerShape.OpenSquare;
-            testLoss.LegendText = "test loss";
+            testLoss.LegendText = "validation loss";
         }
 
-        if (metrics.Evaluations.Count > 0)
+        EvaluationPoint[] scored = metrics.Evaluations.Where(e => e.Metric is not null && double.IsFinite(e.Score)).ToArray();
+        if (scored.Length > 0)
         {
-            var accuracy = plot.Add.Scatter(metrics.Evaluations.Select(e => (double)e.Step).ToArray(), metrics.Evaluations.Select(e => e.Accuracy).ToArray());
+            string metric = scored[0].Metric!;
+            var accuracy = plot.Add.Scatter(scored.Select(e => (double)e.Step).ToArray(), scored.Select(e => e.Score).ToArray());
             accuracy.Color = Colors.ForestGreen;
             accuracy.LineWidth = 2.5f;
             accuracy.MarkerSize = 9;
             accuracy.MarkerShape = MarkerShape.FilledDiamond;
-            accuracy.LegendText = "test accuracy (right axis)";
+            accuracy.LegendText = $"validation {metric} (right axis)";
             accuracy.Axes.YAxis = plot.Axes.Right;
-            plot.Axes.Right.Label.Text = "test accuracy";
+            plot.Axes.Right.Label.Text = $"validation {metric}";
         }
 
         foreach (StepEvent stepEvent in metrics.Events)

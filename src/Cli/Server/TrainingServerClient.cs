@@ -54,6 +54,17 @@ public sealed class TrainingServerClient : IDisposable
         return Deserialize<StoredModelFile>(answer, "the stored model file");
     }
 
+    /// <summary>Stores one data file at <paramref name="path"/> in the server's datasets container.</summary>
+    public async Task<DatasetFileInfo> UploadDatasetFileAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var body = new ByteArrayContent(content);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        string escaped = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        string answer = await SendForTextAsync(HttpMethod.Put, $"api/datasets/{escaped}", body, runId: null, cancellationToken);
+        return Deserialize<DatasetFileInfo>(answer, "the stored data file");
+    }
+
     /// <summary>The Durable Functions status query; <paramref name="statusUri"/> (from a start payload) wins over the run id.</summary>
     public async Task<InstanceStatus> GetStatusAsync(string runId, string? statusUri, CancellationToken cancellationToken)
     {

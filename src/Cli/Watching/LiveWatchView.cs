@@ -50,7 +50,7 @@ public sealed class LiveWatchView(IAnsiConsole console) : IWatchView
 
         if (progress?.LastEvaluation is { } evaluation)
         {
-            metrics.Add($"test acc {evaluation.Accuracy:F4}" + (progress.BestEvaluation is { } best ? $" (best {best.Accuracy:F4})" : string.Empty));
+            metrics.Add("val " + EvaluationText.Short(evaluation) + (progress.BestEvaluation is { } best ? $" (best {EvaluationText.Short(best)})" : string.Empty));
         }
 
         if (progress is not null)

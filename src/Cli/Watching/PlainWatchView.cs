@@ -58,7 +58,7 @@ public sealed class PlainWatchView(TextWriter output) : IWatchView
 
         if (progress.LastEvaluation is { } evaluation)
         {
-            line += $" test acc {evaluation.Accuracy:F4}";
+            line += " val " + EvaluationText.Short(evaluation);
         }
 
         if (Math.Abs(progress.LearningRateScale - 1.0) > 1e-12)

@@ -24,9 +24,24 @@ public static class RunReport
             output.WriteLine($"Failure: {outcome.FailureReason}");
         }
 
-        if (outcome.FinalEvaluation is { } final)
+        if (outcome.TestEvaluation is { } test)
         {
-            output.WriteLine($"Final test accuracy: {final.Accuracy:F4} (test loss {final.Loss:F4}) after {outcome.StepsDone} steps.");
+            output.WriteLine($"Test: {EvaluationText.All(test)} (final checkpoint, {outcome.StepsDone} steps).");
+        }
+
+        if (outcome.BestTestEvaluation is { } bestTest)
+        {
+            output.WriteLine($"Test: {EvaluationText.All(bestTest)} (best checkpoint by validation {outcome.MonitoredMetric ?? "metric"}, step {bestTest.Step}).");
+        }
+
+        if (outcome.TestFailure is { } testFailure)
+        {
+            output.WriteLine($"Test: not measured: {Shorten(testFailure)}");
+        }
+
+        if (outcome.FinalEvaluation is { } validation)
+        {
+            output.WriteLine($"Validation: {EvaluationText.All(validation)} at step {validation.Step}.");
         }
 
         if (outcome.TrainingSeconds > 0)

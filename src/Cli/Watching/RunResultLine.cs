@@ -28,8 +28,11 @@ public static class RunResultLine
             stopReason = outcome?.StopReason,
             failure = outcome?.FailureReason ?? final.FailureText,
             steps = outcome?.StepsDone ?? final.Progress?.Step,
-            finalEvaluation = Metrics(outcome?.FinalEvaluation ?? final.Progress?.LastEvaluation),
-            bestEvaluation = Metrics(outcome?.BestEvaluation ?? final.Progress?.BestEvaluation),
+            test = EvaluationText.Json(outcome?.TestEvaluation),
+            bestTest = EvaluationText.Json(outcome?.BestTestEvaluation),
+            validation = EvaluationText.Json(outcome?.FinalEvaluation ?? final.Progress?.LastEvaluation),
+            bestValidation = EvaluationText.Json(outcome?.BestEvaluation ?? final.Progress?.BestEvaluation),
+            monitoredMetric = outcome?.MonitoredMetric,
             finalCheckpoint = outcome?.FinalCheckpoint,
             bestCheckpoint = outcome?.BestCheckpoint,
             wallSeconds = Math.Round(wall.TotalSeconds, 3),
@@ -37,6 +40,4 @@ public static class RunResultLine
         }, Json);
     }
 
-    private static object? Metrics(EvaluationSummary? evaluation) =>
-        evaluation is null ? null : new { step = evaluation.Step, loss = evaluation.Loss, accuracy = evaluation.Accuracy };
 }

@@ -57,7 +57,8 @@ public sealed record RunSnapshot(
         TrainingOutcome? outcome = summary.Outcome is null
             ? null
             : new TrainingOutcome(summary.RunId, summary.Outcome, summary.StopReason, summary.FailureReason, summary.Step ?? 0, 0, 0, 0,
-                summary.FinalCheckpoint, summary.BestCheckpoint, summary.LastEvaluation, summary.BestEvaluation);
+                summary.FinalCheckpoint, summary.BestCheckpoint, summary.LastEvaluation, summary.BestEvaluation,
+                TestEvaluation: summary.TestEvaluation, BestTestEvaluation: summary.BestTestEvaluation);
         return new RunSnapshot(summary.RunId, summary.RuntimeStatus, progress, outcome, outcome is null ? summary.FailureReason : null, summary.CreatedTime, summary.LastUpdatedTime);
     }
 

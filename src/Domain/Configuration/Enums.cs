@@ -55,6 +55,38 @@ public enum MonitorMetric
 {
     Accuracy,
     Loss,
+
+    /// <summary>Area under the ROC curve of the positive class; binary classification only.</summary>
+    Auc,
+
+    /// <summary>Root mean squared error, in the target's own units; regression only.</summary>
+    Rmse,
+
+    /// <summary>Mean absolute error, in the target's own units; regression only.</summary>
+    Mae,
+
+    /// <summary>Coefficient of determination; regression only.</summary>
+    R2,
+}
+
+/// <summary>What a run learns to predict; it decides the loss, the output count and the metrics.</summary>
+public enum LearningTask
+{
+    /// <summary>One of several classes: cross-entropy; accuracy.</summary>
+    Classification,
+
+    /// <summary>One of two classes: cross-entropy over two outputs; accuracy and ROC AUC.</summary>
+    Binary,
+
+    /// <summary>Numeric targets: mean squared error on standardized targets; RMSE, MAE and R² in the targets' units.</summary>
+    Regression,
+}
+
+/// <summary>Which part of the data an evaluation measures: validation while training (every decision), test at the end.</summary>
+public enum EvaluationSplit
+{
+    Validation,
+    Test,
 }
 
 public enum MonitorMode

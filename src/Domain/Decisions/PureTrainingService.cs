@@ -131,7 +131,7 @@ public sealed class PureTrainingService
 
         EvaluationSection evaluation = specification.Evaluation;
         StoppingSection stopping = specification.Stopping;
-        double value = evaluation.MonitoredValue(latest.Loss, latest.Accuracy);
+        double value = evaluation.MonitoredValue(latest);
         if (stopping.TargetMetric is { } target && evaluation.Reaches(value, target))
         {
             return new EvaluationDecision.Stop(StopReason.TargetReached);
@@ -150,7 +150,7 @@ public sealed class PureTrainingService
             if (scale < session.LearningRateScale && TrainingSession.IsValidLearningRateScale(scale))
             {
                 return new EvaluationDecision.CutLearningRate(scale,
-                    $"no improvement of the monitored {SpecificationNames.Of(evaluation.Metric)} in {session.EvaluationsSinceLearningRateChange} evaluations");
+                    $"no improvement of the monitored {MonitorMetrics.NameOf(evaluation.ResolvedMetric())} in {session.EvaluationsSinceLearningRateChange} evaluations");
             }
         }
 

@@ -11,6 +11,9 @@ public sealed record ChunkCompleted(string RunId, RoundMetrics Metrics, Checkpoi
 
 public sealed record EvaluationCompleted(string RunId, EvaluationMetrics Metrics, bool IsBest) : TrainingEvent(RunId);
 
+/// <summary>A checkpoint of a finished run was measured on the test split: the final one, or the best by validation.</summary>
+public sealed record TestEvaluated(string RunId, EvaluationMetrics Metrics, CheckpointReference Checkpoint, bool OfBest) : TrainingEvent(RunId);
+
 public sealed record CheckpointSaved(string RunId, CheckpointReference Checkpoint, long StepsDone) : TrainingEvent(RunId);
 
 public sealed record LearningRateAdjusted(string RunId, double PreviousScale, double Scale, string Reason) : TrainingEvent(RunId);

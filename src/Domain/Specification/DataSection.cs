@@ -2,15 +2,123 @@ using DurableTrainer.Domain.Configuration;
 
 namespace DurableTrainer.Domain.Specification;
 
-/// <summary>The <c>data</c> section: which dataset a run trains and evaluates on.</summary>
-public sealed record DataSection(DatasetKind Dataset = DatasetKind.FashionMnist)
+/// <summary>
+/// The <c>data</c> section: what a run learns from, and how it is split.
+/// <list type="bullet">
+/// <item>Either a built-in <see cref="Dataset"/> or the user's own data: a <see cref="Source"/> path (a file, or a
+/// folder ending in '/') in a blob <see cref="Container"/>, read in <see cref="Format"/> (from the extension when not
+/// given). Tables name their <see cref="Label"/> column and any <see cref="Categorical"/> feature columns.</item>
+/// <item>The <see cref="Task"/> decides the loss and the metrics.</item>
+/// <item>Test is the given <see cref="Test"/> path, or a seeded <see cref="TestFraction"/> held out of the source;
+/// validation, on which every decision is made, is the given <see cref="Validation"/> path or a seeded
+/// <see cref="ValidationFraction"/> of what remains for training. <see cref="SplitSeed"/> seeds both.</item>
+/// <item><see cref="Sha256"/> pins the data's content at submission: a run never trains on data that changed under it.</item>
+/// </list>
+/// Which formats exist, and whether the files hold what they should, is the dataset catalog's business.
+/// </summary>
+public sealed record DataSection(
+    DatasetKind? Dataset = null,
+    string? Source = null,
+    string? Container = null,
+    string? Format = null,
+    string? Label = null,
+    IReadOnlyList<string>? Categorical = null,
+    LearningTask? Task = null,
+    string? Test = null,
+    string? Validation = null,
+    double? TestFraction = null,
+    double? ValidationFraction = null,
+    int SplitSeed = 0,
+    string? Sha256 = null,
+    int? ImageSize = null,
+    int? Channels = null)
 {
     public const string Path = "data";
+    public const string DefaultContainer = "datasets";
+    public const double DefaultTestFraction = 0.2;
+    public const double DefaultValidationFraction = 0.1;
+    public const int MaxPathLength = 1024;
+    public const int MaxImageSize = 1024;
+
+    public const string PathRule =
+        "must be a path in the container: segments of letters, digits, '.', '-' or '_' joined by '/', none starting with '.', " +
+        "no '..', no leading '/', at most 1024 characters (a folder ends in '/')";
+
+    public const string ContainerRule = "must be a blob container name: 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit";
+
+    public bool IsBuiltIn() => Source is null;
+
+    /// <summary>The task, resolved: classification unless given.</summary>
+    public LearningTask ResolvedTask() => Task ?? LearningTask.Classification;
 
     public IReadOnlyList<ValidationError> Validate()
     {
         var rules = new SectionRules(Path);
-        rules.Require(Enum.IsDefined(Dataset), "dataset", "must be one of " + SpecificationNames.Of<DatasetKind>());
+        rules.Require(Dataset is null || Enum.IsDefined(Dataset.Value), "dataset", "must be one of " + SpecificationNames.Of<DatasetKind>());
+        rules.Require(Dataset is null || Source is null, "source", "cannot be given together with data.dataset; choose a built-in dataset or your own data");
+        rules.Require(Source is null || IsValidPath(Source), "source", PathRule);
+        rules.Require(Test is null || IsValidPath(Test), "test", PathRule);
+        rules.Require(Validation is null || IsValidPath(Validation), "validation", PathRule);
+        rules.Require(Container is null || IsValidContainer(Container), "container", ContainerRule);
+        rules.Require(Task is null || Enum.IsDefined(Task.Value), "task", "must be one of " + SpecificationNames.Of<LearningTask>());
+        rules.Require(Format is null || (Format.Length is >= 1 and <= 16 && Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))), "format", "must be a format name such as csv, tsv, npy, npz, parquet or images");
+        rules.Require(TestFraction is null || SectionRules.Inside(TestFraction.Value, 0, 1), "testFraction", "must be greater than 0 and less than 1");
+        rules.Require(TestFraction is null || Test is null, "testFraction", "cannot be given together with data.test; the test split is either a file or a fraction");
+        rules.Require(ValidationFraction is null || SectionRules.Inside(ValidationFraction.Value, 0, 1), "validationFraction", "must be greater than 0 and less than 1");
+        rules.Require(ValidationFraction is null || Validation is null, "validationFraction", "cannot be given together with data.validation; the validation split is either a file or a fraction");
+        rules.Require(TestFraction is null || ValidationFraction is null || TestFraction + ValidationFraction < 1, "validationFraction", "plus data.testFraction must be less than 1 (something must be left to train on)");
+        rules.Require(SplitSeed >= 0, "splitSeed", "must be at least 0");
+        rules.Require(Sha256 is null || ModelSection.IsSha256(Sha256), "sha256", "must be 64 lower-case hexadecimal digits (the digest of the data's files)");
+        rules.Require(ImageSize is null || ImageSize is >= 1 and <= MaxImageSize, "imageSize", $"must be between 1 and {MaxImageSize} pixels");
+        rules.Require(Channels is null or 1 or 3, "channels", "must be 1 (grayscale) or 3 (RGB)");
+        if (IsBuiltIn())
+        {
+            foreach ((string field, bool given) in new[]
+            {
+                ("container", Container is not null), ("format", Format is not null), ("label", Label is not null),
+                ("categorical", Categorical is not null), ("test", Test is not null), ("testFraction", TestFraction is not null),
+                ("validation", Validation is not null), ("sha256", Sha256 is not null), ("imageSize", ImageSize is not null), ("channels", Channels is not null),
+            })
+            {
+                rules.Require(!given, field, "describes your own data; give data.source with it (the built-in datasets have their own files)");
+            }
+        }
+
+        foreach ((string column, int index) in (Categorical ?? []).Select((column, index) => (column, index)))
+        {
+            rules.Require(!string.IsNullOrWhiteSpace(column) && column.Length <= 256, $"categorical[{index}]", "must be a column name of 1 to 256 characters");
+            rules.Require(column != Label, $"categorical[{index}]", "is the label column; a label cannot also be a feature");
+        }
+
+        rules.Require(Label is null || (!string.IsNullOrWhiteSpace(Label) && Label.Length <= 256), "label", "must be a column name of 1 to 256 characters");
         return rules.Errors;
     }
+
+    /// <summary>The section with its defaults resolved: the built-in dataset, the task, and the split fractions.</summary>
+    public DataSection Resolved() => this with
+    {
+        Dataset = IsBuiltIn() ? Dataset ?? DatasetKind.FashionMnist : null,
+        Task = ResolvedTask(),
+        TestFraction = IsBuiltIn() || Test is not null ? null : TestFraction ?? DefaultTestFraction,
+        ValidationFraction = Validation is not null ? null : ValidationFraction ?? DefaultValidationFraction,
+    };
+
+    /// <summary>A path inside a container that cannot leave it: no scheme, no leading '/', no '..', no hidden segments.</summary>
+    public static bool IsValidPath(string? path)
+    {
+        if (path is not { Length: >= 1 and <= MaxPathLength } || path[0] == '/')
+        {
+            return false;
+        }
+
+        string[] segments = path.EndsWith('/') ? path[..^1].Split('/') : path.Split('/');
+        return segments.All(segment => segment.Length is >= 1 and <= 255 && segment[0] != '.' && !segment.Contains("..", StringComparison.Ordinal)
+            && segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));
+    }
+
+    public static bool IsValidContainer(string? name) =>
+        name is { Length: >= 3 and <= 63 }
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && !name.Contains("--", StringComparison.Ordinal)
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 }

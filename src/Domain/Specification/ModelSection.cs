@@ -56,6 +56,19 @@ public sealed record ModelSection(
     /// <summary>The section with its defaults resolved: without layers, a file or an architecture it is the default architecture.</summary>
     public ModelSection Resolved() => Layers is null && Architecture is null && File is null ? this with { Architecture = DefaultArchitecture } : this;
 
+    /// <summary>
+    /// The model a run gets when it names none, for data of <paramref name="shape"/>: the CNN for images
+    /// ([channels, height, width]), the MLP for anything else (table rows, vectors).
+    /// </summary>
+    public static ModelSection DefaultFor(DataShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return new ModelSection(shape.Input.Count == 3 ? DefaultArchitecture : "mlp");
+    }
+
+    /// <summary>True when the section names no model at all (no architecture, parameters, layers or file).</summary>
+    public bool IsUnspecified() => Architecture is null && Layers is null && File is null && (Parameters is null || Parameters.Count == 0);
+
     /// <summary>The parameter's value, or <paramref name="fallback"/> when not given.</summary>
     public double Parameter(string name, double fallback) => Parameters is not null && Parameters.TryGetValue(name, out double value) ? value : fallback;
 

@@ -66,10 +66,12 @@ public sealed record TrainingSpecification(
             return ValidationResult<TrainingSpecification>.Failure(errors);
         }
 
+        LearningTask task = Data.ResolvedTask();
         return ValidationResult<TrainingSpecification>.Success(this with
         {
+            Data = Data.Resolved(),
             Model = Model.Resolved(),
-            Evaluation = Evaluation with { Mode = Evaluation.ResolvedMode() },
+            Evaluation = Evaluation with { Metric = Evaluation.ResolvedMetric(task), Mode = Evaluation.ResolvedMode(task) },
             Stopping = Stopping with { MinLearningRate = Stopping.ResolvedMinLearningRate(Optimizer.LearningRate) },
         });
     }
@@ -86,9 +88,18 @@ public sealed record TrainingSpecification(
             yield return new ValidationError("stopping.minLearningRate", "must be at least 0 and at most optimizer.learningRate");
         }
 
-        if (Stopping.TargetMetric is { } target && double.IsFinite(target) && Evaluation.Metric == MonitorMetric.Accuracy && !(target > 0 && target <= 1))
+        LearningTask task = Data.ResolvedTask();
+        MonitorMetric metric = Evaluation.ResolvedMetric(task);
+        bool knownMetric = Enum.IsDefined(metric) && Enum.IsDefined(task);
+        if (knownMetric && !MonitorMetrics.AppliesTo(metric, task))
         {
-            yield return new ValidationError("stopping.targetMetric", "must be greater than 0 and at most 1 when evaluation.metric is accuracy");
+            yield return new ValidationError("evaluation.metric",
+                $"must be one of {MonitorMetrics.NamesFor(task)} for the {SpecificationNames.Of(task)} task (data.task)");
+        }
+
+        if (Stopping.TargetMetric is { } target && double.IsFinite(target) && knownMetric && MonitorMetrics.IsFraction(metric) && !(target > 0 && target <= 1))
+        {
+            yield return new ValidationError("stopping.targetMetric", $"must be greater than 0 and at most 1 when evaluation.metric is {MonitorMetrics.NameOf(metric)}");
         }
     }
 }

@@ -39,6 +39,12 @@ public sealed class TrainingSession
     public EvaluationMetrics? BestEvaluation { get; private set; }
     public CheckpointReference? BestCheckpoint { get; private set; }
 
+    /// <summary>The final checkpoint measured on the test split, once the run has ended.</summary>
+    public EvaluationMetrics? TestEvaluation { get; private set; }
+
+    /// <summary>The best checkpoint (by validation) measured on the test split, when it is not the final one.</summary>
+    public EvaluationMetrics? BestTestEvaluation { get; private set; }
+
     /// <summary>The best value of the monitored metric so far; it only ever improves.</summary>
     public double? BestMetric { get; private set; }
 
@@ -121,7 +127,7 @@ public sealed class TrainingSession
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(specification);
         EnsureStatus(TrainingStatus.Running, nameof(RecordEvaluation));
-        double value = specification.Evaluation.MonitoredValue(metrics.Loss, metrics.Accuracy);
+        double value = specification.Evaluation.MonitoredValue(metrics);
         bool isBest = double.IsFinite(value) && specification.Evaluation.IsImprovement(value, BestMetric, specification.Stopping.EarlyStoppingMinDelta);
         if (isBest)
         {
@@ -139,6 +145,27 @@ public sealed class TrainingSession
 
         Append(_evaluations, metrics);
         _events.Add(new EvaluationCompleted(RunId, metrics, isBest));
+    }
+
+    /// <summary>
+    /// Records the test split's verdict on the final checkpoint, and on the best one when that is another. Only a
+    /// run that ended with a model (completed or stopped) is tested; the test split never steers training.
+    /// </summary>
+    public void RecordTest(EvaluationMetrics final, EvaluationMetrics? best)
+    {
+        ArgumentNullException.ThrowIfNull(final);
+        if (Status is not (TrainingStatus.Completed or TrainingStatus.Stopped))
+        {
+            throw new InvalidOperationException($"Cannot test run {RunId}: it is {Status}; only a completed or stopped run is tested.");
+        }
+
+        TestEvaluation = final;
+        BestTestEvaluation = best;
+        _events.Add(new TestEvaluated(RunId, final, LatestCheckpoint!, OfBest: false));
+        if (best is not null && BestCheckpoint is not null)
+        {
+            _events.Add(new TestEvaluated(RunId, best, BestCheckpoint, OfBest: true));
+        }
     }
 
     /// <summary>Discards a diverged round: training goes on from the latest checkpoint with a smaller learning rate.</summary>

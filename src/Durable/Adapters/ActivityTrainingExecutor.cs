@@ -24,7 +24,8 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         CallAsync<EvaluationResult>(TrainingTaskNames.Evaluate, command, command.Checkpoint);
 
     /// <summary>
-    /// An activity that failed on a model file that is gone or changed surfaces as that <see cref="ModelFileException"/>.
+    /// An activity that failed on a model file that is gone or changed surfaces as that <see cref="ModelFileException"/>,
+    /// and one that failed on data that is gone, changed or unreadable as that <see cref="DatasetException"/>.
     /// An activity that failed on a corrupt checkpoint surfaces as a <see cref="TaskFailedException"/>; the loop
     /// needs the application's <see cref="CheckpointCorruptException"/> naming what the command read. For a merge,
     /// whose inputs are the round's fresh outputs, the merged output stands for them: the round is run again.
@@ -43,6 +44,10 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         {
             // The run fails with the file's problem in the user's words, not the activity's wrapping.
             throw new ModelFileException(failure.FailureDetails.ErrorMessage);
+        }
+        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(DatasetException).FullName)
+        {
+            throw new DatasetException(failure.FailureDetails.ErrorMessage);
         }
     }
 }

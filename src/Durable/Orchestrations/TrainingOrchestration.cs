@@ -45,10 +45,11 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
             firstRetryInterval: TimeSpan.FromSeconds(execution.ActivityFirstRetrySeconds),
             backoffCoefficient: 2.0)
         {
-            // A corrupt checkpoint stays corrupt, and a model file that is gone or changed stays so: retrying cannot
-            // help. The loop falls back to a good checkpoint; a model file problem fails the run with its reason.
+            // A corrupt checkpoint stays corrupt, and a model file or data that is gone, changed or unreadable stays
+            // so: retrying cannot help. The loop falls back to a good checkpoint; the others fail the run with their reason.
             HandleFailure = failure => failure.ErrorType != typeof(CheckpointCorruptException).FullName
-                && failure.ErrorType != typeof(ModelFileException).FullName,
+                && failure.ErrorType != typeof(ModelFileException).FullName
+                && failure.ErrorType != typeof(DatasetException).FullName,
         });
     }
 }

@@ -1,39 +1,119 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 
 /// <summary>
-/// Loads each dataset once per process and shares it between chunks: reading and decoding Fashion-MNIST takes about
-/// a second, far too long to repeat for every chunk.
+/// Loads each dataset version once per process and shares it between chunks (reading and decoding takes seconds,
+/// far too long to repeat per chunk), and checks data sections at submission.
+/// <list type="bullet">
+/// <item>Built-ins come from disk (Fashion-MNIST's IDX files) or are generated (synthetic).</item>
+/// <item>Users' data comes from the dataset store: a file, or every file of the format under a folder.</item>
+/// <item>Pinning: a version is the SHA-256 over its files' paths and contents. Submission records it in
+/// <c>data.sha256</c>; every later read recomputes it, and a difference fails the run, naming what changed (the run
+/// never trains on data other than what it was checked against).</item>
+/// </list>
 /// </summary>
-public sealed class DatasetProvider(TorchSharpExecutorOptions options) : IDatasetCatalog, IDisposable
+public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetStore? store = null, DataFormats? formats = null) : IDatasetCatalog, IDisposable
 {
-    /// <summary>Both built-in datasets hold 1×28×28 images of 10 classes.</summary>
-    private static readonly DataShape GreyDigitsShape = new([1, ImageSplit.Height, ImageSplit.Width], ImageSplit.Classes);
+    private static readonly JsonSerializerOptions KeyJson = new(JsonSerializerDefaults.Web);
 
-    private readonly ConcurrentDictionary<DatasetKind, Lazy<ImageDataset>> _datasets = new();
+    private readonly ConcurrentDictionary<string, Lazy<LoadedDataset>> _datasets = new();
+    private readonly DataFormats _formats = formats ?? DataFormats.BuiltIn;
 
-    public ImageDataset Get(DatasetKind kind) =>
-        _datasets.GetOrAdd(kind, k => new Lazy<ImageDataset>(() => Load(k), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
-
-    public (DataShape? Shape, IReadOnlyList<ValidationError> Errors) Describe(DataSection data)
+    /// <summary>The dataset a (validated) data section names, loaded once per version and process.</summary>
+    public async Task<LoadedDataset> GetAsync(DataSection data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Enum.IsDefined(data.Dataset)
-            ? (GreyDigitsShape, [])
-            : (null, [new ValidationError("data.dataset", "must be one of " + SpecificationNames.Of<DatasetKind>())]);
+        DataSection resolved = data.Resolved();
+        if (resolved.IsBuiltIn())
+        {
+            return Cached(KeyOf(resolved, "built-in"), () => LoadBuiltIn(resolved));
+        }
+
+        if (resolved.Sha256 is null)
+        {
+            throw new DatasetException($"The run's data '{resolved.Source}' was never pinned by its SHA-256; runs are checked at submission, so it was started around the API.");
+        }
+
+        SourceFiles files;
+        try
+        {
+            files = await ReadAsync(resolved, cancellationToken);
+        }
+        catch (DataFormatException exception)
+        {
+            throw new DatasetException($"The run's data can no longer be read: {exception.Message}");
+        }
+
+        if (files.Digest != resolved.Sha256)
+        {
+            throw new DatasetException(
+                $"The data of the run changed after submission: {files.Describe()} in {Location(resolved)} now hash to {files.Digest}, " +
+                $"but the run was submitted with {resolved.Sha256}. Restore the files, or submit a new run.");
+        }
+
+        try
+        {
+            return Cached(KeyOf(resolved, files.Digest), () => Parse(resolved, files));
+        }
+        catch (DataFormatException exception)
+        {
+            throw new DatasetException(exception.Message);
+        }
     }
 
-    /// <summary>The shape of a dataset's examples, for building its models.</summary>
-    public DataShape ShapeOf(DataSection data) =>
-        Describe(data).Shape ?? throw new ArgumentOutOfRangeException(nameof(data), data.Dataset, "Unknown dataset.");
+    public async Task<DatasetCheck> CheckAsync(DataSection data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        DataSection resolved = data.Resolved();
+        try
+        {
+            if (resolved.IsBuiltIn())
+            {
+                if (resolved.ResolvedTask() != LearningTask.Classification)
+                {
+                    return DatasetCheck.Failed(new ValidationError("data.task", $"must be classification for the built-in dataset {SpecificationNames.Of(resolved.Dataset!.Value)} (it has 10 classes)"));
+                }
+
+                LoadedDataset builtIn = await GetAsync(resolved, cancellationToken);
+                return new DatasetCheck(resolved, builtIn.Shape, []);
+            }
+
+            if (store is null)
+            {
+                return DatasetCheck.Failed(new ValidationError("data.source", "cannot be read: this host has no dataset store"));
+            }
+
+            SourceFiles files = await ReadAsync(resolved, cancellationToken);
+            if (resolved.Sha256 is { } pinned && pinned != files.Digest)
+            {
+                return DatasetCheck.Failed(new ValidationError("data.sha256", $"does not match the data: {files.Describe()} hash to {files.Digest}"));
+            }
+
+            DataSection pinnedData = resolved with { Sha256 = files.Digest };
+            LoadedDataset dataset = Cached(KeyOf(pinnedData, files.Digest), () => Parse(pinnedData, files));
+            return new DatasetCheck(pinnedData, dataset.Shape, []);
+        }
+        catch (DataFormatException exception)
+        {
+            return DatasetCheck.Failed(new ValidationError(exception.Field ?? "data.source", exception.Message));
+        }
+        catch (DatasetUnavailableException exception)
+        {
+            return DatasetCheck.Failed(new ValidationError("data.dataset", exception.Message));
+        }
+    }
 
     public void Dispose()
     {
-        foreach (Lazy<ImageDataset> dataset in _datasets.Values)
+        foreach (Lazy<LoadedDataset> dataset in _datasets.Values)
         {
             if (dataset.IsValueCreated)
             {
@@ -42,10 +122,154 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options) : IDatase
         }
     }
 
-    private ImageDataset Load(DatasetKind kind) => kind switch
+    private LoadedDataset Cached(string key, Func<LoadedDataset> load)
     {
-        DatasetKind.FashionMnist => FashionMnistLoader.Load(options.ResolveDataDirectory()),
-        DatasetKind.Synthetic => SyntheticDataset.Create(options.SyntheticTrainExamples, options.SyntheticTestExamples),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown dataset."),
-    };
+        Lazy<LoadedDataset> lazy = _datasets.GetOrAdd(key, _ => new Lazy<LoadedDataset>(load, LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failed load is not cached: the next call reads again (the files may have been fixed).
+            _datasets.TryRemove(new KeyValuePair<string, Lazy<LoadedDataset>>(key, lazy));
+            throw;
+        }
+    }
+
+    private static string KeyOf(DataSection data, string version) => JsonSerializer.Serialize(data with { Sha256 = null }, KeyJson) + "|" + version;
+
+    private LoadedDataset LoadBuiltIn(DataSection data)
+    {
+        (RawExamples train, RawExamples test) = data.Dataset switch
+        {
+            DatasetKind.FashionMnist => FashionMnistLoader.Load(options.ResolveDataDirectory()),
+            DatasetKind.Synthetic => SyntheticDataset.Create(options.SyntheticTrainExamples, options.SyntheticTestExamples),
+            _ => throw new ArgumentOutOfRangeException(nameof(data), data.Dataset, "Unknown dataset."),
+        };
+        string name = SpecificationNames.Of(data.Dataset!.Value);
+        return DatasetAssembler.Assemble(name, name, data, train, test, validation: null);
+    }
+
+    private string Location(DataSection data) => store?.LocationOf(data.Container ?? DataSection.DefaultContainer) ?? "the dataset store";
+
+    private IDataFormat FormatOf(DataSection data, string path, string field)
+    {
+        if (data.Format is { } name)
+        {
+            return _formats.Find(name) ?? throw new DataFormatException($"'{name}' is not a data format; formats are {_formats.Names}", "data.format");
+        }
+
+        return _formats.ForPath(path)
+            ?? throw new DataFormatException($"'{path}' has no extension of a known format ({_formats.Names}); name the format with data.format", field);
+    }
+
+    private async Task<SourceFiles> ReadAsync(DataSection data, CancellationToken cancellationToken)
+    {
+        IDatasetStore files = store ?? throw new DatasetException("This host has no dataset store: users' data cannot be read here.");
+        string container = data.Container ?? DataSection.DefaultContainer;
+        var read = new List<DataFile>();
+        long bytes = 0;
+
+        async Task<IReadOnlyList<DataFile>> PartAsync(string path, string field, IDataFormat? format)
+        {
+            IReadOnlyList<DatasetFileInfo> listed = await files.ListAsync(container, path, cancellationToken);
+            if (path.EndsWith('/'))
+            {
+                format ??= data.Format is null ? listed.Select(file => _formats.ForPath(file.Path)).FirstOrDefault(found => found is not null) : FormatOf(data, path, field);
+                if (format is null)
+                {
+                    throw new DataFormatException($"the folder '{path}' in {files.LocationOf(container)} holds no files of a known format ({_formats.Names})", field);
+                }
+
+                listed = format.ReadsFolders ? listed : listed.Where(file => format.Extensions.Contains(Path.GetExtension(file.Path).ToLowerInvariant())).ToArray();
+            }
+            else
+            {
+                listed = listed.Where(file => file.Path == path).ToArray();
+            }
+
+            if (listed.Count == 0)
+            {
+                throw new DataFormatException($"there is no {(path.EndsWith('/') ? "data under the folder" : "file")} '{path}' in {files.LocationOf(container)}", field);
+            }
+
+            if (read.Count + listed.Count > DatasetLimits.MaxFiles)
+            {
+                throw new DataFormatException($"the data has more than {DatasetLimits.MaxFiles} files", field);
+            }
+
+            var part = new List<DataFile>(listed.Count);
+            foreach (DatasetFileInfo file in listed)
+            {
+                bytes += file.Bytes;
+                if (bytes > DatasetLimits.MaxBytes)
+                {
+                    throw new DataFormatException($"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory", field);
+                }
+
+                byte[] content = await files.ReadAsync(container, file.Path, cancellationToken)
+                    ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {files.LocationOf(container)} while it was read", field);
+                part.Add(new DataFile(file.Path, content));
+            }
+
+            read.AddRange(part);
+            return part;
+        }
+
+        IDataFormat sourceFormat = data.Source!.EndsWith('/') && data.Format is null ? null! : FormatOf(data, data.Source!, "data.source");
+        IReadOnlyList<DataFile> source = await PartAsync(data.Source!, "data.source", sourceFormat);
+        sourceFormat ??= _formats.ForPath(source[0].Path)!;
+        if (NumPyFormat.LabelFileOf(data.Source!, data) is { } labelFile)
+        {
+            source = [.. source, .. await PartAsync(labelFile, "data.label", sourceFormat)];
+        }
+
+        IReadOnlyList<DataFile>? test = data.Test is null ? null : await PartAsync(data.Test, "data.test", sourceFormat);
+        IReadOnlyList<DataFile>? validation = data.Validation is null ? null : await PartAsync(data.Validation, "data.validation", sourceFormat);
+        return new SourceFiles(sourceFormat, source, test, validation, Digest(read));
+    }
+
+    private static string Digest(IEnumerable<DataFile> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (DataFile file in files)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(file.Path + "\n" + Convert.ToHexStringLower(SHA256.HashData(file.Content)) + "\n"));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static LoadedDataset Parse(DataSection data, SourceFiles files)
+    {
+        LearningTask task = data.ResolvedTask();
+        DataRead train = Read(files.Format, files.Source, data, "data.source");
+        DataRead? test = files.Test is null ? null : Read(files.Format, files.Test, data, "data.test");
+        DataRead? validation = files.Validation is null ? null : Read(files.Format, files.Validation, data, "data.validation");
+        string name = data.Source!;
+        if (train.Table is { } table)
+        {
+            TableEncoding encoding = TableEncoding.From(table, data);
+            return DatasetAssembler.Assemble(name, files.Digest, data,
+                encoding.Encode(table, task),
+                test?.Table is { } testTable ? DataFormatException.Within("data.test", () => encoding.Encode(testTable, task)) : null,
+                validation?.Table is { } validationTable ? DataFormatException.Within("data.validation", () => encoding.Encode(validationTable, task)) : null,
+                encoding.FeatureNames);
+        }
+
+        return DatasetAssembler.Assemble(name, files.Digest, data, train.Examples!, test?.Examples, validation?.Examples);
+    }
+
+    private static DataRead Read(IDataFormat format, IReadOnlyList<DataFile> files, DataSection data, string field) =>
+        DataFormatException.Within(field, () => format.Read(files, data));
+
+    private sealed record SourceFiles(IDataFormat Format, IReadOnlyList<DataFile> Source, IReadOnlyList<DataFile>? Test, IReadOnlyList<DataFile>? Validation, string Digest)
+    {
+        public string Describe()
+        {
+            DataFile[] all = [.. Source, .. Test ?? [], .. Validation ?? []];
+            return all.Length == 1 ? $"the file '{all[0].Path}'" : $"its {all.Length} files ('{all[0].Path}', ...)";
+        }
+    }
 }

@@ -5,23 +5,21 @@ public static class FashionMnistLoader
 {
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
-    // Per-pixel statistics of the Fashion-MNIST training set; standardising speeds up and steadies training.
-    public const float Mean = 0.2860f;
-    public const float StandardDeviation = 0.3530f;
+    public const int Height = 28;
+    public const int Width = 28;
+    public const int Classes = 10;
 
     private static readonly string[] FileStems =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
-    public static ImageDataset Load(string directory)
+    /// <summary>The training and test images, as pixel intensities in [0, 1] with their class numbers.</summary>
+    public static (RawExamples Train, RawExamples Test) Load(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string[] paths = FileStems.Select(stem => Locate(directory, stem)).ToArray();
         try
         {
-            return new ImageDataset(
-                "fashion-mnist",
-                ReadSplit(paths[0], paths[1]),
-                ReadSplit(paths[2], paths[3]));
+            return (ReadSplit(paths[0], paths[1]), ReadSplit(paths[2], paths[3]));
         }
         catch (InvalidDataException exception)
         {
@@ -49,11 +47,11 @@ public static class FashionMnistLoader
             "Fashion-MNIST project in a folder and set Training:DataDirectory to it.");
     }
 
-    private static ImageSplit ReadSplit(string imagesPath, string labelsPath)
+    private static RawExamples ReadSplit(string imagesPath, string labelsPath)
     {
         var (pixels, count, rows, columns) = IdxReader.ReadImages(imagesPath);
         byte[] labels = IdxReader.ReadLabels(labelsPath);
-        if (rows != ImageSplit.Height || columns != ImageSplit.Width)
+        if (rows != Height || columns != Width)
         {
             throw new InvalidDataException($"'{imagesPath}' holds {rows}x{columns} images; 28x28 are expected.");
         }
@@ -66,13 +64,13 @@ public static class FashionMnistLoader
         var images = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++)
         {
-            images[i] = ((pixels[i] / 255f) - Mean) / StandardDeviation;
+            images[i] = pixels[i] / 255f;
         }
 
-        var targets = new long[count];
+        var targets = new double[count];
         for (int i = 0; i < count; i++)
         {
-            if (labels[i] >= ImageSplit.Classes)
+            if (labels[i] >= Classes)
             {
                 throw new InvalidDataException($"'{labelsPath}' has label {labels[i]} at index {i}; labels must be 0-9.");
             }
@@ -80,7 +78,8 @@ public static class FashionMnistLoader
             targets[i] = labels[i];
         }
 
-        return new ImageSplit(images, targets);
+        string name = Path.GetFileName(imagesPath);
+        return new RawExamples(name, images, [1, Height, Width], RawLabels.Of(targets), index => $"image {index}");
     }
 }
 

@@ -7,18 +7,21 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// </summary>
 public static class SyntheticDataset
 {
-    private const int Pixels = ImageSplit.Height * ImageSplit.Width;
+    public const int Height = 28;
+    public const int Width = 28;
+    public const int Classes = 10;
+    private const int Pixels = Height * Width;
     private const double NoiseStandardDeviation = 4.5;
 
-    public static ImageDataset Create(int trainExamples, int testExamples, long seed = 20240531)
+    public static (RawExamples Train, RawExamples Test) Create(int trainExamples, int testExamples, long seed = 20240531)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(trainExamples, ImageSplit.Classes);
-        ArgumentOutOfRangeException.ThrowIfLessThan(testExamples, ImageSplit.Classes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainExamples, Classes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(testExamples, Classes);
         var random = DeterministicRandom.For(seed);
         const int Block = 4;
-        const int Grid = ImageSplit.Width / Block;
-        var prototypes = new float[ImageSplit.Classes * Pixels];
-        for (int label = 0; label < ImageSplit.Classes; label++)
+        const int Grid = Width / Block;
+        var prototypes = new float[Classes * Pixels];
+        for (int label = 0; label < Classes; label++)
         {
             var levels = new float[Grid * Grid];
             for (int i = 0; i < levels.Length; i++)
@@ -26,28 +29,26 @@ public static class SyntheticDataset
                 levels[i] = (float)random.NextGaussian();
             }
 
-            for (int y = 0; y < ImageSplit.Height; y++)
+            for (int y = 0; y < Height; y++)
             {
-                for (int x = 0; x < ImageSplit.Width; x++)
+                for (int x = 0; x < Width; x++)
                 {
-                    prototypes[(label * Pixels) + (y * ImageSplit.Width) + x] = levels[((y / Block) * Grid) + (x / Block)];
+                    prototypes[(label * Pixels) + (y * Width) + x] = levels[((y / Block) * Grid) + (x / Block)];
                 }
             }
         }
 
-        return new ImageDataset(
-            "synthetic",
-            Split(prototypes, trainExamples, DeterministicRandom.For(seed, 1)),
-            Split(prototypes, testExamples, DeterministicRandom.For(seed, 2)));
+        return (Split("synthetic-train", prototypes, trainExamples, DeterministicRandom.For(seed, 1)),
+            Split("synthetic-test", prototypes, testExamples, DeterministicRandom.For(seed, 2)));
     }
 
-    private static ImageSplit Split(float[] prototypes, int count, DeterministicRandom random)
+    private static RawExamples Split(string name, float[] prototypes, int count, DeterministicRandom random)
     {
         var images = new float[count * Pixels];
-        var labels = new long[count];
+        var labels = new double[count];
         for (int n = 0; n < count; n++)
         {
-            int label = n % ImageSplit.Classes;
+            int label = n % Classes;
             labels[n] = label;
             for (int p = 0; p < Pixels; p++)
             {
@@ -55,6 +56,6 @@ public static class SyntheticDataset
             }
         }
 
-        return new ImageSplit(images, labels);
+        return new RawExamples(name, images, [1, Height, Width], RawLabels.Of(labels), index => $"image {index}");
     }
 }

@@ -19,9 +19,9 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Export;
 /// JSON spec. A model trained from a TorchScript file also exports as TorchScript: the user's module with the
 /// trained weights, which <c>torch.jit.load</c> reads as it is.
 /// </summary>
-public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetCatalog datasets, ModelRegistry? models = null) : IModelExporter
+public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, DatasetProvider datasets, ModelRegistry? models = null) : IModelExporter
 {
-    public const string SpecFormat = "durabletrainer-model/2";
+    public const string SpecFormat = "durabletrainer-model/3";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -34,12 +34,12 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
         byte[] content = await checkpoints.LoadAsync(checkpoint, cancellationToken);
-        DataShape shape = datasets.Describe(recipe.Data).Shape ?? throw new ArgumentException($"The run's dataset {recipe.Data.Dataset} is not known here.", nameof(recipe));
-        ModelSpec spec = await (models ?? ModelRegistry.BuiltIn).ResolveAsync(recipe.Model, shape, cancellationToken);
-        return Export(checkpoint, content, recipe, spec, format);
+        LoadedDataset dataset = await datasets.GetAsync(recipe.Data, cancellationToken);
+        ModelSpec spec = await (models ?? ModelRegistry.BuiltIn).ResolveAsync(recipe.Model, dataset.Shape, cancellationToken);
+        return Export(checkpoint, content, recipe, spec, format, ExportedPreprocessing.Of(dataset));
     }
 
-    public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelSpec spec, ModelExportFormat format)
+    public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelSpec spec, ModelExportFormat format, ExportedPreprocessing? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
@@ -48,7 +48,7 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
         if (format == ModelExportFormat.Spec)
         {
             CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(checkpoint, content);
-            return new ExportedModel(baseName + ".json", "application/json", JsonSerializer.SerializeToUtf8Bytes(DescribeExport(checkpoint, recipe, spec, metadata), Json));
+            return new ExportedModel(baseName + ".json", "application/json", JsonSerializer.SerializeToUtf8Bytes(DescribeExport(checkpoint, spec, metadata, preprocessing), Json));
         }
 
         if (format == ModelExportFormat.TorchScript && spec.Script is null)
@@ -92,12 +92,8 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
         }
     }
 
-    private static ExportedModelSpec DescribeExport(CheckpointReference checkpoint, TrainingRecipe recipe, ModelSpec spec, CheckpointMetadata metadata)
+    private static ExportedModelSpec DescribeExport(CheckpointReference checkpoint, ModelSpec spec, CheckpointMetadata metadata, ExportedPreprocessing? preprocessing)
     {
-        string shape = "float32 [N, " + string.Join(", ", spec.Shape.Input) + "]";
-        string preprocessing = recipe.Data.Dataset == DatasetKind.FashionMnist
-            ? FormattableString.Invariant($"x = (pixel / 255 - {FashionMnistLoader.Mean}) / {FashionMnistLoader.StandardDeviation}, pixels as {shape}")
-            : $"synthetic data is generated already standardized, {shape}";
         return new ExportedModelSpec(
             SpecFormat,
             spec.Kind,
@@ -118,6 +114,31 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, IDatasetC
 }
 
 /// <summary>
+/// How inputs were prepared in training, so an exported model is fed the same way: <c>x = (features - mean) / std</c>
+/// with <see cref="Mean"/> and <see cref="Std"/> per <see cref="Axis"/> (feature, channel, or all); a regression
+/// model's outputs are standardized targets, so <c>y = output * targetStd + targetMean</c>; a classifier's output i is
+/// <see cref="ClassNames"/>[i]. Image pixels are read as intensities in [0, 1] first; tables' categorical columns are
+/// one-hot encoded as <see cref="FeatureNames"/> (column=category) list.
+/// </summary>
+public sealed record ExportedPreprocessing(
+    string Task,
+    string Axis,
+    float[] Mean,
+    float[] Std,
+    double[]? TargetMean,
+    double[]? TargetStd,
+    IReadOnlyList<string>? ClassNames,
+    IReadOnlyList<string>? FeatureNames)
+{
+    public static ExportedPreprocessing Of(LoadedDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        Preprocessing p = dataset.Preprocessing;
+        return new(SpecificationNames.Of(dataset.Task), p.Axis, p.FeatureMean, p.FeatureStd, p.TargetMean, p.TargetStd, p.ClassNames, p.FeatureNames);
+    }
+}
+
+/// <summary>
 /// The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> rebuilds the model from
 /// <see cref="Layers"/> (named, every size given) at <see cref="InputShape"/>. A TorchScript model has no layers
 /// here: it names the <see cref="File"/> it was trained from, whose SHA-256 is <see cref="FileSha256"/>.
@@ -131,7 +152,7 @@ public sealed record ExportedModelSpec(
     int Outputs,
     string? File,
     string? FileSha256,
-    string Preprocessing,
+    ExportedPreprocessing? Preprocessing,
     string Spec,
     string Checkpoint,
     long ReplicaSteps,

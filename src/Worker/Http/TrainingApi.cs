@@ -39,6 +39,15 @@ public static class TrainingApi
 
             return Write(await api.UploadAsync(name, await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken));
         });
+        routes.MapPut(DatasetFileHttpApi.RoutePrefix + "{**path}", async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
+        {
+            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = DatasetFileHttpApi.MaxBodyBytes + 1L;
+            }
+
+            return Write(await api.UploadAsync(path, await RequestBody.ReadAsync(request.Body, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken));
+        });
         routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
             Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
         routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>

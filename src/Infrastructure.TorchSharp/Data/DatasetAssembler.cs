@@ -1,0 +1,258 @@
+using System.Globalization;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DurableTrainer.Infrastructure.TorchSharp.Data;
+
+/// <summary>
+/// Turns examples as read into a dataset to train on, the same way for every format: checks them (finite values,
+/// matching shapes, enough classes for the task), encodes the labels for the task, holds out the seeded test and
+/// validation fractions, and standardizes with statistics of the training split only.
+/// </summary>
+public static class DatasetAssembler
+{
+    private const long TestStream = 1;
+    private const long ValidationStream = 2;
+    private const string SourceField = "data.source";
+    private const string TestField = "data.test";
+    private const string ValidationField = "data.validation";
+
+    public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, IReadOnlyList<string>? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(train);
+        LearningTask task = data.ResolvedTask();
+        foreach ((RawExamples? examples, string field) in new[] { (train, SourceField), (test, TestField), (validation, ValidationField) })
+        {
+            if (examples is null)
+            {
+                continue;
+            }
+
+            DataFormatException.Within(field, () =>
+            {
+                CheckFinite(examples);
+                return examples.Shape.SequenceEqual(train.Shape)
+                    ? true
+                    : throw new DataFormatException($"'{examples.File}' holds examples of shape [{string.Join(", ", examples.Shape)}] but '{train.File}' holds [{string.Join(", ", train.Shape)}]; every split must have the same shape");
+            });
+        }
+
+        (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = Targets(train, task, data);
+        int n = train.Count;
+        int[] trainRows = Enumerable.Range(0, n).ToArray();
+        int[] testRows = [];
+        int[] validationRows = [];
+        if (test is null)
+        {
+            (testRows, trainRows) = HoldOut(trainRows, data.TestFraction ?? DataSection.DefaultTestFraction, data.SplitSeed, TestStream, train.File, "data.testFraction");
+        }
+
+        if (validation is null)
+        {
+            (validationRows, trainRows) = HoldOut(trainRows, data.ValidationFraction ?? DataSection.DefaultValidationFraction, data.SplitSeed, ValidationStream, train.File, "data.validationFraction");
+        }
+
+        long[] shape = [n, .. train.Shape.Select(size => (long)size)];
+        using Tensor all = tensor(train.Features, shape);
+        using Tensor allTargets = targetsOf(train);
+        using Tensor trainIndex = tensor(trainRows.Select(row => (long)row).ToArray());
+        using Tensor trainFeatures = all.index_select(0, trainIndex);
+        (string axis, Tensor mean, Tensor std) = Statistics(trainFeatures);
+        using (mean)
+        using (std)
+        {
+            DataSplit Make(Tensor features, Tensor targets)
+            {
+                using Tensor standardized = features.sub(mean).div_(std);
+                return new DataSplit(standardized.contiguous(), targets);
+            }
+
+            DataSplit FromRows(int[] rows)
+            {
+                using Tensor index = tensor(rows.Select(row => (long)row).ToArray());
+                using Tensor features = all.index_select(0, index);
+                return Make(features, allTargets.index_select(0, index));
+            }
+
+            DataSplit FromExamples(RawExamples examples)
+            {
+                using Tensor features = tensor(examples.Features, [examples.Count, .. examples.Shape.Select(size => (long)size)]);
+                return Make(features, targetsOf(examples));
+            }
+
+            DataSplit trainSplit = Make(trainFeatures, allTargets.index_select(0, trainIndex));
+            DataSplit testSplit = test is null ? FromRows(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
+            DataSplit validationSplit = validation is null ? FromRows(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
+            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, featureNames);
+            return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest);
+        }
+    }
+
+    /// <summary>Per feature for vectors, per channel for [C, H, W] images, over everything for other shapes.</summary>
+    private static (string Axis, Tensor Mean, Tensor Std) Statistics(Tensor features)
+    {
+        int rank = (int)features.dim() - 1;
+        (string axis, long[] dims, long[] keep) = rank switch
+        {
+            1 => ("feature", new long[] { 0 }, new[] { features.shape[1] }),
+            3 => ("channel", new long[] { 0, 2, 3 }, new[] { features.shape[1], 1L, 1L }),
+            _ => ("all", Enumerable.Range(0, rank + 1).Select(d => (long)d).ToArray(), Enumerable.Repeat(1L, rank).ToArray()),
+        };
+        using Tensor doubles = features.to_type(ScalarType.Float64);
+        using Tensor mean = doubles.mean(dims, keepdim: false);
+        using Tensor std = doubles.std(dims, unbiased: false, keepdim: false);
+        // A constant feature has no spread: leave it unscaled rather than divide by zero.
+        using Tensor safeStd = torch.where(std.gt(1e-12), std, torch.ones_like(std));
+        return (axis, mean.to_type(ScalarType.Float32).reshape(keep), safeStd.to_type(ScalarType.Float32).reshape(keep));
+    }
+
+    private static (int[] HeldOut, int[] Remaining) HoldOut(int[] rows, double fraction, int seed, long stream, string file, string field)
+    {
+        int count = (int)Math.Round(rows.Length * fraction, MidpointRounding.AwayFromZero);
+        if (count < 1 || rows.Length - count < 1)
+        {
+            throw new DataFormatException($"'{file}' has {rows.Length} examples left, too few to hold out {field} = {fraction.ToString(CultureInfo.InvariantCulture)} and still train");
+        }
+
+        long[] order = rows.Select(row => (long)row).ToArray();
+        DeterministicRandom.For(seed, stream).Shuffle(order);
+        var heldOut = order.Take(count).Select(row => (int)row).Order().ToArray();
+        var held = new HashSet<int>(heldOut);
+        return (heldOut, rows.Where(row => !held.Contains(row)).ToArray());
+    }
+
+    private static void CheckFinite(RawExamples examples)
+    {
+        if (examples.Count == 0)
+        {
+            throw new DataFormatException($"'{examples.File}' holds no examples");
+        }
+
+        int width = examples.FeaturesPerExample;
+        if (examples.Features.Length != examples.Count * width)
+        {
+            throw new DataFormatException($"'{examples.File}' holds {examples.Features.Length} feature values for {examples.Count} labels of {width} features each");
+        }
+
+        for (int i = 0; i < examples.Features.Length; i++)
+        {
+            if (!float.IsFinite(examples.Features[i]))
+            {
+                throw new DataFormatException($"{Where(examples, i / width)}, feature {i % width}: the value {examples.Features[i].ToString(CultureInfo.InvariantCulture)} is not finite (NaN or infinite values cannot be trained on)");
+            }
+        }
+
+        double[]? values = examples.Labels.Values;
+        for (int i = 0; values is not null && i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                throw new DataFormatException($"{Where(examples, i / examples.Labels.Width)}, label: the value {values[i].ToString(CultureInfo.InvariantCulture)} is not finite");
+            }
+        }
+    }
+
+    private static string Where(RawExamples examples, int index)
+    {
+        string where = examples.Locate(index);
+        return where.StartsWith('\'') ? where : $"'{examples.File}' {where}";
+    }
+
+    private static (Func<RawExamples, Tensor> TargetsOf, int Outputs, IReadOnlyList<string>? ClassNames, double[]? Mean, double[]? Std) Targets(RawExamples train, LearningTask task, DataSection data)
+    {
+        if (task == LearningTask.Regression)
+        {
+            double[] values = train.Labels.Values ?? throw new DataFormatException($"'{train.File}' has text labels ('{train.Labels.Names![0]}'), but data.task regression needs numeric targets");
+            int width = train.Labels.Width;
+            var mean = new double[width];
+            var std = new double[width];
+            for (int t = 0; t < width; t++)
+            {
+                double[] column = Enumerable.Range(0, train.Count).Select(i => values[(i * width) + t]).ToArray();
+                mean[t] = column.Average();
+                double spread = Math.Sqrt(column.Select(v => (v - mean[t]) * (v - mean[t])).Average());
+                std[t] = spread > 1e-12 ? spread : 1;
+            }
+
+            Tensor Standardized(RawExamples examples)
+            {
+                double[] targets = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels, but data.task regression needs numeric targets");
+                if (examples.Labels.Width != width)
+                {
+                    throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but '{train.File}' has {width}");
+                }
+
+                var scaled = new float[targets.Length];
+                for (int i = 0; i < targets.Length; i++)
+                {
+                    scaled[i] = (float)((targets[i] - mean[i % width]) / std[i % width]);
+                }
+
+                return tensor(scaled, [examples.Count, width]);
+            }
+
+            return (Standardized, width, null, mean, std);
+        }
+
+        if (train.Labels.Width != 1)
+        {
+            throw new DataFormatException($"'{train.File}' has {train.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
+        }
+
+        string[] names = ClassNamesOf(train);
+        string[] classes = train.Labels.Names is not null
+            ? names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
+            : train.Labels.Values!.Distinct().Order().Select(Format).ToArray();
+        if (classes.Length < 2)
+        {
+            throw new DataFormatException($"'{train.File}' has a single class ('{classes[0]}') in its labels; {SpecificationNames.Of(task)} needs at least two");
+        }
+
+        if (task == LearningTask.Binary && classes.Length != 2)
+        {
+            throw new DataFormatException($"'{train.File}' has {classes.Length} classes ({string.Join(", ", classes.Take(5))}{(classes.Length > 5 ? ", ..." : string.Empty)}); data.task binary needs exactly two");
+        }
+
+        var index = classes.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
+        Tensor Encoded(RawExamples examples)
+        {
+            string[] labels = ClassNamesOf(examples);
+            var encoded = new long[labels.Length];
+            for (int i = 0; i < labels.Length; i++)
+            {
+                encoded[i] = index.TryGetValue(labels[i], out long value)
+                    ? value
+                    : throw new DataFormatException($"{Where(examples, i)}: the label '{labels[i]}' is not among the training data's classes ({string.Join(", ", classes.Take(10))}{(classes.Length > 10 ? ", ..." : string.Empty)})");
+            }
+
+            return tensor(encoded);
+        }
+
+        return (Encoded, classes.Length, classes, null, null);
+    }
+
+    private static string[] ClassNamesOf(RawExamples examples)
+    {
+        if (examples.Labels.Names is { } names)
+        {
+            return names;
+        }
+
+        double[] values = examples.Labels.Values!;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] != Math.Floor(values[i]))
+            {
+                throw new DataFormatException($"{Where(examples, i)}: the label {Format(values[i])} is not a whole number, so it cannot name a class; for numeric targets use data.task regression");
+            }
+        }
+
+        return Array.ConvertAll(values, Format);
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

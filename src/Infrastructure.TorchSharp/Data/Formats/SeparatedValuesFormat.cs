@@ -1,0 +1,129 @@
+using System.Globalization;
+using DurableTrainer.Domain.Specification;
+using nietras.SeparatedValues;
+
+namespace DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+
+/// <summary>
+/// CSV and TSV with a header row, read with Sep. Every cell is parsed as a number where it is one; the label's and
+/// the categorical columns' text is kept whole. A folder of files is read as one table whose files share a header.
+/// </summary>
+public sealed class SeparatedValuesFormat(string name, char separator, params string[] extensions) : IDataFormat
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyList<string> Extensions { get; } = extensions;
+
+    public DataRead Read(IReadOnlyList<DataFile> files, DataSection data)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(data);
+        var textColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
+        if (data.Label is not null)
+        {
+            textColumns.Add(data.Label);
+        }
+
+        string[]? header = null;
+        List<double>[]? numbers = null;
+        List<string?>[]? text = null;
+        var origins = new List<(string File, int Line)>();
+        foreach (DataFile file in files)
+        {
+            using SepReader reader = Open(file);
+            string[] names = reader.Header.ColNames.ToArray();
+            if (reader.Header.IsEmpty || names.Length == 0 || names.All(string.IsNullOrWhiteSpace))
+            {
+                throw DataFormatException.At(file.Path, "line 1", "the file is empty; a header row naming the columns is expected");
+            }
+
+            CheckHeader(file.Path, names);
+            if (header is null)
+            {
+                header = names;
+                numbers = names.Select(_ => new List<double>()).ToArray();
+                text = names.Select(_ => new List<string?>()).ToArray();
+            }
+            else if (!header.SequenceEqual(names))
+            {
+                throw DataFormatException.At(file.Path, "line 1", $"its columns ({string.Join(", ", names)}) differ from those of '{files[0].Path}' ({string.Join(", ", header)}); the files of one table share a header");
+            }
+
+            int rowsBefore = origins.Count;
+            foreach (SepReader.Row row in reader)
+            {
+                if (row.ColCount != header.Length)
+                {
+                    throw DataFormatException.At(file.Path, $"line {row.LineNumberFrom}", $"the row has {row.ColCount} values but the header names {header.Length} columns");
+                }
+
+                for (int c = 0; c < header.Length; c++)
+                {
+                    ReadOnlySpan<char> cell = row[c].Span;
+                    bool isNumber = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
+                    numbers![c].Add(isNumber ? value : double.NaN);
+                    text![c].Add(!isNumber || textColumns.Contains(header[c]) ? cell.ToString() : null);
+                }
+
+                origins.Add((file.Path, row.LineNumberFrom));
+            }
+
+            if (origins.Count == rowsBefore)
+            {
+                throw DataFormatException.At(file.Path, "line 2", "the file has a header but no rows");
+            }
+        }
+
+        if (header is null)
+        {
+            throw new DataFormatException("No files to read.");
+        }
+
+        var columns = new TableColumn[header.Length];
+        for (int c = 0; c < header.Length; c++)
+        {
+            List<string?> cells = text![c];
+            columns[c] = new TableColumn(header[c], numbers![c].ToArray(), cells.Any(cell => cell is not null) ? cells.ToArray() : null);
+        }
+
+        return new DataTable(files[0].Path, columns, origins.Count, row => $"'{origins[row].File}' line {origins[row].Line}");
+    }
+
+    private SepReader Open(DataFile file)
+    {
+        try
+        {
+            return Sep.Reader(options => options with
+            {
+                Sep = new Sep(separator),
+                HasHeader = true,
+                DisableColCountCheck = true,
+                Unescape = true,
+                Trim = SepTrim.Outer,
+                CultureInfo = CultureInfo.InvariantCulture,
+            }).From(file.Content);
+        }
+        catch (ArgumentException exception)
+        {
+            // Sep checks the header as it opens the file (a column named twice, for one).
+            throw DataFormatException.At(file.Path, "line 1", $"the header cannot be used: {exception.Message}");
+        }
+    }
+
+    private static void CheckHeader(string file, string[] names)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int c = 0; c < names.Length; c++)
+        {
+            if (string.IsNullOrWhiteSpace(names[c]))
+            {
+                throw DataFormatException.At(file, "line 1", $"column {c + 1} has no name; every column needs one");
+            }
+
+            if (!seen.Add(names[c]))
+            {
+                throw DataFormatException.At(file, "line 1", $"the column name '{names[c]}' appears twice");
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+
+namespace DurableTrainer.TestSupport;
+
+/// <summary>
+/// Small learnable data files, generated deterministically: tables with a known rule behind the label, and NumPy
+/// arrays written byte for byte as numpy.save writes them. The same arguments always give the same bytes.
+/// </summary>
+public static class DataFiles
+{
+    /// <summary>
+    /// A CSV of <paramref name="rows"/> rows: numeric columns x0..x(n-1), a categorical column "colour" (red, green,
+    /// blue), and a "species" label: the class whose centre the row's features lie nearest (the colour shifts them).
+    /// </summary>
+    public static string ClassificationCsv(int rows, int features = 4, int classes = 3, int seed = 1, char separator = ',')
+    {
+        var random = new Random(seed);
+        string[] colours = ["red", "green", "blue"];
+        var text = new StringBuilder();
+        text.AppendJoin(separator, Enumerable.Range(0, features).Select(f => $"x{f}").Append("colour").Append("species")).Append('\n');
+        for (int row = 0; row < rows; row++)
+        {
+            int label = random.Next(classes);
+            int colour = random.Next(colours.Length);
+            double[] values = Enumerable.Range(0, features).Select(f => (f % classes == label ? 3.0 : 0.0) + (colour * 0.5) + Gaussian(random)).ToArray();
+            text.AppendJoin(separator, values.Select(Format).Append(colours[colour]).Append($"class-{(char)('a' + label)}")).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A CSV whose "target" is 3·x0 − 2·x1 + 0.5·x2 + 10 plus a little noise.</summary>
+    public static string RegressionCsv(int rows, int seed = 2)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("x0,x1,x2,target\n");
+        for (int row = 0; row < rows; row++)
+        {
+            double x0 = Gaussian(random), x1 = Gaussian(random), x2 = Gaussian(random);
+            double target = (3 * x0) - (2 * x1) + (0.5 * x2) + 10 + (0.1 * Gaussian(random));
+            text.Append(CultureInfo.InvariantCulture, $"{Format(x0)},{Format(x1)},{Format(x2)},{Format(target)}\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A CSV with a binary "churned" label (yes/no) that depends on x0 + x1, with overlap.</summary>
+    public static string BinaryCsv(int rows, int seed = 3)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("x0,x1,churned\n");
+        for (int row = 0; row < rows; row++)
+        {
+            double x0 = Gaussian(random), x1 = Gaussian(random);
+            bool yes = x0 + x1 + (0.5 * Gaussian(random)) > 0;
+            text.Append(CultureInfo.InvariantCulture, $"{Format(x0)},{Format(x1)},{(yes ? "yes" : "no")}\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Features [rows, 1, size, size] float32 and labels [rows] int64: the class is which quadrant of the image is bright.
+    /// </summary>
+    public static (float[] Features, long[] Labels) QuadrantImages(int rows, int size = 8, int seed = 4)
+    {
+        var random = new Random(seed);
+        var features = new float[rows * size * size];
+        var labels = new long[rows];
+        for (int row = 0; row < rows; row++)
+        {
+            int quadrant = random.Next(4);
+            labels[row] = quadrant;
+            for (int y = 0; y < size; y++)
+            {
+                for (int x = 0; x < size; x++)
+                {
+                    bool bright = (y < size / 2 ? 0 : 2) + (x < size / 2 ? 0 : 1) == quadrant;
+                    features[(row * size * size) + (y * size) + x] = (bright ? 1f : 0f) + (float)(0.3 * Gaussian(random));
+                }
+            }
+        }
+
+        return (features, labels);
+    }
+
+    /// <summary>An .npy file as numpy.save writes it (format 1.0, C order, little endian).</summary>
+    public static byte[] Npy(string dtype, int[] shape, ReadOnlySpan<byte> data)
+    {
+        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
+        string header = $"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {shapeText}, }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + ((64 - (total % 64)) % 64)) + "\n";
+        using var stream = new MemoryStream();
+        stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        stream.Write(BitConverter.GetBytes((ushort)header.Length));
+        stream.Write(Encoding.Latin1.GetBytes(header));
+        stream.Write(data);
+        return stream.ToArray();
+    }
+
+    public static byte[] Npy(float[] values, params int[] shape) => Npy("<f4", shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    public static byte[] Npy(long[] values, params int[] shape) => Npy("<i8", shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>An .npz archive (numpy.savez) of the named arrays.</summary>
+    public static byte[] Npz(params (string Name, byte[] Npy)[] arrays)
+    {
+        using var stream = new MemoryStream();
+        using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach ((string name, byte[] npy) in arrays)
+            {
+                using Stream entry = archive.CreateEntry(name + ".npy", CompressionLevel.Fastest).Open();
+                entry.Write(npy);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    private static string Format(double value) => value.ToString("0.#####", CultureInfo.InvariantCulture);
+}

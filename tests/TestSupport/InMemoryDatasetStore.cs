@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using DurableTrainer.Application.Ports;
+
+namespace DurableTrainer.TestSupport;
+
+/// <summary>A dataset store in memory, for tests of one layer: containers of files by path, listed in name order.</summary>
+public sealed class InMemoryDatasetStore : IDatasetStore
+{
+    private readonly ConcurrentDictionary<(string Container, string Path), byte[]> _files = new();
+
+    public int Reads { get; private set; }
+
+    public string LocationOf(string container) => $"memory://{container}";
+
+    public void Put(string path, byte[] content, string container = "datasets") => _files[(container, path)] = content;
+
+    public void Put(string path, string text, string container = "datasets") => Put(path, System.Text.Encoding.UTF8.GetBytes(text), container);
+
+    public void Remove(string path, string container = "datasets") => _files.TryRemove((container, path), out _);
+
+    public bool Contains(string path, string container = "datasets") => _files.ContainsKey((container, path));
+
+    public Task<IReadOnlyList<DatasetFileInfo>> ListAsync(string container, string prefix, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DatasetFileInfo>>(_files
+            .Where(file => file.Key.Container == container && file.Key.Path.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(file => new DatasetFileInfo(file.Key.Path, file.Value.Length))
+            .OrderBy(file => file.Path, StringComparer.Ordinal)
+            .ToArray());
+
+    public Task<byte[]?> ReadAsync(string container, string path, CancellationToken cancellationToken = default)
+    {
+        Reads++;
+        return Task.FromResult(_files.TryGetValue((container, path), out byte[]? content) ? content : null);
+    }
+
+    public Task<DatasetFileInfo> SaveAsync(string container, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        _files[(container, path)] = content.ToArray();
+        return Task.FromResult(new DatasetFileInfo(path, content.Length));
+    }
+}
