@@ -187,12 +187,15 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         // Written by a blob tool (an empty file cannot go through the upload route), then named by a run.
         var datasets = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("datasets");
         await datasets.CreateIfNotExistsAsync();
-        string path = $"hostile/{file}";
+        // An image goes into a class folder of an image folder, which is what a run names.
+        bool image = file.EndsWith(".png", StringComparison.Ordinal);
+        string path = image ? $"hostile-images/a/{file}" : $"hostile/{file}";
+        string source = image ? "hostile-images/" : path;
         await datasets.GetBlobClient(path).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "BadData", file))), overwrite: true);
         string labelField = label.Length == 0 ? string.Empty : $$$""","label":"{{{label}}}" """;
 
         using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent($$$"""{"runId":"hostile-data","data":{"source":"{{{path}}}"{{{labelField}}}}}""", System.Text.Encoding.UTF8, "application/json"));
+            new StringContent($$$"""{"runId":"hostile-data","data":{"source":"{{{source}}}"{{{labelField}}}}}""", System.Text.Encoding.UTF8, "application/json"));
         string answer = await start.Content.ReadAsStringAsync();
 
         Assert.True(start.StatusCode == HttpStatusCode.BadRequest, answer);

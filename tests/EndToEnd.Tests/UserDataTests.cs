@@ -72,6 +72,47 @@ public sealed class UserDataTests(WorkerFixture fixture) : IClassFixture<WorkerF
     }
 
     [Fact]
+    public async Task Parquet_Binary_ReportsAccuracyAndAuc()
+    {
+        string folder = Folder("parquet-binary");
+        string train = Path.Combine(folder, "churn.parquet");
+        await File.WriteAllBytesAsync(train, DataFiles.Parquet(DataFiles.BinaryCsv(1000), "churned"));
+
+        DtrainProcess run = await DtrainProcess.RunAsync("train", "--server", Server, "--run-id", "parquet-binary", "--data-file", train, "--label", "churned",
+            "--task", "binary", "--epochs", "2", "--batch-size", "32", "--learning-rate", "0.01", "--steps-per-chunk", "30", "--evaluation-interval-steps", "30", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        JsonElement test = JsonDocument.Parse(run.OutLines[^1]).RootElement.GetProperty("test");
+        Assert.InRange(test.GetProperty("auc").GetDouble(), 0.9, 1.0);
+        Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+    }
+
+    [Fact]
+    public async Task ImageFolder_UploadedWithDataDir_ResizedToTheDeclaredSize_TrainsTheCnn()
+    {
+        string folder = Folder("image-folder");
+        string[] classes = ["tl", "tr", "bl", "br"];
+        for (int n = 0; n < 400; n++)
+        {
+            string classFolder = Path.Combine(folder, "images", classes[n % 4]);
+            Directory.CreateDirectory(classFolder);
+            await File.WriteAllBytesAsync(Path.Combine(classFolder, $"{n:D3}.png"), DataFiles.QuadrantImage(n % 4, 16 + (n % 3), 16, gray: false, seed: n));
+        }
+
+        DtrainProcess run = await DtrainProcess.RunAsync("train", "--server", Server, "--run-id", "image-folder", "--data-dir", Path.Combine(folder, "images"),
+            "--image-size", "12", "--channels", "3", "--epochs", "2", "--batch-size", "32", "--steps-per-chunk", "20", "--evaluation-interval-steps", "20", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.OutLines, line => line.StartsWith("Uploaded images (400 files, ", StringComparison.Ordinal));
+        JsonElement line = JsonDocument.Parse(run.OutLines[^1]).RootElement;
+        Assert.InRange(line.GetProperty("test").GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+        JsonElement specification = (await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri("/runtime/webhooks/durabletask/instances/image-folder", UriKind.Relative)))
+            .GetProperty("input").GetProperty("specification");
+        Assert.EndsWith("/", specification.GetProperty("data").GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.Equal("cnn", specification.GetProperty("model").GetProperty("architecture").GetString());
+    }
+
+    [Fact]
     public async Task Npz_Images_TrainTheCnnByDefault()
     {
         string folder = Folder("npz-images");

@@ -108,6 +108,18 @@ public sealed class BadDataTests : IDisposable
         Assert.Contains("not a NumPy .npy file", Assert.Single(text.Errors).Rule, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("PAR1 this is not parquet at all")]
+    [InlineData("a,b\n1,2\n")]
+    public async Task NotParquet_SaysItIsNotAReadableParquetFile(string content)
+    {
+        _harness.DataFiles.Put("x.parquet", content);
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "x.parquet", Label: "label"));
+
+        Assert.Contains("'x.parquet' header: not a readable Parquet file", Assert.Single(check.Errors).Rule, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MissingSource_NamesThePathAndTheContainer()
     {

@@ -86,6 +86,96 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Parquet_ReadsLikeTheSameCsv_AndTrains()
+    {
+        string csv = DataFiles.ClassificationCsv(600);
+        _harness.DataFiles.Put("p/train.csv", csv);
+        _harness.DataFiles.Put("p/train.parquet", DataFiles.Parquet(csv, "colour", "species"));
+
+        DatasetCheck fromCsv = await _harness.Datasets.CheckAsync(new DataSection(Source: "p/train.csv", Label: "species", Categorical: ["colour"]));
+        DatasetCheck fromParquet = await _harness.Datasets.CheckAsync(new DataSection(Source: "p/train.parquet", Label: "species", Categorical: ["colour"]));
+
+        Assert.Empty(fromParquet.Errors);
+        Assert.Equal(fromCsv.Shape, fromParquet.Shape);
+        var csvData = await _harness.Datasets.GetAsync(fromCsv.Data!);
+        var parquetData = await _harness.Datasets.GetAsync(fromParquet.Data!);
+        Assert.True(csvData.Train.Features.allclose(parquetData.Train.Features, rtol: 1e-5, atol: 1e-5));
+        Assert.True(csvData.Test.Targets.equal(parquetData.Test.Targets).all().item<bool>());
+        EvaluationMetrics test = await TrainAsync(fromParquet.Data!, steps: 100, split: EvaluationSplit.Test);
+        Assert.True(test.Value(MonitorMetric.Accuracy) > 0.85, $"accuracy {test.Value(MonitorMetric.Accuracy)}");
+    }
+
+    [Fact]
+    public async Task Parquet_WithANull_NamesTheRowAndColumnAsMissing()
+    {
+        _harness.DataFiles.Put("n.parquet", DataFiles.Parquet("a,b,label\n1,2,x\n3,,y\n", "label"));
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "n.parquet", Label: "label"));
+
+        Assert.Contains("'n.parquet' row 2, column 'b': the value is missing", Assert.Single(check.Errors).Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImageFolder_OneSubfolderPerClass_TrainsTheCnnOnRgbImages()
+    {
+        string[] classes = ["top-left", "top-right", "bottom-left", "bottom-right"];
+        for (int n = 0; n < 320; n++)
+        {
+            _harness.DataFiles.Put($"shapes/{classes[n % 4]}/{n:D4}.png", DataFiles.QuadrantImage(n % 4, 12, 12, gray: false, seed: n));
+        }
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "shapes/"));
+
+        Assert.Empty(check.Errors);
+        Assert.Equal(new DataShape([3, 12, 12], 4), check.Shape);
+        var dataset = await _harness.Datasets.GetAsync(check.Data!);
+        Assert.Equal("channel", dataset.Preprocessing.Axis);
+        Assert.Equal(new[] { "bottom-left", "bottom-right", "top-left", "top-right" }, dataset.Preprocessing.ClassNames);
+        EvaluationMetrics test = await TrainAsync(check.Data!, steps: 60, split: EvaluationSplit.Test, model: new ModelSection("cnn"));
+        Assert.True(test.Value(MonitorMetric.Accuracy) > 0.9, $"accuracy {test.Value(MonitorMetric.Accuracy)}");
+    }
+
+    [Fact]
+    public async Task ImageFolder_OfMixedSizesAndKinds_IsResizedCroppedAndMadeGrayscaleWhenAsked()
+    {
+        for (int n = 0; n < 40; n++)
+        {
+            bool gray = n % 3 == 0;
+            var format = n % 2 == 0 ? SkiaSharp.SKEncodedImageFormat.Png : SkiaSharp.SKEncodedImageFormat.Jpeg;
+            _harness.DataFiles.Put($"mixed/class-{n % 2}/{n}.{(format == SkiaSharp.SKEncodedImageFormat.Png ? "png" : "jpg")}", DataFiles.QuadrantImage(n % 2, 10 + n, 14 + (n % 5), gray, seed: n, format));
+        }
+
+        DatasetCheck unsized = await _harness.Datasets.CheckAsync(new DataSection(Source: "mixed/", Channels: 1));
+        DatasetCheck uncoloured = await _harness.Datasets.CheckAsync(new DataSection(Source: "mixed/", ImageSize: 8));
+        DatasetCheck both = await _harness.Datasets.CheckAsync(new DataSection(Source: "mixed/", ImageSize: 8, Channels: 1));
+
+        Assert.Contains("set data.imageSize", Assert.Single(unsized.Errors).Rule, StringComparison.Ordinal);
+        Assert.Contains("set data.channels", Assert.Single(uncoloured.Errors).Rule, StringComparison.Ordinal);
+        Assert.Empty(both.Errors);
+        Assert.Equal(new DataShape([1, 8, 8], 2), both.Shape);
+    }
+
+    [Fact]
+    public async Task ImageFolder_WithACorruptImage_OrAnImageOutsideAClassFolder_NamesTheImage()
+    {
+        _harness.DataFiles.Put("bad/a/1.png", DataFiles.QuadrantImage(0, 8, 8, gray: true, seed: 1));
+        _harness.DataFiles.Put("bad/a/2.png", "not an image at all"u8.ToArray());
+        _harness.DataFiles.Put("loose/a/1.png", DataFiles.QuadrantImage(0, 8, 8, gray: true, seed: 1));
+        _harness.DataFiles.Put("loose/2.png", DataFiles.QuadrantImage(1, 8, 8, gray: true, seed: 2));
+        byte[] whole = DataFiles.QuadrantImage(0, 32, 32, gray: false, seed: 3);
+        _harness.DataFiles.Put("cut/a/1.png", DataFiles.QuadrantImage(0, 32, 32, gray: false, seed: 1));
+        _harness.DataFiles.Put("cut/b/2.png", whole[..(whole.Length / 2)]);
+
+        string corrupt = Assert.Single((await _harness.Datasets.CheckAsync(new DataSection(Source: "bad/"))).Errors).Rule;
+        string loose = Assert.Single((await _harness.Datasets.CheckAsync(new DataSection(Source: "loose/"))).Errors).Rule;
+        string cut = Assert.Single((await _harness.Datasets.CheckAsync(new DataSection(Source: "cut/"))).Errors).Rule;
+
+        Assert.Contains("'bad/a/2.png' image: is not a readable PNG or JPEG image", corrupt, StringComparison.Ordinal);
+        Assert.Contains("'loose/2.png' path: is not inside a class folder", loose, StringComparison.Ordinal);
+        Assert.Contains("'cut/b/2.png' image: could not be decoded whole", cut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Npz_ImagesWithLabels_TrainAConvolutionalModel()
     {
         (float[] features, long[] labels) = DataFiles.QuadrantImages(600);

@@ -121,6 +121,72 @@ public static class DataFiles
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// The same table as a Parquet file (written with Parquet.Net): <paramref name="textColumns"/> as strings, the
+    /// others as doubles; an empty cell of a double column is a null.
+    /// </summary>
+    public static byte[] Parquet(string csv, params string[] textColumns)
+    {
+        string[][] rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(',')).ToArray();
+        string[] header = rows[0];
+        var fields = header.Select(name => textColumns.Contains(name)
+            ? (global::Parquet.Schema.DataField)new global::Parquet.Schema.DataField<string>(name)
+            : new global::Parquet.Schema.DataField<double?>(name)).ToArray();
+        var schema = new global::Parquet.Schema.ParquetSchema(fields);
+        using var stream = new MemoryStream();
+        Task.Run(async () =>
+        {
+            await using var writer = await global::Parquet.ParquetWriter.CreateAsync(schema, stream);
+            using var group = writer.CreateRowGroup();
+            for (int c = 0; c < header.Length; c++)
+            {
+                string[] cells = rows.Skip(1).Select(row => row[c]).ToArray();
+                if (textColumns.Contains(header[c]))
+                {
+                    await group.WriteAsync(fields[c], cells, null);
+                }
+                else
+                {
+                    double?[] values = cells.Select(cell => cell.Length == 0 ? (double?)null : double.Parse(cell, CultureInfo.InvariantCulture)).ToArray();
+                    await group.WriteAsync<double>(fields[c], values.AsMemory(), null, null, CancellationToken.None);
+                }
+            }
+        }).GetAwaiter().GetResult();
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// A PNG or JPEG (encoded with SkiaSharp) of the quadrant problem: class <paramref name="quadrant"/> (0-3) is the
+    /// bright quarter, with noise; grayscale images are encoded as 8-bit gray.
+    /// </summary>
+    public static byte[] QuadrantImage(int quadrant, int width, int height, bool gray, int seed, SkiaSharp.SKEncodedImageFormat format = SkiaSharp.SKEncodedImageFormat.Png)
+    {
+        var random = new Random(seed);
+        var info = new SkiaSharp.SKImageInfo(width, height, gray ? SkiaSharp.SKColorType.Gray8 : SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+        using var bitmap = new SkiaSharp.SKBitmap(info);
+        Span<byte> pixels = bitmap.GetPixelSpan();
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                bool bright = (y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1) == quadrant;
+                byte level = (byte)Math.Clamp((bright ? 200 : 40) + (30 * Gaussian(random)), 0, 255);
+                if (gray)
+                {
+                    pixels[(y * bitmap.RowBytes) + x] = level;
+                }
+                else
+                {
+                    int at = (y * bitmap.RowBytes) + (4 * x);
+                    (pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]) = (level, (byte)(level / 2), (byte)(255 - level), 255);
+                }
+            }
+        }
+
+        using SkiaSharp.SKData encoded = bitmap.Encode(format, 90);
+        return encoded.ToArray();
+    }
+
     private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static string Format(double value) => value.ToString("0.#####", CultureInfo.InvariantCulture);

@@ -210,7 +210,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
 
                 byte[] content = await files.ReadAsync(container, file.Path, cancellationToken)
                     ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {files.LocationOf(container)} while it was read", field);
-                part.Add(new DataFile(file.Path, content));
+                part.Add(new DataFile(file.Path, content, path.EndsWith('/') ? path : string.Empty));
             }
 
             read.AddRange(part);

@@ -95,8 +95,9 @@ public sealed class TableEncoding
                 double value = column.Numbers[row];
                 if (double.IsNaN(value) && column.Text?[row] is { } cell && !IsNaNText(cell))
                 {
-                    throw new DataFormatException($"{table.Locate(row)}, column '{column.Name}': '{Shorten(cell)}' is not a number; " +
-                        "declare the column in data.categorical to one-hot encode it");
+                    throw new DataFormatException(cell.Length == 0
+                        ? $"{table.Locate(row)}, column '{column.Name}': the value is missing; fill it in or drop the row"
+                        : $"{table.Locate(row)}, column '{column.Name}': '{Shorten(cell)}' is not a number; declare the column in data.categorical to one-hot encode it");
                 }
 
                 features[offset++] = (float)value;

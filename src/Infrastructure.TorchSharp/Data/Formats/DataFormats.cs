@@ -10,6 +10,8 @@ public sealed class DataFormats(IEnumerable<IDataFormat> formats)
     [
         new SeparatedValuesFormat("csv", ',', ".csv"),
         new SeparatedValuesFormat("tsv", '\t', ".tsv", ".tab"),
+        new ParquetFormat(),
+        new ImageFolderFormat(),
         new NumPyFormat("npy", ".npy"),
         new NumPyFormat("npz", ".npz"),
     ]);

@@ -25,10 +25,13 @@ public interface IDataFormat
     DataRead Read(IReadOnlyList<DataFile> files, DataSection data);
 }
 
-/// <summary>A file's path (relative to the container) and bytes.</summary>
-public sealed record DataFile(string Path, byte[] Content)
+/// <summary>A file's path (relative to the container) and bytes; <see cref="Root"/> is the folder it was read as part of ("" for a single file).</summary>
+public sealed record DataFile(string Path, byte[] Content, string Root = "")
 {
     public string Name => Path[(Path.LastIndexOf('/') + 1)..];
+
+    /// <summary>The path below <see cref="Root"/>: "cat/1.png" for "images/cat/1.png" read from "images/".</summary>
+    public string RelativePath => Path.StartsWith(Root, StringComparison.Ordinal) ? Path[Root.Length..] : Path;
 }
 
 /// <summary>What a format read: a table, or examples.</summary>
