@@ -194,6 +194,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         }
 
         var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
+        ImageAugmentation? augmentation = ImageAugmentation.For(recipe.Data);
         int microBatches = training.GradientAccumulationSteps;
         bool usesRandomness = spec.HasDropout;
         double loadMilliseconds = phases.Elapsed.TotalMilliseconds;
@@ -225,6 +226,11 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
                 using Tensor indices = tensor(batch);
                 Tensor features = train.Features.index_select(0, indices);
+                if (augmentation is not null)
+                {
+                    features = augmentation.Apply(features, training.Seed, command.Replica, microBatch);
+                }
+
                 Tensor targets = train.Targets.index_select(0, indices);
                 Tensor loss = TaskLoss.Of(task, model.call(features), targets);
                 // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.

@@ -13,6 +13,8 @@ namespace DurableTrainer.Domain.Specification;
 /// validation, on which every decision is made, is the given <see cref="Validation"/> path or a seeded
 /// <see cref="ValidationFraction"/> of what remains for training. <see cref="SplitSeed"/> seeds both.</item>
 /// <item><see cref="Sha256"/> pins the data's content at submission: a run never trains on data that changed under it.</item>
+/// <item>Images can be augmented while training: a random crop after <see cref="CropPadding"/> pixels of padding, and a
+/// <see cref="HorizontalFlip"/> of half the images, drawn from (seed, replica, step) so resume stays exact.</item>
 /// </list>
 /// Which formats exist, and whether the files hold what they should, is the dataset catalog's business.
 /// </summary>
@@ -31,7 +33,9 @@ public sealed record DataSection(
     int SplitSeed = 0,
     string? Sha256 = null,
     int? ImageSize = null,
-    int? Channels = null)
+    int? Channels = null,
+    int CropPadding = 0,
+    bool HorizontalFlip = false)
 {
     public const string Path = "data";
     public const string DefaultContainer = "datasets";
@@ -39,6 +43,7 @@ public sealed record DataSection(
     public const double DefaultValidationFraction = 0.1;
     public const int MaxPathLength = 1024;
     public const int MaxImageSize = 1024;
+    public const int MaxCropPadding = 64;
 
     public const string PathRule =
         "must be a path in the container: segments of letters, digits, '.', '-' or '_' joined by '/', none starting with '.', " +
@@ -71,6 +76,7 @@ public sealed record DataSection(
         rules.Require(Sha256 is null || ModelSection.IsSha256(Sha256), "sha256", "must be 64 lower-case hexadecimal digits (the digest of the data's files)");
         rules.Require(ImageSize is null || ImageSize is >= 1 and <= MaxImageSize, "imageSize", $"must be between 1 and {MaxImageSize} pixels");
         rules.Require(Channels is null or 1 or 3, "channels", "must be 1 (grayscale) or 3 (RGB)");
+        rules.Require(CropPadding is >= 0 and <= MaxCropPadding, "cropPadding", $"must be between 0 (off) and {MaxCropPadding} pixels");
         if (IsBuiltIn())
         {
             foreach ((string field, bool given) in new[]

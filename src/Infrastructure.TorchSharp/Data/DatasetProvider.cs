@@ -83,7 +83,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 }
 
                 LoadedDataset builtIn = await GetAsync(resolved, cancellationToken);
-                return new DatasetCheck(resolved, builtIn.Shape, []);
+                return ImageAugmentation.ProblemWith(resolved, builtIn.Shape) is { } builtInProblem
+                    ? DatasetCheck.Failed(new ValidationError("data.cropPadding", builtInProblem))
+                    : new DatasetCheck(resolved, builtIn.Shape, []);
             }
 
             if (store is null)
@@ -99,7 +101,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
 
             DataSection pinnedData = resolved with { Sha256 = files.Digest };
             LoadedDataset dataset = Cached(KeyOf(pinnedData, files.Digest), () => Parse(pinnedData, files));
-            return new DatasetCheck(pinnedData, dataset.Shape, []);
+            return ImageAugmentation.ProblemWith(pinnedData, dataset.Shape) is { } problem
+                ? DatasetCheck.Failed(new ValidationError(pinnedData.CropPadding > 0 ? "data.cropPadding" : "data.horizontalFlip", problem))
+                : new DatasetCheck(pinnedData, dataset.Shape, []);
         }
         catch (DataFormatException exception)
         {
@@ -137,7 +141,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         }
     }
 
-    private static string KeyOf(DataSection data, string version) => JsonSerializer.Serialize(data with { Sha256 = null }, KeyJson) + "|" + version;
+    // Augmentation happens per batch while training; the same data loaded with and without it is one dataset.
+    private static string KeyOf(DataSection data, string version) =>
+        JsonSerializer.Serialize(data with { Sha256 = null, CropPadding = 0, HorizontalFlip = false }, KeyJson) + "|" + version;
 
     private LoadedDataset LoadBuiltIn(DataSection data)
     {
