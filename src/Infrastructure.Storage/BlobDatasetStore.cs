@@ -31,7 +31,7 @@ public sealed class BlobDatasetStore(BlobServiceClient account) : IDatasetStore
         {
             await foreach (BlobItem blob in account.GetBlobContainerClient(container).GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
             {
-                files.Add(new DatasetFileInfo(blob.Name, blob.Properties.ContentLength ?? 0));
+                files.Add(new DatasetFileInfo(blob.Name, blob.Properties.ContentLength ?? 0, blob.Properties.ETag?.ToString()));
             }
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
@@ -65,7 +65,7 @@ public sealed class BlobDatasetStore(BlobServiceClient account) : IDatasetStore
         }
 
         // One upload: a single put, or blocks committed together at the end, so no reader ever sees half a file.
-        await client.GetBlobClient(path).UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
-        return new DatasetFileInfo(path, content.Length);
+        Response<BlobContentInfo> uploaded = await client.GetBlobClient(path).UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
+        return new DatasetFileInfo(path, content.Length, uploaded.Value.ETag.ToString());
     }
 }

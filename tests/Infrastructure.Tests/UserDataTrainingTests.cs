@@ -247,6 +247,25 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task ACachedDataset_IsVerifiedByListingAlone_UntilAFileChangesInTheSameProcess()
+    {
+        _harness.DataFiles.Put("cache/a.csv", DataFiles.ClassificationCsv(200));
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "cache/a.csv", Label: "species", Categorical: ["colour"]));
+        int readsAfterCheck = _harness.DataFiles.Reads;
+
+        var first = await _harness.Datasets.GetAsync(check.Data!);
+        var second = await _harness.Datasets.GetAsync(check.Data!);
+        DatasetCheck again = await _harness.Datasets.CheckAsync(new DataSection(Source: "cache/a.csv", Label: "species", Categorical: ["colour"]));
+
+        Assert.Same(first, second);
+        Assert.Equal(check.Data!.Sha256, again.Data!.Sha256);
+        Assert.Equal(readsAfterCheck, _harness.DataFiles.Reads);
+        _harness.DataFiles.Put("cache/a.csv", DataFiles.ClassificationCsv(200, seed: 5));
+        var changed = await Assert.ThrowsAsync<DatasetException>(() => _harness.Datasets.GetAsync(check.Data!));
+        Assert.Contains("changed after submission", changed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheSplits_AreASeededFunctionOfTheData_TheSameInEveryProcess()
     {
         _harness.DataFiles.Put("d.csv", DataFiles.ClassificationCsv(300));

@@ -23,9 +23,12 @@ public sealed class InMemoryDatasetStore : IDatasetStore
     public Task<IReadOnlyList<DatasetFileInfo>> ListAsync(string container, string prefix, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<DatasetFileInfo>>(_files
             .Where(file => file.Key.Container == container && file.Key.Path.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(file => new DatasetFileInfo(file.Key.Path, file.Value.Length))
+            .Select(file => new DatasetFileInfo(file.Key.Path, file.Value.Length, Version(file.Value)))
             .OrderBy(file => file.Path, StringComparer.Ordinal)
             .ToArray());
+
+    // The content's hash stands for a blob's ETag: it changes whenever the file does.
+    private static string Version(byte[] content) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16];
 
     public Task<byte[]?> ReadAsync(string container, string path, CancellationToken cancellationToken = default)
     {

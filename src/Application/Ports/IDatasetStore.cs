@@ -19,8 +19,11 @@ public interface IDatasetStore
     Task<DatasetFileInfo> SaveAsync(string container, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A data file: its path in the container and its size.</summary>
-public sealed record DatasetFileInfo(string Path, long Bytes);
+/// <summary>
+/// A data file: its path in the container, its size, and the store's version of its content (a blob's ETag), which
+/// changes whenever the file is written.
+/// </summary>
+public sealed record DatasetFileInfo(string Path, long Bytes, string? Version = null);
 
 /// <summary>
 /// A run's data is gone, changed since the run pinned it, or unreadable (a ragged row, a corrupt image). Retrying

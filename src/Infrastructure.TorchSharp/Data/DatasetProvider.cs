@@ -25,6 +25,10 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     private static readonly JsonSerializerOptions KeyJson = new(JsonSerializerDefaults.Web);
 
     private readonly ConcurrentDictionary<string, Lazy<LoadedDataset>> _datasets = new();
+
+    // What a listing's signature (paths, sizes, versions) hashed to when its files were last read: an unchanged
+    // listing needs no download to be verified, so chunks of a cached dataset cost one listing call, not a re-read.
+    private readonly ConcurrentDictionary<string, string> _digestsBySignature = new(StringComparer.Ordinal);
     private readonly DataFormats _formats = formats ?? DataFormats.BuiltIn;
 
     /// <summary>The dataset a (validated) data section names, loaded once per version and process.</summary>
@@ -45,7 +49,16 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         SourceFiles files;
         try
         {
-            files = await ReadAsync(resolved, cancellationToken);
+            SourceListing listing = await ListAsync(resolved, cancellationToken);
+            string key = KeyOf(resolved, resolved.Sha256);
+            if (_digestsBySignature.TryGetValue(listing.Signature, out string? digest) && digest == resolved.Sha256
+                && _datasets.TryGetValue(key, out Lazy<LoadedDataset>? known) && known.IsValueCreated)
+            {
+                return known.Value;
+            }
+
+            files = await ReadAsync(listing, cancellationToken);
+            _digestsBySignature[listing.Signature] = files.Digest;
         }
         catch (DataFormatException exception)
         {
@@ -93,17 +106,24 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 return DatasetCheck.Failed(new ValidationError("data.source", "cannot be read: this host has no dataset store"));
             }
 
-            SourceFiles files = await ReadAsync(resolved, cancellationToken);
+            SourceListing listing = await ListAsync(resolved, cancellationToken);
+            if (_digestsBySignature.TryGetValue(listing.Signature, out string? knownDigest)
+                && (resolved.Sha256 is null || resolved.Sha256 == knownDigest)
+                && _datasets.TryGetValue(KeyOf(resolved, knownDigest), out Lazy<LoadedDataset>? known) && known.IsValueCreated)
+            {
+                // Checked before, unchanged since: the same answer without reading the files again.
+                return Answer(resolved with { Sha256 = knownDigest }, known.Value);
+            }
+
+            SourceFiles files = await ReadAsync(listing, cancellationToken);
+            _digestsBySignature[listing.Signature] = files.Digest;
             if (resolved.Sha256 is { } pinned && pinned != files.Digest)
             {
                 return DatasetCheck.Failed(new ValidationError("data.sha256", $"does not match the data: {files.Describe()} hash to {files.Digest}"));
             }
 
             DataSection pinnedData = resolved with { Sha256 = files.Digest };
-            LoadedDataset dataset = Cached(KeyOf(pinnedData, files.Digest), () => Parse(pinnedData, files));
-            return ImageAugmentation.ProblemWith(pinnedData, dataset.Shape) is { } problem
-                ? DatasetCheck.Failed(new ValidationError(pinnedData.CropPadding > 0 ? "data.cropPadding" : "data.horizontalFlip", problem))
-                : new DatasetCheck(pinnedData, dataset.Shape, []);
+            return Answer(pinnedData, Cached(KeyOf(pinnedData, files.Digest), () => Parse(pinnedData, files)));
         }
         catch (DataFormatException exception)
         {
@@ -114,6 +134,11 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             return DatasetCheck.Failed(new ValidationError("data.dataset", exception.Message));
         }
     }
+
+    private static DatasetCheck Answer(DataSection pinned, LoadedDataset dataset) =>
+        ImageAugmentation.ProblemWith(pinned, dataset.Shape) is { } problem
+            ? DatasetCheck.Failed(new ValidationError(pinned.CropPadding > 0 ? "data.cropPadding" : "data.horizontalFlip", problem))
+            : new DatasetCheck(pinned, dataset.Shape, []);
 
     public void Dispose()
     {
@@ -170,14 +195,19 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             ?? throw new DataFormatException($"'{path}' has no extension of a known format ({_formats.Names}); name the format with data.format", field);
     }
 
-    private async Task<SourceFiles> ReadAsync(DataSection data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists every file the section names (one listing call per part), without reading them. The listing's
+    /// signature (paths, sizes, versions) tells a later call that nothing has changed since the files were read.
+    /// </summary>
+    private async Task<SourceListing> ListAsync(DataSection data, CancellationToken cancellationToken)
     {
         IDatasetStore files = store ?? throw new DatasetException("This host has no dataset store: users' data cannot be read here.");
         string container = data.Container ?? DataSection.DefaultContainer;
-        var read = new List<DataFile>();
+        var parts = new List<ListedPart>();
+        int count = 0;
         long bytes = 0;
 
-        async Task<IReadOnlyList<DataFile>> PartAsync(string path, string field, IDataFormat? format)
+        async Task<ListedPart> PartAsync(string name, string path, string field, IDataFormat? format)
         {
             IReadOnlyList<DatasetFileInfo> listed = await files.ListAsync(container, path, cancellationToken);
             if (path.EndsWith('/'))
@@ -200,40 +230,63 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 throw new DataFormatException($"there is no {(path.EndsWith('/') ? "data under the folder" : "file")} '{path}' in {files.LocationOf(container)}", field);
             }
 
-            if (read.Count + listed.Count > DatasetLimits.MaxFiles)
+            count += listed.Count;
+            bytes += listed.Sum(file => file.Bytes);
+            if (count > DatasetLimits.MaxFiles)
             {
                 throw new DataFormatException($"the data has more than {DatasetLimits.MaxFiles} files", field);
             }
 
-            var part = new List<DataFile>(listed.Count);
-            foreach (DatasetFileInfo file in listed)
+            if (bytes > DatasetLimits.MaxBytes)
             {
-                bytes += file.Bytes;
-                if (bytes > DatasetLimits.MaxBytes)
-                {
-                    throw new DataFormatException($"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory", field);
-                }
-
-                byte[] content = await files.ReadAsync(container, file.Path, cancellationToken)
-                    ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {files.LocationOf(container)} while it was read", field);
-                part.Add(new DataFile(file.Path, content, path.EndsWith('/') ? path : string.Empty));
+                throw new DataFormatException($"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory", field);
             }
 
-            read.AddRange(part);
+            var part = new ListedPart(name, field, path.EndsWith('/') ? path : string.Empty, listed);
+            parts.Add(part);
             return part;
         }
 
-        IDataFormat sourceFormat = data.Source!.EndsWith('/') && data.Format is null ? null! : FormatOf(data, data.Source!, "data.source");
-        IReadOnlyList<DataFile> source = await PartAsync(data.Source!, "data.source", sourceFormat);
-        sourceFormat ??= _formats.ForPath(source[0].Path)!;
+        IDataFormat? format = data.Source!.EndsWith('/') && data.Format is null ? null : FormatOf(data, data.Source!, "data.source");
+        ListedPart source = await PartAsync("source", data.Source!, "data.source", format);
+        format ??= _formats.ForPath(source.Files[0].Path)!;
         if (NumPyFormat.LabelFileOf(data.Source!, data) is { } labelFile)
         {
-            source = [.. source, .. await PartAsync(labelFile, "data.label", sourceFormat)];
+            await PartAsync("source", labelFile, "data.label", format);
         }
 
-        IReadOnlyList<DataFile>? test = data.Test is null ? null : await PartAsync(data.Test, "data.test", sourceFormat);
-        IReadOnlyList<DataFile>? validation = data.Validation is null ? null : await PartAsync(data.Validation, "data.validation", sourceFormat);
-        return new SourceFiles(sourceFormat, source, test, validation, Digest(read));
+        if (data.Test is not null)
+        {
+            await PartAsync("test", data.Test, "data.test", format);
+        }
+
+        if (data.Validation is not null)
+        {
+            await PartAsync("validation", data.Validation, "data.validation", format);
+        }
+
+        string signature = container + "\n" + string.Join("\n", parts.SelectMany(part => part.Files).Select(file => $"{file.Path}\t{file.Bytes}\t{file.Version}"));
+        return new SourceListing(container, format, parts, signature);
+    }
+
+    /// <summary>Reads every listed file and computes the digest that pins them.</summary>
+    private async Task<SourceFiles> ReadAsync(SourceListing listing, CancellationToken cancellationToken)
+    {
+        IDatasetStore files = store!;
+        var read = new Dictionary<string, List<DataFile>> { ["source"] = [], ["test"] = [], ["validation"] = [] };
+        foreach (ListedPart part in listing.Parts)
+        {
+            foreach (DatasetFileInfo file in part.Files)
+            {
+                byte[] content = await files.ReadAsync(listing.Container, file.Path, cancellationToken)
+                    ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {files.LocationOf(listing.Container)} while it was read", part.Field);
+                read[part.Name].Add(new DataFile(file.Path, content, part.Root));
+            }
+        }
+
+        IReadOnlyList<DataFile>? Part(string name) => listing.Parts.Any(part => part.Name == name) ? read[name] : null;
+        string digest = Digest(listing.Parts.SelectMany(part => read[part.Name].Where(file => part.Files.Any(listed => listed.Path == file.Path))).DistinctBy(file => file.Path));
+        return new SourceFiles(listing.Format, read["source"], Part("test"), Part("validation"), digest);
     }
 
     private static string Digest(IEnumerable<DataFile> files)
@@ -269,6 +322,10 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
 
     private static DataRead Read(IDataFormat format, IReadOnlyList<DataFile> files, DataSection data, string field) =>
         DataFormatException.Within(field, () => format.Read(files, data));
+
+    private sealed record ListedPart(string Name, string Field, string Root, IReadOnlyList<DatasetFileInfo> Files);
+
+    private sealed record SourceListing(string Container, IDataFormat Format, IReadOnlyList<ListedPart> Parts, string Signature);
 
     private sealed record SourceFiles(IDataFormat Format, IReadOnlyList<DataFile> Source, IReadOnlyList<DataFile>? Test, IReadOnlyList<DataFile>? Validation, string Digest)
     {
