@@ -30,24 +30,9 @@ public static class TrainingApi
         routes.MapGet("/api/training/{runId}/model/spec", async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)));
         routes.MapPut(ModelFileHttpApi.RoutePrefix + "{name}", async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
-        {
-            // Kestrel's own cap (30 MB) is below a model file's; the API enforces its limit while reading.
-            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            {
-                size.MaxRequestBodySize = ModelFileHttpApi.MaxBodyBytes + 1L;
-            }
-
-            return Write(await api.UploadAsync(name, await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken));
-        });
+            Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
         routes.MapPut(DatasetFileHttpApi.RoutePrefix + "{**path}", async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
-        {
-            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            {
-                size.MaxRequestBodySize = DatasetFileHttpApi.MaxBodyBytes + 1L;
-            }
-
-            return Write(await api.UploadAsync(path, await RequestBody.ReadAsync(request.Body, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken));
-        });
+            Write(await api.UploadAsync(path, await UploadedBodyAsync(request, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
         routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
             Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
         routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
@@ -74,6 +59,20 @@ public static class TrainingApi
     }
 
     private static IResult Write(ApiResult result) => new ApiResultWriter(result);
+
+    /// <summary>
+    /// An upload's body, read up to <paramref name="maxBytes"/> and one more (so the API can tell an oversized file).
+    /// Kestrel's own cap (30 MB) is below a model or data file's; the API enforces its limit while reading.
+    /// </summary>
+    private static async Task<byte[]> UploadedBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = maxBytes + 1L;
+        }
+
+        return await RequestBody.ReadAsync(request.Body, maxBytes, cancellationToken);
+    }
 
     private sealed class ApiResultWriter(ApiResult result) : IResult
     {
