@@ -121,6 +121,18 @@ public sealed class BadDataTests : IDisposable
     }
 
     [Fact]
+    public async Task ImageOptions_OnATable_AreRefusedNotIgnored()
+    {
+        _harness.DataFiles.Put("t.csv", DataFiles.RegressionCsv(50));
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "t.csv", Label: "target", Task: LearningTask.Regression, ImageSize: 32));
+
+        ValidationError error = Assert.Single(check.Errors);
+        Assert.Equal("data.imageSize", error.Field);
+        Assert.Contains("applies to image folders only; this data is csv", error.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingSource_NamesThePathAndTheContainer()
     {
         DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "nowhere/train.csv", Label: "label"));

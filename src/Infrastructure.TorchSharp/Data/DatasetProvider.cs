@@ -265,6 +265,11 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             await PartAsync("validation", data.Validation, "data.validation", format);
         }
 
+        if (!format.ReadsImageOptions && (data.ImageSize is not null || data.Channels is not null))
+        {
+            throw new DataFormatException($"applies to image folders only; this data is {format.Name}", data.ImageSize is not null ? "data.imageSize" : "data.channels");
+        }
+
         string signature = container + "\n" + string.Join("\n", parts.SelectMany(part => part.Files).Select(file => $"{file.Path}\t{file.Bytes}\t{file.Version}"));
         return new SourceListing(container, format, parts, signature);
     }

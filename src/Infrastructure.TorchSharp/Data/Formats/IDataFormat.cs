@@ -18,6 +18,9 @@ public interface IDataFormat
     /// <summary>True when a folder of files is one dataset of this format (image folders); false when each file is a part of it.</summary>
     bool ReadsFolders => false;
 
+    /// <summary>True when the format reads <c>data.imageSize</c> and <c>data.channels</c>; for the others they are an error, not ignored.</summary>
+    bool ReadsImageOptions => false;
+
     /// <summary>
     /// Reads <paramref name="files"/> (one, or a folder's files in name order). Throws <see cref="DataFormatException"/>
     /// naming the file and the row, column or image when they do not hold what they should.

@@ -19,6 +19,8 @@ public sealed class ImageFolderFormat : IDataFormat
 
     public bool ReadsFolders => true;
 
+    public bool ReadsImageOptions => true;
+
     public DataRead Read(IReadOnlyList<DataFile> files, DataSection data)
     {
         ArgumentNullException.ThrowIfNull(files);
