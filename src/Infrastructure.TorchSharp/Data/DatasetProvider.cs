@@ -279,19 +279,21 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     {
         IDatasetStore files = store!;
         var read = new Dictionary<string, List<DataFile>> { ["source"] = [], ["test"] = [], ["validation"] = [] };
+        var inReadingOrder = new List<DataFile>();
         foreach (ListedPart part in listing.Parts)
         {
             foreach (DatasetFileInfo file in part.Files)
             {
                 byte[] content = await files.ReadAsync(listing.Container, file.Path, cancellationToken)
                     ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {files.LocationOf(listing.Container)} while it was read", part.Field);
-                read[part.Name].Add(new DataFile(file.Path, content, part.Root));
+                var dataFile = new DataFile(file.Path, content, part.Root);
+                read[part.Name].Add(dataFile);
+                inReadingOrder.Add(dataFile);
             }
         }
 
         IReadOnlyList<DataFile>? Part(string name) => listing.Parts.Any(part => part.Name == name) ? read[name] : null;
-        string digest = Digest(listing.Parts.SelectMany(part => read[part.Name].Where(file => part.Files.Any(listed => listed.Path == file.Path))).DistinctBy(file => file.Path));
-        return new SourceFiles(listing.Format, read["source"], Part("test"), Part("validation"), digest);
+        return new SourceFiles(listing.Format, read["source"], Part("test"), Part("validation"), Digest(inReadingOrder.DistinctBy(file => file.Path)));
     }
 
     private static string Digest(IEnumerable<DataFile> files)

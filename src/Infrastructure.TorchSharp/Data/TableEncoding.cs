@@ -93,7 +93,7 @@ public sealed class TableEncoding
                 }
 
                 double value = column.Numbers[row];
-                if (double.IsNaN(value) && column.Text?[row] is { } cell && !IsNaNText(cell))
+                if (double.IsNaN(value) && column.Text?[row] is { } cell && !ParsesAsNumber(cell))
                 {
                     throw new DataFormatException(cell.Length == 0
                         ? $"{table.Locate(row)}, column '{column.Name}': the value is missing; fill it in or drop the row"
@@ -109,12 +109,12 @@ public sealed class TableEncoding
 
     private static RawLabels Labels(DataTable table, TableColumn label, LearningTask task)
     {
-        bool allNumbers = label.Text is null || label.Text.All(cell => cell is null || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        bool allNumbers = label.Text is null || label.Text.All(cell => cell is null || ParsesAsNumber(cell));
         if (task == LearningTask.Regression)
         {
             for (int row = 0; row < table.Rows; row++)
             {
-                if (double.IsNaN(label.Numbers[row]) && label.Text?[row] is { } cell && !IsNaNText(cell))
+                if (double.IsNaN(label.Numbers[row]) && label.Text?[row] is { } cell && !ParsesAsNumber(cell))
                 {
                     throw new DataFormatException($"{table.Locate(row)}, column '{label.Name}': '{Shorten(cell)}' is not a number, but a regression target must be");
                 }
@@ -126,8 +126,9 @@ public sealed class TableEncoding
         return allNumbers ? RawLabels.Of(label.Numbers) : RawLabels.Of(label.Text!.Select(cell => cell ?? string.Empty).ToArray());
     }
 
-    // "nan" parses as a number; left as NaN here so the dataset's finiteness check names the row.
-    private static bool IsNaNText(string cell) => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+    // A cell whose number is NaN but whose text parses ("nan") is a NaN value, left for the dataset's finiteness check
+    // to name; one whose text does not parse is not a number at all.
+    private static bool ParsesAsNumber(string cell) => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     private static string Shorten(string cell) => cell.Length <= 40 ? cell : cell[..40] + "…";
 }

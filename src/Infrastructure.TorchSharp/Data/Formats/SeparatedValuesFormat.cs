@@ -25,6 +25,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
         }
 
         string[]? header = null;
+        bool[] keepsText = [];
         List<double>[]? numbers = null;
         List<string?>[]? text = null;
         var origins = new List<(string File, int Line)>();
@@ -41,6 +42,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
             if (header is null)
             {
                 header = names;
+                keepsText = names.Select(textColumns.Contains).ToArray();
                 numbers = names.Select(_ => new List<double>()).ToArray();
                 text = names.Select(_ => new List<string?>()).ToArray();
             }
@@ -62,7 +64,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
                     ReadOnlySpan<char> cell = row[c].Span;
                     bool isNumber = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
                     numbers![c].Add(isNumber ? value : double.NaN);
-                    text![c].Add(!isNumber || textColumns.Contains(header[c]) ? cell.ToString() : null);
+                    text![c].Add(!isNumber || keepsText[c] ? cell.ToString() : null);
                 }
 
                 origins.Add((file.Path, row.LineNumberFrom));
