@@ -37,7 +37,7 @@ var options = new TorchSharpExecutorOptions { Threads = threads, TuneNativeAlloc
 using var datasets = new DatasetProvider(options);
 LoadedDataset dataset = await datasets.GetAsync(recipe.Data);
 ModelSpec spec = ModelRegistry.BuiltIn.Resolve(recipe.Model, dataset.Shape);
-DataSplit train = dataset.Train;
+DataSplit train = (DataSplit)dataset.Train;
 var store = new MemoryCheckpointStore();
 var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
     ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)).CreateLogger<TorchSharpTrainingExecutor>()
@@ -186,7 +186,7 @@ sealed class BareLoop : IDisposable
     private readonly DataSplit _train;
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
-    private readonly ShardBatches _batches;
+    private readonly ReplicaBatchOrder _batches;
     private long _step;
 
     public BareLoop(TrainingRecipe recipe, ModelSpec spec, DataSplit train)
@@ -194,7 +194,7 @@ sealed class BareLoop : IDisposable
         _train = train;
         _model = ModelFactory.Create(spec, recipe.Training.Seed);
         _optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, _model);
-        _batches = new ShardBatches(train.Count, 0, 1, recipe.Training.BatchSize, recipe.Training.Seed);
+        _batches = new ReplicaBatchOrder(train.Count, 0, 1, recipe.Training.BatchSize, recipe.Training.Seed);
         _model.train();
     }
 

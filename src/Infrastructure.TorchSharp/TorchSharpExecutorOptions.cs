@@ -21,6 +21,9 @@ public sealed class TorchSharpExecutorOptions
     /// <summary>Examples per forward pass during evaluation (no gradients, so larger than training batches).</summary>
     public int EvaluationBatchSize { get; set; } = 1000;
 
+    /// <summary>Shards of sharded datasets a worker process keeps decoded in memory, shared by its chunks (each reading chunk leases up to three).</summary>
+    public int ShardsInMemory { get; set; } = 4;
+
     /// <summary>Fix glibc malloc's mmap and trim thresholds so per-chunk model rebuilds do not re-fault pages (see NativeAllocatorTuning).</summary>
     public bool TuneNativeAllocator { get; set; } = true;
 

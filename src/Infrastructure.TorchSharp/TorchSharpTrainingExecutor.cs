@@ -156,8 +156,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
     private static CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
     {
-        int trainExamples = dataset.Train.Count;
-        int batchesPerEpoch = ShardBatches.BatchesPerEpochFor(trainExamples, replica, replicaCount, recipe.Training.BatchSize);
+        int batchesPerEpoch = dataset.Train.BatchesPerEpoch(replica, replicaCount, recipe.Training.BatchSize);
         return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
     }
 
@@ -165,7 +164,6 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     {
         TrainingRecipe recipe = command.Recipe;
         TrainingSection training = recipe.Training;
-        DataSplit train = dataset.Train;
         LearningTask task = dataset.Task;
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
@@ -193,7 +191,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 command.Start, startMetadata.HyperparameterHash, recipeHash);
         }
 
-        var batches = new ShardBatches(train.Count, command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
+        using ITrainingBatches batches = dataset.Train.OpenTraining(command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
         ImageAugmentation? augmentation = ImageAugmentation.For(recipe.Data);
         int microBatches = training.GradientAccumulationSteps;
         bool usesRandomness = spec.HasDropout;
@@ -218,25 +216,22 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             for (int micro = 0; micro < microBatches; micro++)
             {
                 long microBatch = (replicaStep * microBatches) + micro;
-                long[] batch = batches.IndicesFor(microBatch);
+                (Tensor features, Tensor targets) = batches.Read(microBatch);
                 if (usesRandomness)
                 {
                     randomness.SeedFor(training.Seed, command.Replica, microBatch);
                 }
 
-                using Tensor indices = tensor(batch);
-                Tensor features = train.Features.index_select(0, indices);
                 if (augmentation is not null)
                 {
                     features = augmentation.Apply(features, training.Seed, command.Replica, microBatch);
                 }
 
-                Tensor targets = train.Targets.index_select(0, indices);
                 Tensor loss = TaskLoss.Of(task, model.call(features), targets);
                 // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.
                 (microBatches == 1 ? loss : loss / microBatches).backward();
                 stepLoss += loss.item<float>();
-                samples += batch.Length;
+                samples += features.shape[0];
             }
 
             if (training.GradientClipNorm is { } maxNorm)
@@ -367,7 +362,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
     private EvaluationResult Evaluate(EvaluateCommand command, ModelSpec spec, LoadedDataset dataset, byte[] content)
     {
-        DataSplit split = dataset.Split(command.Split);
+        IExampleSplit split = dataset.Split(command.Split);
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
@@ -376,12 +371,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         var accumulator = new EvaluationAccumulator(dataset.Task, dataset.Preprocessing);
         using (no_grad())
         {
-            for (int start = 0; start < split.Count; start += _options.EvaluationBatchSize)
-            {
-                using var batchScope = NewDisposeScope();
-                int length = Math.Min(_options.EvaluationBatchSize, split.Count - start);
-                accumulator.Add(model.call(split.Features.narrow(0, start, length)), split.Targets.narrow(0, start, length));
-            }
+            split.ForEachBatch(_options.EvaluationBatchSize, (features, targets) => accumulator.Add(model.call(features), targets));
         }
 
         return new EvaluationResult(accumulator.Result(), stopwatch.Elapsed.TotalSeconds);

@@ -113,6 +113,33 @@ public sealed class UserDataTests(WorkerFixture fixture) : IClassFixture<WorkerF
     }
 
     [Fact]
+    public async Task NpzShards_Sharded_StreamThroughTheWorker_HoldingOutWholeShards()
+    {
+        string folder = Folder("npz-shards");
+        string shards = Path.Combine(folder, "shards");
+        Directory.CreateDirectory(shards);
+        (float[] features, long[] labels) = DataFiles.QuadrantImages(1000);
+        for (int shard = 0; shard < 10; shard++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(shards, $"part-{shard:D2}.npz"), DataFiles.Npz(
+                ("x", DataFiles.Npy(features.Skip(shard * 100 * 64).Take(100 * 64).ToArray(), 100, 1, 8, 8)),
+                ("y", DataFiles.Npy(labels.Skip(shard * 100).Take(100).ToArray(), 100))));
+        }
+
+        DtrainProcess run = await DtrainProcess.RunAsync("train", "--server", Server, "--run-id", "npz-shards", "--data-dir", shards, "--sharded",
+            "--epochs", "3", "--batch-size", "32", "--steps-per-chunk", "25", "--evaluation-interval-steps", "25", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.OutLines, line => line.StartsWith("Uploaded shards (10 files, ", StringComparison.Ordinal));
+        JsonElement line = JsonDocument.Parse(run.OutLines[^1]).RootElement;
+        Assert.Equal("Completed", line.GetProperty("outcome").GetString());
+        Assert.InRange(line.GetProperty("test").GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+        JsonElement data = (await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri("/runtime/webhooks/durabletask/instances/npz-shards", UriKind.Relative)))
+            .GetProperty("input").GetProperty("specification").GetProperty("data");
+        Assert.True(data.GetProperty("sharded").GetBoolean());
+    }
+
+    [Fact]
     public async Task Npz_Images_TrainTheCnnByDefault()
     {
         string folder = Folder("npz-images");

@@ -88,12 +88,12 @@ public sealed class DatasetTests : IDisposable
     }
 
     [Fact]
-    public void ShardBatches_CoverEachReplicasShardExactlyOncePerEpoch()
+    public void ReplicaBatchOrder_CoverEachReplicasShareExactlyOncePerEpoch()
     {
         var all = new List<long>();
         for (int replica = 0; replica < 3; replica++)
         {
-            var batches = new ShardBatches(100, replica, 3, 8, seed: 1);
+            var batches = new ReplicaBatchOrder(100, replica, 3, 8, seed: 1);
             var seen = Enumerable.Range(0, batches.BatchesPerEpoch).SelectMany(step => batches.IndicesFor(step)).ToArray();
             Assert.All(seen, index => Assert.Equal(replica, index % 3));
             Assert.Equal(seen.Length, seen.Distinct().Count());
@@ -104,10 +104,10 @@ public sealed class DatasetTests : IDisposable
     }
 
     [Fact]
-    public void ShardBatches_ResumedAtAStep_GiveTheSameBatchesAsAFreshCursor()
+    public void ReplicaBatchOrder_ResumedAtAStep_GiveTheSameBatchesAsAFreshCursor()
     {
-        var continuous = new ShardBatches(100, 0, 1, 16, seed: 5);
-        var resumed = new ShardBatches(100, 0, 1, 16, seed: 5);
+        var continuous = new ReplicaBatchOrder(100, 0, 1, 16, seed: 5);
+        var resumed = new ReplicaBatchOrder(100, 0, 1, 16, seed: 5);
         long[][] expected = Enumerable.Range(0, 20).Select(step => continuous.IndicesFor(step)).ToArray();
 
         Assert.Equal(expected[13], resumed.IndicesFor(13));

@@ -14,9 +14,9 @@ namespace DurableTrainer.Infrastructure.Tests;
 /// <summary>What executor tests share: a real TorchSharp executor, one thread, the synthetic dataset, an in-memory store.</summary>
 internal sealed class ExecutorHarness : IDisposable
 {
-    public ExecutorHarness(int trainExamples = 1024, int testExamples = 500)
+    public ExecutorHarness(int trainExamples = 1024, int testExamples = 500, int shardsInMemory = 4)
     {
-        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = trainExamples, SyntheticTestExamples = testExamples };
+        var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = trainExamples, SyntheticTestExamples = testExamples, ShardsInMemory = shardsInMemory };
         Datasets = new DatasetProvider(options, DataFiles);
         Models = ModelRegistry.BuiltIn.WithFiles(Files);
         Executor = new TorchSharpTrainingExecutor(Store, Datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance, Models);

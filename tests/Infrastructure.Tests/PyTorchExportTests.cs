@@ -48,7 +48,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
         string specPath = Write(spec);
 
         using var scope = NewDisposeScope();
-        Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Features.narrow(0, 0, Images).contiguous();
+        Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Held().Features.narrow(0, 0, Images).contiguous();
         float[] expected = TorchSharpLogits(recipe, trained, images);
         string imagesPath = Path.Combine(_folder, "images.f32");
         string logitsPath = Path.Combine(_folder, "logits.f32");

@@ -235,7 +235,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         try
         {
             using var scope = NewDisposeScope();
-            Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Features.narrow(0, 0, 64).contiguous();
+            Tensor images = _harness.Datasets.GetAsync(new DataSection(DatasetKind.Synthetic)).GetAwaiter().GetResult().Test.Held().Features.narrow(0, 0, 64).contiguous();
             float[] expected = TorchSharpLogits(recipe, trained, images);
             string modelPath = Path.Combine(folder, export.FileName);
             string imagesPath = Path.Combine(folder, "images.f32");

@@ -99,8 +99,8 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(fromCsv.Shape, fromParquet.Shape);
         var csvData = await _harness.Datasets.GetAsync(fromCsv.Data!);
         var parquetData = await _harness.Datasets.GetAsync(fromParquet.Data!);
-        Assert.True(csvData.Train.Features.allclose(parquetData.Train.Features, rtol: 1e-5, atol: 1e-5));
-        Assert.True(csvData.Test.Targets.equal(parquetData.Test.Targets).all().item<bool>());
+        Assert.True(csvData.Train.Held().Features.allclose(parquetData.Train.Held().Features, rtol: 1e-5, atol: 1e-5));
+        Assert.True(csvData.Test.Held().Targets.equal(parquetData.Test.Held().Targets).all().item<bool>());
         EvaluationMetrics test = await TrainAsync(fromParquet.Data!, steps: 100, split: EvaluationSplit.Test);
         Assert.True(test.Value(MonitorMetric.Accuracy) > 0.85, $"accuracy {test.Value(MonitorMetric.Accuracy)}");
     }
@@ -208,8 +208,8 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(besides.Shape, column.Shape);
         var first = await _harness.Datasets.GetAsync(besides.Data!);
         var second = await _harness.Datasets.GetAsync(column.Data!);
-        Assert.True(first.Train.Features.equal(second.Train.Features).all().item<bool>());
-        Assert.True(first.Test.Targets.equal(second.Test.Targets).all().item<bool>());
+        Assert.True(first.Train.Held().Features.equal(second.Train.Held().Features).all().item<bool>());
+        Assert.True(first.Test.Held().Targets.equal(second.Test.Held().Targets).all().item<bool>());
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
         var dataset = await _harness.Datasets.GetAsync(check.Data!);
 
         using var scope = global::TorchSharp.torch.NewDisposeScope();
-        float[] means = dataset.Train.Features.mean([0]).data<float>().ToArray();
+        float[] means = dataset.Train.Held().Features.mean([0]).data<float>().ToArray();
         Assert.All(means, mean => Assert.InRange(mean, -1e-4, 1e-4));
         Assert.Equal("feature", dataset.Preprocessing.Axis);
         Assert.Equal(3, dataset.Preprocessing.FeatureMean.Length);
@@ -277,9 +277,9 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
         var there = await other.Datasets.GetAsync((await other.Datasets.CheckAsync(data)).Data!);
         var reseeded = await _harness.Datasets.GetAsync((await _harness.Datasets.CheckAsync(data with { SplitSeed = 4 })).Data!);
 
-        Assert.True(here.Validation.Features.equal(there.Validation.Features).all().item<bool>());
-        Assert.True(here.Test.Targets.equal(there.Test.Targets).all().item<bool>());
-        Assert.False(here.Validation.Features.equal(reseeded.Validation.Features).all().item<bool>());
+        Assert.True(here.Validation.Held().Features.equal(there.Validation.Held().Features).all().item<bool>());
+        Assert.True(here.Test.Held().Targets.equal(there.Test.Held().Targets).all().item<bool>());
+        Assert.False(here.Validation.Held().Features.equal(reseeded.Validation.Held().Features).all().item<bool>());
     }
 
     private async Task<EvaluationMetrics> TrainAsync(DataSection data, int steps, EvaluationSplit split, ModelSection? model = null)

@@ -8,7 +8,10 @@ public sealed class InMemoryDatasetStore : IDatasetStore
 {
     private readonly ConcurrentDictionary<(string Container, string Path), byte[]> _files = new();
 
-    public int Reads { get; private set; }
+    private int _reads;
+
+    /// <summary>How many times a file was read (shards are read from background loads, so this counts atomically).</summary>
+    public int Reads => _reads;
 
     public string LocationOf(string container) => $"memory://{container}";
 
@@ -17,6 +20,10 @@ public sealed class InMemoryDatasetStore : IDatasetStore
     public void Put(string path, string text, string container = "datasets") => Put(path, System.Text.Encoding.UTF8.GetBytes(text), container);
 
     public void Remove(string path, string container = "datasets") => _files.TryRemove((container, path), out _);
+
+    /// <summary>Every file of <paramref name="container"/>, to copy into another store (another process's view of the same account).</summary>
+    public IEnumerable<(string Path, byte[] Content)> Files(string container = "datasets") =>
+        _files.Where(file => file.Key.Container == container).Select(file => (file.Key.Path, file.Value)).ToArray();
 
     public bool Contains(string path, string container = "datasets") => _files.ContainsKey((container, path));
 
@@ -32,7 +39,7 @@ public sealed class InMemoryDatasetStore : IDatasetStore
 
     public Task<byte[]?> ReadAsync(string container, string path, CancellationToken cancellationToken = default)
     {
-        Reads++;
+        Interlocked.Increment(ref _reads);
         return Task.FromResult(_files.TryGetValue((container, path), out byte[]? content) ? content : null);
     }
 

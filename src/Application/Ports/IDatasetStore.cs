@@ -31,10 +31,12 @@ public sealed record DatasetFileInfo(string Path, long Bytes, string? Version = 
 /// </summary>
 public sealed class DatasetException(string message) : Exception(message);
 
-/// <summary>How much data a run may hold in one worker's memory, and how large one uploaded file may be.</summary>
+/// <summary>How much data a run may hold in one worker's memory (or, sharded, stream through it), and how large one uploaded file may be.</summary>
 public static class DatasetLimits
 {
     public const long MaxBytes = 2L * 1024 * 1024 * 1024;
+    public const long MaxShardBytes = 512L * 1024 * 1024;
+    public const long MaxShardedBytes = 16L * 1024 * 1024 * 1024 * 1024;
     public const int MaxUploadBytes = 256 * 1024 * 1024;
     public const int MaxFiles = 200_000;
 

@@ -15,6 +15,9 @@ namespace DurableTrainer.Domain.Specification;
 /// <item><see cref="Sha256"/> pins the data's content at submission: a run never trains on data that changed under it.</item>
 /// <item>Images can be augmented while training: a random crop after <see cref="CropPadding"/> pixels of padding, and a
 /// <see cref="HorizontalFlip"/> of half the images, drawn from (seed, replica, step) so resume stays exact.</item>
+/// <item><see cref="Sharded"/> data is a folder whose every file is a shard: workers stream shards instead of holding the
+/// dataset, so it may be larger than one worker's memory. Test and validation are then whole shards held out (or the
+/// given files), and an epoch visits the shards in a seeded order, each shuffled within.</item>
 /// </list>
 /// Which formats exist, and whether the files hold what they should, is the dataset catalog's business.
 /// </summary>
@@ -35,7 +38,8 @@ public sealed record DataSection(
     int? ImageSize = null,
     int? Channels = null,
     int CropPadding = 0,
-    bool HorizontalFlip = false)
+    bool HorizontalFlip = false,
+    bool Sharded = false)
 {
     public const string Path = "data";
     public const string DefaultContainer = "datasets";
@@ -77,6 +81,7 @@ public sealed record DataSection(
         rules.Require(ImageSize is null || ImageSize is >= 1 and <= MaxImageSize, "imageSize", $"must be between 1 and {MaxImageSize} pixels");
         rules.Require(Channels is null or 1 or 3, "channels", "must be 1 (grayscale) or 3 (RGB)");
         rules.Require(CropPadding is >= 0 and <= MaxCropPadding, "cropPadding", $"must be between 0 (off) and {MaxCropPadding} pixels");
+        rules.Require(!Sharded || Source is null || Source.EndsWith('/'), "sharded", "needs data.source to be a folder (ending in '/') whose files are the shards");
         if (IsBuiltIn())
         {
             foreach ((string field, bool given) in new[]
@@ -84,6 +89,7 @@ public sealed record DataSection(
                 ("container", Container is not null), ("format", Format is not null), ("label", Label is not null),
                 ("categorical", Categorical is not null), ("test", Test is not null), ("testFraction", TestFraction is not null),
                 ("validation", Validation is not null), ("sha256", Sha256 is not null), ("imageSize", ImageSize is not null), ("channels", Channels is not null),
+                ("sharded", Sharded),
             })
             {
                 rules.Require(!given, field, "describes your own data; give data.source with it (the built-in datasets have their own files)");

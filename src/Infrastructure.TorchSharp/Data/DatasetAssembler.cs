@@ -27,21 +27,13 @@ public static class DatasetAssembler
         LearningTask task = data.ResolvedTask();
         foreach ((RawExamples? examples, string field) in new[] { (train, SourceField), (test, TestField), (validation, ValidationField) })
         {
-            if (examples is null)
+            if (examples is not null)
             {
-                continue;
+                DataFormatException.Within(field, () => Check(examples, train));
             }
-
-            DataFormatException.Within(field, () =>
-            {
-                CheckFinite(examples);
-                return examples.Shape.SequenceEqual(train.Shape)
-                    ? true
-                    : throw new DataFormatException($"'{examples.File}' holds examples of shape [{string.Join(", ", examples.Shape)}] but '{train.File}' holds [{string.Join(", ", train.Shape)}]; every split must have the same shape");
-            });
         }
 
-        (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = Targets(train, task, data);
+        (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = TargetsFor(train, task);
         int n = train.Count;
         int[] trainRows = Enumerable.Range(0, n).ToArray();
         int[] testRows = [];
@@ -61,7 +53,9 @@ public static class DatasetAssembler
         using Tensor allTargets = targetsOf(train);
         using Tensor trainIndex = tensor(trainRows.Select(row => (long)row).ToArray());
         using Tensor trainFeatures = all.index_select(0, trainIndex);
-        (string axis, Tensor mean, Tensor std) = Statistics(trainFeatures);
+        using var statistics = new FeatureStatistics();
+        statistics.Add(trainFeatures);
+        (string axis, Tensor mean, Tensor std) = statistics.Result();
         using (mean)
         using (std)
         {
@@ -92,24 +86,6 @@ public static class DatasetAssembler
         }
     }
 
-    /// <summary>Per feature for vectors, per channel for [C, H, W] images, over everything for other shapes.</summary>
-    private static (string Axis, Tensor Mean, Tensor Std) Statistics(Tensor features)
-    {
-        int rank = (int)features.dim() - 1;
-        (string axis, long[] dims, long[] keep) = rank switch
-        {
-            1 => ("feature", new long[] { 0 }, new[] { features.shape[1] }),
-            3 => ("channel", new long[] { 0, 2, 3 }, new[] { features.shape[1], 1L, 1L }),
-            _ => ("all", Enumerable.Range(0, rank + 1).Select(d => (long)d).ToArray(), Enumerable.Repeat(1L, rank).ToArray()),
-        };
-        using Tensor doubles = features.to_type(ScalarType.Float64);
-        using Tensor mean = doubles.mean(dims, keepdim: false);
-        using Tensor std = doubles.std(dims, unbiased: false, keepdim: false);
-        // A constant feature has no spread: leave it unscaled rather than divide by zero.
-        using Tensor safeStd = torch.where(std.gt(1e-12), std, torch.ones_like(std));
-        return (axis, mean.to_type(ScalarType.Float32).reshape(keep), safeStd.to_type(ScalarType.Float32).reshape(keep));
-    }
-
     private static (int[] HeldOut, int[] Remaining) HoldOut(int[] rows, double fraction, int seed, long stream, string file, string field)
     {
         int count = (int)Math.Round(rows.Length * fraction, MidpointRounding.AwayFromZero);
@@ -123,6 +99,32 @@ public static class DatasetAssembler
         var heldOut = order.Take(count).Select(row => (int)row).Order().ToArray();
         var held = new HashSet<int>(heldOut);
         return (heldOut, rows.Where(row => !held.Contains(row)).ToArray());
+    }
+
+    /// <summary>Checks that <paramref name="examples"/> are finite and have the shape of <paramref name="reference"/> (the training data).</summary>
+    internal static bool Check(RawExamples examples, RawExamples reference)
+    {
+        CheckFinite(examples);
+        return examples.Shape.SequenceEqual(reference.Shape)
+            ? true
+            : throw new DataFormatException($"'{examples.File}' holds examples of shape [{string.Join(", ", examples.Shape)}] but '{reference.File}' holds [{string.Join(", ", reference.Shape)}]; every split must have the same shape");
+    }
+
+    /// <summary>Checks each label of <paramref name="examples"/> can be one of <paramref name="task"/>: a whole class number or a name, or a numeric target.</summary>
+    internal static void CheckLabels(RawExamples examples, LearningTask task)
+    {
+        if (task == LearningTask.Regression)
+        {
+            _ = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels ('{examples.Labels.Names![0]}'), but data.task regression needs numeric targets");
+            return;
+        }
+
+        if (examples.Labels.Width != 1)
+        {
+            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
+        }
+
+        _ = ClassNamesOf(examples);
     }
 
     private static void CheckFinite(RawExamples examples)
@@ -162,11 +164,13 @@ public static class DatasetAssembler
         return where.StartsWith('\'') ? where : $"'{examples.File}' {where}";
     }
 
-    private static (Func<RawExamples, Tensor> TargetsOf, int Outputs, IReadOnlyList<string>? ClassNames, double[]? Mean, double[]? Std) Targets(RawExamples train, LearningTask task, DataSection data)
+    /// <summary>How labels become targets, decided from the training labels: class indices, or standardized regression targets.</summary>
+    internal static TargetEncoder TargetsFor(RawExamples train, LearningTask task)
     {
+        CheckLabels(train, task);
         if (task == LearningTask.Regression)
         {
-            double[] values = train.Labels.Values ?? throw new DataFormatException($"'{train.File}' has text labels ('{train.Labels.Names![0]}'), but data.task regression needs numeric targets");
+            double[] values = train.Labels.Values!;
             int width = train.Labels.Width;
             var mean = new double[width];
             var std = new double[width];
@@ -195,12 +199,7 @@ public static class DatasetAssembler
                 return tensor(scaled, [examples.Count, width]);
             }
 
-            return (Standardized, width, null, mean, std);
-        }
-
-        if (train.Labels.Width != 1)
-        {
-            throw new DataFormatException($"'{train.File}' has {train.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
+            return new TargetEncoder(Standardized, width, null, mean, std);
         }
 
         string[] names = ClassNamesOf(train);
@@ -232,7 +231,7 @@ public static class DatasetAssembler
             return tensor(encoded);
         }
 
-        return (Encoded, classes.Length, classes, null, null);
+        return new TargetEncoder(Encoded, classes.Length, classes, null, null);
     }
 
     private static string[] ClassNamesOf(RawExamples examples)
@@ -254,5 +253,8 @@ public static class DatasetAssembler
         return Array.ConvertAll(values, Format);
     }
 
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
+
+/// <summary>Turns a split's labels into the tensor a task's loss takes, and says what the model must output.</summary>
+internal sealed record TargetEncoder(Func<RawExamples, Tensor> Encode, int Outputs, IReadOnlyList<string>? ClassNames, double[]? Mean, double[]? Std);

@@ -6,6 +6,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 
@@ -18,6 +19,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// <item>Pinning: a version is the SHA-256 over its files' paths and contents. Submission records it in
 /// <c>data.sha256</c>; every later read recomputes it, and a difference fails the run, naming what changed (the run
 /// never trains on data other than what it was checked against).</item>
+/// <item>Sharded data (<c>data.sharded</c>) is surveyed, not held: see <see cref="ShardedDatasetReader"/>. Its shards
+/// live in one bounded <see cref="ShardCache"/> per process.</item>
 /// </list>
 /// </summary>
 public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetStore? store = null, DataFormats? formats = null) : IDatasetCatalog, IDisposable
@@ -30,6 +33,10 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     // listing needs no download to be verified, so chunks of a cached dataset cost one listing call, not a re-read.
     private readonly ConcurrentDictionary<string, string> _digestsBySignature = new(StringComparer.Ordinal);
     private readonly DataFormats _formats = formats ?? DataFormats.BuiltIn;
+    private readonly ShardCache _shards = new(options.ShardsInMemory);
+
+    /// <summary>Shards of sharded datasets this process holds decoded now (for logs and tests).</summary>
+    public int ShardsHeld => _shards.Count;
 
     /// <summary>The dataset a (validated) data section names, loaded once per version and process.</summary>
     public async Task<LoadedDataset> GetAsync(DataSection data, CancellationToken cancellationToken = default)
@@ -50,6 +57,16 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         try
         {
             SourceListing listing = await ListAsync(resolved, cancellationToken);
+            if (resolved.Sharded)
+            {
+                LoadedDataset sharded = await ShardedAsync(resolved, listing, cancellationToken);
+                return sharded.Digest == resolved.Sha256
+                    ? sharded
+                    : throw new DatasetException(
+                        $"The data of the run changed after submission: the shards in '{resolved.Source}' in {Location(resolved)} now hash to {sharded.Digest}, " +
+                        $"but the run was submitted with {resolved.Sha256}. Restore the files, or submit a new run.");
+            }
+
             string key = KeyOf(resolved, resolved.Sha256);
             if (_digestsBySignature.TryGetValue(listing.Signature, out string? digest) && digest == resolved.Sha256
                 && _datasets.TryGetValue(key, out Lazy<LoadedDataset>? known) && known.IsValueCreated)
@@ -107,6 +124,14 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             }
 
             SourceListing listing = await ListAsync(resolved, cancellationToken);
+            if (resolved.Sharded)
+            {
+                LoadedDataset sharded = await ShardedAsync(resolved, listing, cancellationToken);
+                return resolved.Sha256 is { } pinnedShards && pinnedShards != sharded.Digest
+                    ? DatasetCheck.Failed(new ValidationError("data.sha256", $"does not match the data: the shards in '{resolved.Source}' hash to {sharded.Digest}"))
+                    : Answer(resolved with { Sha256 = sharded.Digest }, sharded);
+            }
+
             if (_digestsBySignature.TryGetValue(listing.Signature, out string? knownDigest)
                 && (resolved.Sha256 is null || resolved.Sha256 == knownDigest)
                 && _datasets.TryGetValue(KeyOf(resolved, knownDigest), out Lazy<LoadedDataset>? known) && known.IsValueCreated)
@@ -149,6 +174,25 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 dataset.Value.Dispose();
             }
         }
+
+        _shards.Dispose();
+    }
+
+    /// <summary>A sharded dataset: the one surveyed before when its listing is unchanged, else a new survey of every shard.</summary>
+    private async Task<LoadedDataset> ShardedAsync(DataSection data, SourceListing listing, CancellationToken cancellationToken)
+    {
+        if (_digestsBySignature.TryGetValue(listing.Signature, out string? known)
+            && _datasets.TryGetValue(KeyOf(data, known), out Lazy<LoadedDataset>? surveyed) && surveyed.IsValueCreated)
+        {
+            return surveyed.Value;
+        }
+
+        var reader = new ShardedDatasetReader(store!, listing.Container, listing.Format, data, _shards);
+        LoadedDataset dataset = await reader.SurveyAsync(
+            listing.Parts.Select(part => new ShardedDatasetReader.Part(part.Name, part.Field, part.Files)).ToArray(),
+            digest => KeyOf(data, digest), cancellationToken);
+        _digestsBySignature[listing.Signature] = dataset.Digest;
+        return Cached(KeyOf(data, dataset.Digest), () => dataset);
     }
 
     private LoadedDataset Cached(string key, Func<LoadedDataset> load)
@@ -237,9 +281,16 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 throw new DataFormatException($"the data has more than {DatasetLimits.MaxFiles} files", field);
             }
 
-            if (bytes > DatasetLimits.MaxBytes)
+            if (data.Sharded && listed.FirstOrDefault(file => file.Bytes > DatasetLimits.MaxShardBytes) is { } large)
             {
-                throw new DataFormatException($"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory", field);
+                throw new DataFormatException($"the shard '{large.Path}' is larger than {DatasetLimits.MaxShardBytes / (1024 * 1024)} MiB; a worker holds several shards at once, so split it", field);
+            }
+
+            if (bytes > (data.Sharded ? DatasetLimits.MaxShardedBytes : DatasetLimits.MaxBytes))
+            {
+                throw new DataFormatException(data.Sharded
+                    ? $"the data is larger than {DatasetLimits.MaxShardedBytes / (1024L * 1024 * 1024 * 1024)} TiB"
+                    : $"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory; shard it (data.sharded) to stream it instead", field);
             }
 
             var part = new ListedPart(name, field, path.EndsWith('/') ? path : string.Empty, listed);
@@ -250,8 +301,18 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         IDataFormat? format = data.Source!.EndsWith('/') && data.Format is null ? null : FormatOf(data, data.Source!, "data.source");
         ListedPart source = await PartAsync("source", data.Source!, "data.source", format);
         format ??= _formats.ForPath(source.Files[0].Path)!;
+        if (data.Sharded && format.ReadsFolders)
+        {
+            throw new DataFormatException($"applies to folders of csv, tsv, parquet, npy or npz files, each one shard; {format.Name} are read whole", "data.sharded");
+        }
+
         if (NumPyFormat.LabelFileOf(data.Source!, data) is { } labelFile)
         {
+            if (data.Sharded)
+            {
+                throw new DataFormatException("names a labels .npy, but each shard must hold its own labels: use .npz shards, or a label column index of 2-D .npy shards", "data.label");
+            }
+
             await PartAsync("source", labelFile, "data.label", format);
         }
 
@@ -296,12 +357,16 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         return new SourceFiles(listing.Format, read["source"], Part("test"), Part("validation"), Digest(inReadingOrder.DistinctBy(file => file.Path)));
     }
 
-    private static string Digest(IEnumerable<DataFile> files)
+    private static string Digest(IEnumerable<DataFile> files) =>
+        DigestOf(files.Select(file => (file.Path, Convert.ToHexStringLower(SHA256.HashData(file.Content)))));
+
+    /// <summary>The digest <c>data.sha256</c> pins: SHA-256 over each file's path and the SHA-256 of its content, in reading order.</summary>
+    internal static string DigestOf(IEnumerable<(string Path, string Sha256)> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (DataFile file in files)
+        foreach ((string path, string sha256) in files)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(file.Path + "\n" + Convert.ToHexStringLower(SHA256.HashData(file.Content)) + "\n"));
+            hash.AppendData(Encoding.UTF8.GetBytes(path + "\n" + sha256 + "\n"));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

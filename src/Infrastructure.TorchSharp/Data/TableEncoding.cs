@@ -66,6 +66,20 @@ public sealed class TableEncoding
         return new TableEncoding(data.Label, features);
     }
 
+    /// <summary>This encoding with the categories of <paramref name="other"/> (another shard's) added: one encoding for every shard of a dataset.</summary>
+    public TableEncoding Including(TableEncoding other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var merged = _features.Select(feature =>
+        {
+            string[]? more = other._features.FirstOrDefault(candidate => candidate.Column == feature.Column).Categories;
+            return (feature.Column, feature.Categories is null || more is null
+                ? feature.Categories
+                : feature.Categories.Union(more, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
+        }).ToArray();
+        return new TableEncoding(_label, merged);
+    }
+
     public RawExamples Encode(DataTable table, LearningTask task)
     {
         ArgumentNullException.ThrowIfNull(table);

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using static TorchSharp.torch;
+
+namespace DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
+
+/// <summary>
+/// Reads a sharded dataset (<c>data.sharded</c>): a folder whose every file is one shard of the format, read one at a
+/// time so that no worker ever holds more than a few.
+/// <list type="bullet">
+/// <item>The survey reads each shard once: it checks it as the in-memory path checks a whole dataset (finite values,
+/// one shape, labels the task can take), records its example count and SHA-256, and accumulates the training
+/// statistics. Standardization, classes and table encodings are therefore those of the whole training split.</item>
+/// <item>Test and validation are the given files, or whole shards held out by a seeded draw (holding out rows would
+/// make every evaluation read every shard).</item>
+/// <item>Training then loads shards on demand through the process's <see cref="ShardCache"/>; each load checks the
+/// shard's content against the survey's hash, so a run never trains on a shard that changed under it.</item>
+/// </list>
+/// </summary>
+internal sealed class ShardedDatasetReader(IDatasetStore store, string container, IDataFormat format, DataSection data, ShardCache cache)
+{
+    private const long TestStream = 1;
+    private const long ValidationStream = 2;
+
+    // Decided from the first training table (or from every one when columns are categorical), then applied to all.
+    private TableEncoding? _encoding;
+
+    /// <summary>A part of the data as listed: source, test or validation, with the specification field it comes from.</summary>
+    public sealed record Part(string Name, string Field, IReadOnlyList<DatasetFileInfo> Files);
+
+    public async Task<LoadedDataset> SurveyAsync(IReadOnlyList<Part> parts, Func<string, string> cacheKeyOf, CancellationToken cancellationToken)
+    {
+        LearningTask task = data.ResolvedTask();
+        Part source = parts.First(part => part.Name == "source");
+        // A given test or validation file inside the source folder is held out, not trained on.
+        var given = parts.Where(part => part.Name != "source").SelectMany(part => part.Files).Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
+        List<(DatasetFileInfo File, string Field)> train = [.. source.Files.Where(file => !given.Contains(file.Path)).Select(file => (file, source.Field))];
+        if (train.Count == 0)
+        {
+            throw new DataFormatException($"'{data.Source}' holds no shards besides the test and validation files", source.Field);
+        }
+
+        List<(DatasetFileInfo File, string Field)> test = Given(parts, "test") ?? HoldOut(train, data.TestFraction ?? DataSection.DefaultTestFraction, TestStream, "data.testFraction");
+        List<(DatasetFileInfo File, string Field)> validation = Given(parts, "validation") ?? HoldOut(train, data.ValidationFraction ?? DataSection.DefaultValidationFraction, ValidationStream, "data.validationFraction");
+
+        if (data.Categorical is { Count: > 0 })
+        {
+            // Categories must be the same in every shard's encoding: collect them over all training shards first.
+            foreach ((DatasetFileInfo file, string field) in train)
+            {
+                byte[] content = await ReadFile(file, field, cancellationToken);
+                DataTable table = DataFormatException.Within(field, () => format.Read([new DataFile(file.Path, content)], data).Table)
+                    ?? throw new DataFormatException($"applies to tables; {format.Name} files have no columns", "data.categorical");
+                TableEncoding shardEncoding = DataFormatException.Within(field, () => TableEncoding.From(table, data));
+                _encoding = _encoding is null ? shardEncoding : _encoding.Including(shardEncoding);
+            }
+        }
+
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var infos = new Dictionary<string, ShardInfo>(StringComparer.Ordinal);
+        var labels = new List<RawLabels>();
+        RawExamples? reference = null;
+        using var statistics = new FeatureStatistics();
+        foreach ((DatasetFileInfo file, string field) in train)
+        {
+            byte[] content = await ReadFile(file, field, cancellationToken);
+            RawExamples examples = DataFormatException.Within(field, () =>
+            {
+                RawExamples read = Decode(file.Path, content);
+                reference ??= read with { Features = [] };
+                DatasetAssembler.Check(read, reference);
+                DatasetAssembler.CheckLabels(read, task);
+                return read;
+            });
+            using (Tensor features = FeaturesOf(examples))
+            {
+                statistics.Add(features);
+            }
+
+            labels.Add(examples.Labels);
+            Record(file, content, examples.Count, hashes, infos);
+        }
+
+        var allTrain = new RawExamples(data.Source!, [], reference!.Shape, Combined(labels), index => $"example {index}");
+        TargetEncoder targets = DataFormatException.Within("data.source", () => DatasetAssembler.TargetsFor(allTrain, task));
+        foreach ((DatasetFileInfo file, string field) in test.Concat(validation))
+        {
+            byte[] content = await ReadFile(file, field, cancellationToken);
+            int count = DataFormatException.Within(field, () =>
+            {
+                RawExamples read = Decode(file.Path, content);
+                DatasetAssembler.Check(read, reference);
+                using Tensor encoded = targets.Encode(read);
+                return read.Count;
+            });
+            Record(file, content, count, hashes, infos);
+        }
+
+        (string axis, Tensor mean, Tensor std) = statistics.Result();
+        using (mean)
+        using (std)
+        {
+            string digest = DatasetProvider.DigestOf(parts.SelectMany(part => part.Files).Select(file => file.Path).Distinct(StringComparer.Ordinal).Select(path => (path, hashes[path])));
+            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
+            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, reference.Shape);
+            string cacheKey = cacheKeyOf(digest);
+            ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
+                new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
+            return new LoadedDataset(data.Source!, new DataShape(reference.Shape, targets.Outputs), task, Split(train), Split(validation), Split(test), preprocessing, digest);
+        }
+    }
+
+    private static void Record(DatasetFileInfo file, byte[] content, int count, Dictionary<string, string> hashes, Dictionary<string, ShardInfo> infos)
+    {
+        string sha = Convert.ToHexStringLower(SHA256.HashData(content));
+        hashes[file.Path] = sha;
+        infos[file.Path] = new ShardInfo(file.Path, sha, count);
+    }
+
+    private static List<(DatasetFileInfo File, string Field)>? Given(IReadOnlyList<Part> parts, string name) =>
+        parts.FirstOrDefault(part => part.Name == name) is { } part ? [.. part.Files.Select(file => (file, part.Field))] : null;
+
+    /// <summary>Moves a seeded <paramref name="fraction"/> of the training shards (at least one) out of <paramref name="train"/>.</summary>
+    private List<(DatasetFileInfo File, string Field)> HoldOut(List<(DatasetFileInfo File, string Field)> train, double fraction, long stream, string field)
+    {
+        int count = Math.Max(1, (int)Math.Round(train.Count * fraction, MidpointRounding.AwayFromZero));
+        if (train.Count - count < 1)
+        {
+            throw new DataFormatException(
+                $"'{data.Source}' has {train.Count} shard(s) left, too few to hold out {field} = {fraction.ToString(CultureInfo.InvariantCulture)} as whole shards and still train; " +
+                "sharded data holds out whole shards, so give more shards, or data.test and data.validation", field);
+        }
+
+        long[] order = Enumerable.Range(0, train.Count).Select(index => (long)index).ToArray();
+        DeterministicRandom.For(data.SplitSeed, stream).Shuffle(order);
+        var heldOut = order.Take(count).Select(index => (int)index).Order().Select(index => train[index]).ToList();
+        train.RemoveAll(heldOut.Contains);
+        return heldOut;
+    }
+
+    private async Task<byte[]> ReadFile(DatasetFileInfo file, string field, CancellationToken cancellationToken) =>
+        await store.ReadAsync(container, file.Path, cancellationToken)
+        ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {store.LocationOf(container)} while it was read", field);
+
+    private RawExamples Decode(string path, byte[] content)
+    {
+        DataRead read = format.Read([new DataFile(path, content)], data);
+        if (read.Table is { } table)
+        {
+            _encoding ??= TableEncoding.From(table, data);
+            return _encoding.Encode(table, data.ResolvedTask());
+        }
+
+        return read.Examples!;
+    }
+
+    private static Tensor FeaturesOf(RawExamples examples) => tensor(examples.Features, [examples.Count, .. examples.Shape.Select(size => (long)size)]);
+
+    /// <summary>The training shards' labels as one list; numbers become their text when another shard names its classes.</summary>
+    private static RawLabels Combined(IReadOnlyList<RawLabels> labels)
+    {
+        if (labels.All(part => part.Values is not null))
+        {
+            return RawLabels.Of(labels.SelectMany(part => part.Values!).ToArray(), labels[0].Width);
+        }
+
+        return RawLabels.Of(labels.SelectMany(part => part.Names ?? Array.ConvertAll(part.Values!, DatasetAssembler.Format)).ToArray());
+    }
+
+    /// <summary>Loads one shard for training or evaluation, preprocessed with the survey's statistics.</summary>
+    private sealed class ShardLoader(IDatasetStore store, string container, IDataFormat format, DataSection data, TableEncoding? encoding, TargetEncoder targets, Preprocessing preprocessing, int[] shape)
+    {
+        private readonly long[] _statisticsShape = preprocessing.Axis switch
+        {
+            "feature" => [preprocessing.FeatureMean.Length],
+            "channel" => [preprocessing.FeatureMean.Length, 1, 1],
+            _ => [.. shape.Select(_ => 1L)],
+        };
+
+        public async Task<ShardTensors> LoadAsync(ShardInfo shard)
+        {
+            byte[] content = await store.ReadAsync(container, shard.Path)
+                ?? throw new DatasetException($"The shard '{shard.Path}' of the run's data disappeared from {store.LocationOf(container)}. Restore it, or submit a new run.");
+            string sha = Convert.ToHexStringLower(SHA256.HashData(content));
+            if (sha != shard.Sha256)
+            {
+                throw new DatasetException(
+                    $"The data of the run changed after submission: the shard '{shard.Path}' in {store.LocationOf(container)} now hashes to {sha}, " +
+                    $"but the run was submitted with {shard.Sha256}. Restore the file, or submit a new run.");
+            }
+
+            try
+            {
+                DataRead read = format.Read([new DataFile(shard.Path, content)], data);
+                RawExamples examples = read.Table is { } table ? encoding!.Encode(table, data.ResolvedTask()) : read.Examples!;
+                using Tensor features = FeaturesOf(examples);
+                using Tensor mean = tensor(preprocessing.FeatureMean, _statisticsShape);
+                using Tensor std = tensor(preprocessing.FeatureStd, _statisticsShape);
+                using Tensor standardized = features.sub(mean).div_(std);
+                return new ShardTensors(standardized.contiguous(), targets.Encode(examples));
+            }
+            catch (DataFormatException exception)
+            {
+                throw new DatasetException(exception.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.TestSupport;
+
+namespace DurableTrainer.EndToEnd.Tests;
+
+/// <summary>
+/// Sharded data across a killed worker: one run in a single chunk, another whose worker is SIGKILLed after its first
+/// chunk, so a new process (with an empty shard cache) surveys the shards again and resumes the cursor mid-epoch.
+/// Both end bitwise the same.
+/// </summary>
+public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<WorkerFixture>
+{
+    [Fact]
+    public async Task AShardedRun_ResumedInANewProcessAfterAKill_EqualsOneUninterruptedChunkBitwise()
+    {
+        HttpClient http = fixture.Http;
+        (float[] features, long[] labels) = DataFiles.QuadrantImages(900, size: 16);
+        for (int shard = 0; shard < 9; shard++)
+        {
+            byte[] npz = DataFiles.Npz(
+                ("x", DataFiles.Npy(features.Skip(shard * 100 * 256).Take(100 * 256).ToArray(), 100, 1, 16, 16)),
+                ("y", DataFiles.Npy(labels.Skip(shard * 100).Take(100).ToArray(), 100)));
+            using HttpResponseMessage put = await http.PutAsync(new Uri($"/api/datasets/resume-shards/part-{shard}.npz", UriKind.Relative), new ByteArrayContent(npz));
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        string whole = await StartAsync(http, "shards-whole", stepsPerChunk: 400);
+        await WaitAsync(http, whole, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
+
+        // 190 steps of 16 stop in the middle of a shard of the sixth epoch (600 training examples, 38 batches each).
+        string split = await StartAsync(http, "shards-split", stepsPerChunk: 190);
+        await WaitAsync(http, split, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object && status.GetProperty("customStatus").GetProperty("step").GetInt64() >= 190);
+        fixture.Worker.Process.Kill();
+        await using WorkerServer replacement = await fixture.StartWorkerAsync("shards-replacement.log");
+        using var next = new HttpClient { BaseAddress = replacement.BaseAddress };
+
+        JsonElement done = await WaitAsync(next, split, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
+        Assert.Equal(400, done.GetProperty("output").GetProperty("stepsDone").GetInt64());
+        string log = await File.ReadAllTextAsync(Path.Combine(fixture.Azurite.WorkDirectory, "shards-replacement.log"));
+        // The new process ran the rest of the split run's chunks: its cache started empty.
+        Assert.Contains("Chunk shards-split/", log, StringComparison.Ordinal);
+        JsonElement reference = await WaitAsync(next, whole, _ => true);
+        Assert.Equal(await HashAsync(reference), await HashAsync(done));
+    }
+
+    private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)
+    {
+        string body = $$"""{"runId":"{{runId}}","data":{"source":"resume-shards/","sharded":true},"model":{"architecture":"cnn"},"training":{"maxSteps":400,"batchSize":16,"seed":4},"evaluation":{"intervalSteps":100000},"execution":{"stepsPerChunk":{{stepsPerChunk}}} }""";
+        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return runId;
+    }
+
+    private static Task<JsonElement> WaitAsync(HttpClient http, string runId, Func<JsonElement, bool> done) =>
+        StatusPolling.UntilAsync(http, $"/runtime/webhooks/durabletask/instances/{runId}", done, TimeSpan.FromMinutes(4));
+
+    private async Task<string> HashAsync(JsonElement status)
+    {
+        string final = status.GetProperty("output").GetProperty("finalCheckpoint").GetString()!;
+        var blob = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("checkpoints").GetBlobClient(final + ".ckpt");
+        return Convert.ToHexString(SHA256.HashData((await blob.DownloadContentAsync()).Value.Content.ToArray()));
+    }
+}
