@@ -213,6 +213,28 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task NpzFolder_ReadWhole_IsTheSameDatasetAsOneArchive_AndAMismatchedFileIsNamed()
+    {
+        (float[] features, long[] labels) = DataFiles.QuadrantImages(300, size: 2);
+        byte[] Part(int from, int count, int width = 4) => DataFiles.Npz(
+            ("x", DataFiles.Npy(features.Skip(from * 4).Take(count * width).ToArray(), count, width)),
+            ("y", DataFiles.Npy(labels.Skip(from).Take(count).ToArray(), count)));
+        _harness.DataFiles.Put("one/all.npz", Part(0, 300));
+        _harness.DataFiles.Put("many/a.npz", Part(0, 100));
+        _harness.DataFiles.Put("many/b.npz", Part(100, 200));
+        _harness.DataFiles.Put("odd/a.npz", Part(0, 100));
+        _harness.DataFiles.Put("odd/b.npz", Part(100, 100, width: 2));
+
+        var one = await _harness.Datasets.GetAsync((await _harness.Datasets.CheckAsync(new DataSection(Source: "one/all.npz"))).Data!);
+        var many = await _harness.Datasets.GetAsync((await _harness.Datasets.CheckAsync(new DataSection(Source: "many/"))).Data!);
+        ValidationError odd = Assert.Single((await _harness.Datasets.CheckAsync(new DataSection(Source: "odd/"))).Errors);
+
+        Assert.True(one.Train.Held().Features.equal(many.Train.Held().Features).all().item<bool>());
+        Assert.True(one.Test.Held().Targets.equal(many.Test.Held().Targets).all().item<bool>());
+        Assert.Contains("'odd/b.npz' shape: holds examples of shape [2]", odd.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TrainStatistics_StandardizeEverySplit_AndComeFromTrainingOnly()
     {
         _harness.DataFiles.Put("s.csv", DataFiles.RegressionCsv(500));

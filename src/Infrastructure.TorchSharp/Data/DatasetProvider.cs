@@ -308,9 +308,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
 
         if (NumPyFormat.LabelFileOf(data.Source!, data) is { } labelFile)
         {
-            if (data.Sharded)
+            if (data.Source!.EndsWith('/'))
             {
-                throw new DataFormatException("names a labels .npy, but each shard must hold its own labels: use .npz shards, or a label column index of 2-D .npy shards", "data.label");
+                throw new DataFormatException("names a labels .npy, which goes with a single .npy file; in a folder each file holds its own labels: use .npz files, or a label column index of 2-D .npy files", "data.label");
             }
 
             await PartAsync("source", labelFile, "data.label", format);

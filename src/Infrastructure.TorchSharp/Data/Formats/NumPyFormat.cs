@@ -8,7 +8,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 /// NumPy files. An <c>.npz</c> archive holds a features array (<c>x</c>, <c>features</c> or the only other one) and a
 /// labels array (<c>data.label</c>, or <c>y</c>, <c>labels</c>, <c>targets</c>). A single <c>.npy</c> holds features of
 /// any shape with <c>data.label</c> naming a labels <c>.npy</c> beside it, or a 2-D table whose column
-/// <c>data.label</c> (an index; -1 is the last) is the label. The first axis is the example axis.
+/// <c>data.label</c> (an index; -1 is the last) is the label. The first axis is the example axis. A folder of
+/// such files is one dataset, file after file in name order (or shards, with <c>data.sharded</c>).
 /// </summary>
 public sealed class NumPyFormat(string name, params string[] extensions) : IDataFormat
 {
@@ -30,9 +31,56 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(data);
         DataFile file = files[0];
-        return file.Path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || data.Format == "npz"
-            ? ReadArchive(file, data)
-            : ReadArray(file, files.Skip(1).FirstOrDefault(), data);
+        if (files.Count == 2 && LabelFileOf(file.Path, data) == files[1].Path)
+        {
+            return ReadArray(file, files[1], data);
+        }
+
+        RawExamples[] parts = files.Select(part => IsArchive(part, data) ? ReadArchive(part, data) : ReadArray(part, null, data)).ToArray();
+        return parts.Length == 1 ? parts[0] : Concatenated(parts);
+    }
+
+    private static bool IsArchive(DataFile file, DataSection data) => file.Path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || data.Format == "npz";
+
+    /// <summary>A folder of arrays read whole: every file's examples in name order, all of one shape and label width.</summary>
+    private static RawExamples Concatenated(RawExamples[] parts)
+    {
+        RawExamples first = parts[0];
+        foreach (RawExamples part in parts.Skip(1))
+        {
+            if (!part.Shape.SequenceEqual(first.Shape) || part.Labels.Width != first.Labels.Width)
+            {
+                throw DataFormatException.At(part.File, "shape",
+                    $"holds examples of shape [{string.Join(", ", part.Shape)}] with {part.Labels.Width} label(s) each, but '{first.File}' holds [{string.Join(", ", first.Shape)}] with {first.Labels.Width}; every file of a folder must match");
+            }
+        }
+
+        int[] starts = new int[parts.Length];
+        for (int p = 1; p < parts.Length; p++)
+        {
+            starts[p] = starts[p - 1] + parts[p - 1].Count;
+        }
+
+        float[] features = new float[parts.Sum(part => (long)part.Features.Length)];
+        double[] labels = new double[parts.Sum(part => (long)part.Labels.Values!.Length)];
+        long featureAt = 0;
+        long labelAt = 0;
+        foreach (RawExamples part in parts)
+        {
+            Array.Copy(part.Features, 0, features, featureAt, part.Features.Length);
+            Array.Copy(part.Labels.Values!, 0, labels, labelAt, part.Labels.Values!.Length);
+            featureAt += part.Features.Length;
+            labelAt += part.Labels.Values!.Length;
+        }
+
+        string Locate(int index)
+        {
+            int p = Array.BinarySearch(starts, index);
+            p = p >= 0 ? p : ~p - 1;
+            return $"'{parts[p].File}' {parts[p].Locate(index - starts[p])}";
+        }
+
+        return new RawExamples(first.File, features, first.Shape, RawLabels.Of(labels, first.Labels.Width), Locate);
     }
 
     private static RawExamples ReadArchive(DataFile file, DataSection data)
