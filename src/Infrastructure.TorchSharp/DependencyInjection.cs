@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Export;
@@ -19,7 +20,7 @@ public static class DependencyInjection
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         // Users' data comes from the host's dataset store (blob storage), when it registers one.
-        services.AddSingleton(provider => new DatasetProvider(options, provider.GetService<IDatasetStore>()));
+        services.AddSingleton(provider => new DatasetProvider(options, provider.GetService<IDatasetStore>(), logger: provider.GetService<ILoggerFactory>()?.CreateLogger<DatasetProvider>()));
         services.AddSingleton<IDatasetCatalog>(provider => provider.GetRequiredService<DatasetProvider>());
         // TorchScript files come from the host's model store (blob storage), when it registers one.
         services.AddSingleton(provider => ModelRegistry.BuiltIn.WithFiles(provider.GetService<IModelFileStore>()));

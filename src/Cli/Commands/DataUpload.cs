@@ -76,30 +76,34 @@ public sealed class DataUpload
         data.Remove("dataset");
         foreach ((string field, FileSystemInfo source, IReadOnlyList<(FileInfo File, string RelativePath)> files) in _parts)
         {
-            var contents = new List<(string RelativePath, byte[] Content)>();
+            // One file in memory at a time, so a folder of shards larger than this machine's memory uploads too:
+            // hash every file for the folder's name, then read and upload them one by one.
+            var hashes = new List<(string RelativePath, string Sha256)>();
             foreach ((FileInfo file, string relativePath) in files)
             {
-                contents.Add((relativePath, await File.ReadAllBytesAsync(file.FullName, cancellationToken)));
+                await using FileStream stream = file.OpenRead();
+                hashes.Add((relativePath, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken))));
             }
 
-            string folder = $"{UploadFolder}/{Digest(contents)[..16]}/";
+            string folder = $"{UploadFolder}/{Digest(hashes)[..16]}/";
             long bytes = 0;
-            foreach ((string relativePath, byte[] content) in contents)
+            foreach ((FileInfo file, string relativePath) in files)
             {
+                byte[] content = await File.ReadAllBytesAsync(file.FullName, cancellationToken);
                 bytes += (await client.UploadDatasetFileAsync(folder + relativePath, content, cancellationToken)).Bytes;
             }
 
-            data[field] = source is DirectoryInfo ? folder : folder + contents[0].RelativePath;
+            data[field] = source is DirectoryInfo ? folder : folder + files[0].RelativePath;
             output.WriteLine($"Uploaded {source.Name} ({files.Count} file{(files.Count == 1 ? string.Empty : "s")}, {bytes} bytes) to datasets/{data[field]}.");
         }
     }
 
-    private static string Digest(IEnumerable<(string RelativePath, byte[] Content)> contents)
+    private static string Digest(IEnumerable<(string RelativePath, string Sha256)> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach ((string relativePath, byte[] content) in contents)
+        foreach ((string relativePath, string sha256) in files)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(relativePath + "\n" + Convert.ToHexStringLower(SHA256.HashData(content)) + "\n"));
+            hash.AppendData(Encoding.UTF8.GetBytes(relativePath + "\n" + sha256 + "\n"));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -7,6 +7,8 @@ using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 
@@ -23,7 +25,7 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// live in one bounded <see cref="ShardCache"/> per process.</item>
 /// </list>
 /// </summary>
-public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetStore? store = null, DataFormats? formats = null) : IDatasetCatalog, IDisposable
+public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetStore? store = null, DataFormats? formats = null, ILogger? logger = null) : IDatasetCatalog, IDisposable
 {
     private static readonly JsonSerializerOptions KeyJson = new(JsonSerializerDefaults.Web);
 
@@ -187,7 +189,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             return surveyed.Value;
         }
 
-        var reader = new ShardedDatasetReader(store!, listing.Container, listing.Format, data, _shards);
+        var reader = new ShardedDatasetReader(store!, listing.Container, listing.Format, data, _shards, logger ?? NullLogger.Instance);
         LoadedDataset dataset = await reader.SurveyAsync(
             listing.Parts.Select(part => new ShardedDatasetReader.Part(part.Name, part.Field, part.Files)).ToArray(),
             digest => KeyOf(data, digest), cancellationToken);

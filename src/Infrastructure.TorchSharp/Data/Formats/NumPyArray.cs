@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -8,11 +9,75 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 /// <summary>
 /// One array in NumPy's <c>.npy</c> format (versions 1 to 3), as numbers: little-endian booleans, integers and
 /// floats of any shape in C order. Anything else (text, objects, complex numbers, big-endian, Fortran order) is an
-/// error naming the dtype, since reading it as numbers would silently be wrong.
+/// error naming the dtype, since reading it as numbers would silently be wrong. Values are decoded when first asked
+/// for: features go straight to float32 (<see cref="ToSingles"/>) without a float64 copy of the whole array.
 /// </summary>
-public sealed partial record NumPyArray(int[] Shape, double[] Values, string Dtype)
+public sealed partial class NumPyArray
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    private readonly byte[]? _data;
+    private readonly int _width;
+    private readonly Func<ReadOnlySpan<byte>, double>? _read;
+    private double[]? _values;
+
+    public NumPyArray(int[] shape, double[] values, string dtype)
+    {
+        Shape = shape;
+        Dtype = dtype;
+        _values = values;
+    }
+
+    private NumPyArray(int[] shape, string dtype, byte[] data, int width, Func<ReadOnlySpan<byte>, double> read)
+    {
+        Shape = shape;
+        Dtype = dtype;
+        _data = data;
+        _width = width;
+        _read = read;
+    }
+
+    public int[] Shape { get; }
+
+    public string Dtype { get; }
+
+    /// <summary>Every value as float64, in C order.</summary>
+    public double[] Values => _values ??= Decode();
+
+    /// <summary>Every value as float32, in C order: a copy of float32 data, a widening of bytes, else through <see cref="Values"/>.</summary>
+    public float[] ToSingles()
+    {
+        if (_values is null && _data is not null && BitConverter.IsLittleEndian)
+        {
+            switch (Dtype)
+            {
+                case "<f4":
+                    return MemoryMarshal.Cast<byte, float>(_data.AsSpan()).ToArray();
+                case "|u1" or "<u1":
+                    var widened = new float[_data.Length];
+                    for (int i = 0; i < widened.Length; i++)
+                    {
+                        widened[i] = _data[i];
+                    }
+
+                    return widened;
+            }
+        }
+
+        return Array.ConvertAll(Values, value => (float)value);
+    }
+
+    private double[] Decode()
+    {
+        var values = new double[_data!.Length / _width];
+        ReadOnlySpan<byte> data = _data;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = _read!(data.Slice(i * _width, _width));
+        }
+
+        return values;
+    }
 
     public long Count => Shape.Length == 0 ? 1 : Shape.Aggregate(1L, (product, size) => product * size);
 
@@ -60,13 +125,7 @@ public sealed partial record NumPyArray(int[] Shape, double[] Values, string Dty
             throw DataFormatException.At(file, "header", $"the array holds {count} values, more than one worker can hold");
         }
 
-        var values = new double[count];
-        for (long i = 0; i < count; i++)
-        {
-            values[i] = read(data.Slice((int)(i * width), width));
-        }
-
-        return new NumPyArray(shape, values, dtype);
+        return new NumPyArray(shape, dtype, data[..(int)(count * width)].ToArray(), width, read);
     }
 
     private static (int Width, Func<ReadOnlySpan<byte>, double> Read) Reader(string file, string dtype) => dtype switch

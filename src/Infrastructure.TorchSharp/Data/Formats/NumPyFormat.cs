@@ -182,7 +182,7 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         }
 
         int[] shape = features.Shape.Length == 1 ? [1] : features.Shape[1..];
-        float[] values = Array.ConvertAll(features.Values, value => (float)value);
+        float[] values = features.ToSingles();
         return new RawExamples(file, values, shape, RawLabels.Of(labels.Values, labels.Shape.Length == 2 ? labels.Shape[1] : 1), index => $"example {index}");
     }
 }

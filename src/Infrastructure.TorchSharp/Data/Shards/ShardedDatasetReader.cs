@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
@@ -21,7 +23,7 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
 /// shard's content against the survey's hash, so a run never trains on a shard that changed under it.</item>
 /// </list>
 /// </summary>
-internal sealed class ShardedDatasetReader(IDatasetStore store, string container, IDataFormat format, DataSection data, ShardCache cache)
+internal sealed class ShardedDatasetReader(IDatasetStore store, string container, IDataFormat format, DataSection data, ShardCache cache, ILogger logger)
 {
     private const long TestStream = 1;
     private const long ValidationStream = 2;
@@ -35,6 +37,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     public async Task<LoadedDataset> SurveyAsync(IReadOnlyList<Part> parts, Func<string, string> cacheKeyOf, CancellationToken cancellationToken)
     {
         LearningTask task = data.ResolvedTask();
+        var surveyTime = Stopwatch.StartNew();
         Part source = parts.First(part => part.Name == "source");
         // A given test or validation file inside the source folder is held out, not trained on.
         var given = parts.Where(part => part.Name != "source").SelectMany(part => part.Files).Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
@@ -106,7 +109,9 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
         {
             string digest = DatasetProvider.DigestOf(parts.SelectMany(part => part.Files).Select(file => file.Path).Distinct(StringComparer.Ordinal).Select(path => (path, hashes[path])));
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
-            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, reference.Shape);
+            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, reference.Shape, logger);
+            logger.LogInformation("Surveyed the {Shards} shards of '{Source}' ({Train} training examples in {TrainShards} shards) in {Seconds:F1} s.",
+                infos.Count, data.Source, infos.Values.Where(info => train.Any(file => file.File.Path == info.Path)).Sum(info => info.Count), train.Count, surveyTime.Elapsed.TotalSeconds);
             string cacheKey = cacheKeyOf(digest);
             ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
                 new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
@@ -172,7 +177,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     }
 
     /// <summary>Loads one shard for training or evaluation, preprocessed with the survey's statistics.</summary>
-    private sealed class ShardLoader(IDatasetStore store, string container, IDataFormat format, DataSection data, TableEncoding? encoding, TargetEncoder targets, Preprocessing preprocessing, int[] shape)
+    private sealed class ShardLoader(IDatasetStore store, string container, IDataFormat format, DataSection data, TableEncoding? encoding, TargetEncoder targets, Preprocessing preprocessing, int[] shape, ILogger logger)
     {
         private readonly long[] _statisticsShape = preprocessing.Axis switch
         {
@@ -183,6 +188,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
 
         public async Task<ShardTensors> LoadAsync(ShardInfo shard)
         {
+            var time = Stopwatch.StartNew();
             byte[] content = await store.ReadAsync(container, shard.Path)
                 ?? throw new DatasetException($"The shard '{shard.Path}' of the run's data disappeared from {store.LocationOf(container)}. Restore it, or submit a new run.");
             string sha = Convert.ToHexStringLower(SHA256.HashData(content));
@@ -193,6 +199,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                     $"but the run was submitted with {shard.Sha256}. Restore the file, or submit a new run.");
             }
 
+            double readMilliseconds = time.Elapsed.TotalMilliseconds;
             try
             {
                 DataRead read = format.Read([new DataFile(shard.Path, content)], data);
@@ -201,7 +208,10 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 using Tensor mean = tensor(preprocessing.FeatureMean, _statisticsShape);
                 using Tensor std = tensor(preprocessing.FeatureStd, _statisticsShape);
                 using Tensor standardized = features.sub(mean).div_(std);
-                return new ShardTensors(standardized.contiguous(), targets.Encode(examples));
+                var loaded = new ShardTensors(standardized.contiguous(), targets.Encode(examples));
+                logger.LogInformation("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",
+                    shard.Path, shard.Count, time.Elapsed.TotalMilliseconds, readMilliseconds);
+                return loaded;
             }
             catch (DataFormatException exception)
             {
