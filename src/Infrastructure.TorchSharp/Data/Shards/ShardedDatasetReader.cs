@@ -209,7 +209,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 using Tensor std = tensor(preprocessing.FeatureStd, _statisticsShape);
                 using Tensor standardized = features.sub(mean).div_(std);
                 var loaded = new ShardTensors(standardized.contiguous(), targets.Encode(examples));
-                logger.LogInformation("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",
+                logger.LogDebug("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",
                     shard.Path, shard.Count, time.Elapsed.TotalMilliseconds, readMilliseconds);
                 return loaded;
             }
