@@ -205,6 +205,36 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         await AssertNothingChangedAsync();
     }
 
+    [Theory]
+    [InlineData("ragged-row.csv", "line 3: the row has 2 values but the header names 3 columns")]
+    [InlineData("non-numeric.csv", "line 3, column 'b': 'oops' is not a number")]
+    [InlineData("nan-value.csv", "line 3, feature 1: the value NaN is not finite")]
+    [InlineData("missing-label.csv", "has no label column 'label'")]
+    [InlineData("header-only.csv", "has a header but no rows")]
+    public async Task BadShard_AmongGoodOnes_IsRefusedAtSubmission_NamingTheShard_AndNoRunStarts(string file, string problem)
+    {
+        var datasets = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("datasets");
+        await datasets.CreateIfNotExistsAsync();
+        string folder = $"hostile-shards-{Path.GetFileNameWithoutExtension(file)}/";
+        foreach (string good in new[] { "good-0.csv", "good-1.csv", "test.csv", "validation.csv" })
+        {
+            await datasets.GetBlobClient(folder + good).UploadAsync(new BinaryData("a,b,label\n1,2,x\n3,4,y\n5,6,x\n"u8.ToArray()), overwrite: true);
+        }
+
+        await datasets.GetBlobClient(folder + file).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "BadData", file))), overwrite: true);
+
+        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(
+            $$$"""{"runId":"hostile-shards","data":{"source":"{{{folder}}}","sharded":true,"label":"label","test":"{{{folder}}}test.csv","validation":"{{{folder}}}validation.csv"}}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        string answer = await start.Content.ReadAsStringAsync();
+
+        Assert.True(start.StatusCode == HttpStatusCode.BadRequest, answer);
+        string rule = JsonDocument.Parse(answer).RootElement.GetProperty("errors").GetProperty("data.source")[0].GetString()!;
+        Assert.Contains($"'{folder}{file}'", rule, StringComparison.Ordinal);
+        Assert.Contains(problem, rule, StringComparison.Ordinal);
+        await AssertNothingChangedAsync();
+    }
+
     [Fact]
     public async Task DataUpload_UnderAClimbingOrHiddenPath_OrEmpty_IsRefusedAndWritesNothing()
     {

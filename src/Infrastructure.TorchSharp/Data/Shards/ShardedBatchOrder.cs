@@ -31,6 +31,9 @@ public sealed class ShardedBatchOrder
     private int[] _order = [];
     private long[] _cumulative = [];
 
+    // Where in the epoch's shard order the last batch RowsFor returned ended.
+    private int _lastPosition;
+
     public ShardedBatchOrder(IReadOnlyList<int> shardSizes, int replica, int replicaCount, int batchSize, int seed)
     {
         ArgumentNullException.ThrowIfNull(shardSizes);
@@ -100,6 +103,7 @@ public sealed class ShardedBatchOrder
             {
                 parts.Add(new ShardRows(shard, RowsOf(epoch, shard).AsSpan((int)from, (int)take).ToArray()));
                 at += take;
+                _lastPosition = position;
             }
         }
 
@@ -109,9 +113,9 @@ public sealed class ShardedBatchOrder
     /// <summary>The shard the stream reads after micro-batch <paramref name="microBatch"/>'s last one (the next epoch's first at the end): what to fetch ahead.</summary>
     public int NextShardAfter(long microBatch)
     {
-        int last = RowsFor(microBatch)[^1].Shard;
+        RowsFor(microBatch);
         long epoch = microBatch / BatchesPerEpoch;
-        for (int position = Array.IndexOf(_order, last) + 1; position < _order.Length; position++)
+        for (int position = _lastPosition + 1; position < _order.Length; position++)
         {
             if (_shares[_order[position]] > 0)
             {

@@ -111,7 +111,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
             var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, reference.Shape, logger);
             logger.LogInformation("Surveyed the {Shards} shards of '{Source}' ({Train} training examples in {TrainShards} shards) in {Seconds:F1} s.",
-                infos.Count, data.Source, infos.Values.Where(info => train.Any(file => file.File.Path == info.Path)).Sum(info => info.Count), train.Count, surveyTime.Elapsed.TotalSeconds);
+                infos.Count, data.Source, train.Sum(file => (long)infos[file.File.Path].Count), train.Count, surveyTime.Elapsed.TotalSeconds);
             string cacheKey = cacheKeyOf(digest);
             ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
                 new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
@@ -142,8 +142,11 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
 
         long[] order = Enumerable.Range(0, train.Count).Select(index => (long)index).ToArray();
         DeterministicRandom.For(data.SplitSeed, stream).Shuffle(order);
-        var heldOut = order.Take(count).Select(index => (int)index).Order().Select(index => train[index]).ToList();
-        train.RemoveAll(heldOut.Contains);
+        var chosen = order.Take(count).Select(index => (int)index).ToHashSet();
+        var heldOut = chosen.Order().Select(index => train[index]).ToList();
+        List<(DatasetFileInfo File, string Field)> remaining = train.Where((_, index) => !chosen.Contains(index)).ToList();
+        train.Clear();
+        train.AddRange(remaining);
         return heldOut;
     }
 
