@@ -214,6 +214,27 @@ public sealed class ShardedDataTests : IDisposable
     }
 
     [Fact]
+    public async Task RegressionShards_WithAnotherTargetCount_NameTheShard()
+    {
+        float[] features = Enumerable.Range(0, 40).Select(i => (float)i).ToArray();
+        float[] one = Enumerable.Range(0, 10).Select(i => (float)i).ToArray();
+        float[] two = Enumerable.Range(0, 20).Select(i => (float)i).ToArray();
+        for (int shard = 0; shard < 3; shard++)
+        {
+            _harness.DataFiles.Put($"reg/part-{shard}.npz", DataFiles.Npz(("x", DataFiles.Npy(features, 10, 4)), ("y", DataFiles.Npy(one, 10))));
+        }
+
+        _harness.DataFiles.Put("reg/part-3.npz", DataFiles.Npz(("x", DataFiles.Npy(features, 10, 4)), ("y", DataFiles.Npy(two, 10, 2))));
+        _harness.DataFiles.Put("reg-test.npz", DataFiles.Npz(("x", DataFiles.Npy(features, 10, 4)), ("y", DataFiles.Npy(one, 10))));
+
+        ValidationError error = Assert.Single((await _harness.Datasets.CheckAsync(new DataSection(
+            Source: "reg/", Sharded: true, Task: LearningTask.Regression, Test: "reg-test.npz", Validation: "reg-test.npz"))).Errors);
+
+        Assert.Equal("data.source", error.Field);
+        Assert.Contains("'reg/part-3.npz' has 2 label(s) per example but 'reg/part-0.npz' has 1", error.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AShardChangedAfterSubmission_FailsTheChunkNamingTheShard()
     {
         (float[] features, long[] labels) = DataFiles.QuadrantImages(600, size: 2);

@@ -77,7 +77,9 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 reference ??= read with { Features = [] };
                 DatasetAssembler.Check(read, reference);
                 DatasetAssembler.CheckLabels(read, task);
-                return read;
+                return read.Labels.Width == reference.Labels.Width
+                    ? read
+                    : throw new DataFormatException($"'{read.File}' has {read.Labels.Width} label(s) per example but '{reference.File}' has {reference.Labels.Width}; every shard must have the same");
             });
             using (Tensor features = FeaturesOf(examples))
             {
@@ -97,6 +99,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             {
                 RawExamples read = Decode(file.Path, content);
                 DatasetAssembler.Check(read, reference);
+                DatasetAssembler.CheckLabels(read, task);
                 using Tensor encoded = targets.Encode(read);
                 return read.Count;
             });
