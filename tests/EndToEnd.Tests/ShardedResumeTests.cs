@@ -1,9 +1,6 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs;
-using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
@@ -30,22 +27,14 @@ public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<Wo
         }
 
         string whole = await StartAsync(http, "shards-whole", stepsPerChunk: 400);
-        await WaitAsync(http, whole, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
 
         // 190 steps of 16 stop in the middle of a shard of the sixth epoch (600 training examples, 38 batches each).
-        string split = await StartAsync(http, "shards-split", stepsPerChunk: 190);
-        await WaitAsync(http, split, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object && status.GetProperty("customStatus").GetProperty("step").GetInt64() >= 190);
-        fixture.Worker.Process.Kill();
-        await using WorkerServer replacement = await fixture.StartWorkerAsync("shards-replacement.log");
-        using var next = new HttpClient { BaseAddress = replacement.BaseAddress };
+        (JsonElement done, string replacementLog) = await ResumeAcrossAKill.FinishSplitRunInANewProcessAsync(
+            fixture, whole, () => StartAsync(http, "shards-split", stepsPerChunk: 190), step: 190, "shards-replacement.log");
 
-        JsonElement done = await WaitAsync(next, split, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
         Assert.Equal(400, done.GetProperty("output").GetProperty("stepsDone").GetInt64());
-        string log = await File.ReadAllTextAsync(Path.Combine(fixture.Azurite.WorkDirectory, "shards-replacement.log"));
         // The new process ran the rest of the split run's chunks: its cache started empty.
-        Assert.Contains("Chunk shards-split/", log, StringComparison.Ordinal);
-        JsonElement reference = await WaitAsync(next, whole, _ => true);
-        Assert.Equal(await HashAsync(reference), await HashAsync(done));
+        Assert.Contains("Chunk shards-split/", replacementLog, StringComparison.Ordinal);
     }
 
     private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)
@@ -54,15 +43,5 @@ public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<Wo
         using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return runId;
-    }
-
-    private static Task<JsonElement> WaitAsync(HttpClient http, string runId, Func<JsonElement, bool> done) =>
-        StatusPolling.UntilAsync(http, $"/runtime/webhooks/durabletask/instances/{runId}", done, TimeSpan.FromMinutes(4));
-
-    private async Task<string> HashAsync(JsonElement status)
-    {
-        string final = status.GetProperty("output").GetProperty("finalCheckpoint").GetString()!;
-        var blob = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient("checkpoints").GetBlobClient(final + ".ckpt");
-        return Convert.ToHexString(SHA256.HashData((await blob.DownloadContentAsync()).Value.Content.ToArray()));
     }
 }

@@ -32,7 +32,8 @@ public sealed class WorkerStorageStartupTests : IAsyncLifetime
     [Fact]
     public async Task UnreachableStorage_WorkerAnswers503AndRetries_ThenServesOnceStorageAppears()
     {
-        int blob = ChildProcess.FreePort(), queue = ChildProcess.FreePort(), table = ChildProcess.FreePort();
+        int[] ports = ChildProcess.FreePorts(3);
+        (int blob, int queue, int table) = (ports[0], ports[1], ports[2]);
         (ChildProcess worker, HttpClient http) = StartWorker(AzuriteServer.ConnectionStringFor(blob, queue, table), "unreachable.log");
 
         await WaitForAsync(() => CountLines(worker, $"127.0.0.1:{blob}/devstoreaccount1 is unreachable (attempt") >= 2, TimeSpan.FromSeconds(30), worker);

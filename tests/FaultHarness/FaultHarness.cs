@@ -40,7 +40,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     private readonly Random _random = new(options.Seed);
     private readonly string _root = RepositoryLayout.FindRoot();
     private readonly string _hub = "faults" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int[] _ports = [ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort()];
+    private readonly int[] _ports = ChildProcess.FreePorts(3);
     private readonly WorkerServer?[] _workers = new WorkerServer?[2];
     private AzuriteServer? _azurite;
     private int _restarts;

@@ -145,11 +145,7 @@ public sealed class ShardedDataTests : IDisposable
         Assert.InRange(_harness.Datasets.ShardsHeld, 1, 2);
 
         // The second half runs in another "process": a new provider and cache that must survey and stream afresh.
-        using var other = new ExecutorHarness(shardsInMemory: 2);
-        foreach ((string path, byte[] content) in _harness.DataFiles.Files())
-        {
-            other.DataFiles.Put(path, content);
-        }
+        using ExecutorHarness other = AnotherProcessWithTheSameData();
 
         ChunkResult first = await _harness.ChunkAsync(recipe, start, "first", 0, 70);
         other.Store.Blobs[first.Checkpoint] = _harness.Store.Blobs[first.Checkpoint];
@@ -235,18 +231,14 @@ public sealed class ShardedDataTests : IDisposable
     }
 
     [Fact]
-    public async Task AShardChangedAfterSubmission_FailsTheChunkNamingTheShard()
+    public async Task AShardChangedAfterSubmission_FailsTheChunkOfANewProcess_WithThePinnedDigest()
     {
         (float[] features, long[] labels) = DataFiles.QuadrantImages(600, size: 2);
         PutShards("c/", features, labels, shards: 6, width: 4);
         DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "c/", Sharded: true, Test: "c/part-000.npz", Validation: "c/part-001.npz"));
         TrainingRecipe recipe = Recipe(check.Data!);
         CheckpointReference start = await _harness.InitializeAsync("changed", recipe);
-        using var other = new ExecutorHarness(shardsInMemory: 2);
-        foreach ((string path, byte[] content) in _harness.DataFiles.Files())
-        {
-            other.DataFiles.Put(path, content);
-        }
+        using ExecutorHarness other = AnotherProcessWithTheSameData();
 
         other.Store.Blobs[start] = _harness.Store.Blobs[start];
         other.DataFiles.Put("c/part-004.npz", Npz(features, labels, 0, 100, 4));
@@ -254,6 +246,18 @@ public sealed class ShardedDataTests : IDisposable
         var error = await Assert.ThrowsAsync<DatasetException>(() => other.ChunkAsync(recipe, start, "trained", 0, 10));
         Assert.Contains("changed after submission", error.Message, StringComparison.Ordinal);
         Assert.Contains(check.Data!.Sha256!, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Another worker process's view: the same dataset store's files, a new provider and shard cache.</summary>
+    private ExecutorHarness AnotherProcessWithTheSameData()
+    {
+        var other = new ExecutorHarness(shardsInMemory: 2);
+        foreach ((string path, byte[] content) in _harness.DataFiles.Files())
+        {
+            other.DataFiles.Put(path, content);
+        }
+
+        return other;
     }
 
     private static TrainingRecipe Recipe(DataSection data) => TrainingRecipe.From(TrainingSpecification.Create(

@@ -40,9 +40,25 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public string BlobEndpoint => $"http://127.0.0.1:{BlobPort}/{AccountName}";
 
-    /// <summary>Starts Azurite on free ports with its data in <paramref name="dataDirectory"/>.</summary>
-    public static Task<AzuriteServer> StartAsync(string repositoryRoot, string dataDirectory, string logPath) =>
-        StartAsync(repositoryRoot, dataDirectory, logPath, ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+    /// <summary>
+    /// Starts Azurite on free ports with its data in <paramref name="dataDirectory"/>. A free port can be taken by
+    /// another process before Azurite binds it, so a start that fails is tried again on other ports, twice at most.
+    /// </summary>
+    public static async Task<AzuriteServer> StartAsync(string repositoryRoot, string dataDirectory, string logPath)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int[] ports = ChildProcess.FreePorts(3);
+            try
+            {
+                return await StartAsync(repositoryRoot, dataDirectory, logPath, ports[0], ports[1], ports[2]);
+            }
+            catch (InvalidOperationException exception) when (attempt < 3 && exception.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                // Another process took one of the ports in between; choose again.
+            }
+        }
+    }
 
     public static async Task<AzuriteServer> StartAsync(string repositoryRoot, string dataDirectory, string logPath, int blobPort, int queuePort, int tablePort)
     {

@@ -129,11 +129,33 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
+    public static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>
+    /// <paramref name="count"/> distinct free ports: every listener stays open until all are chosen, because ports
+    /// asked for one at a time can come back the same once the first is released.
+    /// </summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return listeners.Select(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (TcpListener listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
     }
 
     public static async Task<bool> IsListeningAsync(int port)
