@@ -156,19 +156,15 @@ public sealed class ShardedDataTests : IDisposable
     [Fact]
     public async Task TwoReplicas_ShareTheShards_AndSplitTheExamplesBetweenThem()
     {
-        (float[] features, long[] labels) = DataFiles.QuadrantImages(600, size: 2);
-        PutShards("r/", features, labels, shards: 6, width: 4);
         // Given test and validation files inside the folder are not trained on: 4 shards of 100 remain, 200 per replica.
-        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "r/", Sharded: true, Test: "r/part-000.npz", Validation: "r/part-001.npz"));
-        TrainingRecipe recipe = Recipe(check.Data!);
-        CheckpointReference start = await _harness.InitializeAsync("replicas", recipe);
+        (DataSection data, TrainingRecipe recipe, CheckpointReference start) = await SixShardsInitializedAsync("r/", "replicas");
 
         ChunkResult zero = await _harness.ChunkAsync(recipe, start, "r0", 0, 20, replica: 0, replicas: 2);
         ChunkResult one = await _harness.ChunkAsync(recipe, start, "r1", 0, 20, replica: 1, replicas: 2);
 
         // Epochs of 7 batches (6 of 32 and one of 8): 20 steps are two epochs and 6 full batches.
         Assert.Equal((2 * 200) + (6 * 32), zero.Samples);
-        Assert.Equal(400, (await _harness.Datasets.GetAsync(check.Data!)).Train.Count);
+        Assert.Equal(400, (await _harness.Datasets.GetAsync(data)).Train.Count);
         Assert.NotEqual(_harness.Store.Blobs[zero.Checkpoint], _harness.Store.Blobs[one.Checkpoint]);
     }
 
@@ -233,11 +229,8 @@ public sealed class ShardedDataTests : IDisposable
     [Fact]
     public async Task AShardChangedAfterSubmission_FailsTheChunkOfANewProcess_WithThePinnedDigest()
     {
+        (DataSection data, TrainingRecipe recipe, CheckpointReference start) = await SixShardsInitializedAsync("c/", "changed");
         (float[] features, long[] labels) = DataFiles.QuadrantImages(600, size: 2);
-        PutShards("c/", features, labels, shards: 6, width: 4);
-        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "c/", Sharded: true, Test: "c/part-000.npz", Validation: "c/part-001.npz"));
-        TrainingRecipe recipe = Recipe(check.Data!);
-        CheckpointReference start = await _harness.InitializeAsync("changed", recipe);
         using ExecutorHarness other = AnotherProcessWithTheSameData();
 
         other.Store.Blobs[start] = _harness.Store.Blobs[start];
@@ -245,7 +238,18 @@ public sealed class ShardedDataTests : IDisposable
 
         var error = await Assert.ThrowsAsync<DatasetException>(() => other.ChunkAsync(recipe, start, "trained", 0, 10));
         Assert.Contains("changed after submission", error.Message, StringComparison.Ordinal);
-        Assert.Contains(check.Data!.Sha256!, error.Message, StringComparison.Ordinal);
+        Assert.Contains(data.Sha256!, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Six shards of 100 quadrant examples under <paramref name="folder"/>, the first the test file and the second the validation file, checked and initialized.</summary>
+    private async Task<(DataSection Data, TrainingRecipe Recipe, CheckpointReference Start)> SixShardsInitializedAsync(string folder, string runId)
+    {
+        (float[] features, long[] labels) = DataFiles.QuadrantImages(600, size: 2);
+        PutShards(folder, features, labels, shards: 6, width: 4);
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: folder, Sharded: true, Test: $"{folder}part-000.npz", Validation: $"{folder}part-001.npz"));
+        Assert.Empty(check.Errors);
+        TrainingRecipe recipe = Recipe(check.Data!);
+        return (check.Data!, recipe, await _harness.InitializeAsync(runId, recipe));
     }
 
     /// <summary>Another worker process's view: the same dataset store's files, a new provider and shard cache.</summary>
