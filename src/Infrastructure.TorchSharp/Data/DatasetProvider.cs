@@ -69,11 +69,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                         $"but the run was submitted with {resolved.Sha256}. Restore the files, or submit a new run.");
             }
 
-            string key = KeyOf(resolved, resolved.Sha256);
-            if (_digestsBySignature.TryGetValue(listing.Signature, out string? digest) && digest == resolved.Sha256
-                && _datasets.TryGetValue(key, out Lazy<LoadedDataset>? known) && known.IsValueCreated)
+            if (Known(resolved, listing) is { } known && known.Digest == resolved.Sha256)
             {
-                return known.Value;
+                return known;
             }
 
             files = await ReadAsync(listing, cancellationToken);
@@ -134,12 +132,10 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                     : Answer(resolved with { Sha256 = sharded.Digest }, sharded);
             }
 
-            if (_digestsBySignature.TryGetValue(listing.Signature, out string? knownDigest)
-                && (resolved.Sha256 is null || resolved.Sha256 == knownDigest)
-                && _datasets.TryGetValue(KeyOf(resolved, knownDigest), out Lazy<LoadedDataset>? known) && known.IsValueCreated)
+            if (Known(resolved, listing) is { } known && (resolved.Sha256 is null || resolved.Sha256 == known.Digest))
             {
                 // Checked before, unchanged since: the same answer without reading the files again.
-                return Answer(resolved with { Sha256 = knownDigest }, known.Value);
+                return Answer(resolved with { Sha256 = known.Digest }, known);
             }
 
             SourceFiles files = await ReadAsync(listing, cancellationToken);
@@ -180,13 +176,19 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         _shards.Dispose();
     }
 
+    /// <summary>The dataset this process loaded (or surveyed) from exactly this listing, if any: an unchanged listing needs no re-read.</summary>
+    private LoadedDataset? Known(DataSection data, SourceListing listing) =>
+        _digestsBySignature.TryGetValue(listing.Signature, out string? digest)
+        && _datasets.TryGetValue(KeyOf(data, digest), out Lazy<LoadedDataset>? known) && known.IsValueCreated
+            ? known.Value
+            : null;
+
     /// <summary>A sharded dataset: the one surveyed before when its listing is unchanged, else a new survey of every shard.</summary>
     private async Task<LoadedDataset> ShardedAsync(DataSection data, SourceListing listing, CancellationToken cancellationToken)
     {
-        if (_digestsBySignature.TryGetValue(listing.Signature, out string? known)
-            && _datasets.TryGetValue(KeyOf(data, known), out Lazy<LoadedDataset>? surveyed) && surveyed.IsValueCreated)
+        if (Known(data, listing) is { } surveyed)
         {
-            return surveyed.Value;
+            return surveyed;
         }
 
         var reader = new ShardedDatasetReader(store!, listing.Container, listing.Format, data, _shards, logger ?? NullLogger.Instance);

@@ -111,20 +111,23 @@ public sealed class ShardedBatchOrder
     }
 
     /// <summary>The shard the stream reads after micro-batch <paramref name="microBatch"/>'s last one (the next epoch's first at the end): what to fetch ahead.</summary>
-    public int NextShardAfter(long microBatch)
+    public int NextShardAfter(long microBatch) => Batch(microBatch).NextShard;
+
+    /// <summary>Micro-batch <paramref name="microBatch"/>'s rows, and the shard to fetch ahead of it.</summary>
+    public (IReadOnlyList<ShardRows> Rows, int NextShard) Batch(long microBatch)
     {
-        RowsFor(microBatch);
+        IReadOnlyList<ShardRows> rows = RowsFor(microBatch);
         long epoch = microBatch / BatchesPerEpoch;
         for (int position = _lastPosition + 1; position < _order.Length; position++)
         {
             if (_shares[_order[position]] > 0)
             {
-                return _order[position];
+                return (rows, _order[position]);
             }
         }
 
         OrderFor(epoch + 1);
-        return _order.First(shard => _shares[shard] > 0);
+        return (rows, _order.First(shard => _shares[shard] > 0));
     }
 
     private static int ShareOf(long offset, int size, int replica, int replicaCount)

@@ -112,7 +112,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
         {
             string digest = DatasetProvider.DigestOf(parts.SelectMany(part => part.Files).Select(file => file.Path).Distinct(StringComparer.Ordinal).Select(path => (path, hashes[path])));
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
-            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, reference.Shape, logger);
+            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, mean.shape, logger);
             logger.LogInformation("Surveyed the {Shards} shards of '{Source}' ({Train} training examples in {TrainShards} shards) in {Seconds:F1} s.",
                 infos.Count, data.Source, train.Sum(file => (long)infos[file.File.Path].Count), train.Count, surveyTime.Elapsed.TotalSeconds);
             string cacheKey = cacheKeyOf(digest);
@@ -183,15 +183,8 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     }
 
     /// <summary>Loads one shard for training or evaluation, preprocessed with the survey's statistics.</summary>
-    private sealed class ShardLoader(IDatasetStore store, string container, IDataFormat format, DataSection data, TableEncoding? encoding, TargetEncoder targets, Preprocessing preprocessing, int[] shape, ILogger logger)
+    private sealed class ShardLoader(IDatasetStore store, string container, IDataFormat format, DataSection data, TableEncoding? encoding, TargetEncoder targets, Preprocessing preprocessing, long[] statisticsShape, ILogger logger)
     {
-        private readonly long[] _statisticsShape = preprocessing.Axis switch
-        {
-            "feature" => [preprocessing.FeatureMean.Length],
-            "channel" => [preprocessing.FeatureMean.Length, 1, 1],
-            _ => [.. shape.Select(_ => 1L)],
-        };
-
         public async Task<ShardTensors> LoadAsync(ShardInfo shard)
         {
             var time = Stopwatch.StartNew();
@@ -211,8 +204,8 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 DataRead read = format.Read([new DataFile(shard.Path, content)], data);
                 RawExamples examples = read.Table is { } table ? encoding!.Encode(table, data.ResolvedTask()) : read.Examples!;
                 using Tensor features = FeaturesOf(examples);
-                using Tensor mean = tensor(preprocessing.FeatureMean, _statisticsShape);
-                using Tensor std = tensor(preprocessing.FeatureStd, _statisticsShape);
+                using Tensor mean = tensor(preprocessing.FeatureMean, statisticsShape);
+                using Tensor std = tensor(preprocessing.FeatureStd, statisticsShape);
                 using Tensor standardized = features.sub(mean).div_(std);
                 var loaded = new ShardTensors(standardized.contiguous(), targets.Encode(examples));
                 logger.LogDebug("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",

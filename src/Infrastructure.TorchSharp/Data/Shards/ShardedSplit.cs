@@ -67,8 +67,8 @@ public sealed class ShardedSplit(string cacheKey, IReadOnlyList<ShardInfo> shard
 
         public (Tensor Features, Tensor Targets) Read(long microBatch)
         {
-            IReadOnlyList<ShardRows> parts = order.RowsFor(microBatch);
-            var wanted = new HashSet<int>(parts.Select(part => part.Shard)) { order.NextShardAfter(microBatch) };
+            (IReadOnlyList<ShardRows> parts, int next) = order.Batch(microBatch);
+            var wanted = new HashSet<int>(parts.Select(part => part.Shard)) { next };
             foreach (int shard in wanted.Where(shard => !_held.ContainsKey(shard)))
             {
                 _held[shard] = split.Lease(shard);
