@@ -33,7 +33,9 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
         {
         }
 
-        // Let a chunk already running finish, then tamper with the newest round output: the next thing the run reads.
+        // The suspension takes effect when the orchestration next runs; wait for it rather than assume it, then let a
+        // chunk already running finish, and tamper with the newest round output: the next thing the run reads.
+        await WaitAsync(runId, summary => summary.GetProperty("runtimeStatus").GetString() is "Suspended", TimeSpan.FromMinutes(1));
         await Task.Delay(TimeSpan.FromSeconds(4));
         string newest = await NewestRoundBlobAsync(runId);
         BlobClient blob = Checkpoints.GetBlobClient(newest);
