@@ -16,6 +16,10 @@ public static class DependencyInjection
         services.AddSingleton<ModelFileHttpApi>();
         services.AddSingleton<DatasetFileHttpApi>();
         services.AddSingleton<TrainingDashboardApi>();
+        services.AddSingleton<StartSweepUseCase>();
+        services.AddSingleton<StartTrialHandler>();
+        services.AddSingleton<Application.Sweeps.RecordSweepHandler>();
+        services.AddSingleton<SweepHttpApi>();
         return services;
     }
 }

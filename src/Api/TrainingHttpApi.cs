@@ -74,7 +74,8 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
         }
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(count, cancellationToken);
-        return new ApiResult(200, records.Select(RunSummary.From).ToArray());
+        // Sweeps are orchestrations too, listed by their own route; their trials are runs and stay here.
+        return new ApiResult(200, records.Where(record => record.Name != Durable.TrainingTaskNames.SweepOrchestration).Select(RunSummary.From).ToArray());
     }
 
     /// <summary>POST /api/training/{id}/stop: finish the current round, keep its checkpoint, end as stopped.</summary>

@@ -1,6 +1,6 @@
 namespace DurableTrainer.Durable;
 
-/// <summary>The names under which the orchestration and activities are registered; they appear in history.</summary>
+/// <summary>The names under which the orchestrations and activities are registered; they appear in history.</summary>
 public static class TrainingTaskNames
 {
     public const string Orchestration = "Training";
@@ -10,4 +10,7 @@ public static class TrainingTaskNames
     public const string Evaluate = "EvaluateCheckpoint";
     public const string Prune = "PruneCheckpoints";
     public const string RecordMetrics = "RecordMetrics";
+    public const string SweepOrchestration = "Sweep";
+    public const string StartTrial = "StartTrial";
+    public const string RecordSweep = "RecordSweep";
 }

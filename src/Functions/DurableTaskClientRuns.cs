@@ -8,18 +8,31 @@ using Microsoft.DurableTask.Client;
 namespace DurableTrainer.Functions;
 
 /// <summary>Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>.</summary>
-public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunScheduler
+public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunScheduler, ISweepScheduler
 {
-    public async Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
+    public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (await client.GetInstanceAsync(input.RunId, getInputsAndOutputs: false, cancellationToken) is not null)
+        return TryScheduleAsync(TrainingTaskNames.Orchestration, input.RunId, input, cancellationToken);
+    }
+
+    public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return TryScheduleAsync(TrainingTaskNames.SweepOrchestration, input.SweepId, input, cancellationToken);
+    }
+
+    public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        await client.GetInstanceAsync(sweepId, getInputsAndOutputs: false, cancellationToken) is null;
+
+    private async Task<bool> TryScheduleAsync(string name, string instanceId, object input, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
         {
             return false;
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(
-            TrainingTaskNames.Orchestration, input, new StartOrchestrationOptions(input.RunId), cancellationToken);
+        await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), cancellationToken);
         return true;
     }
 

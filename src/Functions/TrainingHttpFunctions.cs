@@ -110,7 +110,7 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
     /// The extension builds the URLs (with the system key) from its binding data; a client without that data (a
     /// test double, say) gets the same layout built from the request.
     /// </summary>
-    private static ManagementPayload ManagementUrls(DurableTaskClient client, HttpRequest request, string runId)
+    internal static ManagementPayload ManagementUrls(DurableTaskClient client, HttpRequest request, string runId)
     {
         try
         {

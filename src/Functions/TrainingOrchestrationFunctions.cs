@@ -1,5 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Sweeps;
+using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Activities;
@@ -7,6 +9,7 @@ using DurableTrainer.Durable.Adapters;
 using DurableTrainer.Durable.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableTrainer.Functions;
 
@@ -14,10 +17,44 @@ namespace DurableTrainer.Functions;
 /// The orchestrator and activity functions: hand-written wrappers (the DurableTask source generator is not
 /// available here) that delegate to the very classes the self-hosted worker registers.
 /// </summary>
-public sealed class TrainingOrchestrationFunctions(ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal? journal = null)
+public sealed class TrainingOrchestrationFunctions(
+    ITrainingExecutor executor,
+    ICheckpointPruner pruner,
+    ITrainingJournal? journal = null,
+    ISweepStore? sweeps = null,
+    IDatasetCatalog? datasets = null,
+    IModelCatalog? models = null)
 {
     // Stateless, so one instance serves every orchestration (the Functions host may run many at once).
     private static readonly TrainingOrchestration Orchestration = new();
+    private static readonly SweepOrchestration Sweep = new();
+
+    [Function(TrainingTaskNames.SweepOrchestration)]
+    public static Task<SweepOutcome> RunSweep([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        SweepInput input = context.GetInput<SweepInput>()
+            ?? throw new InvalidOperationException($"Sweep {context.InstanceId} was started without an input.");
+        return Sweep.RunAsync(context, input);
+    }
+
+    [Function(TrainingTaskNames.StartTrial)]
+    public Task<StartTrialResult> StartTrial([ActivityTrigger] StartTrialCommand command, [DurableClient] DurableTaskClient client) =>
+        StartTrialWith(new DurableTaskClientRuns(client), command);
+
+    /// <summary>The start-trial activity's work, given the scheduler of this host's task hub.</summary>
+    public Task<StartTrialResult> StartTrialWith(ITrainingRunScheduler scheduler, StartTrialCommand command) =>
+        new StartTrialActivity(() => new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), scheduler))
+            .RunAsync(new ActivityInvocation(TrainingTaskNames.StartTrial, command.SweepId), command);
+
+    [Function(TrainingTaskNames.RecordSweep)]
+    public Task<int> RecordSweep([ActivityTrigger] SweepRecordUpdate update) =>
+        new RecordSweepActivity(() => new RecordSweepHandler(Require(sweeps)))
+            .RunAsync(new ActivityInvocation(TrainingTaskNames.RecordSweep, update.SweepId), update);
+
+    private static T Require<T>(T? service)
+        where T : class =>
+        service ?? throw new InvalidOperationException($"Sweeps need {typeof(T).Name}, which this host did not register.");
 
     [Function(TrainingTaskNames.Orchestration)]
     public static Task<TrainingOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)

@@ -12,7 +12,7 @@ public static class DependencyInjection
     /// Registers checkpoints in <paramref name="checkpointContainer"/> (with the pruner that deletes them) and the
     /// metrics journal in a sibling container named by <paramref name="metricsContainer"/>, so checkpoint listings stay
     /// checkpoints only, users' model files in another sibling, <paramref name="modelsContainer"/> (<c>models</c>), and users'
-    /// data in any container of the same account (<c>datasets</c> by default).
+    /// data in any container of the same account (<c>datasets</c> by default), and sweeps' documents in <c>sweeps</c>.
     /// </summary>
     public static IServiceCollection AddBlobStorage(
         this IServiceCollection services,
@@ -31,6 +31,7 @@ public static class DependencyInjection
         services.AddSingleton<ITrainingJournalReader>(provider => provider.GetRequiredService<BlobTrainingJournal>());
         services.AddSingleton<IModelFileStore>(provider => BlobModelFileStore.Beside(provider.GetRequiredService<BlobContainerClient>(), modelsContainer?.Invoke(provider)));
         services.AddSingleton<IDatasetStore>(provider => BlobDatasetStore.Beside(provider.GetRequiredService<BlobContainerClient>()));
+        services.AddSingleton<ISweepStore>(provider => BlobSweepStore.Beside(provider.GetRequiredService<BlobContainerClient>()));
         return services;
     }
 }

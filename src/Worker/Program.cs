@@ -39,10 +39,15 @@ builder.Services.AddSingleton(services => new DurableEngine(
     services.GetRequiredService<ITrainingExecutor>(),
     services.GetRequiredService<ICheckpointPruner>(),
     services.GetRequiredService<ITrainingJournal>(),
+    new DurableTrainer.Durable.SweepActivityHandlers(
+        services.GetRequiredService<DurableTrainer.Application.UseCases.StartTrialHandler>,
+        services.GetRequiredService<DurableTrainer.Application.Sweeps.RecordSweepHandler>),
     services.GetRequiredService<ILoggerFactory>(),
     services.GetRequiredService<IHostApplicationLifetime>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
-builder.Services.AddSingleton<ITrainingRunScheduler, TaskHubRunScheduler>();
+builder.Services.AddSingleton<TaskHubRunScheduler>();
+builder.Services.AddSingleton<ITrainingRunScheduler>(services => services.GetRequiredService<TaskHubRunScheduler>());
+builder.Services.AddSingleton<ISweepScheduler>(services => services.GetRequiredService<TaskHubRunScheduler>());
 builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
 builder.Services.AddTrainingApi();
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");

@@ -24,31 +24,13 @@ public static class TrainingRequestReader
     private const int MaxStringLength = 256;
     private const int MaxListLength = 1000;
 
-    private static readonly Dictionary<string, PropertyInfo> Sections = typeof(TrainingRequest)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .ToDictionary(property => JsonNamingPolicy.CamelCase.ConvertName(property.Name), StringComparer.Ordinal);
-
-    private static readonly Dictionary<Type, Dictionary<string, Type>> FieldsByType = [];
+    private static IReadOnlyDictionary<string, Type> Sections => RequestFields.Sections;
 
     /// <summary>The top-level fields: the run id and the section names.</summary>
-    public static IReadOnlyCollection<string> FieldNames => Sections.Keys;
+    public static IReadOnlyCollection<string> FieldNames => [.. Sections.Keys];
 
     /// <summary>The fields of a section (or of a layer), by JSON name, with their types.</summary>
-    public static IReadOnlyDictionary<string, Type> FieldsOf(Type record)
-    {
-        lock (FieldsByType)
-        {
-            if (!FieldsByType.TryGetValue(record, out Dictionary<string, Type>? fields))
-            {
-                // Sections are positional records: their constructor's parameters are exactly their JSON fields.
-                ConstructorInfo constructor = record.GetConstructors().OrderByDescending(candidate => candidate.GetParameters().Length).First();
-                fields = constructor.GetParameters().ToDictionary(parameter => JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!), parameter => parameter.ParameterType, StringComparer.Ordinal);
-                FieldsByType[record] = fields;
-            }
-
-            return fields;
-        }
-    }
+    public static IReadOnlyDictionary<string, Type> FieldsOf(Type record) => RequestFields.Of(record);
 
     public static (TrainingRequest? Request, IReadOnlyList<ValidationError> Errors) Read(ReadOnlySpan<byte> body)
     {
@@ -97,7 +79,7 @@ public static class TrainingRequestReader
         foreach (JsonProperty property in Unique(root, "", errors))
         {
             string name = property.Name;
-            if (!Sections.TryGetValue(name, out PropertyInfo? section))
+            if (!Sections.TryGetValue(name, out Type? section))
             {
                 errors.Add(new ValidationError(Shorten(name), LegacyRequestFields.RuleFor(name)
                     ?? "is not a known field; known fields are " + string.Join(", ", Sections.Keys)));
@@ -109,7 +91,7 @@ public static class TrainingRequestReader
                 continue;
             }
 
-            if (section.PropertyType == typeof(string))
+            if (section == typeof(string))
             {
                 if (CheckValue(property.Value, typeof(string), name, errors))
                 {
@@ -125,7 +107,7 @@ public static class TrainingRequestReader
                 continue;
             }
 
-            clean[name] = Record(property.Value, section.PropertyType, name, errors);
+            clean[name] = Record(property.Value, section, name, errors);
         }
 
         return clean;

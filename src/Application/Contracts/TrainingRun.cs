@@ -10,10 +10,12 @@ namespace DurableTrainer.Application.Contracts;
 /// The orchestration's input: the run id, the validated specification and the engine settings (typed, with every
 /// default filled in); after a continue-as-new, also the compact state the run carries on from.
 /// </summary>
-public sealed record TrainingRunInput(string RunId, TrainingSpecification Specification, ExecutionSettings Execution, TrainingResumeState? Resume = null);
+/// <remarks><see cref="Trial"/> is set when the run is a trial of a sweep: it pauses at the sweep's rungs for a verdict.</remarks>
+public sealed record TrainingRunInput(string RunId, TrainingSpecification Specification, ExecutionSettings Execution, TrainingResumeState? Resume = null, TrialLink? Trial = null);
 
 /// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
-public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution);
+/// <remarks><see cref="RungsReported"/> counts the sweep rungs a trial has already reported at.</remarks>
+public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution, int RungsReported = 0);
 
 /// <summary>
 /// An evaluation as monitors and outcomes show it: the step, the loss, and the task's scores by metric name. In JSON
@@ -137,7 +139,8 @@ public sealed record TrainingOutcome(
     EvaluationSummary? TestEvaluation = null,
     EvaluationSummary? BestTestEvaluation = null,
     string? TestFailure = null,
-    string? MonitoredMetric = null)
+    string? MonitoredMetric = null,
+    string? StopDetail = null)
 {
     /// <summary>The status of an execution that handed over to the next one instead of ending.</summary>
     public const string ContinuedAsNew = "ContinuedAsNew";

@@ -14,7 +14,8 @@ public interface IDatasetCatalog
     Task<DatasetCheck> CheckAsync(DataSection data, CancellationToken cancellationToken = default);
 }
 
-public sealed record DatasetCheck(DataSection? Data, DataShape? Shape, IReadOnlyList<ValidationError> Errors)
+/// <remarks><see cref="TrainExamples"/> is the size of the training split (what a run's plan counts its epochs in); 0 when unknown.</remarks>
+public sealed record DatasetCheck(DataSection? Data, DataShape? Shape, IReadOnlyList<ValidationError> Errors, int TrainExamples = 0)
 {
     public static DatasetCheck Failed(params ValidationError[] errors) => new(null, null, errors);
 }

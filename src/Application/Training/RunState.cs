@@ -18,6 +18,7 @@ internal sealed class RunState
             OuterMomentum = resume.OuterMomentum;
             Execution = resume.Execution + 1;
             Round = Session.RoundsDone;
+            RungsReported = resume.RungsReported;
         }
         else
         {
@@ -46,10 +47,19 @@ internal sealed class RunState
     /// <summary>Why the finished run has no test figures, when testing it failed.</summary>
     public string? TestFailure { get; set; }
 
+    /// <summary>How many of its sweep's rungs the run (a trial) has reported at.</summary>
+    public int RungsReported { get; set; }
+
+    /// <summary>Why the sweep's scheduler stopped the run, when it did.</summary>
+    public string? StopDetail { get; set; }
+
+    /// <summary>The rung the run pauses at next, when it is a trial with rungs left.</summary>
+    public long? NextRung => Input.Trial is { } trial && RungsReported < trial.Rungs.Count ? trial.Rungs[RungsReported] : null;
+
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
 
     /// <summary>The input of the next execution: the same run, carrying on from the session as it is now.</summary>
     public TrainingRunInput NextExecutionInput() =>
-        Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution) };
+        Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution, RungsReported) };
 }

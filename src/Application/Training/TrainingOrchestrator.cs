@@ -4,11 +4,15 @@ using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Events;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Sweeps;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Training;
 
-/// <summary>The ports the training loop works through. Control, clock, continuation and journal are optional.</summary>
+/// <summary>
+/// The ports the training loop works through. Control, clock, continuation and journal are optional; so is the
+/// sweep channel, which only a trial of a sweep uses.
+/// </summary>
 public sealed record TrainingOrchestratorPorts(
     ITrainingExecutor Executor,
     ITrainingMonitor Monitor,
@@ -16,7 +20,8 @@ public sealed record TrainingOrchestratorPorts(
     ITrainingControl? Control = null,
     ITrainingClock? Clock = null,
     ITrainingContinuation? Continuation = null,
-    ITrainingJournal? Journal = null);
+    ITrainingJournal? Journal = null,
+    ISweepChannel? Sweep = null);
 
 /// <summary>
 /// The training loop: initialise, then round after round fan out one chunk per replica, merge, let the domain judge
@@ -64,6 +69,7 @@ public sealed class TrainingOrchestrator
         {
             // Only reachable if the orchestration was started around the use case; fail loudly rather than guess.
             run.Session.Fail("Invalid specification: " + string.Join("; ", invalid));
+            EndTrial(run);
             return Outcome(run);
         }
 
@@ -91,7 +97,99 @@ public sealed class TrainingOrchestrator
 
         await JournalAsync(run);
         Report(run, run.Session.Status.ToString());
+        EndTrial(run);
         return Outcome(run);
+    }
+
+    /// <summary>A trial tells its sweep how it ended: the status, the steps, its last validation metric and why.</summary>
+    private void EndTrial(RunState run)
+    {
+        if (run.Input.Trial is not { } trial || _ports.Sweep is null)
+        {
+            return;
+        }
+
+        TrainingSession session = run.Session;
+        TrialStatus status = session.Status switch
+        {
+            TrainingStatus.Completed => TrialStatus.Completed,
+            TrainingStatus.Stopped => TrialStatus.Stopped,
+            _ => TrialStatus.Failed,
+        };
+        string? reason = session.FailureReason ?? run.StopDetail ?? (status == TrialStatus.Completed ? null : session.StopReason?.ToString());
+        _ports.Sweep.ReportEnded(trial, new TrialReport(trial.Trial, TrialReportKind.Ended, session.StepsDone, MonitoredValue(run), EndStatus: status, Reason: reason));
+    }
+
+    private static double? MonitoredValue(RunState run) =>
+        run.Session.LatestEvaluation is { } latest ? run.Specification.Evaluation.MonitoredValue(latest) : null;
+
+    /// <summary>
+    /// At a sweep's rung (a trial that has reached its next rung): evaluate there unless the last round already did,
+    /// report the metric and wait for the verdict; a stop verdict ends the run as stopped by the scheduler.
+    /// </summary>
+    private async Task<Next> PassRungAsync(RunState run)
+    {
+        TrainingSession session = run.Session;
+        if (run.Input.Trial is not { } trial || _ports.Sweep is null || run.NextRung is not { } rung || session.StepsDone < rung)
+        {
+            return Next.Round;
+        }
+
+        if (session.LatestEvaluation?.StepsDone != session.StepsDone)
+        {
+            EvaluationDecision evaluation;
+            try
+            {
+                evaluation = await EvaluateAsync(run);
+            }
+            catch (CheckpointCorruptException corrupt)
+            {
+                return await RecoverAsync(run, corrupt);
+            }
+
+            switch (evaluation)
+            {
+                case EvaluationDecision.Fail fail:
+                    session.Fail(fail.Reason);
+                    return Next.End;
+                case EvaluationDecision.CutLearningRate cut:
+                    session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
+                    break;
+                case EvaluationDecision.Stop stop:
+                    // The run's own rules end it here (target, early stopping): that is its end, not a rung.
+                    if (RoundDecision.EndsEarlyFor(stop.Reason))
+                    {
+                        session.Stop(stop.Reason);
+                    }
+                    else
+                    {
+                        session.Complete(stop.Reason);
+                    }
+
+                    return Next.End;
+            }
+        }
+
+        await JournalAsync(run);
+        Report(run, "AtRung");
+        RungVerdict verdict = await _ports.Sweep.ReportRungAsync(trial, new TrialReport(trial.Trial, TrialReportKind.Rung, session.StepsDone, MonitoredValue(run), Rung: run.RungsReported));
+        run.RungsReported++;
+        if (verdict.Continue)
+        {
+            return Next.Round;
+        }
+
+        if (_control.StopRequested)
+        {
+            session.Stop(StopReason.StopRequested);
+        }
+        else
+        {
+            run.StopDetail = verdict.Reason;
+            session.Stop(StopReason.SchedulerStopped);
+        }
+
+        return Next.End;
     }
 
     /// <summary>
@@ -143,7 +241,12 @@ public sealed class TrainingOrchestrator
                 return true;
             }
 
-            NextRound next = _domain.PlanNextRound(run.Session);
+            if (await PassRungAsync(run) == Next.End)
+            {
+                return false;
+            }
+
+            NextRound next = _domain.PlanNextRound(run.Session, run.NextRung);
             if (next.IsNone)
             {
                 run.Session.Complete(StopReason.PlanCompleted);
@@ -366,7 +469,8 @@ public sealed class TrainingOrchestrator
             Summary(session.TestEvaluation),
             Summary(session.BestTestEvaluation),
             run.TestFailure,
-            MonitorMetrics.NameOf(run.Specification.Evaluation.ResolvedMetric(run.Specification.Data.ResolvedTask())));
+            MonitorMetrics.NameOf(run.Specification.Evaluation.ResolvedMetric(run.Specification.Data.ResolvedTask())),
+            run.StopDetail);
     }
 
     private static EvaluationSummary? Summary(EvaluationMetrics? metrics) => EvaluationSummary.Of(metrics);

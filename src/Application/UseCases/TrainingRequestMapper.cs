@@ -7,8 +7,8 @@ using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.UseCases;
 
-/// <summary>A validated start request: the run's specification and the engine settings it runs under.</summary>
-public sealed record ValidatedRequest(TrainingSpecification Specification, ExecutionSettings Execution);
+/// <summary>A validated start request: the run's specification, the engine settings it runs under, and the size of its training split (0 when the catalog did not say).</summary>
+public sealed record ValidatedRequest(TrainingSpecification Specification, ExecutionSettings Execution, int TrainExamples = 0);
 
 /// <summary>
 /// Turns a request into the typed specification once, at submission, reporting every problem at once by its JSON
@@ -53,10 +53,11 @@ public static partial class TrainingRequestMapper
         DataSection data = request.Data ?? new DataSection();
         DataShape? shape = null;
         DataSection? pinnedData = null;
+        int trainExamples = 0;
         if (data.Validate().Count == 0)
         {
             DatasetCheck dataCheck = await datasets.CheckAsync(data, cancellationToken);
-            (shape, pinnedData) = (dataCheck.Shape, dataCheck.Data);
+            (shape, pinnedData, trainExamples) = (dataCheck.Shape, dataCheck.Data, dataCheck.TrainExamples);
             errors.AddRange(dataCheck.Errors);
         }
 
@@ -81,6 +82,6 @@ public static partial class TrainingRequestMapper
             return (null, errors);
         }
 
-        return (new ValidatedRequest(specification.Value with { Data = pinnedData, Model = check.Resolved }, execution), []);
+        return (new ValidatedRequest(specification.Value with { Data = pinnedData, Model = check.Resolved }, execution, trainExamples), []);
     }
 }

@@ -94,3 +94,39 @@ public enum MonitorMode
     Max,
     Min,
 }
+
+/// <summary>How one parameter of a sweep varies: a list of values, or a range of numbers.</summary>
+public enum DistributionKind
+{
+    /// <summary>One of the listed values (a grid visits each; random search picks one uniformly).</summary>
+    Choice,
+
+    /// <summary>A real number drawn uniformly between the bounds.</summary>
+    Uniform,
+
+    /// <summary>A real number whose logarithm is uniform between the bounds' logarithms; both bounds above 0.</summary>
+    LogUniform,
+
+    /// <summary>A whole number between the bounds, both included.</summary>
+    Int,
+}
+
+/// <summary>How a sweep picks its trials' parameters.</summary>
+public enum SearchMethod
+{
+    /// <summary>Every combination of every parameter's values.</summary>
+    Grid,
+
+    /// <summary>A fixed number of points drawn from the space with a seed.</summary>
+    Random,
+}
+
+/// <summary>What stops a sweep's trials early.</summary>
+public enum SweepSchedulerKind
+{
+    /// <summary>Nothing: every trial runs its full plan.</summary>
+    None,
+
+    /// <summary>Asynchronous successive halving: at each rung a trial goes on only when it is in the top 1/η so far.</summary>
+    Asha,
+}

@@ -52,7 +52,7 @@ public abstract record RoundDecision
     }
 
     /// <summary>True for the reasons that cut a run short (it ends Stopped); false for those that complete it.</summary>
-    public static bool EndsEarlyFor(StopReason reason) => reason is StopReason.StopRequested or StopReason.TimeBudgetExhausted;
+    public static bool EndsEarlyFor(StopReason reason) => reason is StopReason.StopRequested or StopReason.TimeBudgetExhausted or StopReason.SchedulerStopped;
 }
 
 /// <summary>After an evaluation: go on, cut the learning rate, stop, or fail.</summary>

@@ -42,8 +42,11 @@ public sealed class PureTrainingService
             CheckpointIntervalSteps: specification.Checkpoints.IntervalSteps);
     }
 
-    /// <summary>The next round's size, never taking the run past its planned total.</summary>
-    public NextRound PlanNextRound(TrainingSession session)
+    /// <summary>
+    /// The next round's size, never taking the run past its planned total, nor past <paramref name="pauseAtStep"/>
+    /// when given (a sweep's rung: the round ends there, or at the first step past it every replica can reach).
+    /// </summary>
+    public NextRound PlanNextRound(TrainingSession session, long? pauseAtStep = null)
     {
         TrainingPlan plan = RequirePlan(session);
         long round = session.RoundsDone + 1;
@@ -53,7 +56,13 @@ public sealed class PureTrainingService
         }
 
         long remainingPerReplica = (plan.TotalSteps - session.StepsDone) / plan.Replicas;
-        return new NextRound(round, (int)Math.Clamp(remainingPerReplica, 0, plan.StepsPerChunk));
+        long chunk = plan.StepsPerChunk;
+        if (pauseAtStep is { } pause && pause > session.StepsDone)
+        {
+            chunk = Math.Min(chunk, (pause - session.StepsDone + plan.Replicas - 1) / plan.Replicas);
+        }
+
+        return new NextRound(round, (int)Math.Clamp(remainingPerReplica, 0, chunk));
     }
 
     /// <summary>

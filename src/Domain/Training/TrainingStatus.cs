@@ -9,7 +9,7 @@ public enum TrainingStatus
     Failed,
 }
 
-/// <summary>Why a run ended. The first three complete a run by its own rules; the last two cut it short.</summary>
+/// <summary>Why a run ended. The first three complete a run by its own rules; the others cut it short.</summary>
 public enum StopReason
 {
     PlanCompleted,
@@ -17,4 +17,7 @@ public enum StopReason
     EarlyStopping,
     StopRequested,
     TimeBudgetExhausted,
+
+    /// <summary>The run is a trial of a sweep, and the sweep's scheduler (ASHA) stopped it at a rung.</summary>
+    SchedulerStopped,
 }

@@ -1,5 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Sweeps;
+using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
@@ -102,4 +104,16 @@ public sealed class RecordMetricsActivity(ITrainingJournal journal) : TaskActivi
         await journal.AppendAsync(input.RunId, input.Records);
         return input.Records.Count;
     }
+}
+
+/// <summary>Prepares a sweep's trial from its stored definition and schedules its run.</summary>
+public sealed class StartTrialActivity(Func<StartTrialHandler> handler) : TaskActivity<StartTrialCommand, StartTrialResult>
+{
+    public override Task<StartTrialResult> RunAsync(TaskActivityContext context, StartTrialCommand input) => handler().StartAsync(input);
+}
+
+/// <summary>Writes what changed in a sweep to its status document.</summary>
+public sealed class RecordSweepActivity(Func<RecordSweepHandler> handler) : TaskActivity<SweepRecordUpdate, int>
+{
+    public override Task<int> RunAsync(TaskActivityContext context, SweepRecordUpdate input) => handler().RecordAsync(input);
 }

@@ -27,6 +27,9 @@ public sealed class ExternalEventControl : ITrainingControl
 
     public bool StopRequested => _stop.IsCompleted;
 
+    /// <summary>Completes when the stop event arrives: what a trial waiting for its sweep's verdict also listens to.</summary>
+    public Task StopSignal => _stop;
+
     public double? TakeLearningRateScale()
     {
         if (!_adjust.IsCompleted)

@@ -20,15 +20,17 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         TaskOptions activityOptions = ActivityOptions(input.Execution);
+        var control = new ExternalEventControl(context);
         var orchestrator = new TrainingOrchestrator(
             new TrainingOrchestratorPorts(
                 new ActivityTrainingExecutor(context, activityOptions),
                 new CustomStatusMonitor(context),
                 new ActivityCheckpointPruner(context, activityOptions),
-                new ExternalEventControl(context),
+                control,
                 new OrchestrationClock(context),
                 new ContinueAsNewContinuation(context),
-                new ActivityTrainingJournal(context, activityOptions)),
+                new ActivityTrainingJournal(context, activityOptions),
+                input.Trial is null ? null : new EventSweepChannel(context, control)),
             new PureTrainingService());
         return orchestrator.RunAsync(input);
     }

@@ -115,7 +115,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 LoadedDataset builtIn = await GetAsync(resolved, cancellationToken);
                 return ImageAugmentation.ProblemWith(resolved, builtIn.Shape) is { } builtInProblem
                     ? DatasetCheck.Failed(new ValidationError("data.cropPadding", builtInProblem))
-                    : new DatasetCheck(resolved, builtIn.Shape, []);
+                    : new DatasetCheck(resolved, builtIn.Shape, [], builtIn.Train.Count);
             }
 
             if (store is null)
@@ -161,7 +161,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     private static DatasetCheck Answer(DataSection pinned, LoadedDataset dataset) =>
         ImageAugmentation.ProblemWith(pinned, dataset.Shape) is { } problem
             ? DatasetCheck.Failed(new ValidationError(pinned.CropPadding > 0 ? "data.cropPadding" : "data.horizontalFlip", problem))
-            : new DatasetCheck(pinned, dataset.Shape, []);
+            : new DatasetCheck(pinned, dataset.Shape, [], dataset.Train.Count);
 
     public void Dispose()
     {

@@ -32,7 +32,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private Task? _starting;
     private volatile bool _started;
 
-    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
+    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, SweepActivityHandlers sweeps, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = loggerFactory.CreateLogger<DurableEngine>();
@@ -65,7 +65,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             _worker.AddTaskOrchestrations(new ShimOrchestrationCreator(shims, name, create));
         }
 
-        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner, journal))
+        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner, journal, sweeps))
         {
             _worker.AddTaskActivities(new ShimActivityCreator(shims, name, create));
         }

@@ -5,13 +5,27 @@ using DurableTrainer.Durable;
 
 namespace DurableTrainer.Worker.Engine;
 
-/// <summary>Starts runs as orchestration instances whose instance id is the run id.</summary>
-public sealed class TaskHubRunScheduler(DurableEngine engine) : ITrainingRunScheduler
+/// <summary>Starts runs and sweeps as orchestration instances whose instance id is the run's (or sweep's) id.</summary>
+public sealed class TaskHubRunScheduler(DurableEngine engine) : ITrainingRunScheduler, ISweepScheduler
 {
-    public async Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
+    public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        OrchestrationState? existing = await engine.Client.GetOrchestrationStateAsync(input.RunId);
+        return TryCreateAsync(TrainingTaskNames.Orchestration, input.RunId, input);
+    }
+
+    public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return TryCreateAsync(TrainingTaskNames.SweepOrchestration, input.SweepId, input);
+    }
+
+    public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        await engine.Client.GetOrchestrationStateAsync(sweepId) is null;
+
+    private async Task<bool> TryCreateAsync(string name, string instanceId, object input)
+    {
+        OrchestrationState? existing = await engine.Client.GetOrchestrationStateAsync(instanceId);
         if (existing is not null)
         {
             return false;
@@ -26,8 +40,7 @@ public sealed class TaskHubRunScheduler(DurableEngine engine) : ITrainingRunSche
         ];
         try
         {
-            await engine.Client.CreateOrchestrationInstanceAsync(
-                TrainingTaskNames.Orchestration, string.Empty, input.RunId, input, tags: null, dedupe);
+            await engine.Client.CreateOrchestrationInstanceAsync(name, string.Empty, instanceId, input, tags: null, dedupe);
             return true;
         }
         catch (DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException)

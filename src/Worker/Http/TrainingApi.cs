@@ -21,6 +21,22 @@ public static class TrainingApi
             string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
             return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName, keyQuery), cancellationToken));
         });
+        routes.MapPost("/api/sweeps", async (HttpRequest request, SweepHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+        {
+            byte[] body = await RequestBody.ReadAsync(request.Body, SweepRequestReaderLimit, cancellationToken);
+            string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
+            string? key = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Security:ApiKey"];
+            string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
+            return Write(await api.StartAsync(body, sweepId => ManagementPayload.Create(baseUrl, sweepId, engine.HubName, keyQuery), cancellationToken));
+        });
+        routes.MapGet("/api/sweeps", async (string? top, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ListAsync(top, cancellationToken)));
+        routes.MapGet("/api/sweeps/{sweepId}", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetAsync(sweepId, cancellationToken)));
+        routes.MapGet("/api/sweeps/{sweepId}/best", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetBestAsync(sweepId, cancellationToken)));
+        routes.MapPost("/api/sweeps/{sweepId}/stop", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.StopAsync(sweepId, cancellationToken)));
         routes.MapGet("/api/training", async (string? top, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.ListAsync(top, cancellationToken)));
         routes.MapGet("/api/training/{runId}", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
@@ -57,6 +73,8 @@ public static class TrainingApi
             Write(await api.ResumeAsync(instanceId, reason, cancellationToken)));
         return routes;
     }
+
+    private const int SweepRequestReaderLimit = Api.Requests.SweepRequestReader.MaxBodyBytes;
 
     private static IResult Write(ApiResult result) => new ApiResultWriter(result);
 

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Sweeps;
+using Microsoft.DurableTask;
+
+namespace DurableTrainer.Durable.Adapters;
+
+/// <summary>The events a sweep and its trials exchange; their arrival is recorded in history, so replay sees the same.</summary>
+public static class SweepEvents
+{
+    /// <summary>From a trial to its sweep: a rung reached, or the run's end.</summary>
+    public const string TrialReport = "trial-report";
+
+    /// <summary>From a sweep to a trial waiting at a rung.</summary>
+    public const string RungVerdict = "rung-verdict";
+
+    /// <summary>To a sweep (from its stop route), or from a sweep to a running trial.</summary>
+    public const string Stop = ExternalEventControl.StopEvent;
+}
+
+/// <summary>A trial's line to its sweep as events: report, then wait for the verdict (or the run's own stop event).</summary>
+public sealed class EventSweepChannel(TaskOrchestrationContext context, ExternalEventControl control) : ISweepChannel
+{
+    public async Task<RungVerdict> ReportRungAsync(TrialLink trial, TrialReport report)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        Task<RungVerdict> verdict = context.WaitForExternalEvent<RungVerdict>(SweepEvents.RungVerdict);
+        context.SendEvent(trial.SweepId, SweepEvents.TrialReport, report);
+        Task first = await Task.WhenAny(verdict, control.StopSignal);
+        return first == verdict ? await verdict : new RungVerdict(false, "the run was asked to stop");
+    }
+
+    public void ReportEnded(TrialLink trial, TrialReport report)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        context.SendEvent(trial.SweepId, SweepEvents.TrialReport, report);
+    }
+}
+
+/// <summary>
+/// The sweep loop's host in a durable orchestration: activities for I/O, events to and from trials, custom status,
+/// continue-as-new. The stop wait is made once and the report wait is renewed only once it has delivered, so no
+/// event is ever taken by a wait nobody reads.
+/// </summary>
+public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptions activityOptions) : ISweepHost
+{
+    private readonly Task<JsonElement?> _stop = context.WaitForExternalEvent<JsonElement?>(SweepEvents.Stop);
+    private Task<TrialReport>? _report;
+    private bool _stopDelivered;
+
+    public Task<StartTrialResult> StartTrialAsync(StartTrialCommand command) =>
+        context.CallActivityAsync<StartTrialResult>(TrainingTaskNames.StartTrial, command, activityOptions);
+
+    public void SendVerdict(string trialRunId, RungVerdict verdict) => context.SendEvent(trialRunId, SweepEvents.RungVerdict, verdict);
+
+    public void SignalStop(string trialRunId) => context.SendEvent(trialRunId, SweepEvents.Stop, new { reason = "the sweep was stopped" });
+
+    public async Task<SweepSignal> NextSignalAsync()
+    {
+        _report ??= context.WaitForExternalEvent<TrialReport>(SweepEvents.TrialReport);
+        if (!_stopDelivered)
+        {
+            Task first = await Task.WhenAny(_report, _stop);
+            if (first == _stop)
+            {
+                _stopDelivered = true;
+                return new SweepSignal(null, StopRequested: true);
+            }
+        }
+
+        TrialReport report = await _report;
+        _report = null;
+        return new SweepSignal(report);
+    }
+
+    public Task RecordAsync(SweepRecordUpdate update) =>
+        context.CallActivityAsync<int>(TrainingTaskNames.RecordSweep, update, activityOptions);
+
+    public void Report(SweepProgress progress) => context.SetCustomStatus(progress);
+
+    public void ContinueAsNew(SweepInput next) => context.ContinueAsNew(next, preserveUnprocessedEvents: true);
+}
