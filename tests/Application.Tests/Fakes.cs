@@ -81,6 +81,66 @@ public sealed class ScriptedExecutor : ITrainingExecutor
     }
 }
 
+/// <summary>
+/// A thread-safe stand-in for an executor whose validation accuracy follows a learning curve set by the recipe's
+/// learning rate (best at 1e-3), so that sweeps over it have trials worth stopping. Only for testing sweeps above
+/// the executor.
+/// </summary>
+public sealed class CurveExecutor : ITrainingExecutor
+{
+    private readonly Dictionary<CheckpointReference, long> _stepsAt = [];
+    private readonly Lock _gate = new();
+
+    public int Chunks { get; private set; }
+
+    /// <summary>The accuracy after <paramref name="steps"/> at <paramref name="learningRate"/>.</summary>
+    public static double Accuracy(double learningRate, long steps) =>
+        Math.Round((0.9 - (0.15 * Math.Abs(Math.Log10(learningRate) + 3))) * (1 - Math.Exp(-steps / 50.0)), 6);
+
+    public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _stepsAt[command.Output] = 0;
+        }
+
+        return Task.FromResult(new InitializationResult(command.Output, 640, 100, 1234));
+    }
+
+    public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            Chunks++;
+            long steps = _stepsAt[command.Start] + command.Steps;
+            _stepsAt[command.Output] = steps;
+            double loss = 1.0 / (1 + steps);
+            return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.Training.BatchSize, 0.01));
+        }
+    }
+
+    public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _stepsAt[command.Output] = command.Replicas.Max(replica => _stepsAt[replica]);
+            return Task.FromResult(command.Output);
+        }
+    }
+
+    public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
+    {
+        long steps;
+        lock (_gate)
+        {
+            steps = _stepsAt[command.Checkpoint];
+        }
+
+        double accuracy = Accuracy(command.Recipe.Optimizer.LearningRate, steps);
+        return Task.FromResult(new EvaluationResult(EvaluationMetrics.Classification(0, 1 - accuracy, accuracy, 100), 0.01));
+    }
+}
+
 public sealed class RecordingMonitor : ITrainingMonitor
 {
     public List<TrainingProgress> Reports { get; } = [];
@@ -210,7 +270,7 @@ public sealed class FakeDatasetCatalog : IDatasetCatalog
         ArgumentNullException.ThrowIfNull(data);
         Described.Add(data);
         IReadOnlyList<ValidationError> errors = data.Validate();
-        return Task.FromResult(errors.Count > 0 ? new DatasetCheck(null, null, errors) : new DatasetCheck(data.Resolved(), Shape, []));
+        return Task.FromResult(errors.Count > 0 ? new DatasetCheck(null, null, errors) : new DatasetCheck(data.Resolved(), Shape, [], TrainExamples: 640));
     }
 }
 

@@ -48,22 +48,26 @@ public class OrchestrationFunctionTests
     }
 
     private static Task<DurableTaskTestHost> StartHostOnceAsync(TrainingOrchestrationFunctions functions) =>
-        DurableTaskTestHost.StartAsync(
-            tasks =>
-            {
-                tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
-                tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
-                tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
-                tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
-                tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
-                tasks.AddActivityFunc<PruneCommand, int>(TrainingTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
-                tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
-            },
-            new DurableTaskTestHostOptions
-            {
-                ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
-                LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
-            });
+        DurableTaskTestHost.StartAsync(tasks => RegisterTraining(tasks, functions), HostOptions());
+
+    /// <summary>The training orchestration and its activities, through the Functions app's wrappers.</summary>
+    internal static void RegisterTraining(DurableTaskRegistry tasks, TrainingOrchestrationFunctions functions)
+    {
+        tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
+        tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
+        tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+        tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
+        tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
+        tasks.AddActivityFunc<PruneCommand, int>(TrainingTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
+        tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
+    }
+
+    /// <summary>The test host with the serializer both real hosts use, logging warnings only.</summary>
+    internal static DurableTaskTestHostOptions HostOptions() => new()
+    {
+        ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
+        LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
+    };
 
     private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60, int roundsPerExecution = 50) =>
         new(

@@ -39,7 +39,7 @@ public sealed record SweepDefinition(string SweepId, TrainingRequest Base, IRead
 
 /// <summary>
 /// The sweep orchestration's input: everything is a scalar or an id. After a continue-as-new it also carries the
-/// sweep session's snapshot.
+/// sweep session's snapshot and the trials the last execution decided to start but left to this one.
 /// </summary>
 public sealed record SweepInput(
     string SweepId,
@@ -49,7 +49,10 @@ public sealed record SweepInput(
     MonitorMode Mode,
     string Metric,
     SweepSnapshot? Snapshot = null,
-    int Execution = 1);
+    int Execution = 1)
+{
+    public IReadOnlyList<int> DeferredStarts { get; init; } = [];
+}
 
 /// <summary>How a trial run knows it belongs to a sweep: where to report, its index, and the rungs it pauses at.</summary>
 public sealed record TrialLink(string SweepId, int Trial, IReadOnlyList<long> Rungs);

@@ -42,6 +42,9 @@ public interface ISweepHost
 
     Task<SweepSignal> NextSignalAsync();
 
+    /// <summary>A signal that has already arrived, without waiting; null when none has.</summary>
+    SweepSignal? TakeArrivedSignal();
+
     Task RecordAsync(SweepRecordUpdate update);
 
     void Report(SweepProgress progress);

@@ -19,30 +19,78 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
     {
         ArgumentNullException.ThrowIfNull(input);
         var session = new SweepSession(input.Trials, input.Rungs, input.Settings, input.Mode, input.Metric, input.Snapshot);
-        TrialRecord[] recorded = [.. session.Trials];
+        TrialRecord[] recorded = [.. input.Trials];
         if (input.Snapshot is null)
         {
             await CarryOutAsync(input, session, session.Begin());
-            recorded = await RecordAsync(input, session, recorded);
+        }
+        else
+        {
+            // The previous execution ended without waiting: start what it left to start, and write every trial once.
+            await CarryOutAsync(input, session, [.. input.DeferredStarts.Select(trial => new SweepAction.StartTrial(trial))]);
+            recorded = [];
         }
 
+        recorded = await RecordAsync(input, session, recorded);
         for (int signals = 0; !session.IsFinished; signals++)
         {
             if (signals >= signalsPerExecution)
             {
-                host.ContinueAsNew(input with { Snapshot = session.ToSnapshot(), Execution = input.Execution + 1 });
-                return Outcome(input, session) with { Status = SweepOutcome.ContinuedAsNew };
+                return HandOver(input, session);
             }
 
             SweepSignal signal = await host.NextSignalAsync();
-            IReadOnlyList<SweepAction> actions = signal.StopRequested ? session.RequestStop()
-                : signal.Report is { } report ? session.Receive(report)
-                : [];
-            await CarryOutAsync(input, session, actions);
+            await CarryOutAsync(input, session, Take(session, signal));
             recorded = await RecordAsync(input, session, recorded);
         }
 
         return Outcome(input, session);
+    }
+
+    private static IReadOnlyList<SweepAction> Take(SweepSession session, SweepSignal signal) =>
+        signal.StopRequested ? session.RequestStop()
+        : signal.Report is { } report ? session.Receive(report)
+        : [];
+
+    /// <summary>
+    /// Continues as new. Everything that has already arrived is read first, without awaiting anything (answers and
+    /// stop signals go out at once; trial starts wait for the next execution), because an event an execution
+    /// received but did not read would have to be carried over, which not every backend does.
+    /// </summary>
+    private SweepOutcome HandOver(SweepInput input, SweepSession session)
+    {
+        var deferred = new List<int>();
+        while (host.TakeArrivedSignal() is { } arrived)
+        {
+            foreach (SweepAction action in Take(session, arrived))
+            {
+                if (action is SweepAction.StartTrial start)
+                {
+                    deferred.Add(start.Trial);
+                }
+                else
+                {
+                    Send(input, action);
+                }
+            }
+        }
+
+        host.ContinueAsNew(input with { Snapshot = session.ToSnapshot(), DeferredStarts = deferred, Execution = input.Execution + 1 });
+        return Outcome(input, session) with { Status = SweepOutcome.ContinuedAsNew };
+    }
+
+    private void Send(SweepInput input, SweepAction action)
+    {
+        string runId = SweepRecord.TrialRunId(input.SweepId, action.Trial);
+        switch (action)
+        {
+            case SweepAction.Verdict verdict:
+                host.SendVerdict(runId, new RungVerdict(verdict.Continue, verdict.Reason));
+                break;
+            case SweepAction.SignalStop:
+                host.SignalStop(runId);
+                break;
+        }
     }
 
     /// <summary>Carries out the session's actions; a trial that cannot be started ends as failed, which may start another.</summary>
@@ -53,19 +101,14 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
             var starts = new List<(int Trial, Task<StartTrialResult> Started)>();
             foreach (SweepAction action in actions)
             {
-                string runId = SweepRecord.TrialRunId(input.SweepId, action.Trial);
-                switch (action)
+                if (action is SweepAction.StartTrial start)
                 {
-                    case SweepAction.StartTrial start:
-                        TrialRecord trial = session.Trials[start.Trial];
-                        starts.Add((start.Trial, host.StartTrialAsync(new StartTrialCommand(input.SweepId, start.Trial, trial.Draws, session.RungsFor(trial.PlannedSteps)))));
-                        break;
-                    case SweepAction.Verdict verdict:
-                        host.SendVerdict(runId, new RungVerdict(verdict.Continue, verdict.Reason));
-                        break;
-                    case SweepAction.SignalStop:
-                        host.SignalStop(runId);
-                        break;
+                    TrialRecord trial = session.Trials[start.Trial];
+                    starts.Add((start.Trial, host.StartTrialAsync(new StartTrialCommand(input.SweepId, start.Trial, trial.Draws, session.RungsFor(trial.PlannedSteps)))));
+                }
+                else
+                {
+                    Send(input, action);
                 }
             }
 
@@ -86,7 +129,7 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
     /// <summary>Writes the trials that changed since <paramref name="recorded"/>, with the header's figures; returns the trials as now recorded.</summary>
     private async Task<TrialRecord[]> RecordAsync(SweepInput input, SweepSession session, TrialRecord[] recorded)
     {
-        TrialRecord[] changed = session.Trials.Where((trial, index) => !Same(trial, recorded[index])).ToArray();
+        TrialRecord[] changed = session.Trials.Where((trial, index) => index >= recorded.Length || !Same(trial, recorded[index])).ToArray();
         TrialRecord? best = session.Best;
         host.Report(new SweepProgress(
             input.SweepId,

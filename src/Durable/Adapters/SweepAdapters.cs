@@ -74,6 +74,25 @@ public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptio
         return new SweepSignal(report);
     }
 
+    public SweepSignal? TakeArrivedSignal()
+    {
+        _report ??= context.WaitForExternalEvent<TrialReport>(SweepEvents.TrialReport);
+        if (!_stopDelivered && _stop.IsCompleted)
+        {
+            _stopDelivered = true;
+            return new SweepSignal(null, StopRequested: true);
+        }
+
+        if (!_report.IsCompleted)
+        {
+            return null;
+        }
+
+        TrialReport report = _report.Result;
+        _report = null;
+        return new SweepSignal(report);
+    }
+
     public Task RecordAsync(SweepRecordUpdate update) =>
         context.CallActivityAsync<int>(TrainingTaskNames.RecordSweep, update, activityOptions);
 
