@@ -15,7 +15,7 @@ namespace DurableTrainer.Cli.Commands;
 /// </summary>
 public static class TrainCommand
 {
-    public const string HubName = "DurableTrainer";
+    public const string HubName = LocalStackSession.HubName;
 
     public static Command Create(DtrainCommandLine commandLine, CliHost host)
     {
@@ -46,8 +46,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(host);
         TextWriter output = host.Out;
-        AzuriteServer? azurite = null;
-        WorkerServer? worker = null;
+        LocalStackSession? stack = null;
         try
         {
             Uri baseAddress;
@@ -57,16 +56,8 @@ public static class TrainCommand
             }
             else
             {
-                string root = RepositoryLayout.FindRoot();
-                string logs = Path.Combine(root, ".azurite", "logs");
-                bool defaultPortsFree = !await ChildProcess.IsListeningAsync(10000) && !await ChildProcess.IsListeningAsync(10001) && !await ChildProcess.IsListeningAsync(10002);
-                azurite = defaultPortsFree
-                    ? await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"), 10000, 10001, 10002)
-                    : await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"));
-                output.WriteLine($"Azurite listening on 127.0.0.1:{azurite.BlobPort} (data in .azurite/data).");
-                worker = await WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, Path.Combine(logs, "worker.log"));
-                output.WriteLine($"Worker listening on {worker.BaseAddress} (log in .azurite/logs/worker.log).");
-                baseAddress = worker.BaseAddress;
+                stack = await LocalStackSession.StartAsync(output);
+                baseAddress = stack.BaseAddress;
                 key = null;
             }
 
@@ -83,7 +74,7 @@ public static class TrainCommand
             var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
             RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
             output.WriteLine();
-            RunReport.Write(output, final, wall.Elapsed, "from submission", azurite is null ? null : name => $"{azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+            RunReport.Write(output, final, wall.Elapsed, "from submission", stack is null ? null : name => $"{stack.Azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
             string? exportedTo = null;
             if (export is not null && final.Outcome?.FinalCheckpoint is not null)
             {
@@ -109,14 +100,9 @@ public static class TrainCommand
         }
         finally
         {
-            if (worker is not null)
+            if (stack is not null)
             {
-                await worker.DisposeAsync();
-            }
-
-            if (azurite is not null)
-            {
-                await azurite.DisposeAsync();
+                await stack.DisposeAsync();
             }
         }
     }

@@ -38,7 +38,8 @@ public sealed class TrainingRequestOptions
 
     private readonly List<(Option Option, string Section, string Field)> _fields = [];
 
-    public TrainingRequestOptions()
+    /// <param name="without">Fields left without an option, for a command that gives their option name another meaning (<c>dtrain sweep --seed</c>).</param>
+    public TrainingRequestOptions(IReadOnlySet<string>? without = null)
     {
         Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file holding a training request (its sections, camelCase); options given on the command line override it." };
         ModelConfig = new Option<FileInfo?>("--model-config") { HelpName = "model.json", Description = "A JSON file holding the model section ({\"layers\": [...]} or {\"architecture\": ...}), or just a list of layers." };
@@ -52,7 +53,7 @@ public sealed class TrainingRequestOptions
         var fields = new List<(string Section, string Field, Type Type)>();
         foreach (var (section, fieldTypes) in SectionFields())
         {
-            foreach (var (field, type) in fieldTypes.Where(entry => !FieldsWithOwnOptions.Contains($"{section}.{entry.Field}")))
+            foreach (var (field, type) in fieldTypes.Where(entry => !FieldsWithOwnOptions.Contains($"{section}.{entry.Field}") && without?.Contains($"{section}.{entry.Field}") != true))
             {
                 fields.Add((section, field, type));
             }

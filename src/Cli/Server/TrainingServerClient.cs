@@ -44,6 +44,31 @@ public sealed class TrainingServerClient : IDisposable
         return Deserialize<ManagementPayload>(body, "the management payload");
     }
 
+    /// <summary>POST /api/sweeps: starts a sweep; the answer is its orchestration's management payload.</summary>
+    public async Task<ManagementPayload> StartSweepAsync(JsonObject request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        string body = await SendForTextAsync(HttpMethod.Post, "api/sweeps", content, runId: null, cancellationToken);
+        return Deserialize<ManagementPayload>(body, "the management payload");
+    }
+
+    /// <summary>GET /api/sweeps/{id}: every trial and the best one.</summary>
+    public async Task<SweepStatusView> GetSweepAsync(string sweepId, CancellationToken cancellationToken)
+    {
+        string body = await SendForTextAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}", null, sweepId, cancellationToken);
+        return Deserialize<SweepStatusView>(body, "the sweep's status");
+    }
+
+    public async Task<IReadOnlyList<SweepSummary>> ListSweepsAsync(int top, CancellationToken cancellationToken)
+    {
+        string body = await SendForTextAsync(HttpMethod.Get, $"api/sweeps?top={top}", null, runId: null, cancellationToken);
+        return Deserialize<SweepSummary[]>(body, "the sweep list");
+    }
+
+    public Task StopSweepAsync(string sweepId, CancellationToken cancellationToken) =>
+        SendForTextAsync(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/stop", null, sweepId, cancellationToken);
+
     /// <summary>PUT /api/models/{name}: stores a model file; the answer holds the SHA-256 a run pins.</summary>
     public async Task<StoredModelFile> UploadModelFileAsync(string name, byte[] content, CancellationToken cancellationToken)
     {

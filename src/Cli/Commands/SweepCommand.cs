@@ -1,0 +1,268 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using DurableTrainer.Api;
+using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Watching;
+using Spectre.Console;
+
+namespace DurableTrainer.Cli.Commands;
+
+/// <summary>
+/// <c>dtrain sweep</c>: a hyperparameter sweep over the run <c>dtrain train</c> would start (the embedded default,
+/// <c>--config</c> and the training options), through the same local stack when no server is named; a live table of
+/// trials; the best trial at the end. Subcommands <c>status</c>, <c>watch</c>, <c>stop</c> and <c>list</c> manage sweeps
+/// on a server.
+/// </summary>
+public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
+{
+    public Command Create()
+    {
+        // --seed is the search's seed here; the runs' own seed can be swept or set with --config.
+        var training = new TrainingRequestOptions(without: new HashSet<string>(StringComparer.Ordinal) { "training.seed" });
+        var parameters = new Option<string[]>("--param") { HelpName = "path=values", Description = "A parameter to vary: PATH=v1,v2,... (a choice; a grid visits each) or PATH=loguniform:LOW:HIGH, uniform:LOW:HIGH, int:LOW:HIGH (random search with --trials). PATH is a field of the run, e.g. optimizer.learningRate, model.parameters.hiddenUnits. Repeatable.", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore };
+        var trials = new Option<int?>("--trials") { HelpName = "n", Description = "Random search: draw this many points from the space (without it, a full grid)." };
+        var seed = new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed (default 0)." };
+        var scheduler = new Option<string?>("--scheduler") { HelpName = "none|asha", Description = "What stops trials early: none (default) or asha." };
+        var grace = new Option<long?>("--grace-steps") { HelpName = "n", Description = "ASHA's first rung, in optimizer steps." };
+        var reduction = new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." };
+        var concurrent = new Option<int?>("--max-concurrent") { HelpName = "n", Description = "Trials running at once (default 2)." };
+        var budget = new Option<long?>("--budget-steps") { HelpName = "n", Description = "Stop starting and continuing trials once this many optimizer steps are committed." };
+        var sweepId = new Option<string?>("--sweep-id") { HelpName = "id", Description = "The sweep's id (trials are ID-t000, ID-t001, ...); default sweep-{time}-{random}." };
+        Option<bool> plain = DtrainCommandLine.PlainOption();
+        var json = new Option<bool>("--json") { Description = "Print plain progress, then make the last line one JSON object: the sweep id, each trial's parameters, status, steps and final metric, and the best trial." };
+        Option<double> interval = DtrainCommandLine.IntervalOption();
+
+        var command = new Command("sweep", "Sweep hyperparameters: start Azurite and the worker (unless --server is given), run one trial per point of the space (a grid, or --trials random points), stop weak trials early with --scheduler asha, show a live table of trials, print the best one, and stop what was started.");
+        training.AddTo(command);
+        foreach (Option option in new Option[] { parameters, trials, seed, scheduler, grace, reduction, concurrent, budget, sweepId, plain, json, interval })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            JsonObject request = new()
+            {
+                ["base"] = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun()),
+                ["space"] = SweepParameters.Space(parseResult.GetValue(parameters) ?? []),
+            };
+            if (parseResult.GetValue(sweepId) is { } id)
+            {
+                request["sweepId"] = id;
+            }
+
+            request["search"] = parseResult.GetValue(trials) is { } count
+                ? new JsonObject { ["method"] = "random", ["trials"] = count, ["seed"] = parseResult.GetValue(seed) ?? 0 }
+                : new JsonObject { ["method"] = "grid" };
+            string kind = parseResult.GetValue(scheduler) ?? (parseResult.GetValue(grace) is not null ? "asha" : "none");
+            var schedulerSection = new JsonObject { ["kind"] = kind };
+            if (parseResult.GetValue(grace) is { } graceSteps)
+            {
+                schedulerSection["graceSteps"] = graceSteps;
+            }
+
+            if (parseResult.GetValue(reduction) is { } eta)
+            {
+                schedulerSection["reductionFactor"] = eta;
+            }
+
+            request["scheduler"] = schedulerSection;
+            if (parseResult.GetValue(concurrent) is { } maxConcurrent)
+            {
+                request["maxConcurrent"] = maxConcurrent;
+            }
+
+            if (parseResult.GetValue(budget) is { } steps)
+            {
+                request["budgetSteps"] = steps;
+            }
+
+            LocalFiles files = training.LocalFiles(parseResult);
+            bool asJson = parseResult.GetValue(json);
+            return await RunAsync(request, files, host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption)), commandLine.Key(parseResult),
+                parseResult.GetValue(plain) || asJson, asJson, Interval(parseResult, interval), cancellationToken);
+        });
+
+        command.Subcommands.Add(Status());
+        command.Subcommands.Add(Watch());
+        command.Subcommands.Add(Stop());
+        command.Subcommands.Add(List());
+        return command;
+    }
+
+    private async Task<int> RunAsync(JsonObject request, LocalFiles files, Uri? server, string? key, bool plain, bool json, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        LocalStackSession? stack = null;
+        try
+        {
+            if (server is null)
+            {
+                stack = await LocalStackSession.StartAsync(host.Out);
+                key = null;
+            }
+
+            using TrainingServerClient client = host.Client(server ?? stack!.BaseAddress, key);
+            JsonObject baseRun = request["base"]!.AsObject();
+            await files.ApplyAsync(client, baseRun, host.Out, cancellationToken);
+            var wall = Stopwatch.StartNew();
+            ManagementPayload payload = await client.StartSweepAsync(request, cancellationToken);
+            host.Out.WriteLine($"Started sweep {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
+            SweepStatusView final = await WatchAsync(client, payload.Id, plain, interval, cancellationToken);
+            host.Out.WriteLine();
+            SweepViews.Summary(host.Out, final, wall.Elapsed);
+            if (json)
+            {
+                host.Out.WriteLine(SweepViews.JsonLine(final, wall.Elapsed));
+            }
+
+            return ExitCode(final);
+        }
+        catch (InvalidOperationException exception) when (server is null)
+        {
+            throw new CliException($"The local stack did not start: {exception.Message}", ExitCodes.Unreachable);
+        }
+        finally
+        {
+            if (stack is not null)
+            {
+                await stack.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Polls the sweep until it ends: a live table on a terminal, a line per trial change otherwise.</summary>
+    private async Task<SweepStatusView> WatchAsync(TrainingServerClient client, string sweepId, bool plain, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        if (plain || host.Terminal is null)
+        {
+            var shown = new Dictionary<int, string>();
+            while (true)
+            {
+                SweepStatusView status = await client.GetSweepAsync(sweepId, cancellationToken);
+                foreach (var trial in status.Sweep.Trials)
+                {
+                    string line = SweepViews.Line(status.Sweep, trial);
+                    if (trial.Status != "Pending" && (!shown.TryGetValue(trial.Index, out string? before) || before != line))
+                    {
+                        host.Out.WriteLine(line);
+                        shown[trial.Index] = line;
+                    }
+                }
+
+                if (!SweepViews.IsRunning(status))
+                {
+                    return status;
+                }
+
+                await Task.Delay(interval, cancellationToken);
+            }
+        }
+
+        SweepStatusView? last = null;
+        await host.Terminal.Live(new Text("Waiting for the sweep...")).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).StartAsync(async context =>
+        {
+            while (true)
+            {
+                last = await client.GetSweepAsync(sweepId, cancellationToken);
+                context.UpdateTarget(SweepViews.Table(last));
+                context.Refresh();
+                if (!SweepViews.IsRunning(last))
+                {
+                    return;
+                }
+
+                await Task.Delay(interval, cancellationToken);
+            }
+        });
+        return last!;
+    }
+
+    private static int ExitCode(SweepStatusView status) => status.RuntimeStatus switch
+    {
+        "Failed" => ExitCodes.RunFailed,
+        "Terminated" => ExitCodes.RunTerminated,
+        _ => status.Sweep.Status == "Stopped" ? ExitCodes.RunStopped : ExitCodes.Success,
+    };
+
+    private Command Status()
+    {
+        Argument<string> sweep = SweepArgument();
+        var json = new Option<bool>("--json") { Description = "Print the sweep's status document as JSON." };
+        var command = new Command("status", "Show a sweep's trials (parameters, status, steps, rung, metric) and its best trial.") { sweep, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            SweepStatusView status = await client.GetSweepAsync(DtrainCommandLine.RunId(parseResult, sweep), cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                host.Out.WriteLine(SweepViews.JsonLine(status, TimeSpan.Zero));
+                return ExitCodes.Success;
+            }
+
+            foreach (var trial in status.Sweep.Trials)
+            {
+                host.Out.WriteLine(SweepViews.Line(status.Sweep, trial));
+            }
+
+            SweepViews.Summary(host.Out, status, TimeSpan.Zero);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command Watch()
+    {
+        Argument<string> sweep = SweepArgument();
+        Option<bool> plain = DtrainCommandLine.PlainOption();
+        Option<double> interval = DtrainCommandLine.IntervalOption();
+        var command = new Command("watch", "Follow a sweep to its end, then print its summary and best trial.") { sweep, plain, interval };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            var wall = Stopwatch.StartNew();
+            SweepStatusView final = await WatchAsync(client, DtrainCommandLine.RunId(parseResult, sweep), parseResult.GetValue(plain), Interval(parseResult, interval), cancellationToken);
+            SweepViews.Summary(host.Out, final, wall.Elapsed);
+            return ExitCode(final);
+        });
+        return command;
+    }
+
+    private Command Stop()
+    {
+        Argument<string> sweep = SweepArgument();
+        var command = new Command("stop", "Stop a sweep: nothing new starts; running trials finish their round and end stopped.") { sweep };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            string id = DtrainCommandLine.RunId(parseResult, sweep);
+            await client.StopSweepAsync(id, cancellationToken);
+            host.Out.WriteLine($"Asked sweep {id} to stop; `dtrain sweep watch {id}` follows it to the end.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command List()
+    {
+        var top = new Option<int>("--top") { Description = "How many sweeps, newest first.", DefaultValueFactory = _ => 20, HelpName = "n" };
+        var command = new Command("list", "List recent sweeps, newest first.") { top };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            foreach (SweepSummary sweep in await client.ListSweepsAsync(parseResult.GetValue(top), cancellationToken))
+            {
+                host.Out.WriteLine($"{sweep.SweepId}  {sweep.RuntimeStatus}  created {sweep.CreatedTime:u}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Argument<string> SweepArgument() => new("sweep") { Description = "The sweep id (as `dtrain sweep list` shows it)." };
+
+    private static TimeSpan Interval(ParseResult parseResult, Option<double> interval) =>
+        TimeSpan.FromSeconds(Math.Clamp(parseResult.GetValue(interval), 0.1, 3600));
+}
