@@ -51,6 +51,43 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         await AssertNothingChangedAsync();
     }
 
+    public static TheoryData<string> SweepCorpus()
+    {
+        var data = new TheoryData<string>();
+        foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "BadSweeps"), "*.json").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(file));
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Bad sweeps (BadSweeps/: unknown paths, empty choices, non-positive log-uniform bounds, grids past the limit,
+    /// points or bounds that make an invalid run, η below 2, a grace period past the maximum, and more) get a 400
+    /// naming the path and the rule, and nothing is scheduled or stored.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SweepCorpus))]
+    public async Task BadSweep_Gets400NamingThePathAndChangesNothing(string file)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "BadSweeps", file);
+        string field = File.ReadAllText(path + ".field");
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(path));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), content);
+
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        JsonElement problem = JsonDocument.Parse(body).RootElement;
+        string[] fields = problem.GetProperty("errors").EnumerateObject().Select(property => property.Name).ToArray();
+        Assert.True(fields.Contains(field), $"expected {field} among {string.Join(", ", fields)}: {body}");
+        Assert.All(problem.GetProperty("errors").EnumerateObject(), property => Assert.All(property.Value.EnumerateArray(), rule => Assert.False(string.IsNullOrWhiteSpace(rule.GetString()))));
+
+        await AssertNothingChangedAsync();
+    }
+
     [Theory]
     [InlineData("no-such-run")]
     [InlineData("UPPER")]
@@ -273,7 +310,9 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
     {
         using HttpResponseMessage list = await fixture.Http.GetAsync(new Uri("/api/training?top=100", UriKind.Relative));
         Assert.Equal(0, JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetArrayLength());
-        foreach (string name in new[] { "checkpoints", "models" })
+        using HttpResponseMessage sweeps = await fixture.Http.GetAsync(new Uri("/api/sweeps?top=100", UriKind.Relative));
+        Assert.Equal(0, JsonDocument.Parse(await sweeps.Content.ReadAsStringAsync()).RootElement.GetArrayLength());
+        foreach (string name in new[] { "checkpoints", "models", "sweeps" })
         {
             var container = new BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient(name);
             if (await container.ExistsAsync())
