@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fault harness, long form: eight worker kills and two Azurite outages during one deterministic run; writes
-# bench/results/faults.md. Extra arguments go to the harness (--kills N --outages N --outage-seconds N).
+# bench/results/faults.md. Extra arguments go to the harness (--kills N --outages N --outage-seconds N); with
+# --sweep N it runs an ASHA sweep of N trials under worker kills instead and writes bench/results/faults-sweep.md.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"

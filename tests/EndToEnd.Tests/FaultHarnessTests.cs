@@ -3,7 +3,10 @@ using Xunit.Abstractions;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
-/// <summary>The fault harness in its short form: two worker kills and one Azurite outage during a deterministic run.</summary>
+/// <summary>
+/// The fault harness in its short form: two worker kills and one Azurite outage during a deterministic run, and two
+/// worker kills during an ASHA sweep of deterministic trials.
+/// </summary>
 public sealed class FaultHarnessTests(ITestOutputHelper output)
 {
     [Fact]
@@ -23,6 +26,32 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.Equal(1, report.OutagesSurvived);
         Assert.All(report.RecoverySeconds, seconds => Assert.True(seconds < 60, $"Recovery took {seconds:F1} s."));
         Assert.True(report.CheckpointsVerified > 0);
+        try
+        {
+            Directory.Delete(options.WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Azurite may still be letting go of its files.
+        }
+    }
+
+    [Fact]
+    public async Task KilledWorkersDuringASweep_ChangeNoDecision_NorTheBestTrialsWeights()
+    {
+        var options = new FaultHarnessOptions(Kills: 2, Outages: 0, OutageLength: TimeSpan.Zero, MaxSteps: 160, StepsPerChunk: 40, Seed: 5,
+            WorkDirectory: Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+        using var log = new StringWriter();
+
+        SweepFaultReport report = await new FaultHarness.FaultHarness(options, log).RunSweepAsync(trials: 4);
+        output.WriteLine(log.ToString());
+        output.WriteLine(FaultHarness.FaultHarness.Describe(report, options));
+
+        Assert.Equal("Completed", report.ChaosStatus);
+        Assert.True(report.KillsSurvived >= 1, log.ToString());
+        Assert.True(report.DecisionsIdentical, $"{string.Join(" | ", report.ReferenceDecisions)} != {string.Join(" | ", report.ChaosDecisions)}");
+        Assert.Contains(report.ChaosDecisions, decision => decision.Contains("Stopped", StringComparison.Ordinal));
+        Assert.True(report.BestIdentical, $"best {report.ReferenceBest} {report.ReferenceBestHash} != {report.ChaosBest} {report.ChaosBestHash}");
         try
         {
             Directory.Delete(options.WorkDirectory, recursive: true);

@@ -27,6 +27,23 @@ public sealed record FaultReport(
     public bool WeightsIdentical => ReferenceHash == ChaosHash;
 }
 
+/// <summary>What a sweep under faults showed: the decisions of both sweeps, and whether the best trials' weights match.</summary>
+public sealed record SweepFaultReport(
+    int KillsSurvived,
+    IReadOnlyList<string> ReferenceDecisions,
+    IReadOnlyList<string> ChaosDecisions,
+    int? ReferenceBest,
+    int? ChaosBest,
+    string ReferenceBestHash,
+    string ChaosBestHash,
+    string ChaosStatus,
+    double WallSeconds)
+{
+    public bool DecisionsIdentical => ReferenceDecisions.SequenceEqual(ChaosDecisions);
+
+    public bool BestIdentical => ReferenceBest == ChaosBest && ReferenceBestHash == ChaosBestHash;
+}
+
 /// <summary>
 /// Trains the same deterministic run twice on two worker processes sharing one task hub: once undisturbed, once
 /// while workers are SIGKILLed at random moments (mid-chunk, mid-merge, mid-checkpoint write) and restarted, and
@@ -135,6 +152,150 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                 await _azurite.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The same ASHA sweep of deterministic trials twice: once undisturbed, once while workers are SIGKILLed at
+    /// random moments and restarted. Compares every trial's end (status, steps, last rung, reason), the best trial
+    /// and its final weights bit for bit.
+    /// </summary>
+    public async Task<SweepFaultReport> RunSweepAsync(int trials)
+    {
+        var wall = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.WorkDirectory);
+        try
+        {
+            await StartAzuriteAsync();
+            _workers[0] = await StartWorkerAsync();
+            _workers[1] = await StartWorkerAsync();
+
+            string referenceId = "reference-" + _hub;
+            await SubmitSweepAsync(referenceId, trials);
+            JsonElement reference = await WaitForSweepEndAsync(referenceId);
+            log.WriteLine($"Reference sweep ended: {reference.GetProperty("runtimeStatus")}.");
+
+            string chaosId = "chaos-" + _hub;
+            await SubmitSweepAsync(chaosId, trials);
+            int kills = 0;
+            for (; kills < options.Kills; kills++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1500, 6000)));
+                if (await SweepAsync(chaosId) is { } now && now.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+                {
+                    log.WriteLine("The sweep ended before every kill was made.");
+                    break;
+                }
+
+                int victim = _random.Next(_workers.Length);
+                log.WriteLine($"SIGKILL worker {victim} during the sweep.");
+                _workers[victim]!.Process.Kill();
+                await _workers[victim]!.DisposeAsync();
+                _workers[victim] = await StartWorkerAsync();
+            }
+
+            JsonElement chaos = await WaitForSweepEndAsync(chaosId);
+            (IReadOnlyList<string> referenceDecisions, int? referenceBest) = Decisions(reference);
+            (IReadOnlyList<string> chaosDecisions, int? chaosBest) = Decisions(chaos);
+            return new SweepFaultReport(
+                kills, referenceDecisions, chaosDecisions, referenceBest, chaosBest,
+                await BestHashAsync(reference), await BestHashAsync(chaos),
+                chaos.GetProperty("sweep").GetProperty("status").GetString()!, wall.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (WorkerServer? worker in _workers)
+            {
+                if (worker is not null)
+                {
+                    await worker.DisposeAsync();
+                }
+            }
+
+            if (_azurite is not null)
+            {
+                await _azurite.DisposeAsync();
+            }
+        }
+    }
+
+    public static string Describe(SweepFaultReport report, FaultHarnessOptions options)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"| worker kills during the sweep (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
+        text.AppendLine($"| chaos sweep ended as | {report.ChaosStatus} |");
+        text.AppendLine($"| every trial's end (status, steps, last rung, reason) identical to the undisturbed sweep | {(report.DecisionsIdentical ? "yes" : "NO")} |");
+        text.AppendLine($"| best trial | {report.ChaosBest} (undisturbed: {report.ReferenceBest}) |");
+        text.AppendLine($"| best trial's final weights identical (SHA-256 of its final checkpoint) | {(report.BestIdentical ? "yes" : "NO")} ({report.ChaosBestHash[..Math.Min(16, report.ChaosBestHash.Length)]}...) |");
+        text.AppendLine($"| trials' ends | {string.Join("; ", report.ChaosDecisions)} |");
+        text.AppendLine($"| wall time | {report.WallSeconds:F0} s |");
+        return text.ToString();
+    }
+
+    private async Task SubmitSweepAsync(string sweepId, int trials)
+    {
+        string rates = string.Join(", ", Enumerable.Range(0, trials).Select(index => (0.0003 * Math.Pow(3, index)).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        string body = $$$"""
+            {"sweepId":"{{{sweepId}}}","base":{"data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":{{{options.MaxSteps}}},"seed":{{{options.Seed}}}},"evaluation":{"intervalSteps":100000},"execution":{"stepsPerChunk":{{{options.StepsPerChunk}}},"activityMaxAttempts":8,"activityFirstRetrySeconds":1}},
+             "space":{"optimizer.learningRate":[{{{rates}}}]},
+             "scheduler":{"kind":"asha","graceSteps":{{{options.StepsPerChunk}}},"reductionFactor":2},"maxConcurrent":2}
+            """;
+        using HttpClient http = Client();
+        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        if ((int)response.StatusCode != 202)
+        {
+            throw new InvalidOperationException($"Could not start sweep {sweepId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private async Task<JsonElement?> SweepAsync(string sweepId)
+    {
+        try
+        {
+            using HttpClient http = Client();
+            return await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/sweeps/{sweepId}", UriKind.Relative));
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<JsonElement> WaitForSweepEndAsync(string sweepId)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await SweepAsync(sweepId) is { } sweep && sweep.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                return sweep;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"Sweep {sweepId} did not end within {RunTimeout}.");
+    }
+
+    private static (IReadOnlyList<string> Decisions, int? Best) Decisions(JsonElement sweep)
+    {
+        JsonElement document = sweep.GetProperty("sweep");
+        string[] decisions = [.. document.GetProperty("trials").EnumerateArray().Select(trial =>
+            $"{trial.GetProperty("index")}:{trial.GetProperty("status").GetString()}@{trial.GetProperty("steps")}" +
+            $" rung {trial.GetProperty("lastRung")} {trial.GetProperty("reason")}")];
+        int? best = document.GetProperty("bestTrial").ValueKind == JsonValueKind.Number ? document.GetProperty("bestTrial").GetInt32() : null;
+        return (decisions, best);
+    }
+
+    private async Task<string> BestHashAsync(JsonElement sweep)
+    {
+        if (sweep.GetProperty("best").ValueKind != JsonValueKind.Object)
+        {
+            return "none";
+        }
+
+        string runId = sweep.GetProperty("best").GetProperty("runId").GetString()!;
+        JsonElement run = await WaitForEndAsync(runId);
+        return await FinalCheckpointHashAsync(run);
     }
 
     public static string Describe(FaultReport report, FaultHarnessOptions options)

@@ -1,7 +1,8 @@
 using DurableTrainer.FaultHarness;
 
-// The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2).
-int kills = 8, outages = 2, outageSeconds = 5;
+// The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2), and with
+// `--sweep N` an ASHA sweep of N deterministic trials under worker kills instead of one run.
+int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -10,12 +11,36 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--kills": kills = value; break;
         case "--outages": outages = value; break;
         case "--outage-seconds": outageSeconds = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N."); return 2;
+        case "--sweep": sweepTrials = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, or --sweep N --kills N."); return 2;
     }
 }
 
 var options = new FaultHarnessOptions(kills, outages, TimeSpan.FromSeconds(outageSeconds), MaxSteps: 1600, StepsPerChunk: 40, Seed: 11,
     Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+if (sweepTrials > 0)
+{
+    var sweepOptions = options with { MaxSteps = 480 };
+    SweepFaultReport sweep = await new FaultHarness(sweepOptions, Console.Out).RunSweepAsync(sweepTrials);
+    string sweepTable = FaultHarness.Describe(sweep, sweepOptions);
+    string sweepResults = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "faults-sweep.md");
+    await File.WriteAllTextAsync(sweepResults, $"""
+        # Fault harness: a sweep under worker kills (long form)
+
+        Two worker processes share one task hub on Azurite. An ASHA sweep (grace {sweepOptions.StepsPerChunk} steps, η 2,
+        2 trials at a time) of {sweepTrials} deterministic trials (synthetic data, CNN, {sweepOptions.MaxSteps} steps, learning rates
+        0.0003 × 3^k, seed {sweepOptions.Seed}, 1 libtorch thread) runs once undisturbed and once while workers are SIGKILLed
+        at random moments and restarted. Produced by `scripts/faults.sh --sweep {sweepTrials}` on {DateTime.UtcNow:yyyy-MM-dd}.
+
+        | measure | value |
+        | --- | --- |
+        {sweepTable}
+        """);
+    Console.WriteLine(sweepTable);
+    Console.WriteLine($"Written to {sweepResults}.");
+    return sweep.DecisionsIdentical && sweep.BestIdentical && sweep.ChaosStatus == "Completed" ? 0 : 1;
+}
+
 FaultReport report = await new FaultHarness(options, Console.Out).RunAsync();
 string table = FaultHarness.Describe(report, options);
 string results = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "faults.md");

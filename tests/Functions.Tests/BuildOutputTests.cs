@@ -34,6 +34,14 @@ public class BuildOutputTests
     [InlineData("ExportTrainingModelSpec", "httpTrigger")]
     [InlineData("UploadModelFile", "httpTrigger")]
     [InlineData("UploadDatasetFile", "httpTrigger")]
+    [InlineData("Sweep", "orchestrationTrigger")]
+    [InlineData("StartTrial", "activityTrigger")]
+    [InlineData("RecordSweep", "activityTrigger")]
+    [InlineData("StartSweep", "httpTrigger")]
+    [InlineData("ListSweeps", "httpTrigger")]
+    [InlineData("GetSweep", "httpTrigger")]
+    [InlineData("GetSweepBest", "httpTrigger")]
+    [InlineData("StopSweep", "httpTrigger")]
     public void FunctionsMetadata_ListsTheFunctionWithItsTrigger(string name, string trigger)
     {
         JsonElement function = Functions().Single(f => f.GetProperty("name").GetString() == name);
@@ -50,9 +58,9 @@ public class BuildOutputTests
     }
 
     [Fact]
-    public void FunctionsMetadata_HasExactlyTheEighteenFunctions()
+    public void FunctionsMetadata_HasExactlyTheTwentySixFunctions()
     {
-        Assert.Equal(18, Functions().Length);
+        Assert.Equal(26, Functions().Length);
     }
 
     [Fact]

@@ -76,7 +76,8 @@ public sealed record SweepTrialView(
     long PlannedSteps,
     int? LastRung,
     double? Metric,
-    string? Reason);
+    string? Reason,
+    double? Test = null);
 
 /// <summary>
 /// A sweep's status document: its settings, every trial, and the best one. The sweep orchestration keeps it up

@@ -147,7 +147,8 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
 
     private static bool Same(TrialRecord left, TrialRecord right) =>
         left.Status == right.Status && left.StepsDone == right.StepsDone && left.LastRung == right.LastRung
-        && Nullable.Equals(left.LastMetric, right.LastMetric) && left.Reason == right.Reason && left.Stopping == right.Stopping;
+        && Nullable.Equals(left.LastMetric, right.LastMetric) && Nullable.Equals(left.TestMetric, right.TestMetric)
+        && left.Reason == right.Reason && left.Stopping == right.Stopping;
 
     private static SweepOutcome Outcome(SweepInput input, SweepSession session)
     {

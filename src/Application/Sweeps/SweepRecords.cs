@@ -62,7 +62,8 @@ public static class SweepRecords
         trial.PlannedSteps,
         trial.LastRung,
         trial.LastMetric,
-        trial.Reason);
+        trial.Reason,
+        trial.TestMetric);
 }
 
 /// <summary>Folds the sweep orchestration's updates into its status document (the record-sweep activity).</summary>

@@ -117,7 +117,8 @@ public sealed class TrainingOrchestrator
             _ => TrialStatus.Failed,
         };
         string? reason = session.FailureReason ?? run.StopDetail ?? (status == TrialStatus.Completed ? null : session.StopReason?.ToString());
-        _ports.Sweep.ReportEnded(trial, new TrialReport(trial.Trial, TrialReportKind.Ended, session.StepsDone, MonitoredValue(run), EndStatus: status, Reason: reason));
+        double? test = session.TestEvaluation is { } tested ? run.Specification.Evaluation.MonitoredValue(tested) : null;
+        _ports.Sweep.ReportEnded(trial, new TrialReport(trial.Trial, TrialReportKind.Ended, session.StepsDone, MonitoredValue(run), EndStatus: status, Reason: reason, Test: test));
     }
 
     private static double? MonitoredValue(RunState run) =>

@@ -67,7 +67,7 @@ public static class SweepViews
         }
 
         output.WriteLine(status.Best is { } best
-            ? $"Best: trial {best.Index} (run {best.RunId}), {sweep.Metric} {best.Metric?.ToString("F4", CultureInfo.InvariantCulture)}, with {Parameters(best)}. Its model: dtrain export {best.RunId}."
+            ? $"Best: trial {best.Index} (run {best.RunId}), validation {sweep.Metric} {best.Metric?.ToString("F4", CultureInfo.InvariantCulture)}{(best.Test is { } test ? $", test {test.ToString("F4", CultureInfo.InvariantCulture)}" : string.Empty)}, with {Parameters(best)}. Its model: dtrain export {best.RunId}."
             : "No trial reported a metric.");
     }
 
@@ -102,6 +102,7 @@ public static class SweepViews
         ["steps"] = trial.Steps,
         ["lastRung"] = trial.LastRung,
         ["metric"] = trial.Metric,
+        ["test"] = trial.Test,
         ["reason"] = trial.Reason,
     };
 

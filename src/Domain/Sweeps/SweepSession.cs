@@ -37,6 +37,9 @@ public sealed record TrialRecord(int Index, IReadOnlyList<double> Draws, long Pl
     /// <summary>Why it stopped, failed or never started.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>The monitored metric of its final checkpoint on the test split, once it has ended and been tested.</summary>
+    public double? TestMetric { get; init; }
+
     /// <summary>True once the sweep told it to stop and before it said it has ended.</summary>
     public bool Stopping { get; init; }
 
@@ -65,8 +68,11 @@ public enum TrialReportKind
     Ended,
 }
 
-/// <summary>What a trial tells its sweep. <see cref="Metric"/> is the monitored validation metric at <see cref="Steps"/>.</summary>
-public sealed record TrialReport(int Trial, TrialReportKind Kind, long Steps, double? Metric, int Rung = -1, TrialStatus EndStatus = TrialStatus.Completed, string? Reason = null);
+/// <summary>
+/// What a trial tells its sweep. <see cref="Metric"/> is the monitored validation metric at <see cref="Steps"/>;
+/// an end report also carries the final checkpoint's test value of that metric (reported, never used to decide).
+/// </summary>
+public sealed record TrialReport(int Trial, TrialReportKind Kind, long Steps, double? Metric, int Rung = -1, TrialStatus EndStatus = TrialStatus.Completed, string? Reason = null, double? Test = null);
 
 /// <summary>Something the sweep's host must do: start a trial, answer one at a rung, or ask one to stop.</summary>
 public abstract record SweepAction(int Trial)
@@ -316,6 +322,7 @@ public sealed class SweepSession
         Status = report.EndStatus is TrialStatus.Completed or TrialStatus.Stopped or TrialStatus.Failed ? report.EndStatus : TrialStatus.Failed,
         StepsDone = report.Steps,
         LastMetric = report.Metric ?? trial.LastMetric,
+        TestMetric = report.Test,
         Reason = trial.Stopping && trial.Reason is not null ? trial.Reason : report.Reason,
         Stopping = false,
     };
