@@ -139,18 +139,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         }
         finally
         {
-            foreach (WorkerServer? worker in _workers)
-            {
-                if (worker is not null)
-                {
-                    await worker.DisposeAsync();
-                }
-            }
-
-            if (_azurite is not null)
-            {
-                await _azurite.DisposeAsync();
-            }
+            await StopEverythingAsync();
         }
     }
 
@@ -203,18 +192,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         }
         finally
         {
-            foreach (WorkerServer? worker in _workers)
-            {
-                if (worker is not null)
-                {
-                    await worker.DisposeAsync();
-                }
-            }
-
-            if (_azurite is not null)
-            {
-                await _azurite.DisposeAsync();
-            }
+            await StopEverythingAsync();
         }
     }
 
@@ -313,6 +291,22 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         text.AppendLine($"| checkpoint blobs left, all verified against their hashes | {report.CheckpointsVerified} |");
         text.AppendLine($"| wall time | {report.WallSeconds:F0} s |");
         return text.ToString();
+    }
+
+    private async Task StopEverythingAsync()
+    {
+        foreach (WorkerServer? worker in _workers)
+        {
+            if (worker is not null)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
     }
 
     private async Task StartAzuriteAsync() =>

@@ -138,36 +138,25 @@ public sealed class TrainingOrchestrator
 
         if (session.LatestEvaluation?.StepsDone != session.StepsDone)
         {
-            EvaluationDecision evaluation;
-            try
+            (Next? end, StopReason? stop) = await ValidateAsync(run);
+            if (end is { } ended)
             {
-                evaluation = await EvaluateAsync(run);
-            }
-            catch (CheckpointCorruptException corrupt)
-            {
-                return await RecoverAsync(run, corrupt);
+                return ended;
             }
 
-            switch (evaluation)
+            if (stop is { } reason)
             {
-                case EvaluationDecision.Fail fail:
-                    session.Fail(fail.Reason);
-                    return Next.End;
-                case EvaluationDecision.CutLearningRate cut:
-                    session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
-                    break;
-                case EvaluationDecision.Stop stop:
-                    // The run's own rules end it here (target, early stopping): that is its end, not a rung.
-                    if (RoundDecision.EndsEarlyFor(stop.Reason))
-                    {
-                        session.Stop(stop.Reason);
-                    }
-                    else
-                    {
-                        session.Complete(stop.Reason);
-                    }
+                // The run's own rules end it here (target, early stopping): that is its end, not a rung.
+                if (RoundDecision.EndsEarlyFor(reason))
+                {
+                    session.Stop(reason);
+                }
+                else
+                {
+                    session.Complete(reason);
+                }
 
-                    return Next.End;
+                return Next.End;
             }
         }
 
@@ -294,27 +283,15 @@ public sealed class TrainingOrchestrator
         RoundDecision decision = _domain.DecideAfterRound(session, run.Specification, (Now - session.StartedAtUtc).TotalSeconds, _control.StopRequested);
         if (decision.Evaluate)
         {
-            EvaluationDecision evaluation;
-            try
+            (Next? end, StopReason? stop) = await ValidateAsync(run);
+            if (end is { } ended)
             {
-                evaluation = await EvaluateAsync(run);
-            }
-            catch (CheckpointCorruptException corrupt)
-            {
-                return await RecoverAsync(run, corrupt);
+                return ended;
             }
 
-            switch (evaluation)
+            if (stop is { } reason && decision is RoundDecision.GoOn)
             {
-                case EvaluationDecision.Fail fail:
-                    session.Fail(fail.Reason);
-                    return Next.End;
-                case EvaluationDecision.CutLearningRate cut:
-                    session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
-                    break;
-                case EvaluationDecision.Stop stop when decision is RoundDecision.GoOn:
-                    decision = new RoundDecision.Stop(stop.Reason, Evaluate: false);
-                    break;
+                decision = new RoundDecision.Stop(reason, Evaluate: false);
             }
         }
 
@@ -374,6 +351,38 @@ public sealed class TrainingOrchestrator
 
         Report(run, "RolledBack");
         return Next.Round;
+    }
+
+    /// <summary>
+    /// Evaluates on the validation split and carries out what the domain decides: a failure ends the run, a plateau
+    /// cuts the learning rate. Returns how the loop ends when it does (a failure, or a corrupt checkpoint it could not
+    /// recover from), and the reason to stop when the run's own rules say so.
+    /// </summary>
+    private async Task<(Next? End, StopReason? Stop)> ValidateAsync(RunState run)
+    {
+        EvaluationDecision evaluation;
+        try
+        {
+            evaluation = await EvaluateAsync(run);
+        }
+        catch (CheckpointCorruptException corrupt)
+        {
+            return (await RecoverAsync(run, corrupt), null);
+        }
+
+        switch (evaluation)
+        {
+            case EvaluationDecision.Fail fail:
+                run.Session.Fail(fail.Reason);
+                return (Next.End, null);
+            case EvaluationDecision.CutLearningRate cut:
+                run.Session.AdjustLearningRate(cut.NewLearningRateScale, cut.Reason);
+                return (null, null);
+            case EvaluationDecision.Stop stop:
+                return (null, stop.Reason);
+            default:
+                return (null, null);
+        }
     }
 
     private async Task<EvaluationDecision> EvaluateAsync(RunState run)
