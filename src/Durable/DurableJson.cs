@@ -21,6 +21,7 @@ public static class DurableJson
         };
         // The specification's enumerations read as in requests (fashion-mnist, adamw); every other enumeration camelCase.
         options.Converters.Add(SpecificationJson.EnumConverter);
+        options.Converters.Add(SpecificationJson.NumberMapConverter);
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

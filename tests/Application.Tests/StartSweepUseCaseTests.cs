@@ -93,13 +93,22 @@ public class StartSweepUseCaseTests
     }
 
     [Fact]
+    public async Task ModelParameterSwitch_TakesTrueAndFalse_AsRequestsDo()
+    {
+        (StartSweepResult result, RecordingSweeps sweeps) = await StartAsync(new SweepRequest { Base = Base, Space = [Choice("model.parameters.batchNorm", "false", "true")] });
+
+        Assert.True(result.Started, string.Join("; ", result.Errors));
+        Assert.Equal(2, sweeps.Scheduled.Single().Trials.Count);
+    }
+
+    [Fact]
     public async Task ValueOfTheWrongType_IsRefusedAtItsPath()
     {
         (StartSweepResult result, _) = await StartAsync(new SweepRequest { Base = Base, Space = [Choice("optimizer.learningRate", "\"fast\"")] });
 
         ValidationError error = Assert.Single(result.Errors);
         Assert.Equal("space[optimizer.learningRate]", error.Field);
-        Assert.Contains("wrong type", error.Rule, StringComparison.Ordinal);
+        Assert.Equal("the value \"fast\" is of the wrong type for optimizer.learningRate", error.Rule);
     }
 
     [Theory]

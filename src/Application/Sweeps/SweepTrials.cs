@@ -107,9 +107,11 @@ public static partial class SweepTrials
         catch (JsonException exception)
         {
             string at = (exception.Path ?? string.Empty).TrimStart('$', '.');
-            SweepDimension? culprit = space.FirstOrDefault(dimension => at.StartsWith(dimension.Dimension.Path, StringComparison.OrdinalIgnoreCase));
-            string field = culprit?.Dimension.Field ?? "space";
-            return (null, new ValidationError(field, $"gives {at} a value of the wrong type ({Describe(space, draws)})"));
+            int culprit = space.ToList().FindIndex(dimension => at.StartsWith(dimension.Dimension.Path, StringComparison.OrdinalIgnoreCase)
+                || dimension.Dimension.Path.StartsWith(at + ".", StringComparison.OrdinalIgnoreCase));
+            return culprit >= 0
+                ? (null, new ValidationError(space[culprit].Dimension.Field, $"the value {space[culprit].JsonOf(draws[culprit])} is of the wrong type for {space[culprit].Dimension.Path}"))
+                : (null, new ValidationError("space", $"the point {Describe(space, draws)} gives {at} a value of the wrong type"));
         }
     }
 
