@@ -3,7 +3,7 @@
 # trial to the end (a full grid), then the same grid under ASHA. Writes bench/results/sweep.md with the best trial of
 # each (by validation accuracy, with its test accuracy), the total optimizer steps and wall time of each, and where
 # ASHA stopped trials. Target (issue #14): ASHA's best within 0.5 points of the grid's best for at most a third of
-# the steps. Usage: bench/sweep.sh [max-steps] [grace-steps]   (defaults 2400 and 150)
+# the steps. Usage: bench/sweep.sh [max-steps] [grace-steps] [eta]   (defaults 2400, 150 and 4, Ray Tune's default η)
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
@@ -11,6 +11,7 @@ source "$repo_root/bench/common.sh"
 cd "$repo_root"
 max_steps="${1:-2400}"
 grace="${2:-150}"
+eta="${3:-4}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 build_local_stack
@@ -18,14 +19,14 @@ build_local_stack
 # 4 learning rates x 2 widths x batch norm off/on = 16 MLPs; validation every 600 steps and at every rung.
 grid=(--dataset fashion-mnist --model mlp --max-steps "$max_steps" --evaluation-interval-steps 600 --steps-per-chunk 150
   --param optimizer.learningRate=0.0003,0.001,0.003,0.01 --param model.parameters.hiddenUnits=64,256
-  --param model.parameters.batchNorm=false,true --max-concurrent 2 --json)
+  --param model.parameters.batchNorm=false,true --shuffle --seed 1 --max-concurrent 2 --json)
 dtrain sweep "${grid[@]}" --sweep-id "bench-grid-$(date +%s)" | tail -n 1 > "$work/grid.json"
-dtrain sweep "${grid[@]}" --sweep-id "bench-asha-$(date +%s)" --scheduler asha --grace-steps "$grace" --reduction-factor 3 | tail -n 1 > "$work/asha.json"
+dtrain sweep "${grid[@]}" --sweep-id "bench-asha-$(date +%s)" --scheduler asha --grace-steps "$grace" --reduction-factor "$eta" | tail -n 1 > "$work/asha.json"
 
-/usr/bin/python3 - "$work/grid.json" "$work/asha.json" "$max_steps" "$grace" <<'PY' > bench/results/sweep.md
+/usr/bin/python3 - "$work/grid.json" "$work/asha.json" "$max_steps" "$grace" "$eta" <<'PY' > bench/results/sweep.md
 import collections, json, sys
 grid, asha = (json.load(open(path)) for path in sys.argv[1:3])
-max_steps, grace = sys.argv[3:5]
+max_steps, grace, eta = sys.argv[3:6]
 
 def params(trial):
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in trial["parameters"].items())
@@ -43,8 +44,8 @@ stops = collections.Counter(t["lastRung"] for t in asha["trials"] if t["status"]
 print("# Sweep benchmark: full grid against ASHA\n")
 print(f"Fashion-MNIST (54,000 training, 6,000 validation, 10,000 test images), the MLP, Adam, batch 64, {max_steps} steps per")
 print("trial, validation every 600 steps; a grid of 16 trials: learning rate 0.0003, 0.001, 0.003, 0.01 x hidden units 64,")
-print("256 x batch norm off, on. Each sweep ran through `dtrain sweep` on the local stack (Azurite and one worker, 2 trials")
-print(f"at a time). ASHA: grace {grace} steps, reduction factor 3, rungs at {', '.join(map(str, rungs))} steps. Produced by")
+print("256 x batch norm off, on, started in a seeded shuffled order (the same in both). Each sweep ran through `dtrain sweep`")
+print(f"on the local stack (Azurite and one worker, 2 trials at a time). ASHA: grace {grace} steps, reduction factor {eta}, rungs at {', '.join(map(str, rungs))} steps. Produced by")
 print("`bench/sweep.sh`.\n")
 print("| sweep | trials | optimizer steps | wall s | best validation accuracy | its test accuracy | best trial | trials stopped |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")

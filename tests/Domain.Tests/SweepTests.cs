@@ -98,6 +98,19 @@ public class SweepTests
         Assert.Empty(space.Validate(new SearchSection(SearchMethod.Grid)));
     }
 
+    [Fact]
+    public void ShuffledGrid_HasTheSamePointsInASeededOrder()
+    {
+        var space = new SearchSpace([new SearchDimension("a", DistributionKind.Int, Low: 1, High: 12)]);
+        string[] listed = [.. space.Points(new SearchSection(SearchMethod.Grid)).Select(point => point[0].ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        string[] shuffled = [.. space.Points(new SearchSection(SearchMethod.Grid, Seed: 3, Shuffle: true)).Select(point => point[0].ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        string[] again = [.. space.Points(new SearchSection(SearchMethod.Grid, Seed: 3, Shuffle: true)).Select(point => point[0].ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+        Assert.NotEqual(listed, shuffled);
+        Assert.Equal(shuffled, again);
+        Assert.Equal(listed.Order(), shuffled.Order());
+    }
+
     [Theory]
     [InlineData(DistributionKind.Choice, 0, 0, 0, "space[a.b]", "empty choice")]
     [InlineData(DistributionKind.LogUniform, 0, 0, 1, "space[a.b]", "greater than 0")]

@@ -23,7 +23,8 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         var training = new TrainingRequestOptions(without: new HashSet<string>(StringComparer.Ordinal) { "training.seed" });
         var parameters = new Option<string[]>("--param") { HelpName = "path=values", Description = "A parameter to vary: PATH=v1,v2,... (a choice; a grid visits each) or PATH=loguniform:LOW:HIGH, uniform:LOW:HIGH, int:LOW:HIGH (random search with --trials). PATH is a field of the run, e.g. optimizer.learningRate, model.parameters.hiddenUnits. Repeatable.", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore };
         var trials = new Option<int?>("--trials") { HelpName = "n", Description = "Random search: draw this many points from the space (without it, a full grid)." };
-        var seed = new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed (default 0)." };
+        var seed = new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed, or the grid's shuffle seed (default 0)." };
+        var shuffle = new Option<bool>("--shuffle") { Description = "Start a grid's trials in a seeded random order instead of as listed (recommended with --scheduler asha)." };
         var scheduler = new Option<string?>("--scheduler") { HelpName = "none|asha", Description = "What stops trials early: none (default) or asha." };
         var grace = new Option<long?>("--grace-steps") { HelpName = "n", Description = "ASHA's first rung, in optimizer steps." };
         var reduction = new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." };
@@ -36,7 +37,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 
         var command = new Command("sweep", "Sweep hyperparameters: start Azurite and the worker (unless --server is given), run one trial per point of the space (a grid, or --trials random points), stop weak trials early with --scheduler asha, show a live table of trials, print the best one, and stop what was started.");
         training.AddTo(command);
-        foreach (Option option in new Option[] { parameters, trials, seed, scheduler, grace, reduction, concurrent, budget, sweepId, plain, json, interval })
+        foreach (Option option in new Option[] { parameters, trials, seed, shuffle, scheduler, grace, reduction, concurrent, budget, sweepId, plain, json, interval })
         {
             command.Options.Add(option);
         }
@@ -55,7 +56,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 
             request["search"] = parseResult.GetValue(trials) is { } count
                 ? new JsonObject { ["method"] = "random", ["trials"] = count, ["seed"] = parseResult.GetValue(seed) ?? 0 }
-                : new JsonObject { ["method"] = "grid" };
+                : new JsonObject { ["method"] = "grid", ["seed"] = parseResult.GetValue(seed) ?? 0, ["shuffle"] = parseResult.GetValue(shuffle) };
             string kind = parseResult.GetValue(scheduler) ?? (parseResult.GetValue(grace) is not null ? "asha" : "none");
             var schedulerSection = new JsonObject { ["kind"] = kind };
             if (parseResult.GetValue(grace) is { } graceSteps)

@@ -171,12 +171,24 @@ public sealed record SearchSpace(IReadOnlyList<SearchDimension> Dimensions)
                 points.Add(draws);
             }
 
-            return points;
+            return search.Shuffle ? Shuffled(points, search.Seed) : points;
         }
 
         return Enumerable.Range(0, search.Trials)
             .Select(trial => (IReadOnlyList<double>)Dimensions.Select((dimension, d) => dimension.Draw(SweepRandom.Unit(search.Seed, trial, d))).ToArray())
             .ToArray();
+    }
+
+    /// <summary>A seeded permutation (Fisher-Yates over <see cref="SweepRandom"/>'s shuffle stream).</summary>
+    private static List<IReadOnlyList<double>> Shuffled(List<IReadOnlyList<double>> points, int seed)
+    {
+        for (int i = points.Count - 1; i > 0; i--)
+        {
+            int j = (int)Math.Min(SweepRandom.Unit(seed, i, SweepRandom.ShuffleStream) * (i + 1), i);
+            (points[i], points[j]) = (points[j], points[i]);
+        }
+
+        return points;
     }
 
     /// <summary>
@@ -201,8 +213,12 @@ public sealed record SearchSpace(IReadOnlyList<SearchDimension> Dimensions)
     }
 }
 
-/// <summary>The <c>search</c> section of a sweep: a full grid, or <see cref="Trials"/> random points from <see cref="Seed"/>.</summary>
-public sealed record SearchSection(SearchMethod Method = SearchMethod.Grid, int Trials = 10, int Seed = 0)
+/// <summary>
+/// The <c>search</c> section of a sweep: a full grid, or <see cref="Trials"/> random points from <see cref="Seed"/>.
+/// <see cref="Shuffle"/> starts a grid's trials in an order drawn from the seed instead of as listed, so that ASHA's
+/// first rungs are not filled by whichever values happen to be listed first.
+/// </summary>
+public sealed record SearchSection(SearchMethod Method = SearchMethod.Grid, int Trials = 10, int Seed = 0, bool Shuffle = false)
 {
     public const string Path = "search";
 
@@ -222,6 +238,9 @@ public sealed record SearchSection(SearchMethod Method = SearchMethod.Grid, int 
 /// </summary>
 public static class SweepRandom
 {
+    /// <summary>The dimension number of the stream a grid's shuffle draws from (no space has that many dimensions).</summary>
+    public const int ShuffleStream = int.MaxValue;
+
     public static double Unit(int seed, int trial, int dimension)
     {
         ulong state = Mix(Mix(Mix((ulong)seed) ^ (ulong)trial) ^ ((ulong)dimension << 32));
