@@ -3,14 +3,14 @@
 # trial to the end (a full grid), then the same grid under ASHA. Writes bench/results/sweep.md with the best trial of
 # each (by validation accuracy, with its test accuracy), the total optimizer steps and wall time of each, and where
 # ASHA stopped trials. Target (issue #14): ASHA's best within 0.5 points of the grid's best for at most a third of
-# the steps. Usage: bench/sweep.sh [max-steps] [grace-steps] [eta]   (defaults 2400, 150 and 4, Ray Tune's default η)
+# the steps. Usage: bench/sweep.sh [max-steps] [grace-steps] [eta]   (defaults 2400, 100 and 4, Ray Tune's default η)
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
 source "$repo_root/bench/common.sh"
 cd "$repo_root"
 max_steps="${1:-2400}"
-grace="${2:-150}"
+grace="${2:-100}"
 eta="${3:-4}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
