@@ -225,34 +225,9 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         }
     }
 
-    private async Task<JsonElement?> SweepAsync(string sweepId)
-    {
-        try
-        {
-            using HttpClient http = Client();
-            return await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/sweeps/{sweepId}", UriKind.Relative));
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-        {
-            return null;
-        }
-    }
+    private Task<JsonElement?> SweepAsync(string sweepId) => GetAsync($"/api/sweeps/{sweepId}");
 
-    private async Task<JsonElement> WaitForSweepEndAsync(string sweepId)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await SweepAsync(sweepId) is { } sweep && sweep.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                return sweep;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"Sweep {sweepId} did not end within {RunTimeout}.");
-    }
+    private Task<JsonElement> WaitForSweepEndAsync(string sweepId) => WaitForEndedAsync($"/api/sweeps/{sweepId}", $"Sweep {sweepId}", TimeSpan.FromMilliseconds(500));
 
     private static (IReadOnlyList<string> Decisions, int? Best) Decisions(JsonElement sweep)
     {
@@ -334,18 +309,37 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         return new HttpClient { BaseAddress = worker.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    private async Task<JsonElement?> StatusAsync(string runId)
+    private Task<JsonElement?> StatusAsync(string runId) => GetAsync($"/runtime/webhooks/durabletask/instances/{runId}");
+
+    /// <summary>A GET on a live worker; null when storage or the worker is down and there is no answer this time.</summary>
+    private async Task<JsonElement?> GetAsync(string path)
     {
         try
         {
             using HttpClient http = Client();
-            return await http.GetFromJsonAsync<JsonElement>(new Uri($"/runtime/webhooks/durabletask/instances/{runId}", UriKind.Relative));
+            return await http.GetFromJsonAsync<JsonElement>(new Uri(path, UriKind.Relative));
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
         {
-            // Storage or a worker is down: no answer this time.
             return null;
         }
+    }
+
+    /// <summary>Polls <paramref name="path"/> until its orchestration has ended (Completed, Failed or Terminated).</summary>
+    private async Task<JsonElement> WaitForEndedAsync(string path, string what, TimeSpan poll)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await GetAsync(path) is { } status && status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                return status;
+            }
+
+            await Task.Delay(poll);
+        }
+
+        throw new TimeoutException($"{what} did not end within {RunTimeout}.");
     }
 
     private async Task<long> CurrentStepAsync(string runId) =>
@@ -378,21 +372,8 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         throw new TimeoutException($"Run {runId} made no progress past step {after} within {RunTimeout}.");
     }
 
-    private async Task<JsonElement> WaitForEndAsync(string runId)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await StatusAsync(runId) is { } status && status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                return status;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"Run {runId} did not end within {RunTimeout}.");
-    }
+    private Task<JsonElement> WaitForEndAsync(string runId) =>
+        WaitForEndedAsync($"/runtime/webhooks/durabletask/instances/{runId}", $"Run {runId}", TimeSpan.FromMilliseconds(250));
 
     private BlobContainerClient Checkpoints => new BlobServiceClient(_azurite!.ConnectionString).GetBlobContainerClient("checkpoints");
 
