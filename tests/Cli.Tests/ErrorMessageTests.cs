@@ -168,4 +168,17 @@ public sealed class ErrorMessageTests
 
         Assert.Equal(new Uri("https://my-app.azurewebsites.net/prefix/api/training?top=20"), Assert.Single(server.Requests).Uri);
     }
+
+    [Fact]
+    public async Task UnknownSweep_404_SaysNoSuchSweepAndPointsToTheSweepList()
+    {
+        var server = new FakeServer(_ => FakeServer.Json(System.Net.HttpStatusCode.NotFound,
+            """{"title":"No such sweep.","status":404,"detail":"No sweep with id 'nope' exists."}""", "application/problem+json"));
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "sweep", "status", "nope", "--server", FakeServer.Address);
+
+        Assert.Equal(ExitCodes.NotFound, run.ExitCode);
+        Assert.Contains("No sweep 'nope' on the server at", run.Error, StringComparison.Ordinal);
+        Assert.Contains("`dtrain sweep list`", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -56,7 +56,7 @@ public sealed class TrainingServerClient : IDisposable
     /// <summary>GET /api/sweeps/{id}: every trial and the best one.</summary>
     public async Task<SweepStatusView> GetSweepAsync(string sweepId, CancellationToken cancellationToken)
     {
-        string body = await SendForTextAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}", null, sweepId, cancellationToken);
+        string body = await ForSweepAsync(sweepId, () => SendForTextAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}", null, sweepId, cancellationToken));
         return Deserialize<SweepStatusView>(body, "the sweep's status");
     }
 
@@ -67,7 +67,20 @@ public sealed class TrainingServerClient : IDisposable
     }
 
     public Task StopSweepAsync(string sweepId, CancellationToken cancellationToken) =>
-        SendForTextAsync(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/stop", null, sweepId, cancellationToken);
+        ForSweepAsync(sweepId, () => SendForTextAsync(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/stop", null, sweepId, cancellationToken));
+
+    /// <summary>An unknown sweep is named as a sweep, with the command that lists the sweeps.</summary>
+    private async Task<string> ForSweepAsync(string sweepId, Func<Task<string>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (CliException exception) when (exception.ExitCode == Commands.ExitCodes.NotFound)
+        {
+            throw new CliException($"No sweep '{sweepId}' on the server at {ServerErrors.Display(Server)}. `dtrain sweep list` shows the sweeps it has.", Commands.ExitCodes.NotFound);
+        }
+    }
 
     /// <summary>PUT /api/models/{name}: stores a model file; the answer holds the SHA-256 a run pins.</summary>
     public async Task<StoredModelFile> UploadModelFileAsync(string name, byte[] content, CancellationToken cancellationToken)
