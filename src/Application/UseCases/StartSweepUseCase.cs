@@ -126,9 +126,9 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
             string at = SweepTrials.Describe(space, point);
             foreach (ValidationError error in trialErrors)
             {
-                SweepDimension? culprit = space.FirstOrDefault(dimension => error.Field.StartsWith(dimension.Dimension.Path, StringComparison.Ordinal));
-                errors.Add(culprit is not null
-                    ? new ValidationError(culprit.Dimension.Field, $"the value {culprit.JsonOf(point[space.ToList().IndexOf(culprit)])} gives an invalid run: {error.Field} {error.Rule}")
+                int culprit = space.ToList().FindIndex(dimension => error.Field.StartsWith(dimension.Dimension.Path, StringComparison.Ordinal));
+                errors.Add(culprit >= 0
+                    ? new ValidationError(space[culprit].Dimension.Field, $"the value {space[culprit].JsonOf(point[culprit])} gives an invalid run: {error.Field} {error.Rule}")
                     : new ValidationError("space", $"the point {at} gives an invalid run: {error.Field} {error.Rule}"));
             }
 

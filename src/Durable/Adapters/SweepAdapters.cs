@@ -59,21 +59,11 @@ public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptio
     public async Task<SweepSignal> NextSignalAsync()
     {
         _report ??= context.WaitForExternalEvent<TrialReport>(SweepEvents.TrialReport);
-        if (!_stopDelivered)
-        {
-            Task first = await Task.WhenAny(_report, _stop);
-            if (first == _stop)
-            {
-                _stopDelivered = true;
-                return new SweepSignal(null, StopRequested: true);
-            }
-        }
-
-        TrialReport report = await _report;
-        _report = null;
-        return new SweepSignal(report);
+        await (_stopDelivered ? (Task)_report : Task.WhenAny(_report, _stop));
+        return TakeArrivedSignal()!;
     }
 
+    /// <summary>The stop first (once), then a report, whichever has arrived; null when neither has.</summary>
     public SweepSignal? TakeArrivedSignal()
     {
         _report ??= context.WaitForExternalEvent<TrialReport>(SweepEvents.TrialReport);
