@@ -31,8 +31,8 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 
-if [ ! -x "$repo_root/node_modules/.bin/azurite" ]; then
-  echo "Installing Azurite (npm ci)..."
+if [ ! -x "$repo_root/node_modules/.bin/azurite" ] || [ ! -e "$repo_root/node_modules/uplot/dist/uPlot.iife.min.js" ]; then
+  echo "Installing Azurite and the dashboard's chart library (npm ci)..."
   (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -1,16 +1,21 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Api;
 
-/// <summary>A run's journal as the metrics route answers it.</summary>
-public sealed record RunMetrics(string RunId, IReadOnlyList<TrainingJournalRecord> Records);
+/// <summary>
+/// A page of a run's journal as the metrics route answers it: the records written after the request's cursor, and
+/// the cursor to send next (<c>?after=</c>) for only what is new.
+/// </summary>
+public sealed record RunMetrics(string RunId, IReadOnlyList<TrainingJournalRecord> Records, long Cursor);
 
 /// <summary>
 /// The read-only routes behind the dashboard, shared by both hosts: a run's metrics journal, a checkpoint's bytes,
-/// and the dashboard page itself (one embedded HTML file with inline script; it needs nothing from the internet).
+/// and the dashboard page itself (one embedded HTML file with inline script and the uPlot chart library; it needs
+/// nothing from the internet).
 /// </summary>
 public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJournalReader journal, ICheckpointStore checkpoints)
 {
@@ -25,15 +30,51 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
     /// <summary>GET /dashboard and GET /dashboard/{runId}: the page reads the run id from its own address.</summary>
     public static ApiResult Dashboard() => new(200, Page.Value, ContentType: HtmlContentType);
 
-    /// <summary>GET /api/training/{runId}/metrics: the journal, one record per fact, sorted by step then time.</summary>
-    public async Task<ApiResult> GetMetricsAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>The record kinds a metrics request may filter on.</summary>
+    public static IReadOnlyList<string> RecordKinds { get; } =
+    [
+        TrainingJournalRecord.StepKind, TrainingJournalRecord.ChunkKind, TrainingJournalRecord.EvaluationKind, TrainingJournalRecord.TestKind,
+        TrainingJournalRecord.LearningRateKind, TrainingJournalRecord.RollbackKind, TrainingJournalRecord.CheckpointKind, TrainingJournalRecord.StopKind,
+    ];
+
+    /// <summary>
+    /// GET /api/training/{runId}/metrics[?after=CURSOR][&amp;kind=K1,K2]: the journal written after the cursor (all of
+    /// it without one), one record per fact, sorted by step then time; only the kinds named, when some are. The cursor
+    /// advances over every kind, so a filtered poll still skips what it has seen.
+    /// </summary>
+    public async Task<ApiResult> GetMetricsAsync(string runId, string? after, string? kind, CancellationToken cancellationToken)
     {
+        var problems = new List<ValidationError>();
+        long cursor = 0;
+        if (after is not null && (!long.TryParse(after, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cursor)))
+        {
+            problems.Add(new ValidationError("after", "must be a cursor a previous answer gave: a whole number, 0 or more"));
+        }
+
+        string[] kinds = kind is null ? [] : kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (string unknown in kinds.Where(name => !RecordKinds.Contains(name, StringComparer.Ordinal)))
+        {
+            problems.Add(new ValidationError("kind", $"'{unknown}' is not a record kind; the kinds are {string.Join(", ", RecordKinds)}"));
+        }
+
+        if (kind is not null && kinds.Length == 0)
+        {
+            problems.Add(new ValidationError("kind", $"must name at least one record kind: {string.Join(", ", RecordKinds)}"));
+        }
+
+        if (problems.Count > 0)
+        {
+            return new ApiResult(400, ProblemDetailsFactory.Validation(problems), ContentType: ProblemJson);
+        }
+
         if (!await ExistsAsync(runId, cancellationToken))
         {
             return ProblemDetailsFactory.UnknownRun(runId);
         }
 
-        return new ApiResult(200, new RunMetrics(runId, await journal.ReadAsync(runId, cancellationToken)));
+        TrainingJournalPage page = await journal.ReadAsync(runId, cursor, cancellationToken);
+        IReadOnlyList<TrainingJournalRecord> records = kinds.Length == 0 ? page.Records : [.. page.Records.Where(record => kinds.Contains(record.Kind, StringComparer.Ordinal))];
+        return new ApiResult(200, new RunMetrics(runId, records, page.Cursor));
     }
 
     /// <summary>GET /api/training/{runId}/checkpoints/{*name}: the checkpoint's bytes, checked against its hash.</summary>
@@ -101,10 +142,15 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         detail,
     };
 
-    private static string LoadPage()
+    /// <summary>The page with the chart library (embedded from npm at build time) spliced in at its two markers.</summary>
+    private static string LoadPage() => Resource("DurableTrainer.Api.Dashboard.html")
+        .Replace("<!-- chart library: style -->", "<style>" + Resource("DurableTrainer.Api.Dashboard.uPlot.css") + "</style>", StringComparison.Ordinal)
+        .Replace("<!-- chart library: script -->", "<script>" + Resource("DurableTrainer.Api.Dashboard.uPlot.js") + "</script>", StringComparison.Ordinal);
+
+    private static string Resource(string name)
     {
-        using Stream stream = typeof(TrainingDashboardApi).Assembly.GetManifestResourceStream("DurableTrainer.Api.Dashboard.html")
-            ?? throw new InvalidOperationException("The dashboard page is missing from the assembly's resources.");
+        using Stream stream = typeof(TrainingDashboardApi).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The dashboard's resource '{name}' is missing from the assembly.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -19,7 +19,7 @@ public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, I
         string runId,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).GetMetricsAsync(runId, cancellationToken));
+        TrainingHttpFunctions.Write(request, await Api(client).GetMetricsAsync(runId, request.Query["after"].FirstOrDefault(), request.Query["kind"].FirstOrDefault(), cancellationToken));
 
     [Function("GetTrainingCheckpoint")]
     public async Task<IActionResult> Checkpoint(
@@ -33,6 +33,11 @@ public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, I
     [Function("TrainingDashboard")]
     public static IActionResult Dashboard(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/{runId?}")] HttpRequest request) =>
+        TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
+
+    [Function("SweepDashboard")]
+    public static IActionResult SweepDashboard(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/sweeps/{sweepId}")] HttpRequest request) =>
         TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
 
     private TrainingDashboardApi Api(DurableTaskClient client) => new(new DurableTaskClientRuns(client), journal, checkpoints);

@@ -58,16 +58,29 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
         await AppendBlockAsync(blob, block.ToString(), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<TrainingJournalRecord>> ReadAsync(string runId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The cursor is a byte offset into the append blob. Every block ends a line, so the bytes from one block's
+    /// start to the blob's end are whole records; the next cursor is the offset after the last newline read.
+    /// </summary>
+    public async Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(cursor);
+        BlobClient blob = container.GetBlobClient(BlobName(runId));
         try
         {
-            BlobDownloadResult download = (await container.GetBlobClient(BlobName(runId)).DownloadContentAsync(cancellationToken)).Value;
-            return TrainingJournalFormat.Read(download.Content.ToString());
+            BlobDownloadResult download = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(cursor) }, cancellationToken)).Value;
+            byte[] bytes = download.Content.ToArray();
+            int whole = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+            return new TrainingJournalPage(TrainingJournalFormat.Read(Encoding.UTF8.GetString(bytes, 0, whole)), cursor + whole);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
-            return [];
+            return new TrainingJournalPage([], 0);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 416)
+        {
+            // The range starts at or past the end: nothing was written since.
+            return new TrainingJournalPage([], cursor);
         }
     }
 

@@ -31,12 +31,49 @@ public class TrainingDashboardApiTests
     [Fact]
     public async Task Metrics_ForAKnownRun_AreTheJournalUnderItsRunId()
     {
-        ApiResult result = await Api().GetMetricsAsync("run-1", CancellationToken.None);
+        ApiResult result = await Api().GetMetricsAsync("run-1", after: null, kind: null, CancellationToken.None);
 
         Assert.Equal(200, result.StatusCode);
         var metrics = Assert.IsType<RunMetrics>(result.Body);
         Assert.Equal("run-1", metrics.RunId);
         Assert.Single(metrics.Records);
+        Assert.Equal(1, metrics.Cursor);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterTheCursorTheyGave_HoldOnlyWhatIsNew()
+    {
+        var metrics = Assert.IsType<RunMetrics>((await Api().GetMetricsAsync("run-1", after: "1", kind: null, CancellationToken.None)).Body);
+
+        Assert.Empty(metrics.Records);
+        Assert.Equal(1, metrics.Cursor);
+    }
+
+    [Theory]
+    [InlineData("step", 1)]
+    [InlineData("evaluation,stop", 0)]
+    [InlineData(" stop , step ", 1)]
+    public async Task Metrics_FilteredByKind_HoldThoseKindsOnly(string kind, int expected)
+    {
+        var metrics = Assert.IsType<RunMetrics>((await Api().GetMetricsAsync("run-1", after: null, kind, CancellationToken.None)).Body);
+
+        Assert.Equal(expected, metrics.Records.Count);
+        Assert.Equal(1, metrics.Cursor);
+    }
+
+    [Theory]
+    [InlineData("-1", null, "after")]
+    [InlineData("ten", null, "after")]
+    [InlineData("1.5", null, "after")]
+    [InlineData(null, "steps", "kind")]
+    [InlineData(null, ",", "kind")]
+    public async Task Metrics_WithABadCursorOrKind_Are400NamingTheParameter(string? after, string? kind, string field)
+    {
+        ApiResult result = await Api().GetMetricsAsync("run-1", after, kind, CancellationToken.None);
+
+        Assert.Equal((400, "application/problem+json"), (result.StatusCode, result.ContentType));
+        var problem = Assert.IsType<ValidationProblem>(result.Body);
+        Assert.Contains(field, problem.Errors.Keys);
     }
 
     [Theory]
@@ -44,7 +81,7 @@ public class TrainingDashboardApiTests
     [InlineData("../run-1")]
     public async Task Metrics_ForAnUnknownRun_Are404ProblemDetails(string runId)
     {
-        ApiResult result = await Api().GetMetricsAsync(runId, CancellationToken.None);
+        ApiResult result = await Api().GetMetricsAsync(runId, after: null, kind: null, CancellationToken.None);
 
         Assert.Equal((404, "application/problem+json"), (result.StatusCode, result.ContentType));
     }
@@ -74,8 +111,14 @@ public class TrainingDashboardApiTests
         Assert.Contains("data-points", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script src", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("stylesheet", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        // The chart library's licence names its home page in a comment; nothing is loaded from any address.
+        foreach (string external in new[] { "src=\"http", "href=\"http", "url(http", "@import", "fetch(\"http" })
+        {
+            Assert.DoesNotContain(external, html, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Contains("uPlot", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"sweep-chart\"", html, StringComparison.Ordinal);
     }
 
     private sealed class OneRun : ITrainingRunClient
@@ -97,8 +140,8 @@ public class TrainingDashboardApiTests
 
     private sealed class FixedJournal : ITrainingJournalReader
     {
-        public Task<IReadOnlyList<TrainingJournalRecord>> ReadAsync(string runId, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<TrainingJournalRecord>>([new TrainingJournalRecord(TrainingJournalRecord.StepKind, 1, DateTime.UnixEpoch) { Loss = 1 }]);
+        public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalRecord.StepKind, 1, DateTime.UnixEpoch) { Loss = 1 }] : [], 1));
     }
 
     private sealed class OneCheckpointStore : ICheckpointStore

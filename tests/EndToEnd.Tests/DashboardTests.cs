@@ -59,6 +59,17 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         Assert.Equal(("Completed", "PlanCompleted", 120L), (stop.GetProperty("status").GetString(), stop.GetProperty("reason").GetString(), stop.GetProperty("step").GetInt64()));
         Assert.False(records.Any(record => record.TryGetProperty("scale", out JsonElement scale) && scale.ValueKind == JsonValueKind.Null), "Absent fields are left out, not written as null.");
 
+        // The cursor the answer gave asks for nothing already seen; a kind filter keeps only that kind; a bad cursor is a 400.
+        JsonElement whole = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri("/api/training/e2e-metrics/metrics", UriKind.Relative))).RootElement.Clone();
+        long cursor = whole.GetProperty("cursor").GetInt64();
+        JsonElement rest = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri($"/api/training/e2e-metrics/metrics?after={cursor}", UriKind.Relative))).RootElement.Clone();
+        Assert.Equal((0, cursor), (rest.GetProperty("records").GetArrayLength(), rest.GetProperty("cursor").GetInt64()));
+        JsonElement evaluationsOnly = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri("/api/training/e2e-metrics/metrics?kind=evaluation", UriKind.Relative))).RootElement.Clone();
+        Assert.Equal(new long[] { 40, 80, 120 }, evaluationsOnly.GetProperty("records").EnumerateArray().Select(record => record.GetProperty("step").GetInt64()));
+        using HttpResponseMessage badCursor = await fixture.Http.GetAsync(new Uri("/api/training/e2e-metrics/metrics?after=-5", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
+        Assert.Contains("after", await badCursor.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         // The final checkpoint's bytes through the checkpoint route; a missing one, a path trick and an unknown run are 404s.
         string final = summary.GetProperty("finalCheckpoint").GetString()!["e2e-metrics/".Length..];
         using HttpResponseMessage checkpoint = await fixture.Http.GetAsync(new Uri($"/api/training/e2e-metrics/checkpoints/{final}", UriKind.Relative));
@@ -87,6 +98,8 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
             var consoleErrors = new List<string>();
             page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
+            var metricsRequests = new List<string>();
+            page.Request += (_, request) => { if (request.Url.Contains("/metrics", StringComparison.Ordinal)) { lock (metricsRequests) { metricsRequests.Add(request.Url); } } };
             page.SetDefaultTimeout(60_000);
             string url = new Uri(fixture.Worker.BaseAddress, $"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}").ToString();
             await page.GotoAsync(url);
@@ -117,6 +130,18 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             Assert.Contains("PlanCompleted", await page.InnerTextAsync("#decisions tr[data-kind=stop]"), StringComparison.Ordinal);
             Assert.Contains("adjust", await page.InnerTextAsync("#decisions"), StringComparison.Ordinal);
             Assert.Equal("ended", await page.InnerTextAsync("#eta"));
+
+            // The page polled with the cursor, asking each time only for what was written since; the merged pages
+            // still hold every decision the whole journal has.
+            string[] cursors = [.. metricsRequests.Select(request => System.Web.HttpUtility.ParseQueryString(new Uri(request).Query)["after"] ?? "missing")];
+            output.WriteLine($"Metrics requests: {cursors.Length}, cursors {string.Join(", ", cursors.Take(12))} ...");
+            Assert.Equal("0", cursors[0]);
+            Assert.True(cursors.Length >= 3, $"{cursors.Length} metrics requests");
+            long[] offsets = [.. cursors.Select(cursor => long.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(offsets.Order(), offsets);
+            Assert.True(offsets[^1] > 0);
+            string[] decisionKinds = ["evaluation", "test", "learningRate", "rollback", "checkpoint", "stop"];
+            Assert.Equal((await RecordsAsync(RunId)).Count(record => decisionKinds.Contains(Kind(record))), await page.Locator("#decisions tr").CountAsync());
 
             // Checkpoint links carry the key and download through the checkpoint route.
             string href = (await page.Locator("#checkpoints a").First.GetAttributeAsync("href"))!;
@@ -157,6 +182,91 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
         Assert.Equal(HttpStatusCode.OK, withCode.StatusCode);
+    }
+
+    [Fact]
+    public async Task SweepDashboard_InHeadlessChromium_DrawsEveryTrialsCurve_SortsTheTable_AndLinksToEachTrial()
+    {
+        await Chromium.EnsureInstalledAsync(output.WriteLine);
+        const string SweepId = "e2e-sweep-page";
+        const string Body = """
+            {"sweepId": "e2e-sweep-page", "base": {"data": {"dataset": "synthetic"}, "model": {"architecture": "mlp"}, "training": {"maxSteps": 240},
+             "evaluation": {"intervalSteps": 40}, "execution": {"stepsPerChunk": 40}},
+             "space": {"optimizer.learningRate": [0.00001, 0.0003, 0.003, 0.03]},
+             "scheduler": {"kind": "asha", "graceSteps": 40, "reductionFactor": 2}, "maxConcurrent": 2}
+            """;
+        using HttpResponseMessage started = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+
+        var (playwright, context, profile) = await Chromium.LaunchAsync();
+        try
+        {
+            IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            var consoleErrors = new List<string>();
+            page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
+            page.SetDefaultTimeout(60_000);
+            await page.GotoAsync(new Uri(fixture.Worker.BaseAddress, $"/dashboard/sweeps/{SweepId}?code={KeyedWorkerFixture.Key}").ToString());
+
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ended'", null, new PageWaitForFunctionOptions { Timeout = 240_000 });
+            JsonElement sweep = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri($"/api/sweeps/{SweepId}", UriKind.Relative))).RootElement.GetProperty("sweep").Clone();
+            JsonElement[] trials = [.. sweep.GetProperty("trials").EnumerateArray()];
+            Assert.Equal("Completed", await page.InnerTextAsync("#sweep-status"));
+
+            // Every trial that evaluated has its own curve, with as many points as its journal has evaluations.
+            int evaluations = 0;
+            foreach (JsonElement trial in trials)
+            {
+                evaluations += (await RecordsAsync(trial.GetProperty("runId").GetString()!)).Count(record => Kind(record) == "evaluation");
+            }
+
+            Assert.Equal(trials.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync("#sweep-chart", "data-series"));
+            Assert.Equal(evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync("#sweep-chart", "data-points"));
+            Assert.Equal(trials.Length, await page.Locator("#trials tr").CountAsync());
+            int stopped = trials.Count(trial => trial.GetProperty("status").GetString() == "Stopped");
+            Assert.True(stopped > 0, "ASHA stopped no trial, so the page's stopped rows are untested.");
+            Assert.Equal(stopped, await page.Locator("#trials tr[data-status=Stopped]").CountAsync());
+            Assert.Equal(sweep.GetProperty("bestTrial").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync("#trials tr.best", "data-trial"));
+
+            // Sorting by the metric: ascending on the first click, descending on the second, the best trial first.
+            await page.ClickAsync("#trial-headings th[data-sort=metric]");
+            Assert.Equal("ascending", await page.GetAttributeAsync("#trial-headings th[data-sort=metric]", "aria-sort"));
+            double[] ascending = await MetricColumnAsync(page);
+            Assert.Equal(ascending.Order(), ascending);
+            await page.ClickAsync("#trial-headings th[data-sort=metric]");
+            double[] descending = await MetricColumnAsync(page);
+            Assert.Equal(ascending.Reverse(), descending);
+            Assert.Equal(sweep.GetProperty("bestTrial").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync("#trials tr:first-child", "data-trial"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-sweep.png"), FullPage = true });
+            File.Copy(Path.Combine(artifacts, "dashboard-sweep.png"), Path.Combine(Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "artifacts")).FullName, "dashboard-sweep.png"), overwrite: true);
+            Assert.Empty(consoleErrors);
+
+            // A trial's link keeps the key and opens that trial's own run page.
+            string trialRun = trials[0].GetProperty("runId").GetString()!;
+            ILocator trialLink = page.Locator("#trials tr[data-trial='0'] a");
+            Assert.EndsWith($"/dashboard/{trialRun}?code={KeyedWorkerFixture.Key}", await trialLink.GetAttributeAsync("href"), StringComparison.Ordinal);
+            await trialLink.ClickAsync();
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ended'");
+            Assert.Equal(trialRun, await page.InnerTextAsync("#title"));
+
+            // The list page lists the sweep and links back to its page.
+            await page.ClickAsync("#all-runs");
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'listed'");
+            Assert.EndsWith($"/dashboard/sweeps/{SweepId}?code={KeyedWorkerFixture.Key}", await page.Locator($"#sweeps a:text-is('{SweepId}')").GetAttributeAsync("href"), StringComparison.Ordinal);
+            Assert.Empty(consoleErrors);
+        }
+        finally
+        {
+            await context.DisposeAsync();
+            playwright.Dispose();
+            Directory.Delete(profile, recursive: true);
+        }
+    }
+
+    private static async Task<double[]> MetricColumnAsync(IPage page)
+    {
+        string[] cells = await page.EvalOnSelectorAllAsync<string[]>("#trials tr", "rows => rows.map(row => row.children[2].textContent)");
+        return [.. cells.Select(cell => double.Parse(cell, System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     private static async Task<(int Points, string State)> PointsAsync(IPage page)

@@ -58,9 +58,9 @@ public class BuildOutputTests
     }
 
     [Fact]
-    public void FunctionsMetadata_HasExactlyTheTwentySixFunctions()
+    public void FunctionsMetadata_HasExactlyTheTwentySevenFunctions()
     {
-        Assert.Equal(26, Functions().Length);
+        Assert.Equal(27, Functions().Length);
     }
 
     [Fact]

@@ -63,12 +63,16 @@ public class TrainingDashboardFunctionsTests
 
         Assert.StartsWith("text/html", page.ContentType, StringComparison.Ordinal);
         Assert.Contains("loss-chart", page.Content, StringComparison.Ordinal);
+        // The chart library is in the page itself: nothing is fetched from elsewhere.
+        Assert.Contains("uPlot", page.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!-- chart library:", page.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script src", page.Content, StringComparison.Ordinal);
     }
 
     private sealed class OneRecordJournal : ITrainingJournalReader
     {
-        public Task<IReadOnlyList<TrainingJournalRecord>> ReadAsync(string runId, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<TrainingJournalRecord>>([new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]);
+        public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }] : [], 1));
     }
 
     private sealed class OneCheckpointStore : ICheckpointStore

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.TestSupport;
 
@@ -27,7 +28,7 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
         await journal.AppendAsync("run-1", [Step(2, 1.5), Step(3, 1.2)]); // a retried activity writes step 2 again
         await journal.AppendAsync("run-2", [Step(1, 9.0)]);
 
-        var records = await journal.ReadAsync("run-1");
+        var records = (await journal.ReadAsync("run-1")).Records;
         Assert.Equal(new long[] { 1, 2, 3 }, records.Select(record => record.Step));
         Assert.Equal(1.2, records[^1].Loss);
         BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
@@ -42,6 +43,29 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     {
         var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
 
-        Assert.Empty(await journal.ReadAsync("nobody"));
+        TrainingJournalPage page = await journal.ReadAsync("nobody");
+        Assert.Empty(page.Records);
+        Assert.Equal(0, page.Cursor);
+    }
+
+    [Fact]
+    public async Task Read_FromTheCursorAPageGave_ReturnsOnlyRecordsAppendedSince()
+    {
+        var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
+        await journal.AppendAsync("run-1", [Step(1, 2.0), Step(2, 1.5)]);
+
+        TrainingJournalPage first = await journal.ReadAsync("run-1");
+        TrainingJournalPage nothingNew = await journal.ReadAsync("run-1", first.Cursor);
+        await journal.AppendAsync("run-1", [Step(3, 1.2)]);
+        await journal.AppendAsync("run-1", [Step(4, 1.1), Step(5, 1.0)]);
+        TrainingJournalPage second = await journal.ReadAsync("run-1", first.Cursor);
+        TrainingJournalPage all = await journal.ReadAsync("run-1");
+
+        Assert.Equal(new long[] { 1, 2 }, first.Records.Select(record => record.Step));
+        Assert.Equal((0, first.Cursor), (nothingNew.Records.Count, nothingNew.Cursor));
+        Assert.Equal(new long[] { 3, 4, 5 }, second.Records.Select(record => record.Step));
+        Assert.Equal(all.Cursor, second.Cursor);
+        Assert.True(second.Cursor > first.Cursor);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, all.Records.Select(record => record.Step));
     }
 }

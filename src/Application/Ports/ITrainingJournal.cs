@@ -11,11 +11,19 @@ public interface ITrainingJournal
     Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Reads a run's journal, duplicates removed, sorted by step then time; empty when nothing was written.</summary>
+/// <summary>
+/// Reads a run's journal from a cursor on: the records written since the page that returned it (0 reads it all),
+/// duplicates within the page removed, sorted by step then time; empty when nothing more was written. A reader
+/// that keeps pages merges them by <see cref="TrainingJournalRecord.Identity"/>, the later record winning, as the
+/// journal itself does: a round trained again after a rollback rewrites its steps.
+/// </summary>
 public interface ITrainingJournalReader
 {
-    Task<IReadOnlyList<TrainingJournalRecord>> ReadAsync(string runId, CancellationToken cancellationToken = default);
+    Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Records written after a cursor, and the cursor to pass next time (where this page ended).</summary>
+public sealed record TrainingJournalPage(IReadOnlyList<TrainingJournalRecord> Records, long Cursor);
 
 /// <summary>Journals nothing: for runs (and tests) that keep no journal.</summary>
 public sealed class NoTrainingJournal : ITrainingJournal

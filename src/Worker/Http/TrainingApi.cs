@@ -49,12 +49,13 @@ public static class TrainingApi
             Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
         routes.MapPut(DatasetFileHttpApi.RoutePrefix + "{**path}", async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.UploadAsync(path, await UploadedBodyAsync(request, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
-        routes.MapGet("/api/training/{runId}/metrics", async (string runId, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
-            Write(await dashboard.GetMetricsAsync(runId, cancellationToken)));
+        routes.MapGet("/api/training/{runId}/metrics", async (string runId, string? after, string? kind, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetMetricsAsync(runId, after, kind, cancellationToken)));
         routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
             Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)));
         routes.MapGet("/dashboard", () => Write(TrainingDashboardApi.Dashboard()));
         routes.MapGet("/dashboard/{runId}", (string runId) => Write(TrainingDashboardApi.Dashboard()));
+        routes.MapGet("/dashboard/sweeps/{sweepId}", (string sweepId) => Write(TrainingDashboardApi.Dashboard()));
         routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.StopAsync(runId, cancellationToken)));
 
