@@ -51,6 +51,18 @@ public sealed class SweepTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
         DtrainProcess list = await DtrainAsync("sweep", "list");
         Assert.Contains(list.OutLines, text => text.StartsWith("cli-asha ", StringComparison.Ordinal));
 
+        // Every trial's validation curve in one PNG: 4 curves, one evaluation per 30 steps each trial trained.
+        string png = Path.Combine(Path.GetTempPath(), $"cli-asha-{Guid.NewGuid():N}.png");
+        DtrainProcess plot = await DtrainAsync("sweep", "plot", "cli-asha", "-o", png);
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        long evaluations = trials.Sum(trial => trial.GetProperty("steps").GetInt64() / 30);
+        int stopped = trials.Count(trial => trial.GetProperty("status").GetString() == "Stopped");
+        Assert.Contains($"4 trial curve(s), {evaluations} evaluations of accuracy, {stopped} trial(s) stopped early", plot.OutLines[^1], StringComparison.Ordinal);
+        byte[] image = await File.ReadAllBytesAsync(png);
+        Assert.Equal("PNG", System.Text.Encoding.ASCII.GetString(image, 1, 3));
+        Assert.True(image.Length > 10_000, $"{image.Length} bytes");
+        File.Delete(png);
+
         // Sweeps have their own list; their trials are runs and are listed as runs.
         using HttpResponseMessage runs = await fixture.Http.GetAsync(new Uri("/api/training?top=100", UriKind.Relative));
         string[] runIds = [.. JsonDocument.Parse(await runs.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(run => run.GetProperty("runId").GetString()!)];

@@ -18,22 +18,18 @@ internal sealed class PlotCommand(DtrainCommandLine commandLine, CliHost host)
     public Command Create()
     {
         Argument<string> run = DtrainCommandLine.RunArgument();
-        var output = new Option<FileInfo>("--output", "-o") { Description = "The PNG file to write.", Required = true, HelpName = "file.png" };
-        var width = new Option<int>("--width") { Description = "Width in pixels.", DefaultValueFactory = _ => 1200 };
-        var height = new Option<int>("--height") { Description = "Height in pixels.", DefaultValueFactory = _ => 700 };
+        ImageOptions image = ImageOptions.Create();
         var fromFile = new Option<FileInfo?>("--metrics-file") { Description = "Plot a saved metrics JSON file (the route's answer) instead of asking the server.", HelpName = "file.json" };
-        var command = new Command("plot", "Write a PNG of a run's training loss (per step and chunk means) and validation score (evaluations).") { run, output, width, height, fromFile };
+        var command = new Command("plot", "Write a PNG of a run's training loss (per step and chunk means) and validation score (evaluations).") { run, fromFile };
+        foreach (Option option in image.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
-            FileInfo target = parseResult.GetValue(output)!;
-            int w = parseResult.GetValue(width);
-            int h = parseResult.GetValue(height);
-            if (w is < 200 or > 10_000 || h is < 150 or > 10_000)
-            {
-                throw CliException.Usage("--width must be 200-10000 and --height 150-10000 pixels.");
-            }
-
+            (FileInfo target, int w, int h) = image.Read(parseResult);
             RunMetrics metrics = parseResult.GetValue(fromFile) is { } file
                 ? ParseFile(file, runId)
                 : await FetchAsync(parseResult, runId, cancellationToken);

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Cli.Server;
 using DurableTrainer.Cli.Watching;
 using Spectre.Console;
@@ -12,8 +15,8 @@ namespace DurableTrainer.Cli.Commands;
 /// <summary>
 /// <c>dtrain sweep</c>: a hyperparameter sweep over the run <c>dtrain train</c> would start (the embedded default,
 /// <c>--config</c> and the training options), through the same local stack when no server is named; a live table of
-/// trials; the best trial at the end. Subcommands <c>status</c>, <c>watch</c>, <c>stop</c> and <c>list</c> manage sweeps
-/// on a server.
+/// trials; the best trial at the end. Subcommands <c>status</c>, <c>watch</c>, <c>stop</c>, <c>list</c> and <c>plot</c>
+/// manage sweeps on a server.
 /// </summary>
 public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 {
@@ -90,6 +93,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         command.Subcommands.Add(Watch());
         command.Subcommands.Add(Stop());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(Plot());
         return command;
     }
 
@@ -257,6 +261,43 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
                 host.Out.WriteLine($"{sweep.SweepId}  {sweep.RuntimeStatus}  created {sweep.CreatedTime:u}");
             }
 
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command Plot()
+    {
+        Argument<string> sweep = SweepArgument();
+        ImageOptions image = ImageOptions.Create();
+        var command = new Command("plot", "Write a PNG of every trial's validation curve, trials stopped early dashed and crossed where they stopped, the best one thick.") { sweep };
+        foreach (Option option in image.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            (FileInfo target, int width, int height) = image.Read(parseResult);
+            using TrainingServerClient client = commandLine.Client(parseResult);
+            SweepStatusView status = await client.GetSweepAsync(DtrainCommandLine.RunId(parseResult, sweep), cancellationToken);
+            string metric = status.Sweep.Metric;
+            var curves = new List<TrialCurve>();
+            foreach (SweepTrialView trial in status.Sweep.Trials.Where(trial => trial.Status is not ("Pending" or "NotStarted")))
+            {
+                byte[]? body = await client.GetRunResourceAsync(trial.RunId, "metrics?kind=evaluation", "metrics", cancellationToken);
+                try
+                {
+                    curves.Add(new TrialCurve(trial, body is null ? [] : TrialCurve.Read(System.Text.Encoding.UTF8.GetString(body), metric)));
+                }
+                catch (JsonException)
+                {
+                    throw new CliException($"The server at {ServerErrors.Display(client.Server)} sent metrics for trial {trial.Index} ('{trial.RunId}') that are not the expected JSON.", ExitCodes.Unreachable);
+                }
+            }
+
+            SweepPlot.SavePng(status.Sweep, curves, target.FullName, width, height);
+            host.Out.WriteLine($"Wrote {target.FullName}: {curves.Count(curve => curve.Points.Count > 0)} trial curve(s), {curves.Sum(curve => curve.Points.Count)} evaluations of {metric}, {curves.Count(curve => curve.Trial.Status == "Stopped")} trial(s) stopped early.");
             return ExitCodes.Success;
         });
         return command;
