@@ -19,6 +19,7 @@ public static class DependencyInjection
         services.AddSingleton<StartSweepUseCase>();
         services.AddSingleton<StartTrialHandler>();
         services.AddSingleton<Application.Sweeps.RecordSweepHandler>();
+        services.AddSingleton<Application.Sweeps.FindLostTrialsHandler>();
         services.AddSingleton<SweepHttpApi>();
         return services;
     }

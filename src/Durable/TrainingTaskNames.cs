@@ -13,4 +13,5 @@ public static class TrainingTaskNames
     public const string SweepOrchestration = "Sweep";
     public const string StartTrial = "StartTrial";
     public const string RecordSweep = "RecordSweep";
+    public const string FindLostTrials = "FindLostTrials";
 }

@@ -11,7 +11,7 @@ namespace DurableTrainer.Durable;
 /// What a sweep's activities run, resolved when an activity runs rather than when the host is built (starting a
 /// trial needs the host's own client, which exists only once the host does).
 /// </summary>
-public sealed record SweepActivityHandlers(Func<StartTrialHandler> StartTrial, Func<RecordSweepHandler> RecordSweep);
+public sealed record SweepActivityHandlers(Func<StartTrialHandler> StartTrial, Func<RecordSweepHandler> RecordSweep, Func<FindLostTrialsHandler> FindLostTrials);
 
 /// <summary>Every orchestration and activity of a training run and of a sweep, by registered name; hosts register from these lists.</summary>
 public static class TrainingTasks
@@ -35,6 +35,7 @@ public static class TrainingTasks
             (TrainingTaskNames.RecordMetrics, () => new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance)),
             (TrainingTaskNames.StartTrial, () => new StartTrialActivity(sweeps.StartTrial)),
             (TrainingTaskNames.RecordSweep, () => new RecordSweepActivity(sweeps.RecordSweep)),
+            (TrainingTaskNames.FindLostTrials, () => new FindLostTrialsActivity(sweeps.FindLostTrials)),
         ];
     }
 }

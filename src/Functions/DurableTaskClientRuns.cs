@@ -36,6 +36,9 @@ public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingR
         return true;
     }
 
+    public async Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken))?.RuntimeStatus.ToString();
+
     public async Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
         ToRecord(await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
 

@@ -47,6 +47,15 @@ public sealed class TrainingOrchestrationFunctions(
         new StartTrialActivity(() => new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), scheduler))
             .RunAsync(new ActivityInvocation(TrainingTaskNames.StartTrial, command.SweepId), command);
 
+    [Function(TrainingTaskNames.FindLostTrials)]
+    public static Task<IReadOnlyList<LostTrial>> FindLostTrials([ActivityTrigger] FindLostTrialsCommand command, [DurableClient] DurableTaskClient client) =>
+        FindLostTrialsWith(new DurableTaskClientRuns(client), command);
+
+    /// <summary>The find-lost-trials activity's work, given the runs of this host's task hub.</summary>
+    public static Task<IReadOnlyList<LostTrial>> FindLostTrialsWith(ITrainingRunScheduler runs, FindLostTrialsCommand command) =>
+        new FindLostTrialsActivity(() => new FindLostTrialsHandler(runs))
+            .RunAsync(new ActivityInvocation(TrainingTaskNames.FindLostTrials, command.SweepId), command);
+
     [Function(TrainingTaskNames.RecordSweep)]
     public Task<int> RecordSweep([ActivityTrigger] SweepRecordUpdate update) =>
         new RecordSweepActivity(() => new RecordSweepHandler(Require(sweeps)))

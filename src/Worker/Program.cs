@@ -41,7 +41,8 @@ builder.Services.AddSingleton(services => new DurableEngine(
     services.GetRequiredService<ITrainingJournal>(),
     new DurableTrainer.Durable.SweepActivityHandlers(
         services.GetRequiredService<DurableTrainer.Application.UseCases.StartTrialHandler>,
-        services.GetRequiredService<DurableTrainer.Application.Sweeps.RecordSweepHandler>),
+        services.GetRequiredService<DurableTrainer.Application.Sweeps.RecordSweepHandler>,
+        services.GetRequiredService<DurableTrainer.Application.Sweeps.FindLostTrialsHandler>),
     services.GetRequiredService<ILoggerFactory>(),
     services.GetRequiredService<IHostApplicationLifetime>()));
 builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());

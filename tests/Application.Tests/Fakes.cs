@@ -163,6 +163,12 @@ public sealed class RecordingScheduler : ITrainingRunScheduler
 
         return Task.FromResult(Accept);
     }
+
+    /// <summary>Runs as scheduled here report Running; <see cref="Statuses"/> overrides that, and anything else does not exist.</summary>
+    public Dictionary<string, string?> Statuses { get; } = [];
+
+    public Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Statuses.TryGetValue(runId, out string? status) ? status : Scheduled.Any(input => input.RunId == runId) ? "Running" : null);
 }
 
 /// <summary>

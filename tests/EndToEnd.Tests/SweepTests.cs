@@ -94,4 +94,32 @@ public sealed class SweepTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
         Assert.InRange(trials[0].GetProperty("steps").GetInt64(), 1, 99_999);
         Assert.All(trials[1..], trial => Assert.Equal("NotStarted", trial.GetProperty("status").GetString()));
     }
+
+    [Fact]
+    public async Task ATrialTerminatedThroughTheManagementRoute_EndsFailed_AndTheSweepGoesOnToTheNextTrial()
+    {
+        const string Body = """
+            {"sweepId": "lose-one", "base": {"data": {"dataset": "synthetic"}, "model": {"architecture": "mlp"}, "training": {"maxSteps": 100000},
+             "execution": {"stepsPerChunk": 20}},
+             "space": {"optimizer.learningRate": [0.001, 0.002]}, "maxConcurrent": 1, "trialCheckSeconds": 2}
+            """;
+        using HttpResponseMessage started = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        await StatusPolling.UntilAsync(fixture.Http, "/api/sweeps/lose-one",
+            status => status.GetProperty("sweep").GetProperty("trials")[0].GetProperty("status").GetString() == "Running", TimeSpan.FromMinutes(1));
+
+        using HttpResponseMessage terminate = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/lose-one-t000/terminate?reason=by+hand", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
+        JsonElement moved = await StatusPolling.UntilAsync(fixture.Http, "/api/sweeps/lose-one",
+            status => status.GetProperty("sweep").GetProperty("trials")[1].GetProperty("status").GetString() == "Running", TimeSpan.FromMinutes(1));
+        DtrainProcess stop = await DtrainAsync("sweep", "stop", "lose-one");
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        JsonElement final = await StatusPolling.UntilAsync(fixture.Http, "/api/sweeps/lose-one",
+            status => status.GetProperty("runtimeStatus").GetString() == "Completed", TimeSpan.FromMinutes(1));
+
+        JsonElement lost = moved.GetProperty("sweep").GetProperty("trials")[0];
+        Assert.Equal("Failed", lost.GetProperty("status").GetString());
+        Assert.Contains("ended Terminated without reporting", lost.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Stopped", final.GetProperty("sweep").GetProperty("trials")[1].GetProperty("status").GetString());
+    }
 }

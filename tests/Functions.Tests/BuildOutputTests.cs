@@ -58,9 +58,9 @@ public class BuildOutputTests
     }
 
     [Fact]
-    public void FunctionsMetadata_HasExactlyTheTwentySevenFunctions()
+    public void FunctionsMetadata_HasExactlyTheTwentyEightFunctions()
     {
-        Assert.Equal(27, Functions().Length);
+        Assert.Equal(28, Functions().Length);
     }
 
     [Fact]

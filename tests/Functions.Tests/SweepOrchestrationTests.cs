@@ -40,6 +40,7 @@ public class SweepOrchestrationTests
                 tasks.AddOrchestratorFunc<SweepInput, SweepOutcome>(TrainingTaskNames.SweepOrchestration, (context, _) => TrainingOrchestrationFunctions.RunSweep(context));
                 tasks.AddActivityFunc<StartTrialCommand, StartTrialResult>(TrainingTaskNames.StartTrial, (_, command) => functions.StartTrialWith(new DurableTaskClientRuns(client!), command));
                 tasks.AddActivityFunc<SweepRecordUpdate, int>(TrainingTaskNames.RecordSweep, (_, update) => functions.RecordSweep(update));
+                tasks.AddActivityFunc<FindLostTrialsCommand, IReadOnlyList<LostTrial>>(TrainingTaskNames.FindLostTrials, (_, command) => TrainingOrchestrationFunctions.FindLostTrialsWith(new DurableTaskClientRuns(client!), command));
             },
             OrchestrationFunctionTests.HostOptions());
         client = engine.Client;
@@ -142,6 +143,38 @@ public class SweepOrchestrationTests
         // An execution's input carries scalars only: the trials' points and states, not their specifications.
         Assert.DoesNotContain("\"specification\"", done.SerializedInput, StringComparison.OrdinalIgnoreCase);
         Assert.True(done.SerializedInput!.Length < 200 * 400, $"{done.SerializedInput.Length} characters of input");
+    }
+
+    [Fact]
+    public async Task ATrialTerminatedByHand_EndsFailedAfterTheQuietPeriod_AndItsSlotGoesToTheNextTrial()
+    {
+        await using Host host = await StartAsync();
+        SweepRequest request = LearningRateGrid("sweep-lost", 2, new SchedulerSection(), concurrent: 1, maxSteps: 1_000_000) with { TrialCheckSeconds = 1 };
+        StartSweepResult started = await host.UseCase.StartAsync(request);
+        Assert.True(started.Started, string.Join("; ", started.Errors));
+        await UntilAsync(async () => (await host.Engine.Client.GetInstanceAsync("sweep-lost-t000"))?.RuntimeStatus == OrchestrationRuntimeStatus.Running, "trial 0 running");
+
+        await host.Engine.Client.TerminateInstanceAsync("sweep-lost-t000", "terminated by hand in a test");
+        // Without the check the sweep would wait for trial 0's report for ever, with trial 1 never started.
+        await UntilAsync(async () => (await host.Engine.Client.GetInstanceAsync("sweep-lost-t001"))?.RuntimeStatus == OrchestrationRuntimeStatus.Running, "trial 1 running");
+        await host.Engine.Client.RaiseEventAsync("sweep-lost", Durable.Adapters.SweepEvents.Stop, null);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        OrchestrationMetadata done = await host.Engine.Client.WaitForInstanceCompletionAsync("sweep-lost", getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        SweepRecord record = (await host.Store.GetRecordAsync("sweep-lost"))!;
+        Assert.Equal(("Failed", "Stopped"), (record.Trials[0].Status, record.Trials[1].Status));
+        Assert.Contains("ended Terminated without reporting", record.Trials[0].Reason, StringComparison.Ordinal);
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>What the pure session decides for <paramref name="request"/>, with each trial reporting the curve's value.</summary>

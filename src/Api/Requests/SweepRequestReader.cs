@@ -28,7 +28,7 @@ public static class SweepRequestReader
 
     private const int MaxChoices = 1000;
 
-    private static readonly string[] TopLevel = ["sweepId", "base", "space", "search", "scheduler", "maxConcurrent", "budgetSteps"];
+    private static readonly string[] TopLevel = ["sweepId", "base", "space", "search", "scheduler", "maxConcurrent", "budgetSteps", "trialCheckSeconds"];
 
     private static readonly string Forms = "must be {\"choice\": [values...]}, {\"uniform\": [low, high]}, {\"loguniform\": [low, high]} or {\"int\": [low, high]} (a bare list is a choice)";
 
@@ -74,6 +74,9 @@ public static class SweepRequestReader
             long? budget = Optional(root, "budgetSteps", JsonValueKind.Number, "must be a whole number", errors) is { } steps
                 ? steps.TryGetInt64(out long limit) ? limit : Invalid<long?>("budgetSteps", "must be a whole number", errors, null)
                 : null;
+            int trialCheck = Optional(root, "trialCheckSeconds", JsonValueKind.Number, "must be a whole number", errors) is { } check
+                ? check.TryGetInt32(out int seconds) ? seconds : Invalid("trialCheckSeconds", "must be a whole number", errors, SweepSettings.DefaultTrialCheckSeconds)
+                : SweepSettings.DefaultTrialCheckSeconds;
             if (errors.Count > 0)
             {
                 return (null, errors);
@@ -88,6 +91,7 @@ public static class SweepRequestReader
                 Scheduler = scheduler ?? new SchedulerSection(),
                 MaxConcurrent = maxConcurrent,
                 BudgetSteps = budget,
+                TrialCheckSeconds = trialCheck,
             }, []);
         }
     }

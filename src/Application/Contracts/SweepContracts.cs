@@ -30,8 +30,9 @@ public sealed record SweepRequest
     public SchedulerSection Scheduler { get; init; } = new();
     public int MaxConcurrent { get; init; } = 2;
     public long? BudgetSteps { get; init; }
+    public int TrialCheckSeconds { get; init; } = SweepSettings.DefaultTrialCheckSeconds;
 
-    public SweepSettings Settings => new(Search, Scheduler, MaxConcurrent, BudgetSteps);
+    public SweepSettings Settings => new(Search, Scheduler, MaxConcurrent, BudgetSteps, TrialCheckSeconds);
 }
 
 /// <summary>What a sweep's trials are made from, stored once at submission so the sweep's history holds ids and scalars only.</summary>
@@ -59,6 +60,12 @@ public sealed record TrialLink(string SweepId, int Trial, IReadOnlyList<long> Ru
 
 /// <summary>The sweep's answer to a trial waiting at a rung.</summary>
 public sealed record RungVerdict(bool Continue, string? Reason = null);
+
+/// <summary>The input of the find-lost-trials activity: the trials the sweep believes are running.</summary>
+public sealed record FindLostTrialsCommand(string SweepId, IReadOnlyList<int> Trials);
+
+/// <summary>A running trial whose run ended, or vanished, without reporting its end to the sweep.</summary>
+public sealed record LostTrial(int Trial, string Reason);
 
 /// <summary>The input of the start-trial activity: which trial of which sweep, at which point.</summary>
 public sealed record StartTrialCommand(string SweepId, int Trial, IReadOnlyList<double> Draws, IReadOnlyList<long> Rungs);

@@ -25,8 +25,11 @@ public interface ISweepStore
     Task<SweepRecord?> GetRecordAsync(string sweepId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>What the sweep loop waits for next: a trial's report, or a request to stop the sweep.</summary>
-public sealed record SweepSignal(TrialReport? Report, bool StopRequested = false);
+/// <summary>
+/// What the sweep loop waits for next: a trial's report, a request to stop the sweep, or the end of a trial-check
+/// period (<see cref="CheckDue"/>), when it checks that its running trials can still report.
+/// </summary>
+public sealed record SweepSignal(TrialReport? Report, bool StopRequested = false, bool CheckDue = false);
 
 /// <summary>
 /// The sweep loop's view of its host: start trials (I/O, so an activity), answer and signal them (events), wait for
@@ -36,11 +39,15 @@ public interface ISweepHost
 {
     Task<StartTrialResult> StartTrialAsync(StartTrialCommand command);
 
+    /// <summary>The running trials whose runs ended or vanished without reporting (I/O, so an activity).</summary>
+    Task<IReadOnlyList<LostTrial>> FindLostTrialsAsync(FindLostTrialsCommand command);
+
     void SendVerdict(string trialRunId, RungVerdict verdict);
 
     void SignalStop(string trialRunId);
 
-    Task<SweepSignal> NextSignalAsync();
+    /// <summary>The next signal; a <see cref="SweepSignal.CheckDue"/> one once per <paramref name="checkPeriod"/> in which nothing else is waiting.</summary>
+    Task<SweepSignal> NextSignalAsync(TimeSpan checkPeriod);
 
     /// <summary>A signal that has already arrived, without waiting; null when none has.</summary>
     SweepSignal? TakeArrivedSignal();

@@ -7,4 +7,7 @@ public interface ITrainingRunScheduler
 {
     /// <summary>Schedules the run; returns false, scheduling nothing, when a run with that id already exists.</summary>
     Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default);
+
+    /// <summary>The run's runtime status as the engine names it (Running, Completed, Terminated, ...); null when no such run exists.</summary>
+    Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default);
 }

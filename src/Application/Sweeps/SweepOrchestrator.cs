@@ -39,12 +39,41 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
                 return HandOver(input, session);
             }
 
-            SweepSignal signal = await host.NextSignalAsync();
-            await CarryOutAsync(input, session, Take(session, signal));
+            SweepSignal signal = await host.NextSignalAsync(TimeSpan.FromSeconds(input.Settings.TrialCheckSeconds));
+            IReadOnlyList<SweepAction> actions = signal.CheckDue ? await LostTrialsAsync(input, session) : Take(session, signal);
+            if (signal.CheckDue && actions.Count == 0 && session.Trials.SequenceEqual(recorded, TrialComparer))
+            {
+                // A check that found every trial alive changed nothing: no status write.
+                continue;
+            }
+
+            await CarryOutAsync(input, session, actions);
             recorded = await RecordAsync(input, session, recorded);
         }
 
         return Outcome(input, session);
+    }
+
+    /// <summary>
+    /// Once per check period: a running trial whose run ended without reporting (terminated or purged by hand) would
+    /// hold its slot for ever, so it ends as failed, as if it had reported so, and its slot goes to the next trial.
+    /// </summary>
+    private async Task<IReadOnlyList<SweepAction>> LostTrialsAsync(SweepInput input, SweepSession session)
+    {
+        int[] running = [.. session.Trials.Where(trial => trial.Status == TrialStatus.Running).Select(trial => trial.Index)];
+        if (running.Length == 0)
+        {
+            return [];
+        }
+
+        var actions = new List<SweepAction>();
+        foreach (LostTrial lost in await host.FindLostTrialsAsync(new FindLostTrialsCommand(input.SweepId, running)))
+        {
+            TrialRecord trial = session.Trials[lost.Trial];
+            actions.AddRange(session.Receive(new TrialReport(lost.Trial, TrialReportKind.Ended, trial.StepsDone, null, EndStatus: TrialStatus.Failed, Reason: lost.Reason)));
+        }
+
+        return actions;
     }
 
     private static IReadOnlyList<SweepAction> Take(SweepSession session, SweepSignal signal) =>
@@ -144,6 +173,8 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
         await host.RecordAsync(new SweepRecordUpdate(input.SweepId, session.Status.ToString(), session.StepsDone, session.CommittedSteps, best?.Index, changed));
         return [.. session.Trials];
     }
+
+    private static readonly EqualityComparer<TrialRecord> TrialComparer = EqualityComparer<TrialRecord>.Create((left, right) => left is not null && right is not null && Same(left, right), trial => trial.Index);
 
     private static bool Same(TrialRecord left, TrialRecord right) =>
         left.Status == right.Status && left.StepsDone == right.StepsDone && left.LastRung == right.LastRung

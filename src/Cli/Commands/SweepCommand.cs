@@ -33,6 +33,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         var reduction = new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." };
         var concurrent = new Option<int?>("--max-concurrent") { HelpName = "n", Description = "Trials running at once (default 2)." };
         var budget = new Option<long?>("--budget-steps") { HelpName = "n", Description = "Stop starting and continuing trials once this many optimizer steps are committed." };
+        var trialCheck = new Option<int?>("--trial-check-seconds") { HelpName = "s", Description = "How often the sweep checks that its running trials' runs still exist (default 60)." };
         var sweepId = new Option<string?>("--sweep-id") { HelpName = "id", Description = "The sweep's id (trials are ID-t000, ID-t001, ...); default sweep-{time}-{random}." };
         Option<bool> plain = DtrainCommandLine.PlainOption();
         var json = new Option<bool>("--json") { Description = "Print plain progress, then make the last line one JSON object: the sweep id, each trial's parameters, status, steps and final metric, and the best trial." };
@@ -40,7 +41,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 
         var command = new Command("sweep", "Sweep hyperparameters: start Azurite and the worker (unless --server is given), run one trial per point of the space (a grid, or --trials random points), stop weak trials early with --scheduler asha, show a live table of trials, print the best one, and stop what was started.");
         training.AddTo(command);
-        foreach (Option option in new Option[] { parameters, trials, seed, shuffle, scheduler, grace, reduction, concurrent, budget, sweepId, plain, json, interval })
+        foreach (Option option in new Option[] { parameters, trials, seed, shuffle, scheduler, grace, reduction, concurrent, budget, trialCheck, sweepId, plain, json, interval })
         {
             command.Options.Add(option);
         }
@@ -81,6 +82,11 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
             if (parseResult.GetValue(budget) is { } steps)
             {
                 request["budgetSteps"] = steps;
+            }
+
+            if (parseResult.GetValue(trialCheck) is { } seconds)
+            {
+                request["trialCheckSeconds"] = seconds;
             }
 
             LocalFiles files = training.LocalFiles(parseResult);

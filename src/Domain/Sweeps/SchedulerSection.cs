@@ -34,10 +34,16 @@ public sealed record SchedulerSection(SweepSchedulerKind Kind = SweepSchedulerKi
         Kind == SweepSchedulerKind.Asha && GraceSteps is { } grace ? AshaScheduler.Rungs(grace, ReductionFactor, maximumSteps) : [];
 }
 
-/// <summary>The whole of a sweep's own settings, beside its space and its base run: how it searches, what stops trials, how many run at once, and its budget.</summary>
-public sealed record SweepSettings(SearchSection Search, SchedulerSection Scheduler, int MaxConcurrent = 2, long? BudgetSteps = null)
+/// <summary>
+/// The whole of a sweep's own settings, beside its space and its base run: how it searches, what stops trials, how
+/// many run at once, its budget, and how often it checks that its running trials still exist (a trial terminated or
+/// purged by hand never reports, and would otherwise hold its slot for ever).
+/// </summary>
+public sealed record SweepSettings(SearchSection Search, SchedulerSection Scheduler, int MaxConcurrent = 2, long? BudgetSteps = null, int TrialCheckSeconds = SweepSettings.DefaultTrialCheckSeconds)
 {
     public const int MostConcurrent = 64;
+    public const int DefaultTrialCheckSeconds = 60;
+    public const int LongestTrialCheckSeconds = 3600;
 
     public IReadOnlyList<ValidationError> ValidateLimits()
     {
@@ -50,6 +56,11 @@ public sealed record SweepSettings(SearchSection Search, SchedulerSection Schedu
         if (BudgetSteps is < 1)
         {
             errors.Add(new ValidationError("budgetSteps", "must be at least 1 when given"));
+        }
+
+        if (TrialCheckSeconds is < 1 or > LongestTrialCheckSeconds)
+        {
+            errors.Add(new ValidationError("trialCheckSeconds", $"must be between 1 and {LongestTrialCheckSeconds}"));
         }
 
         return errors;

@@ -112,6 +112,12 @@ public sealed class StartTrialActivity(Func<StartTrialHandler> handler) : TaskAc
     public override Task<StartTrialResult> RunAsync(TaskActivityContext context, StartTrialCommand input) => handler().StartAsync(input);
 }
 
+/// <summary>Finds a sweep's running trials whose runs ended or vanished without reporting.</summary>
+public sealed class FindLostTrialsActivity(Func<FindLostTrialsHandler> handler) : TaskActivity<FindLostTrialsCommand, IReadOnlyList<LostTrial>>
+{
+    public override Task<IReadOnlyList<LostTrial>> RunAsync(TaskActivityContext context, FindLostTrialsCommand input) => handler().FindAsync(input);
+}
+
 /// <summary>Writes what changed in a sweep to its status document.</summary>
 public sealed class RecordSweepActivity(Func<RecordSweepHandler> handler) : TaskActivity<SweepRecordUpdate, int>
 {

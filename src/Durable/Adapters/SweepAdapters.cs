@@ -47,20 +47,38 @@ public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptio
 {
     private readonly Task<JsonElement?> _stop = context.WaitForExternalEvent<JsonElement?>(SweepEvents.Stop);
     private Task<TrialReport>? _report;
+    private Task? _check;
     private bool _stopDelivered;
 
     public Task<StartTrialResult> StartTrialAsync(StartTrialCommand command) =>
         context.CallActivityAsync<StartTrialResult>(TrainingTaskNames.StartTrial, command, activityOptions);
 
+    public Task<IReadOnlyList<LostTrial>> FindLostTrialsAsync(FindLostTrialsCommand command) =>
+        context.CallActivityAsync<IReadOnlyList<LostTrial>>(TrainingTaskNames.FindLostTrials, command, activityOptions);
+
     public void SendVerdict(string trialRunId, RungVerdict verdict) => context.SendEvent(trialRunId, SweepEvents.RungVerdict, verdict);
 
     public void SignalStop(string trialRunId) => context.SendEvent(trialRunId, SweepEvents.Stop, new { reason = "the sweep was stopped" });
 
-    public async Task<SweepSignal> NextSignalAsync()
+    /// <summary>
+    /// Waits for a report or the stop, or for the check timer, whichever comes first. One timer is outstanding at a
+    /// time and kept across signals until it fires, so the sweep checks its trials once per period, however busy,
+    /// and history holds one timer per period rather than one per signal.
+    /// </summary>
+    public async Task<SweepSignal> NextSignalAsync(TimeSpan checkPeriod)
     {
         _report ??= context.WaitForExternalEvent<TrialReport>(SweepEvents.TrialReport);
-        await (_stopDelivered ? (Task)_report : Task.WhenAny(_report, _stop));
-        return TakeArrivedSignal()!;
+        _check ??= context.CreateTimer(context.CurrentUtcDateTime.Add(checkPeriod), CancellationToken.None);
+        Task signal = _stopDelivered ? _report : Task.WhenAny(_report, _stop);
+        await Task.WhenAny(signal, _check);
+        if (TakeArrivedSignal() is { } arrived)
+        {
+            return arrived;
+        }
+
+        // Only the timer fired: the next wait starts the next period.
+        _check = null;
+        return new SweepSignal(null, CheckDue: true);
     }
 
     /// <summary>The stop first (once), then a report, whichever has arrived; null when neither has.</summary>

@@ -20,6 +20,9 @@ public sealed class TaskHubRunScheduler(DurableEngine engine) : ITrainingRunSche
         return TryCreateAsync(TrainingTaskNames.SweepOrchestration, input.SweepId, input);
     }
 
+    public async Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await engine.Client.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
+
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
         await engine.Client.GetOrchestrationStateAsync(sweepId) is null;
 

@@ -1,0 +1,24 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Sweeps;
+
+namespace DurableTrainer.Application.Tests;
+
+public class FindLostTrialsHandlerTests
+{
+    [Fact]
+    public async Task TerminatedFailedAndPurgedTrialsAreLost_RunningAndCompletedOnesAreNot()
+    {
+        var runs = new RecordingScheduler();
+        runs.Statuses["s-t000"] = "Running";
+        runs.Statuses["s-t001"] = "Terminated";
+        runs.Statuses["s-t002"] = "Completed";
+        runs.Statuses["s-t003"] = "Failed";
+        runs.Statuses["s-t004"] = "Suspended";
+
+        IReadOnlyList<LostTrial> lost = await new FindLostTrialsHandler(runs).FindAsync(new FindLostTrialsCommand("s", [0, 1, 2, 3, 4, 5]));
+
+        Assert.Equal([1, 3, 5], lost.Select(trial => trial.Trial));
+        Assert.Contains("ended Terminated without reporting", lost[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("s-t005 no longer exists", lost[2].Reason, StringComparison.Ordinal);
+    }
+}
