@@ -92,15 +92,10 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         await StartAsync($$"""{"runId":"{{RunId}}","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":1500},"evaluation":{"intervalSteps":250},"execution":{"stepsPerChunk":25} }""");
         string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
 
-        var (playwright, context, profile) = await Chromium.LaunchAsync();
-        try
+        await InChromiumAsync(async (page, consoleErrors) =>
         {
-            IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            var consoleErrors = new List<string>();
-            page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
             var metricsRequests = new List<string>();
             page.Request += (_, request) => { if (request.Url.Contains("/metrics", StringComparison.Ordinal)) { lock (metricsRequests) { metricsRequests.Add(request.Url); } } };
-            page.SetDefaultTimeout(60_000);
             string url = new Uri(fixture.Worker.BaseAddress, $"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}").ToString();
             await page.GotoAsync(url);
 
@@ -161,13 +156,7 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             string runLink = (await page.Locator($"#runs a:text-is('{RunId}')").GetAttributeAsync("href"))!;
             Assert.EndsWith($"/dashboard/{RunId}?code={KeyedWorkerFixture.Key}", runLink, StringComparison.Ordinal);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-list.png") });
-        }
-        finally
-        {
-            await context.DisposeAsync();
-            playwright.Dispose();
-            Directory.Delete(profile, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -199,13 +188,8 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
 
-        var (playwright, context, profile) = await Chromium.LaunchAsync();
-        try
+        await InChromiumAsync(async (page, consoleErrors) =>
         {
-            IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            var consoleErrors = new List<string>();
-            page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
-            page.SetDefaultTimeout(60_000);
             await page.GotoAsync(new Uri(fixture.Worker.BaseAddress, $"/dashboard/sweeps/{SweepId}?code={KeyedWorkerFixture.Key}").ToString());
 
             await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ended'", null, new PageWaitForFunctionOptions { Timeout = 240_000 });
@@ -254,6 +238,20 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             await page.WaitForFunctionAsync("() => document.body.dataset.state === 'listed'");
             Assert.EndsWith($"/dashboard/sweeps/{SweepId}?code={KeyedWorkerFixture.Key}", await page.Locator($"#sweeps a:text-is('{SweepId}')").GetAttributeAsync("href"), StringComparison.Ordinal);
             Assert.Empty(consoleErrors);
+        });
+    }
+
+    /// <summary>Runs <paramref name="use"/> on a fresh page of headless chromium, collecting the page's console errors.</summary>
+    private static async Task InChromiumAsync(Func<IPage, List<string>, Task> use)
+    {
+        var (playwright, context, profile) = await Chromium.LaunchAsync();
+        try
+        {
+            IPage page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            var consoleErrors = new List<string>();
+            page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add($"{message.Text} ({message.Location})"); } };
+            page.SetDefaultTimeout(60_000);
+            await use(page, consoleErrors);
         }
         finally
         {
