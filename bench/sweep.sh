@@ -53,7 +53,7 @@ print(row("full grid", grid))
 print(row("ASHA", asha))
 print()
 print(f"- ASHA's steps / the grid's: **{ratio:.3f}** (target at most 0.333).")
-print(f"- ASHA's best validation accuracy is **{gap:+.2f} points** below the grid's best (target within 0.5); test accuracy "
+print(f"- ASHA's best validation accuracy is **{abs(gap):.2f} points** {'below' if gap >= 0 else 'above'} the grid's best (target within 0.5 below); test accuracy "
       f"{asha['best']['test']:.4f} against {grid['best']['test']:.4f}.")
 print(f"- Stopped by ASHA, by rung: " + ", ".join(f"rung {r + 1} ({rungs[r]} steps): {stops[r]}" for r in sorted(stops)) + ".")
 print(f"- Wall time, ASHA / grid: {asha['wallSeconds'] / grid['wallSeconds']:.2f}.\n")
