@@ -30,13 +30,6 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
     /// <summary>GET /dashboard and GET /dashboard/{runId}: the page reads the run id from its own address.</summary>
     public static ApiResult Dashboard() => new(200, Page.Value, ContentType: HtmlContentType);
 
-    /// <summary>The record kinds a metrics request may filter on.</summary>
-    public static IReadOnlyList<string> RecordKinds { get; } =
-    [
-        TrainingJournalRecord.StepKind, TrainingJournalRecord.ChunkKind, TrainingJournalRecord.EvaluationKind, TrainingJournalRecord.TestKind,
-        TrainingJournalRecord.LearningRateKind, TrainingJournalRecord.RollbackKind, TrainingJournalRecord.CheckpointKind, TrainingJournalRecord.StopKind,
-    ];
-
     /// <summary>
     /// GET /api/training/{runId}/metrics[?after=CURSOR][&amp;kind=K1,K2]: the journal written after the cursor (all of
     /// it without one), one record per fact, sorted by step then time; only the kinds named, when some are. The cursor
@@ -52,14 +45,14 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         }
 
         string[] kinds = kind is null ? [] : kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        foreach (string unknown in kinds.Where(name => !RecordKinds.Contains(name, StringComparer.Ordinal)))
+        foreach (string unknown in kinds.Where(name => !TrainingJournalRecord.Kinds.Contains(name, StringComparer.Ordinal)))
         {
-            problems.Add(new ValidationError("kind", $"'{unknown}' is not a record kind; the kinds are {string.Join(", ", RecordKinds)}"));
+            problems.Add(new ValidationError("kind", $"'{unknown}' is not a record kind; the kinds are {string.Join(", ", TrainingJournalRecord.Kinds)}"));
         }
 
         if (kind is not null && kinds.Length == 0)
         {
-            problems.Add(new ValidationError("kind", $"must name at least one record kind: {string.Join(", ", RecordKinds)}"));
+            problems.Add(new ValidationError("kind", $"must name at least one record kind: {string.Join(", ", TrainingJournalRecord.Kinds)}"));
         }
 
         if (problems.Count > 0)

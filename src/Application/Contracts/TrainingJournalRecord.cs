@@ -21,6 +21,9 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
     public const string CheckpointKind = "checkpoint";
     public const string StopKind = "stop";
 
+    /// <summary>Every kind above: what a reader may filter on.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [StepKind, ChunkKind, EvaluationKind, TestKind, LearningRateKind, RollbackKind, CheckpointKind, StopKind];
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Round { get; init; }
 

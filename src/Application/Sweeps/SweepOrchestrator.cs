@@ -41,14 +41,9 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
 
             SweepSignal signal = await host.NextSignalAsync(TimeSpan.FromSeconds(input.Settings.TrialCheckSeconds));
             IReadOnlyList<SweepAction> actions = signal.CheckDue ? await LostTrialsAsync(input, session) : Take(session, signal);
-            if (signal.CheckDue && actions.Count == 0 && session.Trials.SequenceEqual(recorded, TrialComparer))
-            {
-                // A check that found every trial alive changed nothing: no status write.
-                continue;
-            }
-
             await CarryOutAsync(input, session, actions);
-            recorded = await RecordAsync(input, session, recorded);
+            // A check that found every trial alive changed nothing: it writes no status.
+            recorded = await RecordAsync(input, session, recorded, onlyIfChanged: signal.CheckDue);
         }
 
         return Outcome(input, session);
@@ -156,9 +151,14 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
     }
 
     /// <summary>Writes the trials that changed since <paramref name="recorded"/>, with the header's figures; returns the trials as now recorded.</summary>
-    private async Task<TrialRecord[]> RecordAsync(SweepInput input, SweepSession session, TrialRecord[] recorded)
+    private async Task<TrialRecord[]> RecordAsync(SweepInput input, SweepSession session, TrialRecord[] recorded, bool onlyIfChanged = false)
     {
         TrialRecord[] changed = session.Trials.Where((trial, index) => index >= recorded.Length || !Same(trial, recorded[index])).ToArray();
+        if (onlyIfChanged && changed.Length == 0)
+        {
+            return recorded;
+        }
+
         TrialRecord? best = session.Best;
         host.Report(new SweepProgress(
             input.SweepId,
@@ -173,8 +173,6 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
         await host.RecordAsync(new SweepRecordUpdate(input.SweepId, session.Status.ToString(), session.StepsDone, session.CommittedSteps, best?.Index, changed));
         return [.. session.Trials];
     }
-
-    private static readonly EqualityComparer<TrialRecord> TrialComparer = EqualityComparer<TrialRecord>.Create((left, right) => left is not null && right is not null && Same(left, right), trial => trial.Index);
 
     private static bool Same(TrialRecord left, TrialRecord right) =>
         left.Status == right.Status && left.StepsDone == right.StepsDone && left.LastRung == right.LastRung
