@@ -105,6 +105,24 @@ using (var bareLoop = new BareLoop(recipe, spec, train))
     Console.WriteLine(FormattableString.Invariant($"paired_count {pairs}"));
 }
 
+// Evaluation as the activity runs it (checkpoint in, forward passes without gradients over the validation split),
+// at the executor's evaluation batch size; BENCH_EVALUATION_BATCHES="1000,256" compares others.
+CheckpointReference evaluated = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("evaluated"), recipe))).Checkpoint;
+string batches = Environment.GetEnvironmentVariable("BENCH_EVALUATION_BATCHES") ?? options.EvaluationBatchSize.ToString(CultureInfo.InvariantCulture);
+foreach (int batch in batches.Split(',').Select(value => int.Parse(value, CultureInfo.InvariantCulture)))
+{
+    var evaluator = new TorchSharpTrainingExecutor(store, datasets, new TorchSharpExecutorOptions { Threads = threads, EvaluationBatchSize = batch }, NullLogger<TorchSharpTrainingExecutor>.Instance);
+    var rates = new List<double>();
+    for (int repeat = 0; repeat < 3; repeat++)
+    {
+        var clock = Stopwatch.StartNew();
+        EvaluationResult evaluation = await evaluator.EvaluateAsync(new EvaluateCommand(evaluated, recipe, EvaluationSplit.Validation));
+        rates.Add(evaluation.Metrics.Examples / clock.Elapsed.TotalSeconds);
+    }
+
+    Console.WriteLine(FormattableString.Invariant($"evaluate_batch_{batch} {Median(rates):F1}"));
+}
+
 Console.WriteLine(FormattableString.Invariant($"matmul_gflops {MatmulPeakGflops():F1}"));
 Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(spec) / 1e6:F2}"));
 return 0;

@@ -67,11 +67,16 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "chunk"));
         using Activity? span = TrainingTelemetry.StartOperation("RunChunk", command.Output);
         span?.SetTag(TrainingTelemetry.ReplicaTag, command.Replica);
+        var wall = Stopwatch.StartNew();
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
+        var transfer = Stopwatch.StartNew();
         byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
+        double readSeconds = transfer.Elapsed.TotalSeconds;
         (byte[] content, ChunkResult result) = TrainChunk(command, spec, dataset, start, cancellationToken);
+        transfer.Restart();
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
+        result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, transfer.Elapsed.TotalSeconds) };
         var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
         TrainingTelemetry.Steps.Add(result.Steps, runTag);
         TrainingTelemetry.Samples.Add(result.Samples, runTag);
@@ -126,10 +131,14 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ArgumentNullException.ThrowIfNull(command);
         using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId, "evaluate"));
         using Activity? span = TrainingTelemetry.StartOperation("EvaluateCheckpoint", command.Checkpoint);
+        var wall = Stopwatch.StartNew();
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
+        var transfer = Stopwatch.StartNew();
         byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
+        double readSeconds = transfer.Elapsed.TotalSeconds;
         EvaluationResult result = Evaluate(command, spec, dataset, content);
+        result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, 0) };
         EvaluationMetrics metrics = result.Metrics;
         if (metrics.AccuracyOrNull() is { } accuracy)
         {

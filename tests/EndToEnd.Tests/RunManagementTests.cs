@@ -23,6 +23,37 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task StatusQuery_WithShowHistory_ListsEveryActivityAndWithOutputTheirTimings()
+    {
+        await StartAsync("""{"runId":"e2e-history","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":30},"evaluation":{"intervalSteps":10},"execution":{"stepsPerChunk":10}}""");
+        await WaitForSummaryAsync("e2e-history", summary => summary.GetProperty("runtimeStatus").GetString() == "Completed");
+
+        JsonElement plain = await GetJsonAsync("/runtime/webhooks/durabletask/instances/e2e-history");
+        JsonElement names = await GetJsonAsync("/runtime/webhooks/durabletask/instances/e2e-history?showHistory=true");
+        JsonElement full = await GetJsonAsync("/runtime/webhooks/durabletask/instances/e2e-history?showHistory=true&showHistoryOutput=true");
+
+        Assert.False(plain.TryGetProperty("historyEvents", out _));
+        Assert.Equal("Completed", full.GetProperty("runtimeStatus").GetString());
+        JsonElement[] events = [.. full.GetProperty("historyEvents").EnumerateArray()];
+        Assert.Equal("ExecutionCompleted", events.Last(e => e.GetProperty("EventType").GetString() != "OrchestratorCompleted").GetProperty("EventType").GetString());
+        Assert.Equal(3, events.Count(e => e.GetProperty("EventType").GetString() == "TaskScheduled" && e.GetProperty("Name").GetString() == "RunChunk"));
+        Assert.All(names.GetProperty("historyEvents").EnumerateArray(), e => Assert.False(e.TryGetProperty("Result", out _)));
+        // Each chunk's result carries its wall time inside the worker, at least its step loop plus its checkpoint transfers.
+        JsonElement[] chunkResults = [.. events
+            .Where(e => e.GetProperty("EventType").GetString() == "TaskCompleted")
+            .Select(e => JsonDocument.Parse(e.GetProperty("Result").GetString()!).RootElement.Clone())
+            .Where(result => result.ValueKind == JsonValueKind.Object && result.TryGetProperty("steps", out _))];
+        Assert.Equal(3, chunkResults.Length);
+        Assert.All(chunkResults, result =>
+        {
+            JsonElement timing = result.GetProperty("timing");
+            double transfers = timing.GetProperty("checkpointReadSeconds").GetDouble() + timing.GetProperty("checkpointWriteSeconds").GetDouble();
+            Assert.True(transfers > 0);
+            Assert.True(timing.GetProperty("wallSeconds").GetDouble() >= result.GetProperty("seconds").GetDouble() + transfers);
+        });
+    }
+
+    [Fact]
     public async Task StopRoute_EndsARunningRunStoppedWithItsLastCheckpointAndEvaluation()
     {
         await StartAsync("""{"runId":"e2e-stop","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":20000},"execution":{"stepsPerChunk":20}}""");

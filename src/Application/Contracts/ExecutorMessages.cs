@@ -49,7 +49,18 @@ public sealed record ChunkCommand(
     long TotalSteps = 0);
 
 /// <summary><see cref="StepMetrics"/>: each step's loss and learning rate; the durable host journals them and drops them from history.</summary>
-public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds, IReadOnlyList<StepMetric>? StepMetrics = null);
+public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds, IReadOnlyList<StepMetric>? StepMetrics = null)
+{
+    /// <summary>Where the chunk's wall time went beyond its step loop (<see cref="Seconds"/>); kept in history for breakdowns.</summary>
+    public ExecutorTiming? Timing { get; init; }
+}
+
+/// <summary>
+/// How long an executor call took as a whole, inside the process that ran it, and how much of that was checkpoint
+/// transfer. What is left after the work itself (the step loop, the forward passes) and the transfers is set-up:
+/// data lookup, model build, (de)serialisation. Durations in seconds.
+/// </summary>
+public sealed record ExecutorTiming(double WallSeconds, double CheckpointReadSeconds, double CheckpointWriteSeconds);
 
 /// <summary>
 /// Merge the replicas into <see cref="Output"/> as <see cref="Merge"/> says. <see cref="MergeStrategy.Average"/> averages their parameters;
@@ -72,6 +83,9 @@ public sealed record EvaluateCommand(CheckpointReference Checkpoint, TrainingRec
 /// <summary>What an evaluation measured; the executor does not know the run's step, so <c>Metrics.StepsDone</c> is 0 until the loop sets it.</summary>
 public sealed record EvaluationResult(EvaluationMetrics Metrics, double Seconds)
 {
+    /// <summary>Where the evaluation's wall time went beyond its forward passes (<see cref="Seconds"/>).</summary>
+    public ExecutorTiming? Timing { get; init; }
+
     [JsonIgnore]
     public double Loss => Metrics.Loss;
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Durable;
 using DurableTrainer.Worker.Engine;
@@ -60,8 +61,18 @@ public static class TrainingApi
             Write(await api.StopAsync(runId, cancellationToken)));
 
         RouteGroupBuilder instances = routes.MapGroup(ManagementPayload.InstancesPath + "/{instanceId}");
-        instances.MapGet(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetStatusAsync(instanceId, cancellationToken)));
+        instances.MapGet(string.Empty, async (string instanceId, string? showHistory, string? showHistoryOutput, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+        {
+            ApiResult status = await api.GetStatusAsync(instanceId, cancellationToken);
+            if (!IsTrue(showHistory) || status.Body is not InstanceStatus instance)
+            {
+                return Write(status);
+            }
+
+            var withHistory = JsonSerializer.SerializeToNode(instance)!.AsObject();
+            withHistory["historyEvents"] = await OrchestrationHistory.ReadAsync(engine, instanceId, IsTrue(showHistoryOutput));
+            return Write(status with { Body = withHistory });
+        });
         instances.MapDelete(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.PurgeAsync(instanceId, cancellationToken)));
         instances.MapPost("/raiseEvent/{eventName}", async (string instanceId, string eventName, HttpRequest request, TrainingHttpApi api, CancellationToken cancellationToken) =>
@@ -78,6 +89,9 @@ public static class TrainingApi
     private const int SweepRequestReaderLimit = Api.Requests.SweepRequestReader.MaxBodyBytes;
 
     private static IResult Write(ApiResult result) => new ApiResultWriter(result);
+
+    // Durable Functions' query flags: "true" in any case turns them on, anything else leaves them off.
+    private static bool IsTrue(string? flag) => string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// An upload's body, read up to <paramref name="maxBytes"/> and one more (so the API can tell an oversized file).

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Durable overhead: runs the main job (the default run, `dtrain train --server`) several times on one standing local
+# stack (Azurite and the worker, started here, as `dtrain train` would start them), reads each run's orchestration
+# history through the status query's showHistory, and splits the time from submission to completion into the work
+# (chunks' step loops, evaluations) and everything around it (bench/overhead_breakdown.py). Writes
+# bench/results/overhead.md. Target: submission to completion at most 1.03 x the work. Usage: bench/overhead.sh [runs]
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repo_root/scripts/prerequisites.sh"
+source "$repo_root/bench/common.sh"
+cd "$repo_root"
+runs="${1:-3}"
+build_local_stack
+work="$(mktemp -d)"
+ports=(10160 10161 10162)
+worker_port=7160
+account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$account_key;BlobEndpoint=http://127.0.0.1:${ports[0]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${ports[1]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${ports[2]}/devstoreaccount1;"
+node node_modules/.bin/azurite --silent --skipApiVersionCheck --location "$work/azurite" \
+  --blobHost 127.0.0.1 --blobPort "${ports[0]}" --queueHost 127.0.0.1 --queuePort "${ports[1]}" --tableHost 127.0.0.1 --tablePort "${ports[2]}" \
+  >"$work/azurite.log" 2>&1 &
+azurite_pid=$!
+worker_pid=""
+stop_stack() {
+  [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null || true
+  kill "$azurite_pid" 2>/dev/null; sleep 1; kill "$azurite_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap stop_stack EXIT
+sleep 3
+(cd src/Worker/bin/Release/net10.0/linux-x64 && exec env urls="http://127.0.0.1:$worker_port" DurableTask__StorageConnectionString="$connection" DurableTask__HubName=Overhead \
+  dotnet DurableTrainer.Worker.dll) >"$work/worker.log" 2>&1 &
+worker_pid=$!
+server="http://127.0.0.1:$worker_port"
+for _ in $(seq 1 60); do curl -sf "$server/api/health" >/dev/null && break; sleep 1; done
+
+keys=(submission_to_end chunks evaluation outside_history checkpoint_read checkpoint_write setup dispatch completion_pickup replay_and_decision initialize journal prune unaccounted overhead_ratio history_overhead_ratio)
+declare -A values
+rows=()
+for run in $(seq 1 "$runs"); do
+  line="$(dtrain train --server "$server" --json | tail -n 1)"
+  id=$(/usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['runId'])" "$line")
+  wall=$(/usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['wallSeconds'])" "$line")
+  curl -sf "$server/runtime/webhooks/durabletask/instances/$id?showHistory=true&showHistoryOutput=true" >"$work/status.json"
+  breakdown="$(/usr/bin/python3 bench/overhead_breakdown.py "$work/status.json" "$wall")"
+  row="| $run"
+  for key in "${keys[@]}"; do
+    value=$(awk -v k="$key" '$1==k{print $2}' <<<"$breakdown")
+    values[$key]+="$value "
+    row+=" | $value"
+  done
+  rows+=("$row |")
+  rounds=$(awk '$1=="rounds"{print $2}' <<<"$breakdown")
+done
+median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+{
+  echo "# Durable overhead: where the main job's time goes"
+  echo
+  echo "The default run (Fashion-MNIST CNN, 3 epochs, $rounds rounds of 250 steps, validation every 844 steps and at the end,"
+  echo "one test) submitted $runs times by \`dtrain train --server\` to one worker on Azurite, $(nproc) cores, measured"
+  echo "$(date -u +%Y-%m-%d) by \`bench/overhead.sh $runs\`. Seconds per run, summed over its rounds, from each run's"
+  echo "orchestration history (\`showHistory=true\`) and the timings the chunk and evaluation activities return."
+  echo "Target: submission to completion at most **1.03** x the work (chunks' step loops plus evaluations)."
+  echo
+  echo "| run | submission to end | chunks' step loops | evaluations | outside the history (submission, client's poll) | checkpoint reads | checkpoint writes | executor set-up | activity dispatch | completion pickup | history replay and decisions | initialise | journal writes | pruning | unaccounted | submission to end / work | history / work |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+  row="| median"
+  for key in "${keys[@]}"; do row+=" | $(median "${values[$key]}")"; done
+  echo "$row |"
+  echo
+  echo "Per round (median / $rounds rounds): dispatch $(awk -v v="$(median "${values[dispatch]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "completion pickup $(awk -v v="$(median "${values[completion_pickup]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "checkpoint read and write $(awk -v a="$(median "${values[checkpoint_read]}")" -v b="$(median "${values[checkpoint_write]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*(a+b)/r}') ms,"
+  echo "journal $(awk -v v="$(median "${values[journal]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms, pruning $(awk -v v="$(median "${values[prune]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "replay and decisions $(awk -v v="$(median "${values[replay_and_decision]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms."
+  echo
+  echo "Dispatch runs from an activity's TaskScheduled event to its code starting (queue pickup included); completion"
+  echo "pickup from an activity's completion to the orchestrator's next episode. The small activities (initialise,"
+  echo "journal, pruning) are counted whole, their dispatch included. Outside the history is the client's share: the"
+  echo "submission request before the instance exists and the status poll (every second) that sees it end."
+} > bench/results/overhead.md
+cat bench/results/overhead.md
