@@ -18,6 +18,9 @@ fi
 dotnet build bench/ExecutorBenchmark/ExecutorBenchmark.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary" >/dev/null
 bench=(dotnet bench/ExecutorBenchmark/bin/Release/net10.0/linux-x64/DurableTrainer.ExecutorBenchmark.dll)
 value() { awk -v key="$1" '$1==key{$1=""; print substr($0, 2)}' <<<"$2"; }
+# "median (lower quartile-upper quartile)" and "min-max" of a list of numbers.
+quartiles() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{printf "**%.3f** (%.3f-%.3f)", v[int((NR+1)/2)], v[int(NR/4)+1], v[int(3*NR/4)+(NR%4?1:0)]}'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.0f-%.0f", lo, hi}'; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a/b}' || echo "n/a"; }
 rows=()
 details=()
@@ -34,7 +37,31 @@ for model in mlp cnn; do
   peak=$(value matmul_gflops "$out"); mflop=$(value train_mflop_per_sample "$out")
   mfu=$(awk -v s="$executor" -v f="$mflop" -v p="$peak" 'BEGIN{printf "%.1f%% (%.1f of %.1f GFLOP/s)", 100*s*f/1000/p, s*f/1000, p}')
   rows+=("| $model | $model_steps | $bare | $executor | ${pytorch:-n/a} | $(value paired_ratio "$out") ($(value paired_quartiles "$out")) | $(ratio "$executor" "$bare") | $(ratio "$executor_cpu" "$bare_cpu") | $(ratio "$executor" "$pytorch") | $(value overhead_ms_per_chunk "$out") | $mfu |")
-  details+=("- $model: $pairs paired chunks; bare loop $(value bare_range "$out") samples/s over the runs, executor $(value executor_range "$out"); $mflop MFLOP per training sample; PyTorch $(value pytorch_version "$torch_out") with BLAS $(value pytorch_blas "$torch_out")")
+  evaluation=$(grep -E '^evaluate_batch_' <<<"$out" | sed -E 's/^evaluate_batch_([0-9]+) ([0-9.]+)/\2 examples\/s in batches of \1/')
+  details+=("- $model: evaluation on the validation split (checkpoint in, no gradients) $evaluation; $pairs paired chunks; bare loop $(value bare_range "$out") samples/s over the runs, executor $(value executor_range "$out"); $mflop MFLOP per training sample; PyTorch $(value pytorch_version "$torch_out") with BLAS $(value pytorch_blas "$torch_out")")
+done
+# Against PyTorch, paired: short whole runs of our executor (checkpoint in and out every chunk) and of the PyTorch
+# loop, one right after the other, many times, at 1 thread and at the machine's default (all cores); the median of
+# the per-pair ratios. The rates are measured inside each process, after its warm-up.
+versus_pairs=7
+versus_rows=()
+for versus_threads in 1 "$(nproc)"; do
+  for model in mlp cnn; do
+    versus_steps=1000
+    if [ "$model" = cnn ]; then versus_steps=200; fi
+    executor_ratios=(); bare_ratios=(); executor_rates=(); torch_rates=()
+    for _ in $(seq 1 "$versus_pairs"); do
+      out="$("${bench[@]}" "$model" "$versus_steps" "$chunk" "$versus_threads" 1 0)"
+      torch_rate=$(value pytorch "$(/usr/bin/python3 bench/pytorch_baseline.py "$model" "$versus_steps" "$versus_threads" 1 2>/dev/null || true)")
+      [ -n "$torch_rate" ] || continue
+      executor_ratios+=("$(ratio "$(value executor "$out")" "$torch_rate")")
+      bare_ratios+=("$(ratio "$(value bare "$out")" "$torch_rate")")
+      executor_rates+=("$(value executor "$out")"); torch_rates+=("$torch_rate")
+    done
+    if [ "${#executor_ratios[@]}" -gt 0 ]; then
+      versus_rows+=("| $model | $versus_threads | $versus_steps | ${#executor_ratios[@]} | $(quartiles "${executor_ratios[@]}") | $(quartiles "${bare_ratios[@]}") | $(range "${executor_rates[@]}") | $(range "${torch_rates[@]}") |")
+    fi
+  done
 done
 {
   echo "# Executor benchmark"
@@ -57,5 +84,16 @@ done
   echo "The overhead is wall time outside the chunks' step loops (checkpoint read, model build, checkpoint write, one"
   echo "initialisation per run) divided by the number of chunks. FLOP utilisation counts 3 x the forward multiply-adds x 2"
   echo "per sample at the executor's rate, over the best single-thread 1024x1024 float32 matmul rate libtorch reaches here."
+  echo
+  echo "## Against PyTorch, paired processes"
+  echo
+  echo "Target: executor / PyTorch >= 1.0 at 1 thread and at the default thread count ($(nproc) here), for both models."
+  echo "Each pair is a short run of our executor (a process: warm-up, then the steps in chunks of $chunk, each chunk"
+  echo "reading and writing its checkpoint) right before the same steps in plain PyTorch (a process: warm-up, then"
+  echo "the steps), rates taken inside each process after its warm-up; the figure is the median of the per-pair ratios."
+  echo
+  echo "| model | threads | steps per run | pairs | executor / PyTorch: median (quartiles) | bare TorchSharp loop / PyTorch | executor (samples/s, over the pairs) | PyTorch (samples/s) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${versus_rows[@]}"
 } > bench/results/executor.md
 cat bench/results/executor.md
