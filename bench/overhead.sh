@@ -78,6 +78,6 @@ median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+
   echo "Dispatch runs from an activity's TaskScheduled event to its code starting (queue pickup included); completion"
   echo "pickup from an activity's completion to the orchestrator's next episode. The small activities (initialise,"
   echo "journal, pruning) are counted whole, their dispatch included. Outside the history is the client's share: the"
-  echo "submission request before the instance exists and the status poll (every second) that sees it end."
+  echo "submission request before the instance exists and the status poll (every second) that sees it end. The history's stamps come from different clocks and moments (the episode that schedules a task, the activity that ends it), so the parts can overlap: a negative "unaccounted" is by how much. Not yet explained."
 } > bench/results/overhead.md
 cat bench/results/overhead.md
