@@ -17,10 +17,11 @@ using static TorchSharp.torch;
 
 // Usage: ExecutorBenchmark <mlp|cnn|resnet> <steps> <chunk> <threads> [repeats] [pairs]
 // Prints one line per measurement: "name samples_per_second". With pairs 0 it stops after the whole-run rates.
+// Both loops train the same model from the same seed on Fashion-MNIST with Adam 1e-3 and batch 64; the executor
+// additionally loads and saves a checkpoint per chunk. The model is a built-in architecture at its defaults (the MLP
+// with 256 hidden units).
 // BENCH_NEW_THREAD=1 runs each executor chunk on a thread of its own, as an activity resuming on a thread-pool
-// thread may: on 2 cores that made the default CNN's chunks 0.65-0.77 times as fast (issue #13's open lead). Both loops train the same model from the same seed
-// on Fashion-MNIST with Adam 1e-3 and batch 64; the executor additionally loads and saves a checkpoint per chunk.
-// The model is a built-in architecture at its defaults (the MLP with 256 hidden units).
+// thread may: on 2 cores that made the default CNN's chunks 0.65-0.77 times as fast (issue #13's open lead).
 string model = args.Length > 0 ? args[0] : "mlp";
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;

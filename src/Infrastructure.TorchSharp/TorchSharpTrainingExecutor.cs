@@ -70,13 +70,11 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         var wall = Stopwatch.StartNew();
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
-        var transfer = Stopwatch.StartNew();
-        byte[] start = await _checkpoints.LoadAsync(command.Start, cancellationToken);
-        double readSeconds = transfer.Elapsed.TotalSeconds;
+        (byte[] start, double readSeconds) = await LoadTimedAsync(command.Start, cancellationToken);
         (byte[] content, ChunkResult result) = TrainChunk(command, spec, dataset, start, cancellationToken);
-        transfer.Restart();
+        var write = Stopwatch.StartNew();
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
-        result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, transfer.Elapsed.TotalSeconds) };
+        result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, write.Elapsed.TotalSeconds) };
         var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
         TrainingTelemetry.Steps.Add(result.Steps, runTag);
         TrainingTelemetry.Samples.Add(result.Samples, runTag);
@@ -134,9 +132,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         var wall = Stopwatch.StartNew();
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
-        var transfer = Stopwatch.StartNew();
-        byte[] content = await _checkpoints.LoadAsync(command.Checkpoint, cancellationToken);
-        double readSeconds = transfer.Elapsed.TotalSeconds;
+        (byte[] content, double readSeconds) = await LoadTimedAsync(command.Checkpoint, cancellationToken);
         EvaluationResult result = Evaluate(command, spec, dataset, content);
         result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, 0) };
         EvaluationMetrics metrics = result.Metrics;
@@ -167,6 +163,14 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     {
         int batchesPerEpoch = dataset.Train.BatchesPerEpoch(replica, replicaCount, recipe.Training.BatchSize);
         return CheckpointMetadata.Create(recipe, spec.Describe(), hasOptimizer, DataCursor.For(recipe, replicaSteps, batchesPerEpoch));
+    }
+
+    /// <summary>A checkpoint's bytes and how long the store took to hand them over (for <see cref="ExecutorTiming"/>).</summary>
+    private async Task<(byte[] Content, double Seconds)> LoadTimedAsync(CheckpointReference checkpoint, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        byte[] content = await _checkpoints.LoadAsync(checkpoint, cancellationToken);
+        return (content, clock.Elapsed.TotalSeconds);
     }
 
     private (byte[] Content, ChunkResult Result) TrainChunk(ChunkCommand command, ModelSpec spec, LoadedDataset dataset, byte[] start, CancellationToken cancellationToken)
