@@ -19,7 +19,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp;
 /// <summary>
 /// Does the real work with TorchSharp: builds models, runs forward and backward passes and optimizer steps, merges
 /// replicas and evaluates, moving state only through checkpoints. Blob I/O is awaited first; all tensor work then
-/// runs synchronously on one thread, because dispose scopes are thread-static.
+/// runs synchronously on one of the process's tensor threads (dispose scopes are thread-static, and libtorch's OpenMP
+/// runs fastest from few, long-lived threads: see <see cref="TensorThreads"/>).
 /// </summary>
 public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 {
@@ -28,6 +29,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     private readonly ModelRegistry _models;
     private readonly TorchSharpExecutorOptions _options;
     private readonly ILogger<TorchSharpTrainingExecutor> _logger;
+    private readonly int _threads;
 
     public TorchSharpTrainingExecutor(
         ICheckpointStore checkpoints,
@@ -41,8 +43,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         _models = models ?? ModelRegistry.BuiltIn;
         _options = options;
         _logger = logger;
-        int threads = options.ResolveThreads();
+        int threads = _threads = options.ResolveThreads();
         torch.set_num_threads(threads);
+        TensorThreads.EnsureAtLeast(options.ConcurrentActivities);
         string allocator = options.TuneNativeAllocator ? NativeAllocatorTuning.EnsureApplied() : "left as is (Training:TuneNativeAllocator is off)";
         _logger.LogInformation("TorchSharp executor uses {Threads} libtorch thread(s) per process (libtorch {Version}); native allocator: {Allocator}.",
             threads, torch.__version__, allocator);
@@ -56,7 +59,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
-        (byte[] content, long parameters) = CreateInitialState(command.Recipe, spec, dataset);
+        (byte[] content, long parameters) = await OnTensorThreadAsync(() => CreateInitialState(command.Recipe, spec, dataset), cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters, dataset.Validation.Count);
     }
@@ -71,7 +74,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         (byte[] start, double readSeconds) = await LoadTimedAsync(command.Start, cancellationToken);
-        (byte[] content, ChunkResult result) = TrainChunk(command, spec, dataset, start, cancellationToken);
+        (byte[] content, ChunkResult result) = await OnTensorThreadAsync(() => TrainChunk(command, spec, dataset, start, cancellationToken), cancellationToken);
         var write = Stopwatch.StartNew();
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, write.Elapsed.TotalSeconds) };
@@ -114,7 +117,8 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         byte[]? start = outer ? await _checkpoints.LoadAsync(command.Start!, cancellationToken) : null;
         byte[]? momentum = outer && command.MomentumIn is not null ? await _checkpoints.LoadAsync(command.MomentumIn, cancellationToken) : null;
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
-        (byte[] merged, byte[]? momentumOut) = Merge(command, await SpecOfAsync(command.Recipe, dataset, cancellationToken), dataset, replicas, start, momentum);
+        ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
+        (byte[] merged, byte[]? momentumOut) = await OnTensorThreadAsync(() => Merge(command, spec, dataset, replicas, start, momentum), cancellationToken);
         if (momentumOut is not null)
         {
             await _checkpoints.SaveAsync(command.MomentumOut!, momentumOut, cancellationToken);
@@ -133,7 +137,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         (byte[] content, double readSeconds) = await LoadTimedAsync(command.Checkpoint, cancellationToken);
-        EvaluationResult result = Evaluate(command, spec, dataset, content);
+        EvaluationResult result = await OnTensorThreadAsync(() => Evaluate(command, spec, dataset, content), cancellationToken);
         result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, 0) };
         EvaluationMetrics metrics = result.Metrics;
         if (metrics.AccuracyOrNull() is { } accuracy)
@@ -366,6 +370,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
     }
+
+    /// <summary>Tensor work goes to the process's tensor threads, with this executor's libtorch thread count (see <see cref="TensorThreads"/>).</summary>
+    private Task<T> OnTensorThreadAsync<T>(Func<T> work, CancellationToken cancellationToken) =>
+        TensorThreads.RunAsync(work, _threads, cancellationToken);
 
     private Task<ModelSpec> SpecOfAsync(TrainingRecipe recipe, LoadedDataset dataset, CancellationToken cancellationToken) =>
         _models.ResolveAsync(recipe.Model, dataset.Shape, cancellationToken);

@@ -34,12 +34,12 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
             current = result.Checkpoint;
             if (chunk == WarmUp)
             {
-                liveAfterWarmUp = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                liveAfterWarmUp = LiveTensorsOnTheTensorThread();
                 residentAfterWarmUp = Resident();
             }
         }
 
-        long liveAtEnd = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        long liveAtEnd = LiveTensorsOnTheTensorThread();
         long growth = Resident() - residentAfterWarmUp;
         output.WriteLine($"Live tensors {liveAfterWarmUp} -> {liveAtEnd}; resident memory {residentAfterWarmUp / 1024 / 1024} MB -> {(residentAfterWarmUp + growth) / 1024 / 1024} MB over {Chunks - WarmUp} chunks.");
         Assert.True(liveAtEnd == liveAfterWarmUp, $"Live tensors went from {liveAfterWarmUp} to {liveAtEnd}; resident memory grew {growth / 1024 / 1024} MB.");
@@ -49,6 +49,10 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
         // other tests had run.
         Assert.True(growth < 64 * 1024 * 1024, $"Resident memory grew by {growth / 1024 / 1024} MB over 30 chunks.");
     }
+
+    // Dispose scopes are per thread, and every tensor of the executor is made on the process's tensor thread.
+    private static long LiveTensorsOnTheTensorThread() =>
+        TensorThreads.Run(() => DisposeScopeManager.Statistics.ThreadTotalLiveCount);
 
     private static long Resident()
     {

@@ -199,9 +199,10 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         return Cached(KeyOf(data, dataset.Digest), () => dataset);
     }
 
+    // Loading builds and normalises tensors: on a tensor thread, so that no other thread starts an OpenMP team.
     private LoadedDataset Cached(string key, Func<LoadedDataset> load)
     {
-        Lazy<LoadedDataset> lazy = _datasets.GetOrAdd(key, _ => new Lazy<LoadedDataset>(load, LazyThreadSafetyMode.ExecutionAndPublication));
+        Lazy<LoadedDataset> lazy = _datasets.GetOrAdd(key, _ => new Lazy<LoadedDataset>(() => TensorThreads.Run(load), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;

@@ -36,7 +36,7 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, DatasetPr
         byte[] content = await checkpoints.LoadAsync(checkpoint, cancellationToken);
         LoadedDataset dataset = await datasets.GetAsync(recipe.Data, cancellationToken);
         ModelSpec spec = await (models ?? ModelRegistry.BuiltIn).ResolveAsync(recipe.Model, dataset.Shape, cancellationToken);
-        return Export(checkpoint, content, recipe, spec, format, ExportedPreprocessing.Of(dataset));
+        return await TensorThreads.RunAsync(() => Export(checkpoint, content, recipe, spec, format, ExportedPreprocessing.Of(dataset)), cancellationToken: cancellationToken);
     }
 
     public static ExportedModel Export(CheckpointReference checkpoint, byte[] content, TrainingRecipe recipe, ModelSpec spec, ModelExportFormat format, ExportedPreprocessing? preprocessing = null)

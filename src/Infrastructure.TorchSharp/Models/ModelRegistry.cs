@@ -79,12 +79,12 @@ public sealed class ModelRegistry : IModelCatalog
             return ModelCheck.Invalid([new ValidationError("model.sha256", $"'{model.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given")]);
         }
 
-        (long parameters, IReadOnlyList<ValidationError> errors) = TorchScriptInspection.Inspect(file.Content, "model.file", shape);
+        (long parameters, IReadOnlyList<ValidationError> errors) = await TensorThreads.RunAsync(() => TorchScriptInspection.Inspect(file.Content, "model.file", shape), cancellationToken: cancellationToken);
         return errors.Count > 0 ? ModelCheck.Invalid(errors) : ModelCheck.Valid(model with { Sha256 = file.Sha256 }, parameters);
     }
 
     public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) =>
-        TorchScriptInspection.Inspect(content, path, shape: null).Errors;
+        TensorThreads.Run(() => TorchScriptInspection.Inspect(content, path, shape: null).Errors);
 
     /// <summary>The model a (checked) built-in or declarative section stands for at this data shape; throws, naming the problem, when it does not check.</summary>
     public ModelSpec Resolve(ModelSection model, DataShape shape)

@@ -201,21 +201,26 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             double readMilliseconds = time.Elapsed.TotalMilliseconds;
             try
             {
-                DataRead read = format.Read([new DataFile(shard.Path, content)], data);
-                RawExamples examples = read.Table is { } table ? encoding!.Encode(table, data.ResolvedTask()) : read.Examples!;
-                using Tensor features = FeaturesOf(examples);
-                using Tensor mean = tensor(preprocessing.FeatureMean, statisticsShape);
-                using Tensor std = tensor(preprocessing.FeatureStd, statisticsShape);
-                using Tensor standardized = features.sub(mean).div_(std);
-                var loaded = new ShardTensors(standardized.contiguous(), targets.Encode(examples));
-                logger.LogDebug("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",
-                    shard.Path, shard.Count, time.Elapsed.TotalMilliseconds, readMilliseconds);
-                return loaded;
+                return TensorThreads.RunBeside(() => Decode(shard, content, time, readMilliseconds));
             }
             catch (DataFormatException exception)
             {
                 throw new DatasetException(exception.Message);
             }
+        }
+
+        private ShardTensors Decode(ShardInfo shard, byte[] content, Stopwatch time, double readMilliseconds)
+        {
+            DataRead read = format.Read([new DataFile(shard.Path, content)], data);
+            RawExamples examples = read.Table is { } table ? encoding!.Encode(table, data.ResolvedTask()) : read.Examples!;
+            using Tensor features = FeaturesOf(examples);
+            using Tensor mean = tensor(preprocessing.FeatureMean, statisticsShape);
+            using Tensor std = tensor(preprocessing.FeatureStd, statisticsShape);
+            using Tensor standardized = features.sub(mean).div_(std);
+            var loaded = new ShardTensors(standardized.contiguous(), targets.Encode(examples));
+            logger.LogDebug("Loaded the shard '{Shard}' ({Examples} examples) in {Milliseconds:F0} ms ({Read:F0} ms to read and verify).",
+                shard.Path, shard.Count, time.Elapsed.TotalMilliseconds, readMilliseconds);
+            return loaded;
         }
     }
 }
