@@ -20,8 +20,8 @@ using static TorchSharp.torch;
 // Both loops train the same model from the same seed on Fashion-MNIST with Adam 1e-3 and batch 64; the executor
 // additionally loads and saves a checkpoint per chunk. The model is a built-in architecture at its defaults (the MLP
 // with 256 hidden units).
-// BENCH_NEW_THREAD=1 runs each executor chunk on a thread of its own, as an activity resuming on a thread-pool
-// thread may: on 2 cores that made the default CNN's chunks 0.65-0.77 times as fast (issue #13's open lead).
+// The bare loop runs on the executor's tensor thread, as all tensor work of a process should (see TensorThreads): a
+// second thread opening OpenMP regions would slow both.
 string model = args.Length > 0 ? args[0] : "mlp";
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
@@ -49,7 +49,7 @@ var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environm
     : NullLogger<TorchSharpTrainingExecutor>.Instance);
 
 // Warm-up outside the timings: libtorch initialisation, first allocations, JIT.
-Bare(recipe, spec, train, Math.Min(50, steps));
+Bare(recipe, spec, train, Math.Min(50, steps), threads);
 await Chunked(executor, recipe, Math.Min(50, steps), chunk);
 
 // Alternate the two, several times each, and take the median: on a small shared machine the order and the moment
@@ -65,7 +65,7 @@ for (int repeat = 0; repeat < repeats; repeat++)
 {
     var clock = Stopwatch.StartNew();
     TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    Bare(recipe, spec, train, steps);
+    Bare(recipe, spec, train, steps, threads);
     bareRates.Add(steps * BatchSize / clock.Elapsed.TotalSeconds);
     bareCpuRates.Add(steps * BatchSize / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     clock.Restart();
@@ -94,14 +94,14 @@ if (pairs == 0)
 // Paired chunks: one chunk of the bare loop (a model that lives on, as in a user's script) right before one chunk
 // through the executor (checkpoint in, checkpoint out), many times over. Adjacent measurements share the machine's
 // momentary load, so the per-pair ratio cancels most of what makes whole runs wander.
-using (var bareLoop = new BareLoop(recipe, spec, train))
+using (BareLoop bareLoop = TensorThreads.Run(() => new BareLoop(recipe, spec, train), threads))
 {
     CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("paired"), recipe))).Checkpoint;
     var ratios = new List<double>();
     for (int pair = 0; pair < pairs; pair++)
     {
         var clock = Stopwatch.StartNew();
-        bareLoop.Run(chunk);
+        TensorThreads.Run(() => { bareLoop.Run(chunk); return chunk; }, threads);
         double bareSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica("paired", pair + 1, 0), 0, 1, (long)pair * chunk, chunk, 1.0, recipe, (long)pairs * chunk));
@@ -134,7 +134,7 @@ foreach (int batch in batches.Split(',').Select(value => int.Parse(value, Cultur
     Console.WriteLine(FormattableString.Invariant($"evaluate_batch_{batch} {Median(rates):F1}"));
 }
 
-Console.WriteLine(FormattableString.Invariant($"matmul_gflops {MatmulPeakGflops():F1}"));
+Console.WriteLine(FormattableString.Invariant($"matmul_gflops {TensorThreads.Run(MatmulPeakGflops, threads):F1}"));
 Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {TrainingFlopsPerSample(spec) / 1e6:F2}"));
 return 0;
 
@@ -150,18 +150,7 @@ static async Task<double> Chunked(TorchSharpTrainingExecutor executor, TrainingR
     {
         int size = Math.Min(chunk, steps - done);
         var command = new ChunkCommand(current, CheckpointReference.ForReplica("bench", round, 0), 0, 1, done, size, 1.0, recipe, steps);
-        ChunkResult result = null!;
-        if (Environment.GetEnvironmentVariable("BENCH_NEW_THREAD") == "1")
-        {
-            var thread = new Thread(() => result = executor.RunChunkAsync(command).GetAwaiter().GetResult());
-            thread.Start();
-            thread.Join();
-        }
-        else
-        {
-            result = await executor.RunChunkAsync(command);
-        }
-
+        ChunkResult result = await executor.RunChunkAsync(command);
         current = result.Checkpoint;
         stepSeconds += result.Seconds;
     }
@@ -215,11 +204,13 @@ static double MultiplyAdds(IReadOnlyList<LayerSpec> layers, int[] input)
 }
 
 // The loop a TorchSharp user would write by hand: same model, optimizer, data order and dispose scopes.
-static void Bare(TrainingRecipe recipe, ModelSpec spec, DataSplit train, int steps)
-{
-    using var loop = new BareLoop(recipe, spec, train);
-    loop.Run(steps);
-}
+static void Bare(TrainingRecipe recipe, ModelSpec spec, DataSplit train, int steps, int threads) =>
+    TensorThreads.Run(() =>
+    {
+        using var loop = new BareLoop(recipe, spec, train);
+        loop.Run(steps);
+        return steps;
+    }, threads);
 
 // The bare loop, with a model that lives across calls: each Run continues where the last one stopped.
 sealed class BareLoop : IDisposable

@@ -11,8 +11,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp;
 /// region a team of helper threads of its own and keeps it for that thread's life. Once the helpers of all teams
 /// outnumber the cores, libgomp stops spinning at barriers and sleeps on a futex instead (its throttled spin count),
 /// so each of a training step's many parallel regions pays for a wake-up. Activities resume on whichever pool thread
-/// finished their I/O, so after a few chunks a worker held several teams. Measured on 2 cores (bench/ExecutorBenchmark
-/// with BENCH_NEW_THREAD=1, default CNN): a chunk on another thread than the one that loaded the data ran 0.60-0.86x as
+/// finished their I/O, so after a few chunks a worker held several teams. Measured on 2 cores (bench/ExecutorBenchmark,
+/// default CNN, before this class): a chunk on another thread than the one that loaded the data ran 0.60-0.86x as
 /// fast, with 60,000 context switches instead of 1,200 (and 0.33x with OMP_WAIT_POLICY=ACTIVE, the idle team spinning).
 /// </para>
 /// <para>
@@ -20,8 +20,9 @@ namespace DurableTrainer.Infrastructure.TorchSharp;
 /// each work item names its count, and the thread sets it when it changes.
 /// </para>
 /// The threads are shared by the whole process, because OpenMP's teams are. There is one per concurrent activity.
+/// Code of the process's own that makes tensors (a benchmark's bare loop, a test) should run here too.
 /// </summary>
-internal static class TensorThreads
+public static class TensorThreads
 {
     private static readonly BlockingCollection<WorkItem> Queue = new();
     private static readonly Lock Starting = new();
