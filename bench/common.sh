@@ -14,3 +14,48 @@ build_local_stack() {
 }
 
 dtrain() { dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll "$@"; }
+
+# A standing local stack on ports of its own, for benchmarks that submit several runs to it: Azurite on
+# $1 (blob), $1+1 (queue), $1+2 (table), with its data in a temporary folder; start_worker adds workers to it.
+# Sets stack_dir and stack_connection; stop_stack (set as the EXIT trap here) stops it all and removes the folder.
+start_azurite() {
+  local base="$1"
+  stack_dir="$(mktemp -d)"
+  stack_worker_pids=()
+  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  stack_connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$base/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$((base + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((base + 2))/devstoreaccount1;"
+  node node_modules/.bin/azurite --silent --skipApiVersionCheck --location "$stack_dir/azurite" \
+    --blobHost 127.0.0.1 --blobPort "$base" --queueHost 127.0.0.1 --queuePort "$((base + 1))" --tableHost 127.0.0.1 --tablePort "$((base + 2))" \
+    >"$stack_dir/azurite.log" 2>&1 &
+  stack_azurite_pid=$!
+  trap stop_stack EXIT
+  sleep 3
+}
+
+# start_worker PORT HUB [NAME=VALUE ...]: a worker on the stack, serving HTTP on PORT, in task hub HUB, with extra
+# settings as environment variables (for example Training__Threads=1); waits until it answers.
+start_worker() {
+  local port="$1" hub="$2"
+  shift 2
+  (cd src/Worker/bin/Release/net10.0/linux-x64 && exec env urls="http://127.0.0.1:$port" DurableTask__StorageConnectionString="$stack_connection" \
+    DurableTask__HubName="$hub" "$@" dotnet DurableTrainer.Worker.dll) >"$stack_dir/worker-$port.log" 2>&1 &
+  stack_worker_pids+=($!)
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0; sleep 1; done
+  echo "The worker on port $port did not start; its log: $stack_dir/worker-$port.log" >&2
+  return 1
+}
+
+# Stops the stack's workers (all of them, or those given by pid).
+stop_workers() {
+  local pids=("$@")
+  [ "${#pids[@]}" -gt 0 ] || pids=("${stack_worker_pids[@]}")
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stack_worker_pids=()
+}
+
+stop_stack() {
+  [ "${#stack_worker_pids[@]}" -gt 0 ] && stop_workers
+  kill "$stack_azurite_pid" 2>/dev/null; sleep 1; kill "$stack_azurite_pid" 2>/dev/null || true
+  rm -rf "$stack_dir"
+}

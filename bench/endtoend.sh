@@ -3,7 +3,8 @@
 # same job written as a plain PyTorch script (bench/endtoend_pytorch.py, Debian's python3-torch, the machine's thread
 # count), alternated as whole commands, pair after pair, so that the machine's drift falls on both alike. Writes
 # bench/results/endtoend.md with the median paired ratios: whole commands, and the durable run's submission-to-end
-# time against the script. Usage: bench/endtoend.sh [pairs]
+# time against the script; and the peak memory of each side's whole process tree (bench/peak_memory.py).
+# Usage: bench/endtoend.sh [pairs]
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
@@ -17,12 +18,17 @@ rows=()
 whole_ratios=()
 run_ratios=()
 overheads=()
+memory_rows=()
+memory_file="$(mktemp)"
+trap 'rm -f "$memory_file"' EXIT
 for pair in $(seq 1 "$pairs"); do
   began=$(now)
-  ours="$(dtrain train --json)"
+  ours="$(/usr/bin/python3 bench/peak_memory.py "$memory_file" -- dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll train --json)"
+  ours_memory="$(cat "$memory_file")"
   ours_whole=$(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')
   began=$(now)
-  theirs="$(/usr/bin/python3 bench/endtoend_pytorch.py)"
+  theirs="$(/usr/bin/python3 bench/peak_memory.py "$memory_file" -- /usr/bin/python3 bench/endtoend_pytorch.py)"
+  theirs_memory="$(cat "$memory_file")"
   theirs_whole=$(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')
   line="$(tail -n 1 <<<"$ours")"
   json() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$line"; }
@@ -35,6 +41,8 @@ for pair in $(seq 1 "$pairs"); do
   run_ratio=$(awk -v a="$run" -v b="$their_seconds" 'BEGIN{printf "%.3f", a/b}')
   outside=$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.1f", a-c}')
   whole_ratios+=("$whole_ratio"); run_ratios+=("$run_ratio"); overheads+=("$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.3f", a/c}')")
+  mem() { awk -v key="$1" '$1==key{$1=""; print substr($0, 2)}' <<<"$2"; }
+  memory_rows+=("| $pair | $(mem rss_mib "$ours_memory") | $(mem pss_mib "$ours_memory") | $(mem by_process "$ours_memory") | $(mem rss_mib "$theirs_memory") | $(mem pss_mib "$theirs_memory") | $(awk -v a="$(mem pss_mib "$ours_memory")" -v b="$(mem pss_mib "$theirs_memory")" 'BEGIN{printf "%.2f", a/b}') |")
   rows+=("| $pair | $ours_whole | $run | $chunks | $outside | $accuracy | $theirs_whole | $their_seconds | $their_accuracy | $whole_ratio | $run_ratio |")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
@@ -53,5 +61,14 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(N
   echo
   echo "Median paired ratios: whole commands **$(median "${whole_ratios[@]}")**; submission to end against the script's own time **$(median "${run_ratios[@]}")**."
   echo "Durable run's submission-to-end time over its time in chunks (the overhead target is 1.03, evaluations included): median $(median "${overheads[@]}")."
+  echo
+  echo "## Peak memory of the whole process tree (MiB)"
+  echo
+  echo "Sampled every 0.2 s from /proc over each command's process tree: ours is the CLI, the Azurite it starts (node) and"
+  echo "the worker; PyTorch's is the one script. RSS counts a page shared by two processes twice; PSS splits it between them."
+  echo
+  echo "| pair | ours: RSS | ours: PSS | ours: RSS by process at the peak | PyTorch: RSS | PyTorch: PSS | PSS, ours / PyTorch |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${memory_rows[@]}"
 } > bench/results/endtoend.md
 cat bench/results/endtoend.md

@@ -11,28 +11,11 @@ source "$repo_root/bench/common.sh"
 cd "$repo_root"
 runs="${1:-3}"
 build_local_stack
-work="$(mktemp -d)"
-ports=(10160 10161 10162)
 worker_port=7160
-account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$account_key;BlobEndpoint=http://127.0.0.1:${ports[0]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${ports[1]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${ports[2]}/devstoreaccount1;"
-node node_modules/.bin/azurite --silent --skipApiVersionCheck --location "$work/azurite" \
-  --blobHost 127.0.0.1 --blobPort "${ports[0]}" --queueHost 127.0.0.1 --queuePort "${ports[1]}" --tableHost 127.0.0.1 --tablePort "${ports[2]}" \
-  >"$work/azurite.log" 2>&1 &
-azurite_pid=$!
-worker_pid=""
-stop_stack() {
-  [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null || true
-  kill "$azurite_pid" 2>/dev/null; sleep 1; kill "$azurite_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop_stack EXIT
-sleep 3
-(cd src/Worker/bin/Release/net10.0/linux-x64 && exec env urls="http://127.0.0.1:$worker_port" DurableTask__StorageConnectionString="$connection" DurableTask__HubName=Overhead \
-  dotnet DurableTrainer.Worker.dll) >"$work/worker.log" 2>&1 &
-worker_pid=$!
+start_azurite 10160
+start_worker "$worker_port" Overhead
+work="$stack_dir"
 server="http://127.0.0.1:$worker_port"
-for _ in $(seq 1 60); do curl -sf "$server/api/health" >/dev/null && break; sleep 1; done
 
 keys=(submission_to_end chunks evaluation outside_history checkpoint_read checkpoint_write setup dispatch completion_pickup replay_and_decision initialize journal prune unaccounted overhead_ratio history_overhead_ratio)
 declare -A values
