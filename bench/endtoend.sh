@@ -42,15 +42,16 @@ for pair in $(seq 1 "$pairs"); do
   outside=$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.1f", a-c}')
   whole_ratios+=("$whole_ratio"); run_ratios+=("$run_ratio"); overheads+=("$(awk -v a="$run" -v c="$chunks" 'BEGIN{printf "%.3f", a/c}')")
   mem() { awk -v key="$1" '$1==key{$1=""; print substr($0, 2)}' <<<"$2"; }
-  memory_rows+=("| $pair | $(mem rss_mib "$ours_memory") | $(mem pss_mib "$ours_memory") | $(mem by_process "$ours_memory") | $(mem rss_mib "$theirs_memory") | $(mem pss_mib "$theirs_memory") | $(awk -v a="$(mem pss_mib "$ours_memory")" -v b="$(mem pss_mib "$theirs_memory")" 'BEGIN{printf "%.2f", a/b}') |")
+  memory_rows+=("| $pair | $(mem rss_mib "$ours_memory") | $(mem pss_mib "$ours_memory") | $(mem median_rss_mib "$ours_memory") | $(mem by_process "$ours_memory") | $(mem cpu_seconds "$ours_memory") | $(mem rss_mib "$theirs_memory") | $(mem pss_mib "$theirs_memory") | $(mem median_rss_mib "$theirs_memory") | $(mem cpu_seconds "$theirs_memory") | $(awk -v a="$(mem pss_mib "$ours_memory")" -v b="$(mem pss_mib "$theirs_memory")" 'BEGIN{printf "%.2f", a/b}') |")
   rows+=("| $pair | $ours_whole | $run | $chunks | $outside | $accuracy | $theirs_whole | $their_seconds | $their_accuracy | $whole_ratio | $run_ratio |")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 {
   echo "# End to end: the main job against the same job in plain PyTorch"
   echo
-  echo "The default run (Fashion-MNIST, CNN conv32-conv64-fc128, Adam 1e-3, batch 64, 3 epochs on 54,000 images, validation"
-  echo "on 6,000 held-out training images every 844 steps and at the end, then one test on the 10,000 test images) through \`dtrain train\` (Azurite and the worker started and stopped by the"
+  echo "The default run (Fashion-MNIST, CNN conv32-conv64-fc128 with batch norm, Adam 3e-3 on a cosine schedule, batch 64,"
+  echo "2 epochs on 54,000 images, validation on 6,000 held-out training images every 844 steps and at the end, then one"
+  echo "test on the 10,000 test images) through \`dtrain train\` (Azurite and the worker started and stopped by the"
   echo "command, the durable engine, $(nproc) libtorch threads), alternated with its plain-PyTorch twin"
   echo "(\`bench/endtoend_pytorch.py\`, python3-torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $(nproc) threads). Measured $(date -u +%Y-%m-%d) by \`bench/endtoend.sh $pairs\`."
   echo "Target: ratios at most 1.0 (the durable run at least as fast)."
@@ -64,11 +65,12 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(N
   echo
   echo "## Peak memory of the whole process tree (MiB)"
   echo
-  echo "Sampled every 0.2 s from /proc over each command's process tree: ours is the CLI, the Azurite it starts (node) and"
-  echo "the worker; PyTorch's is the one script. RSS counts a page shared by two processes twice; PSS splits it between them."
+  echo "Sampled from /proc over each command's process tree (bench/peak_memory.py: RSS every 0.25 s, PSS every second): ours"
+  echo "is the CLI, the Azurite it starts (node) and the worker; PyTorch's is the one script. RSS counts a page shared by"
+  echo "two processes twice; PSS splits it between them. The median RSS is over the whole command; CPU seconds by process."
   echo
-  echo "| pair | ours: RSS | ours: PSS | ours: RSS by process at the peak | PyTorch: RSS | PyTorch: PSS | PSS, ours / PyTorch |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| pair | ours: peak RSS | ours: peak PSS | ours: median RSS | ours: RSS by process at the peak | ours: CPU s | PyTorch: peak RSS | PyTorch: peak PSS | PyTorch: median RSS | PyTorch: CPU s | peak PSS, ours / PyTorch |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${memory_rows[@]}"
 } > bench/results/endtoend.md
 cat bench/results/endtoend.md

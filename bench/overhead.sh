@@ -39,7 +39,7 @@ median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+
 {
   echo "# Durable overhead: where the main job's time goes"
   echo
-  echo "The default run (Fashion-MNIST CNN, 3 epochs, $rounds rounds of 250 steps, validation every 844 steps and at the end,"
+  echo "The default run (Fashion-MNIST CNN, src/Cli/DefaultRun.json: $rounds rounds, validation every 844 steps and at the end,"
   echo "one test) submitted $runs times by \`dtrain train --server\` to one worker on Azurite, $(nproc) cores, measured"
   echo "$(date -u +%Y-%m-%d) by \`bench/overhead.sh $runs\`. Seconds per run, summed over its rounds, from each run's"
   echo "orchestration history (\`showHistory=true\`) and the timings the chunk and evaluation activities return."

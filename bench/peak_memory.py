@@ -6,7 +6,8 @@ pages shared between the processes, such as libraries, count once per process) a
 shared pages split between their users: what the tree really holds). The command's output passes through untouched.
 
 Usage: peak_memory.py REPORT_FILE -- command [args...]
-REPORT_FILE gets "rss_mib N", "pss_mib N", "processes N" (the most seen at once), "by_process ..." at the RSS peak
+REPORT_FILE gets "rss_mib N", "pss_mib N", "median_rss_mib N" (the tree's RSS over the whole run: what it holds while
+training, not at a moment of loading), "processes N" (the most seen at once), "by_process ..." at the RSS peak
 and "cpu_seconds ..." (each process's user and system time when last seen, by command name).
 """
 import os
@@ -89,6 +90,7 @@ def main():
     child = subprocess.Popen(command)
     peak = {"rss": 0, "pss": 0, "processes": 0, "by_process": ""}
     cpu = {}
+    history = []
     done = threading.Event()
 
     def sample():
@@ -97,6 +99,7 @@ def main():
             pids = tree(child.pid)
             rows = [row for row in (rss_kib(pid) for pid in pids) if row is not None]
             rss = sum(row[0] for row in rows)
+            history.append(rss)
             peak["processes"] = max(peak["processes"], len(rows))
             if rss > peak["rss"]:
                 peak["rss"] = rss
@@ -116,7 +119,8 @@ def main():
     done.set()
     sampler.join()
     with open(report, "w") as out:
-        out.write(f"rss_mib {peak['rss'] / 1024:.0f}\npss_mib {peak['pss'] / 1024:.0f}\nprocesses {peak['processes']}\nby_process {peak['by_process']}\n")
+        typical = sorted(history)[len(history) // 2] if history else 0
+        out.write(f"rss_mib {peak['rss'] / 1024:.0f}\npss_mib {peak['pss'] / 1024:.0f}\nmedian_rss_mib {typical / 1024:.0f}\nprocesses {peak['processes']}\nby_process {peak['by_process']}\n")
         by_name = {}
         for name, used in cpu.values():
             by_name[name] = by_name.get(name, 0.0) + used
