@@ -37,7 +37,6 @@ for pair in $(seq 1 "$pairs"); do
   ratios+=("$ratio")
   rows+=("| $pair | $old_accuracy | $old_run | $old_whole | $new_accuracy | $new_run | $new_whole | $ratio |")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 {
   echo "# Time to accuracy: the main job against the main job of $base"
   echo

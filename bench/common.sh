@@ -59,3 +59,7 @@ stop_stack() {
   kill "$stack_azurite_pid" 2>/dev/null; sleep 1; kill "$stack_azurite_pid" 2>/dev/null || true
   rm -rf "$stack_dir"
 }
+
+# The median of the numbers given, as separate arguments or as space-separated lists in them.
+# shellcheck disable=SC2048,SC2086 # splitting the lists is the point
+median() { printf '%s\n' $* | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }

@@ -45,7 +45,6 @@ for pair in $(seq 1 "$pairs"); do
   memory_rows+=("| $pair | $(mem rss_mib "$ours_memory") | $(mem pss_mib "$ours_memory") | $(mem median_rss_mib "$ours_memory") | $(mem by_process "$ours_memory") | $(mem cpu_seconds "$ours_memory") | $(mem rss_mib "$theirs_memory") | $(mem pss_mib "$theirs_memory") | $(mem median_rss_mib "$theirs_memory") | $(mem cpu_seconds "$theirs_memory") | $(awk -v a="$(mem pss_mib "$ours_memory")" -v b="$(mem pss_mib "$theirs_memory")" 'BEGIN{printf "%.2f", a/b}') |")
   rows+=("| $pair | $ours_whole | $run | $chunks | $outside | $accuracy | $theirs_whole | $their_seconds | $their_accuracy | $whole_ratio | $run_ratio |")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 {
   echo "# End to end: the main job against the same job in plain PyTorch"
   echo

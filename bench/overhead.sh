@@ -35,7 +35,6 @@ for run in $(seq 1 "$runs"); do
   rows+=("$row |")
   rounds=$(awk '$1=="rounds"{print $2}' <<<"$breakdown")
 done
-median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 {
   echo "# Durable overhead: where the main job's time goes"
   echo

@@ -78,7 +78,6 @@ for pair in $(seq 1 "$pairs"); do
     breakdowns+=("$row |")
   done
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 model="$(/usr/bin/python3 bench/scaleout_model.py "$replicas" "$chunk" "$out"/one*.status.json -- "$out"/two*.status.json)"
 {
   echo "# Scale-out: $replicas replicas on $replicas workers against 1 worker"

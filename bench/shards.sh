@@ -68,7 +68,6 @@ for size in "${sizes[@]}"; do
   done
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 min() { printf '%s\n' "$@" | sort -g | head -n 1; }
 max() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 mkdir -p bench/results
