@@ -96,8 +96,8 @@ def main():
     def sample():
         count = 0
         while not done.is_set():
-            pids = tree(child.pid)
-            rows = [row for row in (rss_kib(pid) for pid in pids) if row is not None]
+            seen = {pid: row for pid in tree(child.pid) if (row := rss_kib(pid)) is not None}
+            rows = list(seen.values())
             rss = sum(row[0] for row in rows)
             history.append(rss)
             peak["processes"] = max(peak["processes"], len(rows))
@@ -105,11 +105,10 @@ def main():
                 peak["rss"] = rss
                 peak["by_process"] = ", ".join(f"{name} {r / 1024:.0f}" for r, name in sorted(rows, reverse=True) if r > 10240)
             if count % 4 == 0:
-                peak["pss"] = max(peak["pss"], sum(pss_kib(pid) for pid in pids))
-                for pid, row in zip(pids, (rss_kib(pid) for pid in pids)):
-                    used = cpu_seconds(pid)
-                    if row is not None and used is not None:
-                        cpu[pid] = (row[1], used)
+                peak["pss"] = max(peak["pss"], sum(pss_kib(pid) for pid in seen))
+                for pid, (_, name) in seen.items():
+                    if (used := cpu_seconds(pid)) is not None:
+                        cpu[pid] = (name, used)
             count += 1
             done.wait(0.25)
 

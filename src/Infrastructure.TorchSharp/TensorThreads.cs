@@ -41,6 +41,11 @@ public static class TensorThreads
     /// <summary>Starts threads until there are at least <paramref name="count"/>: one per activity the process runs at once.</summary>
     public static void EnsureAtLeast(int count)
     {
+        if (Count >= count && Count > 0)
+        {
+            return;
+        }
+
         lock (Starting)
         {
             while (_started < Math.Max(1, count))

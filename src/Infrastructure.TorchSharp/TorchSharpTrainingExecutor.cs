@@ -43,12 +43,12 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         _models = models ?? ModelRegistry.BuiltIn;
         _options = options;
         _logger = logger;
-        int threads = _threads = options.ResolveThreads();
-        torch.set_num_threads(threads);
+        _threads = options.ResolveThreads();
+        torch.set_num_threads(_threads);
         TensorThreads.EnsureAtLeast(options.ConcurrentActivities);
         string allocator = options.TuneNativeAllocator ? NativeAllocatorTuning.EnsureApplied() : "left as is (Training:TuneNativeAllocator is off)";
         _logger.LogInformation("TorchSharp executor uses {Threads} libtorch thread(s) per process (libtorch {Version}); native allocator: {Allocator}.",
-            threads, torch.__version__, allocator);
+            _threads, torch.__version__, allocator);
     }
 
     public async Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
