@@ -196,9 +196,14 @@ public sealed class RecordingPruner : ICheckpointPruner
 {
     public List<CheckpointReference> Pruned { get; } = [];
 
+    // A sweep's trials prune from concurrent activities: List<T> does not take concurrent writers.
     public Task PruneAsync(IReadOnlyList<CheckpointReference> checkpoints, CancellationToken cancellationToken = default)
     {
-        Pruned.AddRange(checkpoints);
+        lock (Pruned)
+        {
+            Pruned.AddRange(checkpoints);
+        }
+
         return Task.CompletedTask;
     }
 }
@@ -235,7 +240,11 @@ public sealed class RecordingJournal : ITrainingJournal
 
     public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
     {
-        Appends.Add(records);
+        lock (Appends)
+        {
+            Appends.Add(records);
+        }
+
         return Task.CompletedTask;
     }
 }
