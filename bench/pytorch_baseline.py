@@ -26,7 +26,11 @@ def read(name, offset):
 images = torch.from_numpy(((read("train-images-idx3-ubyte.gz", 16).astype(np.float32) / 255.0 - 0.2860) / 0.3530).reshape(-1, 1, 28, 28).copy())
 labels = torch.from_numpy(read("train-labels-idx1-ubyte.gz", 8).astype(np.int64).copy())
 
-if model_name == "cnn":
+if model_name == "cnn-bn":
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(64 * 7 * 7, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, 10))
+elif model_name == "cnn":
     model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 else:

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: ExecutorBenchmark <mlp|cnn|resnet> <steps> <chunk> <threads> [repeats] [pairs]
+// Usage: ExecutorBenchmark <mlp|cnn|cnn-bn|resnet> <steps> <chunk> <threads> [repeats] [pairs]
 // Prints one line per measurement: "name samples_per_second". With pairs 0 it stops after the whole-run rates.
 // Both loops train the same model from the same seed on Fashion-MNIST with Adam 1e-3 and batch 64; the executor
 // additionally loads and saves a checkpoint per chunk. The model is a built-in architecture at its defaults (the MLP
@@ -32,7 +32,13 @@ const int BatchSize = 64;
 
 var recipe = TrainingRecipe.From(TrainingSpecification.Create(
     data: new DataSection(DatasetKind.FashionMnist),
-    model: new ModelSection(model, model == "mlp" ? new Dictionary<string, double> { ["hiddenUnits"] = 256 } : null),
+    model: model switch
+    {
+        "mlp" => new ModelSection("mlp", new Dictionary<string, double> { ["hiddenUnits"] = 256 }),
+        // The default run's network: the CNN with batch norm after each convolution and the hidden linear layer.
+        "cnn-bn" => new ModelSection("cnn", new Dictionary<string, double> { ["batchNorm"] = 1 }),
+        _ => new ModelSection(model),
+    },
     optimizer: new OptimizerSection(OptimizerKind.Adam, LearningRate: 1e-3),
     training: new TrainingSection(BatchSize: BatchSize, Seed: 42)).GetValueOrThrow());
 // BENCH_TUNE_ALLOCATOR=0 measures without NativeAllocatorTuning (for example to try MALLOC_* variables instead).
