@@ -106,7 +106,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                 if (outage)
                 {
                     log.WriteLine($"Stopping Azurite at step {before} for {options.OutageLength.TotalSeconds:F0} s.");
-                    await _azurite!.Process!.TerminateAsync(TimeSpan.FromSeconds(10));
+                    await _azurite!.Process!.TerminateAsync(TimeSpan.FromSeconds(10), AzuriteServer.ClosedMessages);
                     await Task.Delay(options.OutageLength);
                     await StartAzuriteAsync();
                 }

@@ -11,6 +11,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private readonly List<(HashSet<string> Awaited, TaskCompletionSource Written)> _lineWaiters = [];
 
     private ChildProcess(Process process, StreamWriter log, string logPath)
     {
@@ -51,12 +52,13 @@ public sealed class ChildProcess : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        var child = new ChildProcess(process, log, logPath);
+        process.OutputDataReceived += (_, e) => child.Received(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Received(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProcess(process, log, logPath);
+        return child;
     }
 
     /// <summary>Kills the process tree at once (SIGKILL), as a crash would.</summary>
@@ -75,19 +77,38 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the process to stop (SIGTERM), as a service manager would; a second request hurries it.</summary>
-    public async Task TerminateAsync(TimeSpan timeout)
+    /// <summary>
+    /// Asks the process to stop (SIGTERM), as a service manager would; a second request hurries it. A process that
+    /// reports its shutdown done by writing <paramref name="shutDownOnceWritten"/> (every line, in any order) is
+    /// killed as soon as it has: what it still does then is let timers run out.
+    /// </summary>
+    public async Task TerminateAsync(TimeSpan timeout, IReadOnlyCollection<string>? shutDownOnceWritten = null)
     {
-        for (int attempt = 0; attempt < 2 && !_process.HasExited; attempt++)
+        // Registered before the signal, so that lines written at once are not missed.
+        Task shutDown = shutDownOnceWritten is { Count: > 0 } ? WhenWritten(shutDownOnceWritten) : Task.Delay(Timeout.Infinite);
+        for (int attempt = 0; attempt < 2 && !_process.HasExited && !shutDown.IsCompleted; attempt++)
         {
             using (System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
             }
 
-            await WaitForExitAsync(timeout / 2);
+            await Task.WhenAny(WaitForExitAsync(timeout / 2), shutDown);
         }
 
         Kill();
+        await WaitForExitAsync(timeout / 2);
+    }
+
+    /// <summary>Completes once the process has written every one of <paramref name="lines"/> from now on.</summary>
+    private Task WhenWritten(IReadOnlyCollection<string> lines)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lineWaiters)
+        {
+            _lineWaiters.Add((new HashSet<string>(lines, StringComparer.Ordinal), written));
+        }
+
+        return written.Task;
     }
 
     public async Task WaitForExitAsync(TimeSpan timeout)
@@ -172,22 +193,35 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private static void Write(StreamWriter log, string? line)
+    private void Received(string? line)
     {
         if (line is null)
         {
             return;
         }
 
-        lock (log)
+        lock (_log)
         {
             try
             {
-                log.WriteLine(line);
+                _log.WriteLine(line);
             }
             catch (ObjectDisposedException)
             {
                 // The owner has stopped listening.
+            }
+        }
+
+        lock (_lineWaiters)
+        {
+            for (int i = _lineWaiters.Count - 1; i >= 0; i--)
+            {
+                var (awaited, written) = _lineWaiters[i];
+                if (awaited.Remove(line.Trim()) && awaited.Count == 0)
+                {
+                    written.TrySetResult();
+                    _lineWaiters.RemoveAt(i);
+                }
             }
         }
     }
