@@ -24,6 +24,46 @@ public sealed class DatasetTests : IDisposable
     }
 
     [Fact]
+    public void Assemble_DataSpanningSeveralStatisticsSlices_StandardizesWithTheTrainingRowsExactStatistics()
+    {
+        // 2,000 examples of 1,200 features: 2.4 M values, more than two of the 1 M-value slices the statistics
+        // are computed in. Feature f is offset by f and scaled by 1 + f % 7, so every column has its own statistics.
+        const int Examples = 2_000;
+        const int Features = 1_200;
+        var random = new Random(7);
+        var values = new float[Examples * Features];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int feature = i % Features;
+            values[i] = (float)(feature + ((1 + (feature % 7)) * ((random.NextDouble() * 2) - 1)));
+        }
+
+        var labels = Enumerable.Range(0, Examples).Select(i => (double)(i % 3)).ToArray();
+        var raw = new RawExamples("wide.npy", values, [Features], RawLabels.Of(labels), index => $"row {index}");
+        var data = new DurableTrainer.Domain.Specification.DataSection(Source: "wide.npy");
+
+        using LoadedDataset dataset = DatasetAssembler.Assemble("wide", "digest", data, raw, test: null, validation: null);
+
+        var train = (DataSplit)dataset.Train;
+        Assert.True(train.Count < Examples);
+        float[] standardized = train.Features.data<float>().ToArray();
+        foreach (int feature in new[] { 0, 1, 599, 1_199 })
+        {
+            // Training rows' raw values are the standardized ones mapped back; their mean and spread, in double,
+            // must be what the dataset recorded.
+            double[] column = Enumerable.Range(0, train.Count)
+                .Select(row => (standardized[(row * Features) + feature] * (double)dataset.Preprocessing.FeatureStd[feature]) + dataset.Preprocessing.FeatureMean[feature])
+                .ToArray();
+            double mean = column.Average();
+            double spread = Math.Sqrt(column.Select(v => (v - mean) * (v - mean)).Average());
+            Assert.Equal(mean, dataset.Preprocessing.FeatureMean[feature], 1e-3);
+            Assert.Equal(spread, dataset.Preprocessing.FeatureStd[feature], 1e-3);
+            double standardizedMean = Enumerable.Range(0, train.Count).Average(row => (double)standardized[(row * Features) + feature]);
+            Assert.Equal(0, standardizedMean, 1e-4);
+        }
+    }
+
+    [Fact]
     public void Load_FromAFolderWithoutTheFiles_SaysHowToGetTheData()
     {
         var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));

@@ -49,38 +49,39 @@ public static class DatasetAssembler
         }
 
         long[] shape = [n, .. train.Shape.Select(size => (long)size)];
+        // Standardized in place, then gathered split by split: the examples are copied into native memory once, and
+        // once more into their split, not first into a gathered training copy as well.
         using Tensor all = tensor(train.Features, shape);
         using Tensor allTargets = targetsOf(train);
         using Tensor trainIndex = tensor(trainRows.Select(row => (long)row).ToArray());
-        using Tensor trainFeatures = all.index_select(0, trainIndex);
         using var statistics = new FeatureStatistics();
-        statistics.Add(trainFeatures);
+        statistics.Add(all, trainIndex);
         (string axis, Tensor mean, Tensor std) = statistics.Result();
         using (mean)
         using (std)
         {
-            DataSplit Make(Tensor features, Tensor targets)
-            {
-                using Tensor standardized = features.sub(mean).div_(std);
-                return new DataSplit(standardized.contiguous(), targets);
-            }
+            all.sub_(mean).div_(std);
 
-            DataSplit FromRows(int[] rows)
+            DataSplit FromRows(Tensor index) =>
+                new(all.index_select(0, index), allTargets.index_select(0, index));
+
+            DataSplit FromIndices(int[] rows)
             {
                 using Tensor index = tensor(rows.Select(row => (long)row).ToArray());
-                using Tensor features = all.index_select(0, index);
-                return Make(features, allTargets.index_select(0, index));
+                return FromRows(index);
             }
 
             DataSplit FromExamples(RawExamples examples)
             {
-                using Tensor features = tensor(examples.Features, [examples.Count, .. examples.Shape.Select(size => (long)size)]);
-                return Make(features, targetsOf(examples));
+                Tensor targets = targetsOf(examples);
+                Tensor features = tensor(examples.Features, [examples.Count, .. examples.Shape.Select(size => (long)size)]);
+                features.sub_(mean).div_(std);
+                return new DataSplit(features, targets);
             }
 
-            DataSplit trainSplit = Make(trainFeatures, allTargets.index_select(0, trainIndex));
-            DataSplit testSplit = test is null ? FromRows(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
-            DataSplit validationSplit = validation is null ? FromRows(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
+            DataSplit trainSplit = FromRows(trainIndex);
+            DataSplit testSplit = test is null ? FromIndices(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
+            DataSplit validationSplit = validation is null ? FromIndices(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, featureNames);
             return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest);
         }
