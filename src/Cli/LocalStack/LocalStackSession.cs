@@ -20,19 +20,46 @@ public sealed class LocalStackSession : IAsyncDisposable
 
     public Uri BaseAddress => Worker.BaseAddress;
 
+    /// <summary>
+    /// Starts Azurite and the worker side by side: the ports are chosen first, so the worker's connection string is
+    /// known before Azurite listens, and the worker (which retries storage until it answers) loads libtorch and its
+    /// host while Azurite starts. Should another process take a chosen port first, Azurite is started again on
+    /// other ports, with a worker of its own.
+    /// </summary>
     public static async Task<LocalStackSession> StartAsync(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
         string root = RepositoryLayout.FindRoot();
         string logs = Path.Combine(root, ".azurite", "logs");
+        string data = Path.Combine(root, ".azurite", "data");
+        string azuriteLog = Path.Combine(logs, "azurite.log");
+        string workerLog = Path.Combine(logs, "worker.log");
         bool defaultPortsFree = !await ChildProcess.IsListeningAsync(10000) && !await ChildProcess.IsListeningAsync(10001) && !await ChildProcess.IsListeningAsync(10002);
-        AzuriteServer azurite = defaultPortsFree
-            ? await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"), 10000, 10001, 10002)
-            : await AzuriteServer.StartAsync(root, Path.Combine(root, ".azurite", "data"), Path.Combine(logs, "azurite.log"));
+        int[] ports = defaultPortsFree ? [10000, 10001, 10002] : ChildProcess.FreePorts(3);
+        Task<AzuriteServer> azuriteStart = AzuriteServer.StartAsync(root, data, azuriteLog, ports[0], ports[1], ports[2]);
+        using var abandon = new CancellationTokenSource();
+        Task<WorkerServer> workerStart = WorkerServer.StartAsync(root, AzuriteServer.ConnectionStringFor(ports[0], ports[1], ports[2]), HubName, workerLog, cancellationToken: abandon.Token);
+        AzuriteServer azurite;
+        try
+        {
+            azurite = await azuriteStart;
+        }
+        catch (InvalidOperationException exception) when (!defaultPortsFree && exception.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+        {
+            await AbandonAsync(workerStart, abandon);
+            azurite = await AzuriteServer.StartAsync(root, data, azuriteLog);
+            workerStart = WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, workerLog);
+        }
+        catch
+        {
+            await AbandonAsync(workerStart, abandon);
+            throw;
+        }
+
         output.WriteLine($"Azurite listening on 127.0.0.1:{azurite.BlobPort} (data in .azurite/data).");
         try
         {
-            WorkerServer worker = await WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, Path.Combine(logs, "worker.log"));
+            WorkerServer worker = await workerStart;
             output.WriteLine($"Worker listening on {worker.BaseAddress} (log in .azurite/logs/worker.log).");
             return new LocalStackSession(azurite, worker);
         }
@@ -40,6 +67,20 @@ public sealed class LocalStackSession : IAsyncDisposable
         {
             await azurite.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Stops a worker whose start is under way (or done): a start that ends in failure has stopped its process itself.</summary>
+    private static async Task AbandonAsync(Task<WorkerServer> start, CancellationTokenSource abandon)
+    {
+        await abandon.CancelAsync();
+        try
+        {
+            await (await start).DisposeAsync();
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException)
+        {
+            // It did not come up, and its process is gone.
         }
     }
 

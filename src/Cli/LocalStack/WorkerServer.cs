@@ -21,7 +21,8 @@ public sealed class WorkerServer : IAsyncDisposable
         string hubName,
         string logPath,
         IReadOnlyDictionary<string, string>? settings = null,
-        int? port = null)
+        int? port = null,
+        CancellationToken cancellationToken = default)
     {
         int chosenPort = port ?? ChildProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{chosenPort}");
@@ -47,33 +48,42 @@ public sealed class WorkerServer : IAsyncDisposable
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                using HttpResponseMessage response = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
+                try
                 {
-                    return server;
+                    using HttpResponseMessage response = await http.GetAsync(new Uri("/api/health", UriKind.Relative), cancellationToken);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return server;
+                    }
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow first answer.
-            }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Slow first answer.
+                }
 
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                string log = process.ReadLogTail();
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"The worker did not become healthy at {baseAddress}. Its log:\n{log}");
-            }
+                if (process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    string log = process.ReadLogTail();
+                    await server.DisposeAsync();
+                    throw new InvalidOperationException($"The worker did not become healthy at {baseAddress}. Its log:\n{log}");
+                }
 
-            await Task.Delay(200);
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up on this worker (its Azurite did not start).
+            await server.DisposeAsync();
+            throw;
         }
     }
 

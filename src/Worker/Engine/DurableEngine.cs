@@ -22,6 +22,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     public const int RefusedCredentialsExitCode = 3;
 
     private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromSeconds(30);
+    private const int QuickAttempts = 4;
 
     private readonly TaskHubWorker _worker;
     private readonly ILogger<DurableEngine> _logger;
@@ -94,7 +95,8 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        TimeSpan delay = TimeSpan.FromSeconds(1);
+        // Quick attempts first: dtrain starts the worker alongside Azurite, which listens up to a second later.
+        TimeSpan delay = TimeSpan.FromMilliseconds(250);
         for (int attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
         {
             try
@@ -126,7 +128,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             catch (Exception exception)
             {
                 NotReadyReason = $"storage at {_endpoint} is unreachable: {StorageStartupFailure.Describe(exception)}";
-                _logger.LogWarning("Storage at {Endpoint} is unreachable (attempt {Attempt}: {Error}); retrying in {Delay:F0} s.",
+                _logger.LogWarning("Storage at {Endpoint} is unreachable (attempt {Attempt}: {Error}); retrying in {Delay:0.##} s.",
                     _endpoint, attempt, StorageStartupFailure.Describe(exception), delay.TotalSeconds);
             }
 
@@ -139,7 +141,10 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
                 return;
             }
 
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetryDelay.Ticks));
+            if (attempt >= QuickAttempts)
+            {
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetryDelay.Ticks));
+            }
         }
     }
 
