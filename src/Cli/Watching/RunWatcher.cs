@@ -7,10 +7,15 @@ namespace DurableTrainer.Cli.Watching;
 /// Polls a run until it ends, through the status query (full progress and suggestions) or, when the key does not
 /// open that route (an Azure Functions app's webhooks want the system key), the summary. Rides out a server that
 /// is briefly away (a restarting worker) for <see cref="OutageTolerance"/>, once it has answered at least once.
+/// The run's last stretch is watched closely (see <see cref="DelayAfter"/>), so that the command ends when the run
+/// does, not up to an interval later.
 /// </summary>
 public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
 {
     public static readonly TimeSpan OutageTolerance = TimeSpan.FromSeconds(30);
+
+    /// <summary>The interval while the run is testing or its estimate has less than a second to go.</summary>
+    public static readonly TimeSpan FinalStretchInterval = TimeSpan.FromMilliseconds(100);
 
     private bool _summaryOnly;
 
@@ -48,9 +53,20 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
                     return snapshot;
                 }
 
-                await Task.Delay(interval, cancellationToken);
+                await Task.Delay(DelayAfter(snapshot), cancellationToken);
             }
         });
+    }
+
+    /// <summary>
+    /// How long to wait before the next look: the interval, or a tenth of a second once the run is in its test (the
+    /// last thing it does) or its estimate says it is about to end.
+    /// </summary>
+    public TimeSpan DelayAfter(RunSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        bool finalStretch = snapshot.Progress is { } progress && (progress.Phase == "Testing" || progress.SecondsRemaining is <= 1);
+        return finalStretch && interval > FinalStretchInterval ? FinalStretchInterval : interval;
     }
 
     public async Task<RunSnapshot> GetAsync(string runId, string? statusUri, CancellationToken cancellationToken)
