@@ -3,7 +3,8 @@
 Prints "key value" lines for bench/overhead.sh. All figures are seconds summed over the run.
 
 Inside the history: every activity runs from its TaskScheduled event to its TaskCompleted event. The chunk and
-evaluation activities report their own wall time, checkpoint transfer times and the time of the work itself, so
+evaluation activities report their own wall time, checkpoint transfer times and the time of the work itself (a
+chunk's includes the evaluations it made of its output), so
 their span splits into dispatch (scheduled until the activity's code runs, queue pickup included), checkpoint
 transfer, set-up (data lookup, model build, (de)serialisation) and the work. The small activities (initialise,
 journal, prune) count whole, dispatch included. Between a task's completion and the orchestrator's next episode
@@ -42,9 +43,12 @@ for event in events:
         if name in ("RunChunk", "EvaluateCheckpoint") and timing:
             work = result["seconds"]
             totals["chunks" if name == "RunChunk" else "evaluation"] += work
+            # A chunk may also have measured its output (the evaluations the loop foresaw): that is evaluation work.
+            measured = sum((result.get(split) or {}).get("seconds", 0.0) for split in ("validation", "test"))
+            totals["evaluation"] += measured
             totals["checkpoint_read"] += timing["checkpointReadSeconds"]
             totals["checkpoint_write"] += timing["checkpointWriteSeconds"]
-            totals["setup"] += timing["wallSeconds"] - work - timing["checkpointReadSeconds"] - timing["checkpointWriteSeconds"]
+            totals["setup"] += timing["wallSeconds"] - work - measured - timing["checkpointReadSeconds"] - timing["checkpointWriteSeconds"]
             totals["dispatch"] += span - timing["wallSeconds"]
             rounds += name == "RunChunk"
         else:

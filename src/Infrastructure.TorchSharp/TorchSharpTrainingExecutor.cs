@@ -89,6 +89,16 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         _logger.LogInformation(
             "Chunk {Output}: {Steps} steps, mean loss {Loss:F4}, {Rate:F0} samples/s.",
             command.Output, result.Steps, result.MeanLoss, result.Samples / Math.Max(result.Seconds, 1e-9));
+        if (result.Validation is { } validation)
+        {
+            ReportEvaluation(command.Output, EvaluationSplit.Validation, validation, span);
+        }
+
+        if (result.Test is { } test)
+        {
+            ReportEvaluation(command.Output, EvaluationSplit.Test, test, span);
+        }
+
         return result;
     }
 
@@ -139,17 +149,22 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         (byte[] content, double readSeconds) = await LoadTimedAsync(command.Checkpoint, cancellationToken);
         EvaluationResult result = await OnTensorThreadAsync(() => Evaluate(command, spec, dataset, content), cancellationToken);
         result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, 0) };
+        ReportEvaluation(command.Checkpoint, command.Split, result, span);
+        return result;
+    }
+
+    private void ReportEvaluation(CheckpointReference checkpoint, EvaluationSplit split, EvaluationResult result, Activity? span)
+    {
         EvaluationMetrics metrics = result.Metrics;
         if (metrics.AccuracyOrNull() is { } accuracy)
         {
-            TrainingTelemetry.EvaluationAccuracy.Record(accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Checkpoint.RunId));
+            TrainingTelemetry.EvaluationAccuracy.Record(accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, checkpoint.RunId));
             span?.SetTag("durabletrainer.accuracy", accuracy);
         }
 
         _logger.LogInformation("Evaluated {Checkpoint} on {Split}: loss {Loss:F4}, {Scores} on {Examples} examples.",
-            command.Checkpoint, SpecificationNames.Of(command.Split), metrics.Loss,
+            checkpoint, SpecificationNames.Of(split), metrics.Loss,
             string.Join(", ", metrics.Scores.Select(score => $"{score.Key} {score.Value:F4}")), metrics.Examples);
-        return result;
     }
 
     private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset)
@@ -275,7 +290,12 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             lastLoss,
             samples,
             stopwatch.Elapsed.TotalSeconds,
-            stepMetrics);
+            stepMetrics)
+        {
+            // Measured once the checkpoint's content is serialised, from the weights it holds, while they are in memory.
+            Validation = command.Evaluate.Validation ? Measure(model, dataset, EvaluationSplit.Validation) : null,
+            Test = command.Evaluate.Test ? Measure(model, dataset, EvaluationSplit.Test) : null,
+        };
         return (content, result);
     }
 
@@ -383,16 +403,27 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
     private EvaluationResult Evaluate(EvaluateCommand command, ModelSpec spec, LoadedDataset dataset, byte[] content)
     {
-        IExampleSplit split = dataset.Split(command.Split);
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
         CheckpointFormat.Read(command.Checkpoint, content, spec.Describe(), model, null);
+        return Measure(model, dataset, command.Split);
+    }
+
+    /// <summary>
+    /// The model's loss and scores on a split, in eval mode without gradients. A chunk measures its trained model
+    /// here before it is disposed; an evaluation, the model it read from a checkpoint: the same weights give the same
+    /// figures either way. Leaves the model in eval mode.
+    /// </summary>
+    private EvaluationResult Measure(nn.Module<Tensor, Tensor> model, LoadedDataset dataset, EvaluationSplit split)
+    {
+        IExampleSplit examples = dataset.Split(split);
+        using var scope = NewDisposeScope();
         model.eval();
         var stopwatch = Stopwatch.StartNew();
         var accumulator = new EvaluationAccumulator(dataset.Task, dataset.Preprocessing);
         using (no_grad())
         {
-            split.ForEachBatch(_options.EvaluationBatchSize, (features, targets) => accumulator.Add(model.call(features), targets));
+            examples.ForEachBatch(_options.EvaluationBatchSize, (features, targets) => accumulator.Add(model.call(features), targets));
         }
 
         return new EvaluationResult(accumulator.Result(), stopwatch.Elapsed.TotalSeconds);

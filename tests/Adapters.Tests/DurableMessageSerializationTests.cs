@@ -91,6 +91,27 @@ public class DurableMessageSerializationTests
     }
 
     [Fact]
+    public void ChunkMessages_KeepTheForeseenEvaluationsAndWhatTheChunkMeasured()
+    {
+        var command = new ChunkCommand(CheckpointReference.Initial("r"), CheckpointReference.ForReplica("r", 1, 0), 0, 1, 0, 10, 1.0, Recipe)
+        {
+            Evaluate = new Domain.Decisions.ForeseenEvaluations(Validation: true, Test: true),
+        };
+        var result = new ChunkResult(command.Output, 10, 0.4, 0.3, 640, 1.0)
+        {
+            Validation = new EvaluationResult(EvaluationMetrics.Classification(0, 0.5, 0.8, 600), 0.2),
+            Test = new EvaluationResult(EvaluationMetrics.Classification(0, 0.6, 0.7, 1000), 0.3),
+        };
+
+        var commandBack = JsonSerializer.Deserialize<ChunkCommand>(JsonSerializer.Serialize(command, DurableJson.Options), DurableJson.Options)!;
+        var resultBack = JsonSerializer.Deserialize<ChunkResult>(JsonSerializer.Serialize(result, DurableJson.Options), DurableJson.Options)!;
+
+        Assert.Equal(command.Evaluate, commandBack.Evaluate);
+        Assert.Equal((600, 0.5), (resultBack.Validation!.Examples, resultBack.Validation.Loss));
+        Assert.Equal((1000, 0.7), (resultBack.Test!.Examples, resultBack.Test.Accuracy));
+    }
+
+    [Fact]
     public void MergeCommand_RoundTripsWithItsReplicaList()
     {
         var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0), CheckpointReference.ForReplica("r", 1, 1)], CheckpointReference.Merged("r", 1), Recipe,

@@ -2,6 +2,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
@@ -25,6 +26,9 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 
     /// <summary>Checkpoints whose content is "corrupt": reading one throws, as the blob store does on a hash mismatch; writing one repairs it.</summary>
     public HashSet<CheckpointReference> Corrupt { get; } = [];
+
+    /// <summary>Whether chunks measure their output as their command foresees, as the real executor does; off, the loop evaluates by separate calls.</summary>
+    public bool MeasuresInChunks { get; init; }
 
     /// <summary>Overrides the loss a chunk reports (for divergence tests); null keeps the scripted loss.</summary>
     public Func<ChunkCommand, double?> LossOverride { get; init; } = _ => null;
@@ -53,7 +57,12 @@ public sealed class ScriptedExecutor : ITrainingExecutor
         long before = _stepsAt[command.Start];
         _stepsAt[command.Output] = before + command.Steps;
         double loss = LossOverride(command) ?? 2.0 / (1 + before + command.Steps);
-        return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.Training.BatchSize, 0.5));
+        bool measures = MeasuresInChunks;
+        return Task.FromResult(new ChunkResult(command.Output, command.Steps, loss, loss, command.Steps * command.Recipe.Training.BatchSize, 0.5)
+        {
+            Validation = measures && command.Evaluate.Validation ? Measure(command.Output) : null,
+            Test = measures && command.Evaluate.Test ? Measure(command.Output) : null,
+        });
     }
 
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
@@ -76,8 +85,13 @@ public sealed class ScriptedExecutor : ITrainingExecutor
             return Task.FromException<EvaluationResult>(failure);
         }
 
-        long steps = _stepsAt[command.Checkpoint];
-        return Task.FromResult(new EvaluationResult(EvaluationMetrics.Classification(0, 1.0 / (1 + steps), Math.Min(0.99, 0.1 + (steps / 100.0)), 100), 0.1));
+        return Task.FromResult(Measure(command.Checkpoint));
+    }
+
+    private EvaluationResult Measure(CheckpointReference checkpoint)
+    {
+        long steps = _stepsAt[checkpoint];
+        return new EvaluationResult(EvaluationMetrics.Classification(0, 1.0 / (1 + steps), Math.Min(0.99, 0.1 + (steps / 100.0)), 100), 0.1);
     }
 }
 

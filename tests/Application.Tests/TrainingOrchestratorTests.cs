@@ -52,6 +52,58 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_WithAnExecutorThatMeasuresInChunks_AsksTheChunksForTheForeseenEvaluationsAndCallsNoSeparateOnes()
+    {
+        var measuring = new ScriptedExecutor { MeasuresInChunks = true };
+        var spec = TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 30));
+        var separate = await RunAsync(spec);
+        var inChunks = await RunAsync(spec, measuring);
+
+        // 15, 15, 10 steps: the interval of 30 ends in round 2, the plan (and so the test) in round 3.
+        Assert.Equal(
+            new[] { ForeseenEvaluations.None, new ForeseenEvaluations(true, false), new ForeseenEvaluations(true, true) },
+            measuring.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Evaluate));
+        Assert.Empty(measuring.Calls.OfType<EvaluateCommand>());
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(separate), System.Text.Json.JsonSerializer.Serialize(inChunks));
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenReplicasAreMerged_AsksNoChunkToMeasureSinceItsOutputIsNotTheRoundsCheckpoint()
+    {
+        var measuring = new ScriptedExecutor { MeasuresInChunks = true };
+        await RunAsync(TestRuns.Input(ChunksOfTen, Steps(60), replicas: new ReplicaSection(Count: 3)), measuring);
+
+        Assert.All(measuring.Calls.OfType<ChunkCommand>(), chunk => Assert.Equal(ForeseenEvaluations.None, chunk.Evaluate));
+        Assert.Contains(measuring.Calls.OfType<EvaluateCommand>(), call => call.Split == EvaluationSplit.Test);
+    }
+
+    [Fact]
+    public async Task RunAsync_WithAnExecutorThatMeasuresInChunks_StillTestsAnEarlierBestCheckpointByACall()
+    {
+        var measuring = new ScriptedExecutor { MeasuresInChunks = true };
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 15, Metric: MonitorMetric.Loss, Mode: MonitorMode.Max)), measuring);
+
+        EvaluateCommand test = Assert.Single(measuring.Calls.OfType<EvaluateCommand>());
+        Assert.Equal((EvaluationSplit.Test, CheckpointReference.ForReplica("run-1", 1, 0)), (test.Split, test.Checkpoint));
+        Assert.Equal((40L, 15L), (outcome.TestEvaluation!.Step, outcome.BestTestEvaluation!.Step));
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenARoundIsRolledBack_DoesNotUseWhatItsChunkMeasured()
+    {
+        // The second chunk diverges once: its measurement goes with it, and the retried round's own is used.
+        int chunks = 0;
+        var measuring = new ScriptedExecutor { MeasuresInChunks = true, LossOverride = _ => ++chunks == 2 ? double.NaN : null };
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(20), new EvaluationSection(IntervalSteps: 10)), measuring);
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(3, measuring.Calls.OfType<ChunkCommand>().Count());
+        Assert.Empty(measuring.Calls.OfType<EvaluateCommand>());
+        Assert.Equal(20, outcome.FinalEvaluation!.Step);
+        Assert.Equal(1, outcome.RollbacksUsed);
+    }
+
+    [Fact]
     public async Task RunAsync_WhenTheBestCheckpointIsEarlier_TestsBothTheFinalAndTheBest()
     {
         // Monitoring the loss with mode max makes the first evaluation the best: an earlier checkpoint than the final one.

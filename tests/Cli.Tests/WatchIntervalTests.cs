@@ -8,23 +8,24 @@ namespace DurableTrainer.Cli.Tests;
 public sealed class WatchIntervalTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly DateTime Now = new(2026, 12, 3, 6, 0, 0, DateTimeKind.Utc);
 
-    private static RunSnapshot Snapshot(string phase, double? secondsRemaining) => new(
+    private static RunSnapshot Snapshot(string phase, double? secondsRemaining, long steps = 1266) => new(
         "run-i",
         "Running",
-        new TrainingProgress("run-i", phase, 3, 4, 1266, 1688, 1.5, 0.2, 2400, null, null, secondsRemaining, []),
+        new TrainingProgress("run-i", phase, 3, 4, steps, 1688, 1.5, 0.2, 2400, null, null, secondsRemaining, []),
         null,
         null,
         DateTime.UnixEpoch,
-        DateTime.UnixEpoch);
+        DateTime.UnixEpoch.AddSeconds(steps));
 
     private static RunWatcher Watcher(TimeSpan interval) => new(new TrainingServerClient(new Uri(FakeServer.Address), key: null), interval);
 
     [Fact]
     public void DelayAfter_ATrainingRoundWithTimeToGo_IsTheInterval()
     {
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", 11)));
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", null)));
+        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", 11), Now));
+        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", null), Now));
     }
 
     [Theory]
@@ -32,9 +33,34 @@ public sealed class WatchIntervalTests
     [InlineData("Testing", 11.0)]
     [InlineData("Training", 0.5)]
     public void DelayAfter_TheTestOrTheLastSecondOfTheEstimate_IsATenthOfASecond(string phase, double? secondsRemaining) =>
-        Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(Interval).DelayAfter(Snapshot(phase, secondsRemaining)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(Interval).DelayAfter(Snapshot(phase, secondsRemaining), Now));
+
+    [Fact]
+    public void DelayAfter_AnEstimateSeenEarlier_CountsDownFromWhenItWasFirstSeen()
+    {
+        // The last round's report says 12 s to go and is not replaced until the run ends: the watcher closes in
+        // from 11 s after it first saw it, and gives up looking closely once the run overruns by the allowance.
+        RunWatcher watcher = Watcher(Interval);
+        RunSnapshot lastRound = Snapshot("Training", 12);
+
+        Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now));
+        Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now.AddSeconds(10.5)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(lastRound, Now.AddSeconds(11.2)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(lastRound, Now.AddSeconds(20)));
+        Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now + TimeSpan.FromSeconds(12) + RunWatcher.FinalStretchOverrun + TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void DelayAfter_ANewRoundsEstimate_StartsItsOwnCountdown()
+    {
+        RunWatcher watcher = Watcher(Interval);
+        watcher.DelayAfter(Snapshot("Training", 12, steps: 844), Now);
+
+        // At 11.5 s the first estimate would be in its last second, but a new round reported 12 s more just now.
+        Assert.Equal(Interval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(11.5)));
+    }
 
     [Fact]
     public void DelayAfter_AnIntervalShorterThanTheFinalStretchs_IsKept() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot("Testing", null)));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot("Testing", null), Now));
 }

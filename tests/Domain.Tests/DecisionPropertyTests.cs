@@ -32,6 +32,38 @@ public class DecisionPropertyTests
     }
 
     [Property(MaxTest = 200)]
+    public bool ForeseenEvaluations_AreExactlyThoseTheRoundsDecisionsAskFor(PositiveInt maxSteps, PositiveInt chunk, PositiveInt interval, PositiveInt replicas)
+    {
+        int replicaCount = 1 + (replicas.Get % 4);
+        var specification = Spec(
+            training: new TrainingSection(MaxSteps: replicaCount + (maxSteps.Get % 400)),
+            evaluation: new EvaluationSection(IntervalSteps: 1 + (interval.Get % 120)),
+            replicas: new ReplicaSection(Count: replicaCount));
+        var session = Started(specification, stepsPerChunk: 1 + (chunk.Get % 60));
+        while (true)
+        {
+            NextRound next = _service.PlanNextRound(session);
+            ForeseenEvaluations foreseen = _service.ForeseeEvaluations(session, next);
+            if (!PlayRound(session))
+            {
+                return foreseen == ForeseenEvaluations.None;
+            }
+
+            RoundDecision decision = _service.DecideAfterRound(session, specification, elapsedSeconds: 0, stopRequested: false);
+            bool endsPlan = decision is RoundDecision.Stop { Reason: StopReason.PlanCompleted };
+            if (foreseen != new ForeseenEvaluations(decision.Evaluate, endsPlan))
+            {
+                return false;
+            }
+
+            if (decision.Evaluate)
+            {
+                session.RecordEvaluation(EvaluationMetrics.Classification(session.StepsDone, 1.0, 0.5, 10), specification);
+            }
+        }
+    }
+
+    [Property(MaxTest = 200)]
     public bool EarlyStopping_StopsExactlyWhenPatienceEvaluationsPassWithoutImprovement(PositiveInt patience, byte[] accuracyBytes)
     {
         int limit = 1 + (patience.Get % 5);

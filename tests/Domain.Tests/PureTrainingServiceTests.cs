@@ -78,6 +78,17 @@ public class PureTrainingServiceTests
     }
 
     [Fact]
+    public void ForeseeEvaluations_ARoundThatReachesASweepsRung_ForeseesAValidationThere()
+    {
+        var specification = Spec(training: new TrainingSection(MaxSteps: 100), evaluation: new EvaluationSection(IntervalSteps: 1000));
+        var session = Started(specification, stepsPerChunk: 30);
+
+        NextRound toRung = _service.PlanNextRound(session, pauseAtStep: 25);
+        Assert.Equal(new ForeseenEvaluations(Validation: true, Test: false), _service.ForeseeEvaluations(session, toRung, pauseAtStep: 25));
+        Assert.Equal(ForeseenEvaluations.None, _service.ForeseeEvaluations(session, _service.PlanNextRound(session)));
+    }
+
+    [Fact]
     public void DecideAfterRound_AtTheEndOfThePlan_EvaluatesAndStops()
     {
         var specification = Spec(training: new TrainingSection(MaxSteps: 10), evaluation: new EvaluationSection(IntervalSteps: 1000));

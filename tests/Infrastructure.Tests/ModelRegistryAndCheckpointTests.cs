@@ -1,6 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
@@ -49,6 +50,34 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         var secondHalf = await ChunkAsync(recipe, firstHalf.Checkpoint, "half-2", 12, 12);
 
         Assert.Equal(Store.Blobs[whole.Checkpoint], Store.Blobs[secondHalf.Checkpoint]);
+    }
+
+    [Theory]
+    [MemberData(nameof(RegularizedModels))]
+    public async Task AChunkAskedToMeasureItsOutput_ReportsWhatEvaluatingTheWrittenCheckpointReportsAndWritesTheSameCheckpoint(string name)
+    {
+        // Batch norm and dropout are what differ between training and eval mode: the in-memory model must be measured
+        // as the written checkpoint would be, and measuring must not touch what the chunk writes.
+        TrainingRecipe recipe = Regularized(name);
+        var start = await InitializeAsync("measure-" + name, recipe);
+        var plain = await ChunkAsync(recipe, start, "plain", 0, 6);
+        var measuring = await Executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference("measure-" + name, "measured"), 0, 1, 0, 6, 1.0, recipe)
+        {
+            Evaluate = new ForeseenEvaluations(Validation: true, Test: true),
+        });
+
+        Assert.Equal(Store.Blobs[plain.Checkpoint], Store.Blobs[measuring.Checkpoint]);
+        Assert.Null(plain.Validation);
+        foreach ((EvaluationSplit split, EvaluationResult? measured) in new[] { (EvaluationSplit.Validation, measuring.Validation), (EvaluationSplit.Test, measuring.Test) })
+        {
+            EvaluationResult evaluated = await Executor.EvaluateAsync(new EvaluateCommand(measuring.Checkpoint, recipe, split));
+            Assert.NotNull(measured);
+            Assert.Equal(evaluated.Metrics.Loss, measured.Metrics.Loss);
+            Assert.Equal(evaluated.Metrics.Examples, measured.Metrics.Examples);
+            Assert.Equal(evaluated.Metrics.Scores, measured.Metrics.Scores);
+        }
+
+        Assert.NotEqual(measuring.Validation!.Metrics.Examples, measuring.Test!.Metrics.Examples);
     }
 
     [Fact]

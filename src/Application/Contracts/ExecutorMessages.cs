@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
@@ -35,7 +36,8 @@ public sealed record InitializationResult(CheckpointReference Checkpoint, int Tr
 /// <see cref="Start"/> (which already holds <see cref="ReplicaStepsBefore"/> steps of this replica's data cursor), and
 /// write the result to <see cref="Output"/>. The learning rate at each step is the recipe's rate, times the
 /// schedule's factor at the global step (replica step times replica count, out of <see cref="TotalSteps"/>), times
-/// <see cref="LearningRateScale"/>.
+/// <see cref="LearningRateScale"/>. <see cref="Evaluate"/> asks for the output to be measured before the chunk
+/// returns (while the model is in memory), as the loop foresees it will want: the result carries the measurements.
 /// </summary>
 public sealed record ChunkCommand(
     CheckpointReference Start,
@@ -46,13 +48,22 @@ public sealed record ChunkCommand(
     int Steps,
     double LearningRateScale,
     TrainingRecipe Recipe,
-    long TotalSteps = 0);
+    long TotalSteps = 0)
+{
+    public ForeseenEvaluations Evaluate { get; init; } = ForeseenEvaluations.None;
+}
 
 /// <summary><see cref="StepMetrics"/>: each step's loss and learning rate; the durable host journals them and drops them from history.</summary>
 public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, double MeanLoss, double LastLoss, long Samples, double Seconds, IReadOnlyList<StepMetric>? StepMetrics = null)
 {
     /// <summary>Where the chunk's wall time went beyond its step loop (<see cref="Seconds"/>); kept in history for breakdowns.</summary>
     public ExecutorTiming? Timing { get; init; }
+
+    /// <summary>The output measured on the validation split, when the command asked for it and the executor measures in chunks.</summary>
+    public EvaluationResult? Validation { get; init; }
+
+    /// <summary>The output measured on the test split, likewise.</summary>
+    public EvaluationResult? Test { get; init; }
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Specification;
+using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
@@ -56,10 +57,24 @@ internal sealed class RunState
     /// <summary>The rung the run pauses at next, when it is a trial with rungs left.</summary>
     public long? NextRung => Input.Trial is { } trial && RungsReported < trial.Rungs.Count ? trial.Rungs[RungsReported] : null;
 
+    /// <summary>
+    /// What the chunk that wrote a checkpoint measured on it (see <see cref="Domain.Decisions.ForeseenEvaluations"/>),
+    /// kept until the loop evaluates that checkpoint; only this execution's last round, so it is not carried over.
+    /// </summary>
+    public MeasuredInChunk? Measured { get; set; }
+
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
 
     /// <summary>The input of the next execution: the same run, carrying on from the session as it is now.</summary>
     public TrainingRunInput NextExecutionInput() =>
         Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution, RungsReported) };
+}
+
+/// <summary>The evaluations a chunk made of its own output <see cref="Checkpoint"/>.</summary>
+internal sealed record MeasuredInChunk(CheckpointReference Checkpoint, EvaluationResult? Validation, EvaluationResult? Test)
+{
+    /// <summary>The measurement of <paramref name="checkpoint"/> on <paramref name="split"/>, when the chunk made it.</summary>
+    public EvaluationResult? Of(CheckpointReference checkpoint, EvaluationSplit split) =>
+        checkpoint != Checkpoint ? null : split == EvaluationSplit.Test ? Test : Validation;
 }

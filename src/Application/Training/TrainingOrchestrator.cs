@@ -193,8 +193,8 @@ public sealed class TrainingOrchestrator
         CheckpointReference? best = session.BestCheckpoint is { } candidate && candidate != session.LatestCheckpoint ? candidate : null;
         try
         {
-            Task<EvaluationResult> final = _ports.Executor.EvaluateAsync(new EvaluateCommand(session.LatestCheckpoint!, run.Recipe, EvaluationSplit.Test));
-            Task<EvaluationResult>? bestResult = best is null ? null : _ports.Executor.EvaluateAsync(new EvaluateCommand(best, run.Recipe, EvaluationSplit.Test));
+            Task<EvaluationResult> final = MeasureAsync(run, session.LatestCheckpoint!, EvaluationSplit.Test);
+            Task<EvaluationResult>? bestResult = best is null ? null : MeasureAsync(run, best, EvaluationSplit.Test);
             EvaluationResult finalResult = await final;
             long bestSteps = session.BestEvaluation?.StepsDone ?? 0;
             session.RecordTest(
@@ -259,7 +259,7 @@ public sealed class TrainingOrchestrator
         RoundResult round;
         try
         {
-            round = await _rounds.RunAsync(run, next);
+            round = await _rounds.RunAsync(run, next, _domain.ForeseeEvaluations(session, next, run.NextRung));
         }
         catch (CheckpointCorruptException corrupt)
         {
@@ -279,6 +279,7 @@ public sealed class TrainingOrchestrator
                 return Next.Round;
         }
 
+        run.Measured = round.Measured;
         List<CheckpointReference> redundant = AcceptRound(run, round);
         RoundDecision decision = _domain.DecideAfterRound(session, run.Specification, (Now - session.StartedAtUtc).TotalSeconds, _control.StopRequested);
         if (decision.Evaluate)
@@ -387,10 +388,16 @@ public sealed class TrainingOrchestrator
 
     private async Task<EvaluationDecision> EvaluateAsync(RunState run)
     {
-        EvaluationResult evaluation = await _ports.Executor.EvaluateAsync(new EvaluateCommand(run.Session.LatestCheckpoint!, run.Recipe, EvaluationSplit.Validation));
+        EvaluationResult evaluation = await MeasureAsync(run, run.Session.LatestCheckpoint!, EvaluationSplit.Validation);
         run.Session.RecordEvaluation(evaluation.Metrics with { StepsDone = run.Session.StepsDone }, run.Specification);
         return _domain.DecideAfterEvaluation(run.Session, run.Specification);
     }
+
+    /// <summary>A checkpoint measured on a split: what the chunk that wrote it measured, or else an evaluation call.</summary>
+    private Task<EvaluationResult> MeasureAsync(RunState run, CheckpointReference checkpoint, EvaluationSplit split) =>
+        run.Measured?.Of(checkpoint, split) is { } measured
+            ? Task.FromResult(measured)
+            : _ports.Executor.EvaluateAsync(new EvaluateCommand(checkpoint, run.Recipe, split));
 
     private void ApplyRequestedLearningRate(TrainingSession session)
     {

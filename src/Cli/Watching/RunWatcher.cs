@@ -17,7 +17,18 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
     /// <summary>The interval while the run is testing or its estimate has less than a second to go.</summary>
     public static readonly TimeSpan FinalStretchInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long past its estimated end the watcher keeps looking closely. The estimate counts training steps only, so
+    /// the last evaluations run past it; a run still going after this is looked at at the interval again.
+    /// </summary>
+    public static readonly TimeSpan FinalStretchOverrun = TimeSpan.FromSeconds(15);
+
     private bool _summaryOnly;
+
+    // When this watcher first saw the estimate it holds (progress is reported between rounds, not during them, so a
+    // round's estimate counts down from when it appeared), and which report it came from.
+    private (long Steps, DateTime Updated, double? Remaining)? _estimate;
+    private DateTime _estimateSeenUtc;
 
     public async Task<RunSnapshot> WatchAsync(string runId, string? statusUri, IWatchView view, CancellationToken cancellationToken)
     {
@@ -53,20 +64,39 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
                     return snapshot;
                 }
 
-                await Task.Delay(DelayAfter(snapshot), cancellationToken);
+                await Task.Delay(DelayAfter(snapshot, DateTime.UtcNow), cancellationToken);
             }
         });
     }
 
     /// <summary>
-    /// How long to wait before the next look: the interval, or a tenth of a second once the run is in its test (the
-    /// last thing it does) or its estimate says it is about to end.
+    /// How long to wait before the next look: the interval, or a tenth of a second in the run's final stretch: its
+    /// test (the last thing it does), or from a second before the end its estimate foresaw (counted from when this
+    /// watcher first saw that estimate, on its own clock) until <see cref="FinalStretchOverrun"/> after.
     /// </summary>
-    public TimeSpan DelayAfter(RunSnapshot snapshot)
+    public TimeSpan DelayAfter(RunSnapshot snapshot, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        bool finalStretch = snapshot.Progress is { } progress && (progress.Phase == "Testing" || progress.SecondsRemaining is <= 1);
-        return finalStretch && interval > FinalStretchInterval ? FinalStretchInterval : interval;
+        if (snapshot.Progress is not { } progress || interval <= FinalStretchInterval)
+        {
+            return interval;
+        }
+
+        var estimate = (progress.Step, snapshot.LastUpdatedTime, progress.SecondsRemaining);
+        if (_estimate != estimate)
+        {
+            _estimate = estimate;
+            _estimateSeenUtc = nowUtc;
+        }
+
+        bool finalStretch = progress.Phase == "Testing";
+        if (progress.SecondsRemaining is { } remaining)
+        {
+            TimeSpan toEnd = _estimateSeenUtc + TimeSpan.FromSeconds(remaining) - nowUtc;
+            finalStretch |= toEnd <= TimeSpan.FromSeconds(1) && toEnd >= -FinalStretchOverrun;
+        }
+
+        return finalStretch ? FinalStretchInterval : interval;
     }
 
     public async Task<RunSnapshot> GetAsync(string runId, string? statusUri, CancellationToken cancellationToken)

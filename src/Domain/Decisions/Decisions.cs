@@ -10,6 +10,18 @@ public sealed record NextRound(long Round, int StepsPerReplica)
     public static NextRound None(long round) => new(round, 0);
 }
 
+/// <summary>
+/// What the loop will want measured on a round's output if the round is accepted, as far as can be known before it
+/// runs: a validation (the interval ends, the plan ends, or a sweep's rung is reached) and the final test (the plan
+/// ends). An executor that trains the round can measure them while the model is still in memory, which saves an
+/// activity hop and a checkpoint read per evaluation. Stops that depend on the clock or a request are not foreseen;
+/// those rounds are evaluated afterwards as before.
+/// </summary>
+public sealed record ForeseenEvaluations(bool Validation, bool Test)
+{
+    public static ForeseenEvaluations None { get; } = new(false, false);
+}
+
 /// <summary>Whether a finished round may be kept, must be redone from the last good checkpoint with a smaller learning rate, or ends the run.</summary>
 public abstract record RoundVerdict
 {

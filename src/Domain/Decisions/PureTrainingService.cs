@@ -66,6 +66,28 @@ public sealed class PureTrainingService
     }
 
     /// <summary>
+    /// The evaluations <see cref="DecideAfterRound"/> and the end of the run will ask for after <paramref name="next"/>,
+    /// if it is accepted and nothing outside the plan (a stop request, the time budget) intervenes: validation when
+    /// the evaluation interval or the plan ends there or it reaches <paramref name="pauseAtStep"/> (a sweep's rung),
+    /// and the test when the plan ends there.
+    /// </summary>
+    public ForeseenEvaluations ForeseeEvaluations(TrainingSession session, NextRound next, long? pauseAtStep = null)
+    {
+        TrainingPlan plan = RequirePlan(session);
+        ArgumentNullException.ThrowIfNull(next);
+        if (next.IsNone)
+        {
+            return ForeseenEvaluations.None;
+        }
+
+        long stepsAfter = session.StepsDone + ((long)next.StepsPerReplica * plan.Replicas);
+        bool endsPlan = stepsAfter >= plan.TotalSteps;
+        bool intervalEnds = stepsAfter - session.StepsAtLastEvaluation >= plan.EvaluationIntervalSteps;
+        bool reachesPause = pauseAtStep is { } pause && stepsAfter >= pause;
+        return new ForeseenEvaluations(endsPlan || intervalEnds || reachesPause, endsPlan);
+    }
+
+    /// <summary>
     /// The divergence guard, before a round is accepted: a non-finite loss, or a mean loss above the divergence
     /// factor times the best round loss, rolls training back to the last good checkpoint with a smaller learning
     /// rate, at most the configured number of times; after that the run fails.
