@@ -184,3 +184,131 @@ public class FailingJournalTests
         }
     }
 }
+
+/// <summary>
+/// A round's journal write and checkpoint pruning run beside the next round's chunk rather than before it, and a
+/// write that fails while the chunk runs loses nothing.
+/// </summary>
+public class HousekeepingBesideTheNextRoundTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(500);
+
+    [Fact]
+    public async Task Run_StartsTheNextChunkWhileTheJournalWriteAndThePruningAreStillGoing()
+    {
+        var chunks = new ChunkSignal();
+        var journal = new WaitingJournal(chunks);
+        var pruner = new WaitingPruner(chunks);
+
+        var outcome = await new TrainingOrchestrator(
+                new TrainingOrchestratorPorts(new SignallingExecutor(chunks), new RecordingMonitor(), pruner, Clock: new SteppingClock(TimeSpan.FromSeconds(1)), Journal: journal),
+                new PureTrainingService())
+            .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20), checkpoints: new CheckpointSection(KeepLast: 1)));
+
+        Assert.Equal("Completed", outcome.Status);
+        // Every write and pruning but the one after the last round saw a chunk start while it was waiting; waited
+        // for before the chunk, each would have given up instead.
+        Assert.True(journal.Calls >= 5 && pruner.Calls >= 2, $"{journal.Calls} writes, {pruner.Calls} prunings");
+        Assert.Equal((journal.Calls - 1, pruner.Calls - 1), (journal.OverlappedAChunk, pruner.OverlappedAChunk));
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+    }
+
+    [Fact]
+    public async Task Run_WhenAWriteFailsWhileTheNextChunkRuns_WritesItsRecordsWithTheNextWriteBeforeTheNewOnes()
+    {
+        var chunks = new ChunkSignal();
+        var journal = new WaitingJournal(chunks, failFirst: 2);
+
+        var outcome = await new TrainingOrchestrator(
+                new TrainingOrchestratorPorts(new SignallingExecutor(chunks), new RecordingMonitor(), new RecordingPruner(), Clock: new SteppingClock(TimeSpan.FromSeconds(1)), Journal: journal),
+                new PureTrainingService())
+            .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20)));
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(2, journal.Failures);
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+        Assert.Equal(3, journal.Written.Count(record => record.Kind == TrainingJournalRecord.EvaluationKind));
+        Assert.Equal([TrainingJournalRecord.StopKind, TrainingJournalRecord.TestKind], journal.Written.TakeLast(2).Select(record => record.Kind));
+    }
+
+    /// <summary>Completes a task each time a chunk starts.</summary>
+    private sealed class ChunkSignal
+    {
+        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task NextChunk => _next.Task;
+
+        public void ChunkStarted() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+
+        /// <summary>True when a chunk started before <see cref="Patience"/> ran out.</summary>
+        public async Task<bool> WaitForAChunkAsync()
+        {
+            Task next = NextChunk;
+            return await Task.WhenAny(next, Task.Delay(Patience)) == next;
+        }
+    }
+
+    private sealed class SignallingExecutor(ChunkSignal chunks) : ITrainingExecutor
+    {
+        private readonly ScriptedExecutor _inner = new();
+
+        public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) => _inner.InitializeAsync(command, cancellationToken);
+
+        public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        {
+            chunks.ChunkStarted();
+            return _inner.RunChunkAsync(command, cancellationToken);
+        }
+
+        public Task<Domain.Training.CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) => _inner.MergeAsync(command, cancellationToken);
+
+        public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) => _inner.EvaluateAsync(command, cancellationToken);
+    }
+
+    /// <summary>Each write waits for a chunk to start (or its patience to run out) before it lands, or fails.</summary>
+    private sealed class WaitingJournal(ChunkSignal chunks, int failFirst = 0) : ITrainingJournal
+    {
+        private int _failuresLeft = failFirst;
+
+        public int Calls { get; private set; }
+
+        public int OverlappedAChunk { get; private set; }
+
+        public int Failures { get; private set; }
+
+        public List<TrainingJournalRecord> Written { get; } = [];
+
+        public async Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            if (await chunks.WaitForAChunkAsync())
+            {
+                OverlappedAChunk++;
+            }
+
+            if (_failuresLeft-- > 0)
+            {
+                Failures++;
+                throw new InvalidOperationException("storage is down");
+            }
+
+            Written.AddRange(records);
+        }
+    }
+
+    private sealed class WaitingPruner(ChunkSignal chunks) : ICheckpointPruner
+    {
+        public int Calls { get; private set; }
+
+        public int OverlappedAChunk { get; private set; }
+
+        public async Task PruneAsync(IReadOnlyList<Domain.Training.CheckpointReference> checkpoints, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            if (await chunks.WaitForAChunkAsync())
+            {
+                OverlappedAChunk++;
+            }
+        }
+    }
+}

@@ -36,15 +36,16 @@ public sealed class WatchIntervalTests
         Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(Interval).DelayAfter(Snapshot(phase, secondsRemaining), Now));
 
     [Fact]
-    public void DelayAfter_AnEstimateSeenEarlier_CountsDownFromWhenItWasFirstSeen()
+    public void DelayAfter_AnEstimateSeenEarlier_ShortensAsItsEndComesNearFromWhenItWasFirstSeen()
     {
-        // The last round's report says 12 s to go and is not replaced until the run ends: the watcher closes in
-        // from 11 s after it first saw it, and gives up looking closely once the run overruns by the allowance.
+        // The last round's report says 12 s to go and is not replaced until the run ends: the watcher waits a tenth
+        // of what is left from when it first saw it, every 0.1 s in the last second and past the end, and gives up
+        // looking closely once the run overruns by the allowance.
         RunWatcher watcher = Watcher(Interval);
         RunSnapshot lastRound = Snapshot("Training", 12);
 
         Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now));
-        Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now.AddSeconds(10.5)));
+        Assert.Equal(TimeSpan.FromSeconds(0.5), watcher.DelayAfter(lastRound, Now.AddSeconds(7)));
         Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(lastRound, Now.AddSeconds(11.2)));
         Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(lastRound, Now.AddSeconds(20)));
         Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now + TimeSpan.FromSeconds(12) + RunWatcher.FinalStretchOverrun + TimeSpan.FromSeconds(1)));
@@ -58,6 +59,7 @@ public sealed class WatchIntervalTests
 
         // At 11.5 s the first estimate would be in its last second, but a new round reported 12 s more just now.
         Assert.Equal(Interval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(11.5)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(22.8)));
     }
 
     [Fact]

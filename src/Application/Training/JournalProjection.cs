@@ -17,18 +17,20 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
 
     public IReadOnlyList<TrainingJournalRecord> Pending => _pending;
 
-    /// <summary>Stamps the pending records with <paramref name="now"/> (those without a time) and hands them over; <see cref="Written"/> or <see cref="Unwritten"/> must follow.</summary>
-    public TrainingJournalRecord[] Take(DateTime now) =>
-        _pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
-
-    public void Written() => _pending.Clear();
-
-    /// <summary>The write failed: keep the stamped records for the next write.</summary>
-    public void Unwritten(IEnumerable<TrainingJournalRecord> records)
+    /// <summary>
+    /// Stamps the pending records with <paramref name="now"/> (those without a time) and hands them over: they are
+    /// no longer pending, so records added while they are being written wait for the next write. When the write
+    /// fails, <see cref="Unwritten"/> gives them back.
+    /// </summary>
+    public TrainingJournalRecord[] Take(DateTime now)
     {
+        TrainingJournalRecord[] taken = _pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
         _pending.Clear();
-        _pending.AddRange(records);
+        return taken;
     }
+
+    /// <summary>The write failed: the stamped records go back ahead of those added since, for the next write.</summary>
+    public void Unwritten(IEnumerable<TrainingJournalRecord> records) => _pending.InsertRange(0, records);
 
     public void CollectDecisions(TrainingSession session, long round)
     {

@@ -63,6 +63,13 @@ internal sealed class RunState
     /// </summary>
     public MeasuredInChunk? Measured { get; set; }
 
+    /// <summary>
+    /// Housekeeping started at the end of a round and left to run beside the next round's chunks (the journal write,
+    /// the pruning of retired checkpoints), so that it costs no hop between rounds. Awaited once those chunks return,
+    /// and before the run ends or hands over.
+    /// </summary>
+    public List<Task> Housekeeping { get; } = [];
+
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
 

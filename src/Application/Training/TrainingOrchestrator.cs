@@ -80,7 +80,9 @@ public sealed class TrainingOrchestrator
                 await InitializeAsync(run);
             }
 
-            if (await TrainAsync(run))
+            bool handedOver = await TrainAsync(run);
+            await SettleHousekeepingAsync(run);
+            if (handedOver)
             {
                 return Outcome(run) with { Status = TrainingOutcome.ContinuedAsNew };
             }
@@ -88,6 +90,8 @@ public sealed class TrainingOrchestrator
         catch (Exception exception) when (!run.Session.IsFinished)
         {
             run.Session.Fail(exception.Message);
+            // The run has failed already: a pruning that fails too only leaves checkpoints behind.
+            await SettleHousekeepingAsync(run, quietly: true);
         }
 
         if (run.Session.Status is TrainingStatus.Completed or TrainingStatus.Stopped && run.Session.StepsDone > 0)
@@ -224,9 +228,11 @@ public sealed class TrainingOrchestrator
         {
             ApplyRequestedLearningRate(run.Session);
             // One journal write per round: what the previous round did and decided, and any requested adjustment.
-            await JournalAsync(run);
+            // It runs beside the next round's chunks.
+            StartJournalWrite(run);
             if (roundsThisExecution >= run.Settings.RoundsPerExecution && _ports.Continuation is { } continuation)
             {
+                await SettleHousekeepingAsync(run);
                 continuation.ContinueAsNew(run.NextExecutionInput());
                 return true;
             }
@@ -263,8 +269,11 @@ public sealed class TrainingOrchestrator
         }
         catch (CheckpointCorruptException corrupt)
         {
+            await SettleHousekeepingAsync(run);
             return await RecoverAsync(run, corrupt);
         }
+
+        await SettleHousekeepingAsync(run);
 
         switch (_domain.JudgeRound(session, run.Specification, round.Metrics))
         {
@@ -296,7 +305,13 @@ public sealed class TrainingOrchestrator
             }
         }
 
-        await RetireCheckpointsAsync(run, redundant);
+        RetireCheckpoints(run, redundant);
+        if (decision is RoundDecision.Stop)
+        {
+            // The last round's pruning is waited for before the run ends, so that a failure fails the run as it would mid-run.
+            await SettleHousekeepingAsync(run);
+        }
+
         switch (decision)
         {
             case RoundDecision.Stop { EndsEarly: true } stop:
@@ -329,8 +344,11 @@ public sealed class TrainingOrchestrator
         return redundant;
     }
 
-    /// <summary>Deletes what a round made redundant and what the retention policy retires.</summary>
-    private async Task RetireCheckpointsAsync(RunState run, List<CheckpointReference> redundant)
+    /// <summary>
+    /// Starts deleting what a round made redundant and what the retention policy retires, beside the next round:
+    /// neither is the checkpoint (nor the momentum buffer) that round starts from.
+    /// </summary>
+    private void RetireCheckpoints(RunState run, List<CheckpointReference> redundant)
     {
         IReadOnlyList<CheckpointReference> retired = _domain.PlanRetention(run.Session, run.Specification);
         run.Journal.AddPruned(run.Session, run.Round, retired);
@@ -338,8 +356,33 @@ public sealed class TrainingOrchestrator
         redundant.AddRange(retired);
         if (redundant.Count > 0)
         {
-            await _ports.Pruner.PruneAsync(redundant);
-            run.Session.ForgetCheckpoints(retired);
+            run.Housekeeping.Add(PruneAsync(run, redundant, retired));
+        }
+    }
+
+    private async Task PruneAsync(RunState run, IReadOnlyList<CheckpointReference> redundant, IReadOnlyList<CheckpointReference> retired)
+    {
+        await _ports.Pruner.PruneAsync(redundant);
+        run.Session.ForgetCheckpoints(retired);
+    }
+
+    /// <summary>
+    /// Waits for the housekeeping left running (see <see cref="RunState.Housekeeping"/>). A failed pruning throws
+    /// here, unless <paramref name="quietly"/> (journal writes never throw: they keep their records for the next).
+    /// </summary>
+    private static async Task SettleHousekeepingAsync(RunState run, bool quietly = false)
+    {
+        while (run.Housekeeping.Count > 0)
+        {
+            Task[] started = [.. run.Housekeeping];
+            run.Housekeeping.Clear();
+            try
+            {
+                await Task.WhenAll(started);
+            }
+            catch (Exception) when (quietly)
+            {
+            }
         }
     }
 
@@ -410,11 +453,21 @@ public sealed class TrainingOrchestrator
 
     /// <summary>
     /// Writes what is pending (chunk metrics, and the decisions the session recorded as events since the last write)
-    /// in one call. Records are stamped with the orchestration clock, read only when there is a journal. The journal
-    /// watches the run and must not end it: when a write fails (its retries spent), the records stay pending and go
-    /// with the next round's write.
+    /// in one call, once the housekeeping left running is done.
     /// </summary>
     private async Task JournalAsync(RunState run)
+    {
+        await SettleHousekeepingAsync(run);
+        StartJournalWrite(run);
+        await SettleHousekeepingAsync(run);
+    }
+
+    /// <summary>
+    /// Starts writing what is pending as housekeeping. Records are stamped with the orchestration clock, read only
+    /// when there is a journal. The journal watches the run and must not end it: when a write fails (its retries
+    /// spent), the records go back to pending and go with the next write.
+    /// </summary>
+    private void StartJournalWrite(RunState run)
     {
         if (_journal is null)
         {
@@ -422,16 +475,17 @@ public sealed class TrainingOrchestrator
         }
 
         run.Journal.CollectDecisions(run.Session, run.Round);
-        if (run.Journal.Pending.Count == 0)
+        if (run.Journal.Pending.Count > 0)
         {
-            return;
+            run.Housekeeping.Add(WriteJournalAsync(_journal, run, run.Journal.Take(Now)));
         }
+    }
 
-        TrainingJournalRecord[] records = run.Journal.Take(Now);
+    private static async Task WriteJournalAsync(ITrainingJournal journal, RunState run, TrainingJournalRecord[] records)
+    {
         try
         {
-            await _journal.AppendAsync(run.Session.RunId, records);
-            run.Journal.Written();
+            await journal.AppendAsync(run.Session.RunId, records);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

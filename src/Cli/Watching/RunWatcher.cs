@@ -14,7 +14,7 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
 {
     public static readonly TimeSpan OutageTolerance = TimeSpan.FromSeconds(30);
 
-    /// <summary>The interval while the run is testing or its estimate has less than a second to go.</summary>
+    /// <summary>The shortest wait: while the run is testing, or its estimate has less than a second to go.</summary>
     public static readonly TimeSpan FinalStretchInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -70,9 +70,12 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
     }
 
     /// <summary>
-    /// How long to wait before the next look: the interval, or a tenth of a second in the run's final stretch: its
-    /// test (the last thing it does), or from a second before the end its estimate foresaw (counted from when this
-    /// watcher first saw that estimate, on its own clock) until <see cref="FinalStretchOverrun"/> after.
+    /// How long to wait before the next look: the interval, or less as the run's foreseen end comes near. The end is
+    /// what the last report estimated, counted from when this watcher first saw that report (on its own clock). The
+    /// estimate can be early or late (the machine's speed changes; it does not count evaluations), so the watcher
+    /// waits a tenth of the time left, no more than the interval, no less than <see cref="FinalStretchInterval"/>:
+    /// it is then late by a tenth at most when the run ends early. From a second before the foreseen end until
+    /// <see cref="FinalStretchOverrun"/> after it, and while the run tests, it looks every tenth of a second.
     /// </summary>
     public TimeSpan DelayAfter(RunSnapshot snapshot, DateTime nowUtc)
     {
@@ -82,6 +85,11 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
             return interval;
         }
 
+        if (progress.Phase == "Testing")
+        {
+            return FinalStretchInterval;
+        }
+
         var estimate = (progress.Step, snapshot.LastUpdatedTime, progress.SecondsRemaining);
         if (_estimate != estimate)
         {
@@ -89,14 +97,19 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
             _estimateSeenUtc = nowUtc;
         }
 
-        bool finalStretch = progress.Phase == "Testing";
-        if (progress.SecondsRemaining is { } remaining)
+        if (progress.SecondsRemaining is not { } remaining)
         {
-            TimeSpan toEnd = _estimateSeenUtc + TimeSpan.FromSeconds(remaining) - nowUtc;
-            finalStretch |= toEnd <= TimeSpan.FromSeconds(1) && toEnd >= -FinalStretchOverrun;
+            return interval;
         }
 
-        return finalStretch ? FinalStretchInterval : interval;
+        TimeSpan toEnd = _estimateSeenUtc + TimeSpan.FromSeconds(remaining) - nowUtc;
+        if (toEnd < -FinalStretchOverrun)
+        {
+            return interval;
+        }
+
+        TimeSpan tenth = toEnd / 10;
+        return tenth < FinalStretchInterval ? FinalStretchInterval : tenth < interval ? tenth : interval;
     }
 
     public async Task<RunSnapshot> GetAsync(string runId, string? statusUri, CancellationToken cancellationToken)
