@@ -1,5 +1,6 @@
 """Splits a finished run's time into what the durable engine spent where, from its status with history
-(GET .../instances/{id}?showHistory=true&showHistoryOutput=true) and the client's submission-to-end seconds.
+(GET .../instances/{id}?showHistory=true&showHistoryOutput=true), the client's submission-to-end seconds and the
+seconds its submission request took.
 Prints "key value" lines for bench/overhead.sh. All figures are seconds summed over the run.
 
 Inside the history: every activity runs from its TaskScheduled event to its TaskCompleted event. The chunk and
@@ -21,6 +22,7 @@ def seconds(stamp):
 
 status = json.load(open(sys.argv[1], encoding="utf-8"))
 submission_to_end = float(sys.argv[2])
+submission = float(sys.argv[3])
 events = status["historyEvents"]
 scheduled = {}
 totals = {key: 0.0 for key in ("chunks", "evaluation", "checkpoint_read", "checkpoint_write", "setup", "dispatch",
@@ -71,6 +73,10 @@ print(f"rounds {rounds}")
 print(f"submission_to_end {submission_to_end:.2f}")
 print(f"in_history {in_history:.2f}")
 print(f"outside_history {submission_to_end - in_history:.2f}")
+# The rest outside the history: until the history's first event after the submission returns, and from its last
+# event until the client sees the end.
+print(f"submission {submission:.2f}")
+print(f"seeing_the_end {submission_to_end - in_history - submission:.2f}")
 for key, value in totals.items():
     print(f"{key} {value:.2f}")
 print(f"unaccounted {in_history - accounted:.2f}")

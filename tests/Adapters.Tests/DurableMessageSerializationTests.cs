@@ -74,9 +74,9 @@ public class DurableMessageSerializationTests
     public void ResumeState_RoundTripsTheWholeSession()
     {
         var specification = (TrainingSpecification.Default with { Training = TrainingSpecification.Default.Training with { MaxSteps = 100 } }).Validated().GetValueOrThrow();
-        var execution = new ExecutionSettings(StepsPerChunk: 10);
+        var execution = new ExecutionSettings(StepsPerChunk: 10, ChunkSeconds: 45);
         var session = new TrainingSession("run-1");
-        session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
+        session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk, execution.ChunkSeconds), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
         session.RecordRound(new RoundMetrics(1, 10, 0.5, 0.4, 640, 1.5), CheckpointReference.ForReplica("run-1", 1, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.6, 0.8, 100), specification);
         var input = new TrainingRunInput("run-1", specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
@@ -86,6 +86,8 @@ public class DurableMessageSerializationTests
         Assert.Equal(JsonSerializer.Serialize(input, DurableJson.Options), JsonSerializer.Serialize(back, DurableJson.Options));
         var restored = TrainingSession.Restore(back.Resume!.Session);
         Assert.Equal(session.StepsDone, restored.StepsDone);
+        Assert.Equal(session.Plan, restored.Plan);
+        Assert.Equal(45, restored.Plan!.TargetChunkSeconds);
         Assert.Equal(session.BestCheckpoint, restored.BestCheckpoint);
         Assert.Equal(session.HeldCheckpoints, restored.HeldCheckpoints);
     }

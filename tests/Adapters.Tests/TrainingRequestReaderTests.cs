@@ -17,7 +17,7 @@ public class TrainingRequestReaderTests
         var (request, errors) = Read("""
             {"runId":"abc","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},
              "optimizer":{"name":"adamw","learningRate":0.01},"training":{"batchSize":32,"maxSteps":500},
-             "stopping":{"targetMetric":0.9},"execution":{"stepsPerChunk":50},"replicas":{"count":2,"merge":"outer-nesterov"}}
+             "stopping":{"targetMetric":0.9},"execution":{"stepsPerChunk":50,"chunkSeconds":30},"replicas":{"count":2,"merge":"outer-nesterov"}}
             """);
 
         Assert.Empty(errors);
@@ -30,6 +30,7 @@ public class TrainingRequestReaderTests
         Assert.Equal(500, request.Training.MaxSteps);
         Assert.Equal(0.9, request.Stopping!.TargetMetric);
         Assert.Equal(50, request.Execution!.StepsPerChunk);
+        Assert.Equal(30, request.Execution.ChunkSeconds);
         Assert.Equal(2, request.Replicas!.Count);
         Assert.Equal(MergeStrategy.OuterNesterov, request.Replicas.Merge);
     }

@@ -73,6 +73,21 @@ public class ExecutionSettingsTests
     public void Validate_AtTheBounds_Accepts(int stepsPerChunk, int roundsPerExecution, int attempts, double firstRetrySeconds) =>
         Assert.Empty(new ExecutionSettings(stepsPerChunk, roundsPerExecution, attempts, firstRetrySeconds).Validate());
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1800.5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Validate_WithAChunkTimeOutOfRange_NamesChunkSeconds(double seconds) =>
+        Assert.Equal("execution.chunkSeconds", Assert.Single(new ExecutionSettings(ChunkSeconds: seconds).Validate()).Field);
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(60.0)]
+    [InlineData(1800.0)]
+    public void Validate_WithAChunkTimeInRange_Accepts(double seconds) =>
+        Assert.Empty(new ExecutionSettings(ChunkSeconds: seconds).Validate());
+
     [Fact]
     public async Task StartAsync_CarriesTheRequestsExecutionSettingsBesideTheSpecification()
     {

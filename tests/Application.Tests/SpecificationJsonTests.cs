@@ -30,7 +30,7 @@ public class SpecificationJsonTests
     public void ARunInput_RoundTripsThroughJson()
     {
         var input = TestRuns.Input(
-            new ExecutionSettings(StepsPerChunk: 10),
+            new ExecutionSettings(StepsPerChunk: 10, ChunkSeconds: 30),
             new TrainingSection(MaxSteps: 100, BatchSize: 32),
             replicas: new ReplicaSection(Count: 2, Merge: MergeStrategy.OuterNesterov));
 

@@ -52,6 +52,17 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_WithATargetChunkTime_SizesEachRoundFromTheRateTheLastOneReported()
+    {
+        // The scripted executor reports 0.5 s a chunk whatever its length, so each round's rate is 4x the last one's
+        // for a 2 s target: 5 steps, then 20, then 80, then the 95 left of 200.
+        var outcome = await RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 5, ChunkSeconds: 2), Steps(200), new EvaluationSection(IntervalSteps: 10_000)));
+
+        Assert.Equal(200, outcome.StepsDone);
+        Assert.Equal(new[] { 5, 20, 80, 95 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Steps));
+    }
+
+    [Fact]
     public async Task RunAsync_WithAnExecutorThatMeasuresInChunks_AsksTheChunksForTheForeseenEvaluationsAndCallsNoSeparateOnes()
     {
         var measuring = new ScriptedExecutor { MeasuresInChunks = true };

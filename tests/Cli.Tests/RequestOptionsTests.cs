@@ -392,7 +392,7 @@ public sealed class RequestOptionsTests
         Assert.Equal(844, body.GetProperty("evaluation").GetProperty("intervalSteps").GetInt32());
         Assert.Equal(1, body.GetProperty("training").GetProperty("epochs").GetInt32());
         Assert.Equal(64, body.GetProperty("training").GetProperty("batchSize").GetInt32());
-        Assert.Equal(422, body.GetProperty("execution").GetProperty("stepsPerChunk").GetInt32());
+        Assert.Equal(844, body.GetProperty("execution").GetProperty("stepsPerChunk").GetInt32());
         // The default run's model was the CNN: choosing the MLP leaves none of its settings behind.
         Assert.Equal(new[] { "architecture" }, Names(body.GetProperty("model")));
         Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());

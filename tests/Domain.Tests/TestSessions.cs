@@ -25,10 +25,10 @@ internal static class TestSessions
         ReplicaSection? replicas = null) =>
         TrainingSpecification.Create(data, model, optimizer, schedule, training, evaluation, stopping, checkpoints, replicas).GetValueOrThrow();
 
-    public static TrainingSession Started(TrainingSpecification specification, int stepsPerChunk = DefaultStepsPerChunk, int trainExamples = 1000, string runId = "run-1")
+    public static TrainingSession Started(TrainingSpecification specification, int stepsPerChunk = DefaultStepsPerChunk, int trainExamples = 1000, string runId = "run-1", double? chunkSeconds = null)
     {
         var session = new TrainingSession(runId);
-        session.Start(new PureTrainingService().Plan(specification, trainExamples, stepsPerChunk), CheckpointReference.Initial(runId), Start);
+        session.Start(new PureTrainingService().Plan(specification, trainExamples, stepsPerChunk, chunkSeconds), CheckpointReference.Initial(runId), Start);
         return session;
     }
 

@@ -216,7 +216,7 @@ public sealed class TrainingOrchestrator
         _ports.Monitor.Report(new TrainingProgress(run.Session.RunId, "Initializing", 0, 0, 0, 0, 0, null, null, null, null, null, []));
         InitializationResult initialized = await _ports.Executor.InitializeAsync(
             new InitializeCommand(CheckpointReference.Initial(run.Session.RunId), run.Recipe));
-        run.Session.Start(_domain.Plan(run.Specification, initialized.TrainExamples, run.Settings.StepsPerChunk), initialized.Checkpoint, Now);
+        run.Session.Start(_domain.Plan(run.Specification, initialized.TrainExamples, run.Settings.StepsPerChunk, run.Settings.ChunkSeconds), initialized.Checkpoint, Now);
         Report(run, "Training");
     }
 
@@ -503,7 +503,7 @@ public sealed class TrainingOrchestrator
             session.RunId,
             phase,
             session.RoundsDone,
-            plan?.Rounds ?? 0,
+            plan is null ? 0 : _domain.EstimateTotalRounds(session),
             session.StepsDone,
             plan?.TotalSteps ?? 0,
             Math.Round(session.Epoch, 3),

@@ -136,7 +136,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
         }
 
         int trainExamples = Math.Max(valid.TrainExamples, 1);
-        return new PureTrainingService().Plan(valid.Specification, trainExamples, valid.Execution.StepsPerChunk).TotalSteps;
+        return new PureTrainingService().Plan(valid.Specification, trainExamples, valid.Execution.StepsPerChunk, valid.Execution.ChunkSeconds).TotalSteps;
     }
 
     private static IEnumerable<ValidationError> Summarised(List<ValidationError> errors)

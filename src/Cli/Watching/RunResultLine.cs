@@ -6,8 +6,9 @@ namespace DurableTrainer.Cli.Watching;
 
 /// <summary>
 /// The machine-readable end of <c>--json</c>: one JSON object on the last line of standard output with the run id,
-/// its status and outcome, the final and best evaluations, the checkpoints and the wall time, so that scripts read
-/// one line instead of parsing the report.
+/// its status and outcome, the final and best evaluations, the checkpoints and the wall time (and, for a run this
+/// command submitted, how much of it the submission request took), so that scripts read one line instead of parsing
+/// the report.
 /// </summary>
 public static class RunResultLine
 {
@@ -16,7 +17,7 @@ public static class RunResultLine
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static string For(RunSnapshot final, TimeSpan wall, string? exportedTo = null)
+    public static string For(RunSnapshot final, TimeSpan wall, string? exportedTo = null, TimeSpan? submission = null)
     {
         ArgumentNullException.ThrowIfNull(final);
         TrainingOutcome? outcome = final.Outcome;
@@ -36,6 +37,7 @@ public static class RunResultLine
             finalCheckpoint = outcome?.FinalCheckpoint,
             bestCheckpoint = outcome?.BestCheckpoint,
             wallSeconds = Math.Round(wall.TotalSeconds, 3),
+            submissionSeconds = submission is { } submitted ? Math.Round(submitted.TotalSeconds, 3) : (double?)null,
             exportedTo,
         }, Json);
     }

@@ -18,12 +18,20 @@ public sealed class PureTrainingService
 
     private const int TrendWindow = 8;
 
-    /// <summary>Fixes the run's length from the dataset size: total steps over all replicas, cut into rounds of <paramref name="stepsPerChunk"/> steps per replica.</summary>
-    public TrainingPlan Plan(TrainingSpecification specification, int trainExamples, int stepsPerChunk)
+    /// <summary>
+    /// Fixes the run's length from the dataset size: total steps over all replicas, cut into rounds of
+    /// <paramref name="stepsPerChunk"/> steps per replica, or, with <paramref name="targetChunkSeconds"/>, a first round
+    /// of that many and then rounds sized to last about that long at the measured rate.
+    /// </summary>
+    public TrainingPlan Plan(TrainingSpecification specification, int trainExamples, int stepsPerChunk, double? targetChunkSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(specification);
         ArgumentOutOfRangeException.ThrowIfLessThan(trainExamples, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerChunk, 1);
+        if (targetChunkSeconds is { } target && !(double.IsFinite(target) && target > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(targetChunkSeconds), target, "A target chunk time must be a positive number of seconds.");
+        }
 
         TrainingSection training = specification.Training;
         int replicas = specification.Replicas.Count;
@@ -39,12 +47,15 @@ public sealed class PureTrainingService
             BatchSize: training.EffectiveBatchSize(),
             TrainExamples: trainExamples,
             EvaluationIntervalSteps: specification.Evaluation.IntervalSteps,
-            CheckpointIntervalSteps: specification.Checkpoints.IntervalSteps);
+            CheckpointIntervalSteps: specification.Checkpoints.IntervalSteps,
+            TargetChunkSeconds: targetChunkSeconds);
     }
 
     /// <summary>
     /// The next round's size, never taking the run past its planned total, nor past <paramref name="pauseAtStep"/>
     /// when given (a sweep's rung: the round ends there, or at the first step past it every replica can reach).
+    /// With a target chunk time, a round after the first lasts about that long at the last round's rate and ends
+    /// no later than the next evaluation, so validation still falls on the interval's steps.
     /// </summary>
     public NextRound PlanNextRound(TrainingSession session, long? pauseAtStep = null)
     {
@@ -57,13 +68,61 @@ public sealed class PureTrainingService
 
         long remainingPerReplica = (plan.TotalSteps - session.StepsDone) / plan.Replicas;
         long chunk = plan.StepsPerChunk;
+        if (plan.TargetChunkSeconds is { } target)
+        {
+            chunk = TimedChunk(plan, session, target);
+        }
+
         if (pauseAtStep is { } pause && pause > session.StepsDone)
         {
-            chunk = Math.Min(chunk, (pause - session.StepsDone + plan.Replicas - 1) / plan.Replicas);
+            chunk = Math.Min(chunk, StepsPerReplicaToReach(plan, session, pause));
         }
 
         return new NextRound(round, (int)Math.Clamp(remainingPerReplica, 0, chunk));
     }
+
+    /// <summary>
+    /// How many rounds the run takes in all: the plan's count for a fixed chunk length; with a target chunk time, the
+    /// rounds done plus those left at the measured rate (none longer than an evaluation interval), which moves as the
+    /// rate does.
+    /// </summary>
+    public long EstimateTotalRounds(TrainingSession session)
+    {
+        TrainingPlan plan = RequirePlan(session);
+        if (plan.TargetChunkSeconds is not { } target)
+        {
+            return plan.Rounds;
+        }
+
+        if (session.IsFinished || session.StepsDone >= plan.TotalSteps)
+        {
+            return session.RoundsDone;
+        }
+
+        long stepsPerRound = Math.Min(TimedChunk(plan, session, target, capAtEvaluation: false) * plan.Replicas, plan.EvaluationIntervalSteps);
+        long remaining = plan.TotalSteps - session.StepsDone;
+        return session.RoundsDone + ((remaining + stepsPerRound - 1) / stepsPerRound);
+    }
+
+    /// <summary>A round sized by time: the plan's first chunk until a round has been measured, then the target time at the last round's rate.</summary>
+    private static long TimedChunk(TrainingPlan plan, TrainingSession session, double targetSeconds, bool capAtEvaluation = true)
+    {
+        long chunk = plan.StepsPerChunk;
+        if (session.RecentRounds.Count > 0 && session.RecentRounds[^1] is { Seconds: > 0, Samples: > 0 } last)
+        {
+            double stepsPerSecondPerReplica = (double)last.Samples / plan.BatchSize / plan.Replicas / last.Seconds;
+            chunk = (long)Math.Clamp(Math.Round(targetSeconds * stepsPerSecondPerReplica), 1, TrainingPlan.MaxStepsPerChunk);
+        }
+
+        long nextEvaluation = session.StepsAtLastEvaluation + plan.EvaluationIntervalSteps;
+        return capAtEvaluation && nextEvaluation > session.StepsDone
+            ? Math.Min(chunk, StepsPerReplicaToReach(plan, session, nextEvaluation))
+            : chunk;
+    }
+
+    /// <summary>The steps each replica runs for the run to reach <paramref name="step"/>, or the first step past it every replica can reach.</summary>
+    private static long StepsPerReplicaToReach(TrainingPlan plan, TrainingSession session, long step) =>
+        (step - session.StepsDone + plan.Replicas - 1) / plan.Replicas;
 
     /// <summary>
     /// The evaluations <see cref="DecideAfterRound"/> and the end of the run will ask for after <paramref name="next"/>,
