@@ -10,14 +10,14 @@ public sealed class WatchIntervalTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly DateTime Now = new(2026, 12, 3, 6, 0, 0, DateTimeKind.Utc);
 
-    private static RunSnapshot Snapshot(string phase, double? secondsRemaining, long steps = 1266) => new(
+    private static RunSnapshot Snapshot(string phase, double? secondsRemaining, long steps = 1266, double updatedAfterSeconds = 0) => new(
         "run-i",
         "Running",
         new TrainingProgress("run-i", phase, 3, 4, steps, 1688, 1.5, 0.2, 2400, null, null, secondsRemaining, []),
         null,
         null,
         DateTime.UnixEpoch,
-        DateTime.UnixEpoch.AddSeconds(steps));
+        DateTime.UnixEpoch.AddSeconds(steps + updatedAfterSeconds));
 
     private static RunWatcher Watcher(TimeSpan interval) => new(new TrainingServerClient(new Uri(FakeServer.Address), key: null), interval);
 
@@ -60,6 +60,17 @@ public sealed class WatchIntervalTests
         // At 11.5 s the first estimate would be in its last second, but a new round reported 12 s more just now.
         Assert.Equal(Interval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(11.5)));
         Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(22.8)));
+    }
+
+    [Fact]
+    public void DelayAfter_TheSameReportUpdatedByALaterEpisode_KeepsItsCountdown()
+    {
+        // A journal write settled after the last chunk updates the status, but the report (step, estimate) is the
+        // round's: the run is still past its estimated end, so the watcher keeps looking closely.
+        RunWatcher watcher = Watcher(Interval);
+        watcher.DelayAfter(Snapshot("Training", 12, steps: 844), Now);
+
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot("Training", 12, steps: 844, updatedAfterSeconds: 13), Now.AddSeconds(13)));
     }
 
     [Fact]

@@ -26,8 +26,11 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
     private bool _summaryOnly;
 
     // When this watcher first saw the estimate it holds (progress is reported between rounds, not during them, so a
-    // round's estimate counts down from when it appeared), and which report it came from.
-    private (long Steps, DateTime Updated, double? Remaining)? _estimate;
+    // round's estimate counts down from when it appeared), and which round's report it came from. Keyed by the step
+    // and the estimate, not the status's update time: the episodes that settle a round's journal write or pruning
+    // update the status with the same report, and restarting the countdown at each would wait out the interval at
+    // the run's end.
+    private (long Steps, double? Remaining)? _estimate;
     private DateTime _estimateSeenUtc;
 
     public async Task<RunSnapshot> WatchAsync(string runId, string? statusUri, IWatchView view, CancellationToken cancellationToken)
@@ -90,7 +93,7 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
             return FinalStretchInterval;
         }
 
-        var estimate = (progress.Step, snapshot.LastUpdatedTime, progress.SecondsRemaining);
+        var estimate = (progress.Step, progress.SecondsRemaining);
         if (_estimate != estimate)
         {
             _estimate = estimate;
