@@ -21,6 +21,7 @@ public static class DependencyInjection
         services.AddSingleton<Application.Sweeps.RecordSweepHandler>();
         services.AddSingleton<Application.Sweeps.FindLostTrialsHandler>();
         services.AddSingleton<SweepHttpApi>();
+        services.AddHostedService<SubmissionWarmUp>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Azure.Core.Serialization;
+using DurableTrainer.Api;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
@@ -25,5 +26,7 @@ builder.Services.AddBlobStorage(
     services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"],
     services => services.GetRequiredService<IConfiguration>()["DurableTask:ModelsContainer"]);
 builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
+// Api:WarmUpRun, when set, has the instance load that run's data at start-up (see SubmissionWarmUp).
+builder.Services.AddHostedService<SubmissionWarmUp>();
 
 builder.Build().Run();

@@ -41,6 +41,20 @@ public static class TrainCommand
         return command;
     }
 
+    /// <summary>
+    /// The run for the local worker to check as it starts, when everything it names is on the worker's own disk: a
+    /// built-in dataset and a built-in or declarative model. Files in blob storage (users' data, TorchScript models)
+    /// are left to the submission: Azurite is still starting then, and local files are not uploaded yet.
+    /// </summary>
+    public static string? ExpectedRun(JsonObject request, LocalFiles? files = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        bool namesStoredFiles = files is { Model: not null } or { Data: not null }
+            || request["data"] is JsonObject data && data.ContainsKey("source")
+            || request["model"] is JsonObject model && model.ContainsKey("file");
+        return namesStoredFiles ? null : request.ToJsonString();
+    }
+
     public static async Task<int> RunAsync(
         CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null, LocalFiles? files = null)
     {
@@ -56,7 +70,7 @@ public static class TrainCommand
             }
             else
             {
-                stack = await LocalStackSession.StartAsync(output);
+                stack = await LocalStackSession.StartAsync(output, ExpectedRun(request, files));
                 baseAddress = stack.BaseAddress;
                 key = null;
             }

@@ -8,6 +8,9 @@ public sealed class LocalStackSession : IAsyncDisposable
 {
     public const string HubName = "DurableTrainer";
 
+    /// <summary>The worker's Api:WarmUpRun setting as an environment variable.</summary>
+    public const string WarmUpRunVariable = "Api__WarmUpRun";
+
     private LocalStackSession(AzuriteServer azurite, WorkerServer worker)
     {
         Azurite = azurite;
@@ -24,9 +27,11 @@ public sealed class LocalStackSession : IAsyncDisposable
     /// Starts Azurite and the worker side by side: the ports are chosen first, so the worker's connection string is
     /// known before Azurite listens, and the worker (which retries storage until it answers) loads libtorch and its
     /// host while Azurite starts. Should another process take a chosen port first, Azurite is started again on
-    /// other ports, with a worker of its own.
+    /// other ports, with a worker of its own. <paramref name="expectedRun"/>, the run about to be submitted, is checked
+    /// by the worker as it starts (<c>Api:WarmUpRun</c>), so its data is loaded while Azurite starts rather than during
+    /// the submission.
     /// </summary>
-    public static async Task<LocalStackSession> StartAsync(TextWriter output)
+    public static async Task<LocalStackSession> StartAsync(TextWriter output, string? expectedRun = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         string root = RepositoryLayout.FindRoot();
@@ -38,7 +43,8 @@ public sealed class LocalStackSession : IAsyncDisposable
         int[] ports = defaultPortsFree ? [10000, 10001, 10002] : ChildProcess.FreePorts(3);
         Task<AzuriteServer> azuriteStart = AzuriteServer.StartAsync(root, data, azuriteLog, ports[0], ports[1], ports[2]);
         using var abandon = new CancellationTokenSource();
-        Task<WorkerServer> workerStart = WorkerServer.StartAsync(root, AzuriteServer.ConnectionStringFor(ports[0], ports[1], ports[2]), HubName, workerLog, cancellationToken: abandon.Token);
+        Dictionary<string, string>? settings = expectedRun is null ? null : new() { [WarmUpRunVariable] = expectedRun };
+        Task<WorkerServer> workerStart = WorkerServer.StartAsync(root, AzuriteServer.ConnectionStringFor(ports[0], ports[1], ports[2]), HubName, workerLog, settings, cancellationToken: abandon.Token);
         AzuriteServer azurite;
         try
         {
@@ -48,7 +54,7 @@ public sealed class LocalStackSession : IAsyncDisposable
         {
             await AbandonAsync(workerStart, abandon);
             azurite = await AzuriteServer.StartAsync(root, data, azuriteLog);
-            workerStart = WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, workerLog);
+            workerStart = WorkerServer.StartAsync(root, azurite.ConnectionString, HubName, workerLog, settings);
         }
         catch
         {
