@@ -40,8 +40,8 @@ internal sealed class ExecutorHarness : IDisposable
     public async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) =>
         (await Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
 
-    public Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1) =>
-        Executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), replica, replicas, before, steps, 1.0, recipe));
+    public Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1, ForeseenEvaluations? evaluate = null) =>
+        Executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), replica, replicas, before, steps, 1.0, recipe) { Evaluate = evaluate ?? ForeseenEvaluations.None });
 
     public void Dispose() => Datasets.Dispose();
 }

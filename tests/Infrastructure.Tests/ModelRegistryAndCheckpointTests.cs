@@ -31,8 +31,8 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
 
     private Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) => _harness.InitializeAsync(runId, recipe);
 
-    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1) =>
-        _harness.ChunkAsync(recipe, start, output, before, steps, replica, replicas);
+    private Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1, ForeseenEvaluations? evaluate = null) =>
+        _harness.ChunkAsync(recipe, start, output, before, steps, replica, replicas, evaluate);
 
     public static TheoryData<string> RegularizedModels => new() { "mlp", "cnn" };
 
@@ -61,10 +61,7 @@ public sealed class ModelRegistryAndCheckpointTests : IDisposable
         TrainingRecipe recipe = Regularized(name);
         var start = await InitializeAsync("measure-" + name, recipe);
         var plain = await ChunkAsync(recipe, start, "plain", 0, 6);
-        var measuring = await Executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference("measure-" + name, "measured"), 0, 1, 0, 6, 1.0, recipe)
-        {
-            Evaluate = new ForeseenEvaluations(Validation: true, Test: true),
-        });
+        var measuring = await ChunkAsync(recipe, start, "measured", 0, 6, evaluate: new ForeseenEvaluations(Validation: true, Test: true));
 
         Assert.Equal(Store.Blobs[plain.Checkpoint], Store.Blobs[measuring.Checkpoint]);
         Assert.Null(plain.Validation);

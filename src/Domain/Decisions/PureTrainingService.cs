@@ -71,6 +71,11 @@ public sealed class PureTrainingService
         if (plan.TargetChunkSeconds is { } target)
         {
             chunk = TimedChunk(plan, session, target);
+            long nextEvaluation = session.StepsAtLastEvaluation + plan.EvaluationIntervalSteps;
+            if (nextEvaluation > session.StepsDone)
+            {
+                chunk = Math.Min(chunk, StepsPerReplicaToReach(plan, session, nextEvaluation));
+            }
         }
 
         if (pauseAtStep is { } pause && pause > session.StepsDone)
@@ -99,25 +104,21 @@ public sealed class PureTrainingService
             return session.RoundsDone;
         }
 
-        long stepsPerRound = Math.Min(TimedChunk(plan, session, target, capAtEvaluation: false) * plan.Replicas, plan.EvaluationIntervalSteps);
+        long stepsPerRound = Math.Min(TimedChunk(plan, session, target) * plan.Replicas, plan.EvaluationIntervalSteps);
         long remaining = plan.TotalSteps - session.StepsDone;
         return session.RoundsDone + ((remaining + stepsPerRound - 1) / stepsPerRound);
     }
 
-    /// <summary>A round sized by time: the plan's first chunk until a round has been measured, then the target time at the last round's rate.</summary>
-    private static long TimedChunk(TrainingPlan plan, TrainingSession session, double targetSeconds, bool capAtEvaluation = true)
+    /// <summary>Steps per replica that last about the target time at the last round's rate; the plan's chunk until a round has been measured.</summary>
+    private static long TimedChunk(TrainingPlan plan, TrainingSession session, double targetSeconds)
     {
-        long chunk = plan.StepsPerChunk;
         if (session.RecentRounds.Count > 0 && session.RecentRounds[^1] is { Seconds: > 0, Samples: > 0 } last)
         {
             double stepsPerSecondPerReplica = (double)last.Samples / plan.BatchSize / plan.Replicas / last.Seconds;
-            chunk = (long)Math.Clamp(Math.Round(targetSeconds * stepsPerSecondPerReplica), 1, TrainingPlan.MaxStepsPerChunk);
+            return (long)Math.Clamp(Math.Round(targetSeconds * stepsPerSecondPerReplica), 1, TrainingPlan.MaxStepsPerChunk);
         }
 
-        long nextEvaluation = session.StepsAtLastEvaluation + plan.EvaluationIntervalSteps;
-        return capAtEvaluation && nextEvaluation > session.StepsDone
-            ? Math.Min(chunk, StepsPerReplicaToReach(plan, session, nextEvaluation))
-            : chunk;
+        return plan.StepsPerChunk;
     }
 
     /// <summary>The steps each replica runs for the run to reach <paramref name="step"/>, or the first step past it every replica can reach.</summary>
