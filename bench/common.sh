@@ -18,8 +18,10 @@ dtrain() { dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll "$@"; }
 # A standing local stack on ports of its own, for benchmarks that submit several runs to it: Azurite on
 # $1 (blob), $1+1 (queue), $1+2 (table), with its data in a temporary folder; start_worker adds workers to it.
 # Sets stack_dir and stack_connection; stop_stack (set as the EXIT trap here) stops it all and removes the folder.
+# Waits 3 s for Azurite to listen, unless $2 is "side-by-side": then the worker started next comes up beside Azurite
+# (it retries storage until it answers), as dtrain's local stack starts them.
 start_azurite() {
-  local base="$1"
+  local base="$1" mode="${2:-}"
   stack_dir="$(mktemp -d)"
   stack_worker_pids=()
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -29,7 +31,7 @@ start_azurite() {
     >"$stack_dir/azurite.log" 2>&1 &
   stack_azurite_pid=$!
   trap stop_stack EXIT
-  sleep 3
+  [ "$mode" = side-by-side ] || sleep 3
 }
 
 # start_worker PORT HUB [NAME=VALUE ...]: a worker on the stack, serving HTTP on PORT, in task hub HUB, with extra

@@ -12,8 +12,10 @@ cd "$repo_root"
 runs="${1:-3}"
 build_local_stack
 worker_port=7160
-start_azurite 10160
-start_worker "$worker_port" Overhead
+# As dtrain train starts its local stack: Azurite and the worker side by side, the worker told to check the default
+# run at start-up (Api:WarmUpRun), which loads its data while storage comes up. The first run is the main job's cold one.
+start_azurite 10160 side-by-side
+start_worker "$worker_port" Overhead Api__WarmUpRun="$(cat src/Cli/DefaultRun.json)"
 work="$stack_dir"
 server="http://127.0.0.1:$worker_port"
 
