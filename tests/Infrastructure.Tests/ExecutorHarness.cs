@@ -1,5 +1,6 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
