@@ -35,6 +35,22 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
     private static string Kind(JsonElement record) => record.GetProperty("kind").GetString()!;
 
     [Fact]
+    public async Task Metrics_OfARunWithAChunkTime_ShowRoundsSizedByTheMeasuredRate_EndingOnEachEvaluation()
+    {
+        // The first round runs the plan's 10 steps; the next ones would last 10 s at its rate (thousands of steps for
+        // this MLP), so each is cut at the next evaluation instead: 10, 90, 100, 100 rather than 30 rounds of 10.
+        await StartAsync("""{"runId":"e2e-timed","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":300},"evaluation":{"intervalSteps":100},"execution":{"stepsPerChunk":10,"chunkSeconds":10}}""");
+        JsonElement summary = await WaitForEndAsync("e2e-timed", TimeSpan.FromMinutes(2));
+        Assert.Equal("Completed", summary.GetProperty("runtimeStatus").GetString());
+
+        JsonElement[] records = await RecordsAsync("e2e-timed");
+
+        Assert.Equal(new long[] { 10, 100, 200, 300 }, records.Where(record => Kind(record) == "chunk").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.Equal(new long[] { 100, 200, 300 }, records.Where(record => Kind(record) == "evaluation").Select(record => record.GetProperty("step").GetInt64()));
+        Assert.Equal(300, records.Count(record => Kind(record) == "step"));
+    }
+
+    [Fact]
     public async Task Metrics_AfterAShortRun_HoldEveryStepEachChunkTheEvaluationsAndTheStop_InStepOrder()
     {
         await StartAsync("""{"runId":"e2e-metrics","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":120},"evaluation":{"intervalSteps":40},"execution":{"stepsPerChunk":40}}""");
