@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: a real Fashion-MNIST training run through the durable engine on Azurite, with the embedded
-# default configuration (CNN, 3 epochs). Starts Azurite and the worker, shows progress, prints the final test
+# default configuration (batch-normalised CNN, 2 epochs). Starts Azurite and the worker, shows progress, prints the final test
 # accuracy and the final checkpoint, and stops what it started. Extra arguments go to `dtrain train`
 # (for example: scripts/train.sh --epochs 1 --model mlp).
 set -euo pipefail
