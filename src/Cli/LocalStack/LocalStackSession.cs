@@ -1,3 +1,5 @@
+using DurableTrainer.Api;
+
 namespace DurableTrainer.Cli.LocalStack;
 
 /// <summary>
@@ -8,8 +10,8 @@ public sealed class LocalStackSession : IAsyncDisposable
 {
     public const string HubName = "DurableTrainer";
 
-    /// <summary>The worker's Api:WarmUpRun setting as an environment variable.</summary>
-    public const string WarmUpRunVariable = "Api__WarmUpRun";
+    /// <summary>The worker's <see cref="SubmissionWarmUp.Setting"/> as an environment variable.</summary>
+    public static readonly string WarmUpRunVariable = SubmissionWarmUp.Setting.Replace(":", "__", StringComparison.Ordinal);
 
     private LocalStackSession(AzuriteServer azurite, WorkerServer worker)
     {

@@ -71,10 +71,10 @@ public sealed class PureTrainingService
         if (plan.TargetChunkSeconds is { } target)
         {
             chunk = TimedChunk(plan, session, target);
-            long nextEvaluation = session.StepsAtLastEvaluation + plan.EvaluationIntervalSteps;
-            if (nextEvaluation > session.StepsDone)
+            long intervalEnd = IntervalEnd(plan, session);
+            if (intervalEnd > session.StepsDone)
             {
-                chunk = Math.Min(chunk, StepsPerReplicaToReach(plan, session, nextEvaluation));
+                chunk = Math.Min(chunk, StepsPerReplicaToReach(plan, session, intervalEnd));
             }
         }
 
@@ -121,6 +121,13 @@ public sealed class PureTrainingService
         return plan.StepsPerChunk;
     }
 
+    /// <summary>
+    /// The step at which the current evaluation interval ends: validation is due there. One definition for planning a
+    /// round, foreseeing its evaluations and deciding after it, which must agree.
+    /// </summary>
+    private static long IntervalEnd(TrainingPlan plan, TrainingSession session) =>
+        session.StepsAtLastEvaluation + plan.EvaluationIntervalSteps;
+
     /// <summary>The steps each replica runs for the run to reach <paramref name="step"/>, or the first step past it every replica can reach.</summary>
     private static long StepsPerReplicaToReach(TrainingPlan plan, TrainingSession session, long step) =>
         (step - session.StepsDone + plan.Replicas - 1) / plan.Replicas;
@@ -142,7 +149,7 @@ public sealed class PureTrainingService
 
         long stepsAfter = session.StepsDone + ((long)next.StepsPerReplica * plan.Replicas);
         bool endsPlan = stepsAfter >= plan.TotalSteps;
-        bool intervalEnds = stepsAfter - session.StepsAtLastEvaluation >= plan.EvaluationIntervalSteps;
+        bool intervalEnds = stepsAfter >= IntervalEnd(plan, session);
         bool reachesPause = pauseAtStep is { } pause && stepsAfter >= pause;
         return new ForeseenEvaluations(endsPlan || intervalEnds || reachesPause, endsPlan);
     }
@@ -195,7 +202,7 @@ public sealed class PureTrainingService
             : stopRequested ? StopReason.StopRequested
             : specification.Stopping.TimeBudgetSeconds is { } budget && elapsedSeconds >= budget ? StopReason.TimeBudgetExhausted
             : null;
-        bool evaluationDue = session.StepsDone - session.StepsAtLastEvaluation >= plan.EvaluationIntervalSteps;
+        bool evaluationDue = session.StepsDone >= IntervalEnd(plan, session);
         return stop is { } reason
             ? new RoundDecision.Stop(reason, Evaluate: !evaluatedHere)
             : new RoundDecision.GoOn(Evaluate: !evaluatedHere && evaluationDue);
