@@ -26,7 +26,7 @@ start_azurite() {
   stack_worker_pids=()
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   stack_connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$base/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$((base + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((base + 2))/devstoreaccount1;"
-  node node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry --location "$stack_dir/azurite" \
+  node node_modules/.cache/azurite-bundle/azurite.js --silent --skipApiVersionCheck --disableTelemetry --location "$stack_dir/azurite" \
     --blobHost 127.0.0.1 --blobPort "$base" --queueHost 127.0.0.1 --queuePort "$((base + 1))" --tableHost 127.0.0.1 --tablePort "$((base + 2))" \
     >"$stack_dir/azurite.log" 2>&1 &
   stack_azurite_pid=$!
@@ -39,7 +39,7 @@ start_azurite() {
 start_worker() {
   local port="$1" hub="$2"
   shift 2
-  (cd src/Worker/bin/Release/net10.0/linux-x64 && exec env urls="http://127.0.0.1:$port" DurableTask__StorageConnectionString="$stack_connection" \
+  (cd src/Worker/bin/Release/ready-to-run && exec env urls="http://127.0.0.1:$port" DurableTask__StorageConnectionString="$stack_connection" \
     DurableTask__HubName="$hub" "$@" dotnet DurableTrainer.Worker.dll) >"$stack_dir/worker-$port.log" 2>&1 &
   stack_worker_pids+=($!)
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0; sleep 1; done

@@ -64,8 +64,9 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         Directory.CreateDirectory(dataDirectory);
         ChildProcess process = ChildProcess.Start(
-            RepositoryLayout.AzuriteExecutable(repositoryRoot),
+            "node",
             [
+                RepositoryLayout.AzuriteScript(repositoryRoot),
                 // Without --disableTelemetry Azurite reports usage to Microsoft, and on a machine that cannot reach
                 // the collector its exit waits about 12 s for the send to give up.
                 "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--location", dataDirectory,
