@@ -19,7 +19,7 @@ public static class RepositoryLayout
 
     /// <summary>
     /// Azurite as the one bundled file scripts/prerequisites.sh builds from the installed package: Node starts it in
-    /// half the time it takes to resolve and compile the package's thousands of modules.
+    /// half the time it takes to resolve, read and compile the installed package's modules.
     /// </summary>
     public static string AzuriteScript(string root)
     {
