@@ -26,7 +26,7 @@ start_azurite() {
   stack_worker_pids=()
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   stack_connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$base/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$((base + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((base + 2))/devstoreaccount1;"
-  node node_modules/.cache/azurite-bundle/azurite.js --silent --skipApiVersionCheck --disableTelemetry --location "$stack_dir/azurite" \
+  node "$azurite_bundle_dir/azurite.js" --silent --skipApiVersionCheck --disableTelemetry --location "$stack_dir/azurite" \
     --blobHost 127.0.0.1 --blobPort "$base" --queueHost 127.0.0.1 --queuePort "$((base + 1))" --tableHost 127.0.0.1 --tablePort "$((base + 2))" \
     >"$stack_dir/azurite.log" 2>&1 &
   stack_azurite_pid=$!
