@@ -9,6 +9,7 @@ namespace DurableTrainer.Infrastructure.Tests;
 /// Convolutions hand their output on channels-last (for libtorch's vectorised pooling and activations); nothing a
 /// user can see changes: the initial weights, the state-dict keys and the values a layer computes.
 /// </summary>
+[Collection(nameof(ChannelsLastLayoutTests))]
 public sealed class ChannelsLastLayoutTests
 {
     private static readonly LayerSpec[] Layers =
@@ -76,3 +77,10 @@ public sealed class ChannelsLastLayoutTests
         Assert.Equal(8, activation.stride(3));
     }
 }
+
+/// <summary>
+/// These tests seed libtorch's process-wide generator and then draw initial weights from it: a test of another class
+/// drawing from it in between (once seen under the whole suite's load) gives different weights, so they run alone.
+/// </summary>
+[CollectionDefinition(nameof(ChannelsLastLayoutTests), DisableParallelization = true)]
+public sealed class ChannelsLastLayoutTestsCollection;

@@ -64,6 +64,73 @@ public sealed class DatasetTests : IDisposable
     }
 
     [Fact]
+    public void Assemble_HoldingOutTestAndValidationRows_KeepsEveryOtherRowForTrainingInItsOrder()
+    {
+        // Example r is the constant r in each of its 4,096 features, so every split says which rows it holds; 1,000
+        // examples span four of the slices the training rows are moved in.
+        const int Examples = 1_000;
+        const int Features = 4_096;
+        var values = new float[Examples * Features];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = i / Features;
+        }
+
+        var raw = new RawExamples("rows.npy", values, [Features], RawLabels.Of(Enumerable.Range(0, Examples).Select(i => (double)(i % 2)).ToArray()), index => $"row {index}");
+        var data = new DurableTrainer.Domain.Specification.DataSection(Source: "rows.npy", TestFraction: 0.15, ValidationFraction: 0.1);
+
+        using LoadedDataset dataset = DatasetAssembler.Assemble("rows", "digest", data, raw, test: null, validation: null);
+
+        int[] RowsOf(IExampleSplit split)
+        {
+            var features = ((DataSplit)split).Features;
+            Assert.Equal(new long[] { split.Count, Features }, features.shape);
+            float[] standardized = features.data<float>().ToArray();
+            var rows = new int[split.Count];
+            for (int row = 0; row < rows.Length; row++)
+            {
+                double raw = (standardized[(row * Features) + Features - 1] * (double)dataset.Preprocessing.FeatureStd[Features - 1]) + dataset.Preprocessing.FeatureMean[Features - 1];
+                rows[row] = (int)Math.Round(raw);
+                Assert.Equal(standardized[row * Features], standardized[(row * Features) + Features - 1]);
+            }
+
+            return rows;
+        }
+
+        int[] train = RowsOf(dataset.Train), validation = RowsOf(dataset.Validation), test = RowsOf(dataset.Test);
+        Assert.Equal((850 - 85, 85, 150), (train.Length, validation.Length, test.Length));
+        Assert.Equal(train.Order(), train);
+        Assert.Equal(Enumerable.Range(0, Examples), train.Concat(validation).Concat(test).Order());
+    }
+
+    [Fact]
+    public void Load_PixelValues_AreEachByteOver255()
+    {
+        // 21 images: 16,464 pixels, not a whole number of the 32 converted at a time, so the last ones go one by one.
+        WriteDataset(gzip: false, images: 21, testImages: 3);
+        byte[] pixels = ImageFile(21)[16..];
+
+        (RawExamples train, _) = FashionMnistLoader.Load(_folder);
+
+        Assert.Equal(pixels.Select(pixel => pixel / 255f), train.Features);
+    }
+
+    [Theory]
+    [InlineData(-100)]
+    [InlineData(100)]
+    public void Load_GzippedImageFileOfTheWrongLength_ReportsTheFileAndBothSizes(int extraBytes)
+    {
+        WriteDataset(gzip: true, images: 20, testImages: 10);
+        byte[] content = ImageFile(20);
+        WriteIdx("train-images-idx3-ubyte", gzip: true, extraBytes < 0 ? content[..^-extraBytes] : [.. content, .. new byte[extraBytes]]);
+
+        var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));
+
+        Assert.Contains("train-images-idx3-ubyte.gz", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"({content.Length} bytes) but has {content.Length + extraBytes} bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_FromAFolderWithoutTheFiles_SaysHowToGetTheData()
     {
         var error = Assert.Throws<DatasetUnavailableException>(() => FashionMnistLoader.Load(_folder));

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
@@ -49,8 +51,8 @@ public static class DatasetAssembler
         }
 
         long[] shape = [n, .. train.Shape.Select(size => (long)size)];
-        // Standardized in place, then gathered split by split: the examples are copied into native memory once, and
-        // once more into their split, not first into a gathered training copy as well.
+        // Copied into native memory once and standardized there in place; the held-out splits are then gathered out
+        // of it and the training rows moved to its front, so the training split is never a second copy.
         using Tensor all = tensor(train.Features, shape);
         using Tensor allTargets = targetsOf(train);
         using Tensor trainIndex = tensor(trainRows.Select(row => (long)row).ToArray());
@@ -62,13 +64,10 @@ public static class DatasetAssembler
         {
             all.sub_(mean).div_(std);
 
-            DataSplit FromRows(Tensor index) =>
-                new(all.index_select(0, index), allTargets.index_select(0, index));
-
             DataSplit FromIndices(int[] rows)
             {
                 using Tensor index = tensor(rows.Select(row => (long)row).ToArray());
-                return FromRows(index);
+                return new DataSplit(all.index_select(0, index), allTargets.index_select(0, index));
             }
 
             DataSplit FromExamples(RawExamples examples)
@@ -79,12 +78,36 @@ public static class DatasetAssembler
                 return new DataSplit(features, targets);
             }
 
-            DataSplit trainSplit = FromRows(trainIndex);
+            // The held-out rows are gathered first: gathering the training rows then moves them within the examples'
+            // own tensor, over the held-out rows, instead of into a second copy of nearly the whole dataset.
             DataSplit testSplit = test is null ? FromIndices(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
             DataSplit validationSplit = validation is null ? FromIndices(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
+            DataSplit trainSplit = new(MoveToTheFront(all, trainIndex), allTargets.index_select(0, trainIndex));
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, featureNames);
             return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest);
         }
+    }
+
+    /// <summary>
+    /// Moves the examples at <paramref name="rows"/> (ascending, distinct) to the front of <paramref name="examples"/>,
+    /// in order and in place, and returns that front: the same values as an index_select, without a second buffer
+    /// (the rows behind the front, the held-out share, stay allocated with it).
+    /// Slice by slice, each slice gathered before it is written: a row only ever moves towards the front, so no
+    /// later slice reads a row an earlier one overwrote.
+    /// </summary>
+    private static Tensor MoveToTheFront(Tensor examples, Tensor rows)
+    {
+        long count = rows.shape[0];
+        long sliceRows = Math.Max(1, FeatureStatistics.SliceElements / Math.Max(1, examples.numel() / examples.shape[0]));
+        // Every row kept (the test and validation splits came from files): nothing moves.
+        for (long start = 0; count < examples.shape[0] && start < count; start += sliceRows)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(sliceRows, count - start);
+            examples.narrow(0, start, length).copy_(examples.index_select(0, rows.narrow(0, start, length)));
+        }
+
+        return examples.narrow(0, 0, count);
     }
 
     private static (int[] HeldOut, int[] Remaining) HoldOut(int[] rows, double fraction, int seed, long stream, string file, string field)
@@ -141,12 +164,9 @@ public static class DatasetAssembler
             throw new DataFormatException($"'{examples.File}' holds {examples.Features.Length} feature values for {examples.Count} labels of {width} features each");
         }
 
-        for (int i = 0; i < examples.Features.Length; i++)
+        if (FirstNonFinite(examples.Features) is var at and >= 0)
         {
-            if (!float.IsFinite(examples.Features[i]))
-            {
-                throw new DataFormatException($"{Where(examples, i / width)}, feature {i % width}: the value {examples.Features[i].ToString(CultureInfo.InvariantCulture)} is not finite (NaN or infinite values cannot be trained on)");
-            }
+            throw new DataFormatException($"{Where(examples, at / width)}, feature {at % width}: the value {examples.Features[at].ToString(CultureInfo.InvariantCulture)} is not finite (NaN or infinite values cannot be trained on)");
         }
 
         double[]? values = examples.Labels.Values;
@@ -157,6 +177,32 @@ public static class DatasetAssembler
                 throw new DataFormatException($"{Where(examples, i / examples.Labels.Width)}, label: the value {values[i].ToString(CultureInfo.InvariantCulture)} is not finite");
             }
         }
+    }
+
+    // A float is NaN or infinite exactly when its exponent bits are all ones; testing a vector of them at a time
+    // checks Fashion-MNIST's 47 million values in milliseconds rather than tens of them.
+    private static int FirstNonFinite(float[] values)
+    {
+        ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(values);
+        var exponent = new Vector<int>(0x7F800000);
+        int i = 0;
+        for (; i <= bits.Length - Vector<int>.Count; i += Vector<int>.Count)
+        {
+            if (Vector.EqualsAny(new Vector<int>(bits[i..]) & exponent, exponent))
+            {
+                break;
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static string Where(RawExamples examples, int index)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 
 /// <summary>Loads Fashion-MNIST from the four IDX files (gzipped or not) in one folder.</summary>
@@ -61,11 +63,8 @@ public static class FashionMnistLoader
             throw new InvalidDataException($"'{imagesPath}' has {count} images but '{labelsPath}' has {labels.Length} labels.");
         }
 
-        var images = new float[pixels.Length];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            images[i] = pixels[i] / 255f;
-        }
+        float[] images = GC.AllocateUninitializedArray<float>(pixels.Length);
+        ScaleToUnitInterval(pixels, images);
 
         var targets = new double[count];
         for (int i = 0; i < count; i++)
@@ -80,6 +79,32 @@ public static class FashionMnistLoader
 
         string name = Path.GetFileName(imagesPath);
         return new RawExamples(name, images, [1, Height, Width], RawLabels.Of(targets), index => $"image {index}");
+    }
+
+    // 32 pixels at a time, widened to float and divided by 255: the same correctly rounded division as one pixel at
+    // a time, so every value is bitwise pixels[i] / 255f, in a fraction of the time (47 million pixels).
+    private static void ScaleToUnitInterval(ReadOnlySpan<byte> pixels, Span<float> into)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> divisor = Vector256.Create(255f);
+            for (; i <= pixels.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                (Vector256<ushort> low, Vector256<ushort> high) = Vector256.Widen(Vector256.Create(pixels.Slice(i, Vector256<byte>.Count)));
+                (Vector256<uint> first, Vector256<uint> second) = Vector256.Widen(low);
+                (Vector256<uint> third, Vector256<uint> fourth) = Vector256.Widen(high);
+                (Vector256.ConvertToSingle(first.AsInt32()) / divisor).CopyTo(into[i..]);
+                (Vector256.ConvertToSingle(second.AsInt32()) / divisor).CopyTo(into[(i + 8)..]);
+                (Vector256.ConvertToSingle(third.AsInt32()) / divisor).CopyTo(into[(i + 16)..]);
+                (Vector256.ConvertToSingle(fourth.AsInt32()) / divisor).CopyTo(into[(i + 24)..]);
+            }
+        }
+
+        for (; i < pixels.Length; i++)
+        {
+            into[i] = pixels[i] / 255f;
+        }
     }
 }
 
