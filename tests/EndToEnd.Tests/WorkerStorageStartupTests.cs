@@ -62,6 +62,32 @@ public sealed class WorkerStorageStartupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StorageGoneBeforeTheStop_WorkerStillStopsOnSigterm()
+    {
+        AzuriteServer azurite = await AzuriteServer.StartAsync(RepositoryLayout.FindRoot(), Path.Combine(_work, "azurite-gone"), Path.Combine(_work, "azurite-gone.log"));
+        _processes.Add(azurite);
+        (ChildProcess worker, HttpClient http) = StartWorker(AzuriteServer.ConnectionStringFor(azurite.BlobPort, azurite.QueuePort, azurite.TablePort), "gone.log");
+        await WaitForAsync(async () =>
+        {
+            using HttpResponseMessage health = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
+            return health.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(60), worker);
+
+        await azurite.DisposeAsync();
+        using (System.Diagnostics.Process.Start("kill", ["-TERM", worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+        }
+
+        // The stop waits 5 s for storage; before it had that patience it waited for the storage client's retries to
+        // give up: 21 s here, and over a minute once.
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        string log = worker.ReadLogTail(60);
+        Assert.True(worker.HasExited, log);
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("did not answer the durable engine's stop within 5 s", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RefusedKey_WorkerExits3WithOneSentenceNamingTheSetting()
     {
         AzuriteServer azurite = await AzuriteServer.StartAsync(RepositoryLayout.FindRoot(), Path.Combine(_work, "azurite-key"), Path.Combine(_work, "azurite-key.log"));

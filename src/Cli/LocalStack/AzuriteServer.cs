@@ -12,6 +12,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly ChildProcess? _process;
+    private int _disposed;
 
     private AzuriteServer(ChildProcess? process, int blobPort, int queuePort, int tablePort, string? dataDirectory)
     {
@@ -103,7 +104,8 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_process is not null)
+        // Stopped once: a second dispose (a test that stops storage under a worker, then cleans up) does nothing.
+        if (_process is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _process.TerminateAsync(TimeSpan.FromSeconds(10), ClosedMessages);
             await _process.DisposeAsync();

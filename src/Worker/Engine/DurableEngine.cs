@@ -24,6 +24,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromSeconds(30);
     private const int QuickAttempts = 4;
 
+    /// <summary>How long a stop waits for storage to take back the task hub's leases.</summary>
+    private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(5);
+
     private readonly TaskHubWorker _worker;
     private readonly ILogger<DurableEngine> _logger;
     private readonly IHostApplicationLifetime? _lifetime;
@@ -159,8 +162,23 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         if (_started)
         {
             // isForced: true: do not wait for running chunks; they are at-least-once and will be redelivered.
-            await _worker.StopAsync(isForced: true);
-            _logger.LogInformation("Durable engine stopped.");
+            // Stopping releases the task hub's partition leases, and retries for as long as storage does not answer:
+            // with storage gone, a stop (Ctrl+C, SIGTERM) took from 20 s to over a minute, until the storage client's
+            // retries gave up. The leases expire on their own (another worker then takes the partitions over), so
+            // nothing is lost by leaving once the patience is spent. Started on a pool thread, in case part of the
+            // stop runs synchronously before it returns a task.
+            Task stop = Task.Run(() => _worker.StopAsync(isForced: true), CancellationToken.None);
+            if (await Task.WhenAny(stop, Task.Delay(StopPatience, cancellationToken)) == stop)
+            {
+                await stop;
+                _logger.LogInformation("Durable engine stopped.");
+            }
+            else
+            {
+                _logger.LogWarning(
+                    "Storage at {Endpoint} did not answer the durable engine's stop within {Seconds:0} s; stopping without it (its partition leases expire on their own).",
+                    _endpoint, StopPatience.TotalSeconds);
+            }
         }
     }
 
