@@ -98,7 +98,7 @@ public static class DatasetAssembler
     private static Tensor MoveToTheFront(Tensor examples, Tensor rows)
     {
         long count = rows.shape[0];
-        long sliceRows = Math.Max(1, FeatureStatistics.SliceElements / Math.Max(1, examples.numel() / examples.shape[0]));
+        long sliceRows = FeatureStatistics.RowsPerSlice(examples);
         // Every row kept (the test and validation splits came from files): nothing moves.
         for (long start = 0; count < examples.shape[0] && start < count; start += sliceRows)
         {

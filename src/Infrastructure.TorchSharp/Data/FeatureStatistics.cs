@@ -18,7 +18,11 @@ internal sealed class FeatureStatistics : IDisposable
 
     // Examples are converted to float64 a slice at a time: a slice of about 8 MB stays in the caches, where a whole
     // dataset in float64 (340 MB for Fashion-MNIST) would be written out, faulted in and read twice.
-    internal const long SliceElements = 1L << 20;
+    private const long SliceElements = 1L << 20;
+
+    /// <summary>How many examples of shape [N, ...] make one slice of about a million values (at least one).</summary>
+    internal static long RowsPerSlice(Tensor examples) =>
+        Math.Max(1, SliceElements / (examples.shape[0] == 0 ? 1 : Math.Max(1, examples.numel() / examples.shape[0])));
 
     /// <summary>
     /// Adds examples of shape [N, ...]: float32 features; with <paramref name="rows"/> (int64 indices into dim 0),
@@ -28,8 +32,7 @@ internal sealed class FeatureStatistics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(features);
         long count = rows?.shape[0] ?? features.shape[0];
-        long perExample = features.shape[0] == 0 ? 1 : Math.Max(1, features.numel() / features.shape[0]);
-        long sliceRows = Math.Max(1, SliceElements / perExample);
+        long sliceRows = RowsPerSlice(features);
         for (long start = 0; start < count; start += sliceRows)
         {
             using var scope = NewDisposeScope();
@@ -53,9 +56,10 @@ internal sealed class FeatureStatistics : IDisposable
         // runs a scalar Welford update per element, three to four times slower here than two vectorized reductions,
         // and in float64 both are exact far below the float32 the statistics are kept in.
         using Tensor doubles = features.to_type(ScalarType.Float64);
-        using Tensor centered = doubles - doubles.mean(dims, keepdim: true);
+        using Tensor keptMean = doubles.mean(dims, keepdim: true);
+        using Tensor centered = doubles - keptMean;
         Tensor variance = centered.mul_(centered).mean(dims).DetachFromDisposeScope();
-        Tensor mean = doubles.mean(dims).DetachFromDisposeScope();
+        Tensor mean = keptMean.reshape(variance.shape).DetachFromDisposeScope();
         if (_mean is null || _variance is null)
         {
             (_mean, _variance, _count, _axis, _keep) = (mean, variance, perSlot, axis, keep);
