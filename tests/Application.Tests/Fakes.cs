@@ -30,6 +30,9 @@ public sealed class ScriptedExecutor : ITrainingExecutor
     /// <summary>Whether chunks measure their output as their command foresees, as the real executor does; off, the loop evaluates by separate calls.</summary>
     public bool MeasuresInChunks { get; init; }
 
+    /// <summary>Awaited by every evaluation before it returns (to hold evaluations in flight); none by default.</summary>
+    public Func<EvaluateCommand, Task>? BeforeEvaluationReturns { get; init; }
+
     /// <summary>Overrides the loss a chunk reports (for divergence tests); null keeps the scripted loss.</summary>
     public Func<ChunkCommand, double?> LossOverride { get; init; } = _ => null;
 
@@ -77,15 +80,21 @@ public sealed class ScriptedExecutor : ITrainingExecutor
         return Task.FromResult(command.Output);
     }
 
-    public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
+    public async Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
     {
         Calls.Add(command);
         if (FailEvaluation(command) is { } failure)
         {
-            return Task.FromException<EvaluationResult>(failure);
+            throw failure;
         }
 
-        return Task.FromResult(Measure(command.Checkpoint));
+        EvaluationResult result = Measure(command.Checkpoint);
+        if (BeforeEvaluationReturns is { } gate)
+        {
+            await gate(command);
+        }
+
+        return result;
     }
 
     private EvaluationResult Measure(CheckpointReference checkpoint)

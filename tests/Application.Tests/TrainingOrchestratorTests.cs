@@ -89,6 +89,48 @@ public class TrainingOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_WhenReplicasAreMerged_RunsTheFinalValidationAndTestSideBySideOnTheLastMerge()
+    {
+        // Each evaluation waits until both are in flight: awaited one after the other, the first would time out.
+        var bothStarted = new TaskCompletionSource();
+        int started = 0;
+        var executor = new ScriptedExecutor
+        {
+            BeforeEvaluationReturns = _ =>
+            {
+                if (Interlocked.Increment(ref started) == 2)
+                {
+                    bothStarted.SetResult();
+                }
+
+                return bothStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            },
+        };
+
+        // 3 replicas of 10 steps a round: 60 steps in 2 rounds, validated only at the end.
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(60), new EvaluationSection(IntervalSteps: 10_000), replicas: new ReplicaSection(Count: 3)), executor);
+
+        var evaluations = executor.Calls.OfType<EvaluateCommand>().ToArray();
+        Assert.Equal(
+            new[] { (EvaluationSplit.Validation, CheckpointReference.Merged("run-1", 2)), (EvaluationSplit.Test, CheckpointReference.Merged("run-1", 2)) },
+            evaluations.Select(call => (call.Split, call.Checkpoint)));
+        Assert.Equal((60L, 60L), (outcome.FinalEvaluation!.Step, outcome.TestEvaluation!.Step));
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenAForeseenEvaluationAfterAMergeFails_EvaluatesAgainWhenTheLoopWantsIt()
+    {
+        int validations = 0;
+        var executor = new ScriptedExecutor { FailEvaluation = call => call.Split == EvaluationSplit.Validation && ++validations == 1 ? new IOException("blob read reset") : null };
+        var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(60), new EvaluationSection(IntervalSteps: 10_000), replicas: new ReplicaSection(Count: 3)), executor);
+
+        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(2, executor.Calls.OfType<EvaluateCommand>().Count(call => call.Split == EvaluationSplit.Validation));
+        Assert.Equal(60, outcome.FinalEvaluation!.Step);
+        Assert.Equal(60, outcome.TestEvaluation!.Step);
+    }
+
+    [Fact]
     public async Task RunAsync_WithAnExecutorThatMeasuresInChunks_StillTestsAnEarlierBestCheckpointByACall()
     {
         var measuring = new ScriptedExecutor { MeasuresInChunks = true };

@@ -8,14 +8,17 @@ namespace DurableTrainer.Application.Training;
 
 /// <summary>
 /// What a round produced: its metrics, the checkpoint it ends on, the outer momentum buffer, the outputs a merge made
-/// redundant, and what its chunk measured on that checkpoint (when it asked).
+/// redundant, and what it measured on that checkpoint (when foreseen).
 /// </summary>
-internal sealed record RoundResult(RoundMetrics Metrics, CheckpointReference Checkpoint, CheckpointReference? OuterMomentum, IReadOnlyList<CheckpointReference> Intermediates, MeasuredInChunk? Measured = null);
+internal sealed record RoundResult(RoundMetrics Metrics, CheckpointReference Checkpoint, CheckpointReference? OuterMomentum, IReadOnlyList<CheckpointReference> Intermediates, MeasuredInRound? Measured = null);
 
 /// <summary>
 /// Plays one round: fans out one chunk per replica from the session's latest checkpoint, waits for all of them,
-/// and merges their outputs when there is more than one (or the merge is an outer step). When no merge follows, the
-/// chunk's output is the round's checkpoint, so the chunk is asked to measure it as <paramref name="foreseen"/> says.
+/// and merges their outputs when there is more than one (or the merge is an outer step). The evaluations
+/// <paramref name="foreseen"/> names are made as early as they can be: when no merge follows, the chunk's output is
+/// the round's checkpoint, so the chunk measures it while the model is in memory; after a merge they are started
+/// side by side, so that a run's final validation and test take the longer of the two on a pool of workers rather
+/// than their sum and one hop between them.
 /// </summary>
 internal sealed class RoundRunner(ITrainingExecutor executor)
 {
@@ -68,9 +71,33 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
         var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
         IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
         run.Journal.AddChunks(next.Round, metrics.StepsDone, results);
-        MeasuredInChunk? measured = !merges && (results[0].Validation ?? results[0].Test) is not null
-            ? new MeasuredInChunk(merged, results[0].Validation, results[0].Test)
-            : null;
-        return new RoundResult(metrics, merged, momentum, intermediates, measured);
+        MeasuredInRound? measured = merges
+            ? await MeasureMergedAsync(merged, run.Recipe, foreseen)
+            : new MeasuredInRound(merged, results[0].Validation, results[0].Test);
+        return new RoundResult(metrics, merged, momentum, intermediates, (measured.Validation ?? measured.Test) is null ? null : measured);
+    }
+
+    private async Task<MeasuredInRound> MeasureMergedAsync(CheckpointReference merged, TrainingRecipe recipe, ForeseenEvaluations foreseen)
+    {
+        Task<EvaluationResult?> validation = foreseen.Validation ? TryMeasureAsync(merged, recipe, EvaluationSplit.Validation) : Task.FromResult<EvaluationResult?>(null);
+        Task<EvaluationResult?> test = foreseen.Test ? TryMeasureAsync(merged, recipe, EvaluationSplit.Test) : Task.FromResult<EvaluationResult?>(null);
+        return new MeasuredInRound(merged, await validation, await test);
+    }
+
+    /// <summary>
+    /// A foreseen evaluation that fails is left unmade rather than failing the round: the loop evaluates again when it
+    /// wants the figure, and handles the failure there as it would without the foresight (a corrupt checkpoint is
+    /// recovered from, a failed test leaves the training as it is).
+    /// </summary>
+    private async Task<EvaluationResult?> TryMeasureAsync(CheckpointReference checkpoint, TrainingRecipe recipe, EvaluationSplit split)
+    {
+        try
+        {
+            return await executor.EvaluateAsync(new EvaluateCommand(checkpoint, recipe, split));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 }

@@ -58,10 +58,10 @@ internal sealed class RunState
     public long? NextRung => Input.Trial is { } trial && RungsReported < trial.Rungs.Count ? trial.Rungs[RungsReported] : null;
 
     /// <summary>
-    /// What the chunk that wrote a checkpoint measured on it (see <see cref="Domain.Decisions.ForeseenEvaluations"/>),
+    /// What the round measured on the checkpoint it ended on (see <see cref="Domain.Decisions.ForeseenEvaluations"/>),
     /// kept until the loop evaluates that checkpoint; only this execution's last round, so it is not carried over.
     /// </summary>
-    public MeasuredInChunk? Measured { get; set; }
+    public MeasuredInRound? Measured { get; set; }
 
     /// <summary>
     /// Housekeeping started at the end of a round and left to run beside the next round's chunks (the journal write,
@@ -78,10 +78,13 @@ internal sealed class RunState
         Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution, RungsReported) };
 }
 
-/// <summary>The evaluations a chunk made of its own output <see cref="Checkpoint"/>.</summary>
-internal sealed record MeasuredInChunk(CheckpointReference Checkpoint, EvaluationResult? Validation, EvaluationResult? Test)
+/// <summary>
+/// The evaluations a round made of the checkpoint it ended on, <see cref="Checkpoint"/>: by the chunk that wrote it
+/// (one replica), or right after the merge that wrote it (several).
+/// </summary>
+internal sealed record MeasuredInRound(CheckpointReference Checkpoint, EvaluationResult? Validation, EvaluationResult? Test)
 {
-    /// <summary>The measurement of <paramref name="checkpoint"/> on <paramref name="split"/>, when the chunk made it.</summary>
+    /// <summary>The measurement of <paramref name="checkpoint"/> on <paramref name="split"/>, when the round made it.</summary>
     public EvaluationResult? Of(CheckpointReference checkpoint, EvaluationSplit split) =>
         checkpoint != Checkpoint ? null : split == EvaluationSplit.Test ? Test : Validation;
 }
