@@ -19,8 +19,6 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
     /// <summary>Below the 4 MiB block limit, leaving room for the last record of a batch.</summary>
     private const int MaxBlockBytes = 3 * 1024 * 1024;
 
-    private volatile bool _containerExists;
-
     public const string DefaultContainerName = "metrics";
 
     public static string BlobName(string runId) => $"{runId}/metrics.jsonl";
@@ -41,21 +39,29 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
         }
 
         AppendBlobClient blob = container.GetAppendBlobClient(BlobName(runId));
-        await EnsureBlobAsync(blob, cancellationToken);
-        var block = new StringBuilder();
+        foreach (byte[] block in Blocks(records))
+        {
+            await AppendBlockAsync(blob, block, cancellationToken);
+        }
+    }
+
+    /// <summary>The records as UTF-8 blocks of whole lines, each at most <see cref="MaxBlockBytes"/> (unless one line is longer).</summary>
+    private static IEnumerable<byte[]> Blocks(IReadOnlyList<TrainingJournalRecord> records)
+    {
+        using var block = new MemoryStream();
         foreach (TrainingJournalRecord record in records)
         {
-            string line = TrainingJournalFormat.Write([record]);
-            if (block.Length > 0 && Encoding.UTF8.GetByteCount(block.ToString()) + Encoding.UTF8.GetByteCount(line) > MaxBlockBytes)
+            byte[] line = Encoding.UTF8.GetBytes(TrainingJournalFormat.Write([record]));
+            if (block.Length > 0 && block.Length + line.Length > MaxBlockBytes)
             {
-                await AppendBlockAsync(blob, block.ToString(), cancellationToken);
-                block.Clear();
+                yield return block.ToArray();
+                block.SetLength(0);
             }
 
-            block.Append(line);
+            block.Write(line);
         }
 
-        await AppendBlockAsync(blob, block.ToString(), cancellationToken);
+        yield return block.ToArray();
     }
 
     /// <summary>
@@ -84,19 +90,29 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
         }
     }
 
-    private static async Task AppendBlockAsync(AppendBlobClient blob, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends one block. The blob is created on the first append that finds it missing rather than checked before
+    /// every append: a chunk's step records are appended on the way from its last step to the orchestrator, where a
+    /// round trip more per chunk is time every round waits for.
+    /// </summary>
+    private async Task AppendBlockAsync(AppendBlobClient blob, byte[] block, CancellationToken cancellationToken)
     {
-        using var content = new MemoryStream(Encoding.UTF8.GetBytes(text));
-        await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
+        try
+        {
+            using var content = new MemoryStream(block, writable: false);
+            await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            await EnsureBlobAsync(blob, cancellationToken);
+            using var content = new MemoryStream(block, writable: false);
+            await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
+        }
     }
 
     private async Task EnsureBlobAsync(AppendBlobClient blob, CancellationToken cancellationToken)
     {
-        if (!_containerExists)
-        {
-            await container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
-            _containerExists = true;
-        }
+        await container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
         // Creates the blob only if it is missing; an existing journal is never truncated.
         await blob.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } }, cancellationToken);

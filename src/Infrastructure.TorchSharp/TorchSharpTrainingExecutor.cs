@@ -112,12 +112,10 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             throw new ArgumentException("A merge needs at least one replica.", nameof(command));
         }
 
-        var replicas = new List<byte[]>(command.Replicas.Count);
-        foreach (CheckpointReference replica in command.Replicas)
-        {
-            replicas.Add(await _checkpoints.LoadAsync(replica, cancellationToken));
-        }
-
+        // All replicas are read at once: the merge is the one serial step of a round that grows with the replica
+        // count, and one read after another made it grow by a whole blob round trip per replica.
+        Task<byte[]>[] reads = [.. command.Replicas.Select(replica => _checkpoints.LoadAsync(replica, cancellationToken))];
+        byte[][] replicas = await Task.WhenAll(reads);
         bool outer = command.Merge.Merge == MergeStrategy.OuterNesterov;
         if (outer && (command.Start is null || command.MomentumOut is null))
         {

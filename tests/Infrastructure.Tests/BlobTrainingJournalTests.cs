@@ -68,4 +68,34 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
         Assert.True(second.Cursor > first.Cursor);
         Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, all.Records.Select(record => record.Step));
     }
+
+    [Fact]
+    public async Task Append_AfterTheJournalBlobWasDeleted_StartsItAgain()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        await journal.AppendAsync("run-1", [Step(1, 2.0)]);
+        await _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics).DeleteBlobAsync("run-1/metrics.jsonl");
+
+        await journal.AppendAsync("run-1", [Step(2, 1.5)]);
+
+        Assert.Equal(new long[] { 2 }, (await journal.ReadAsync("run-1")).Records.Select(record => record.Step));
+    }
+
+    [Fact]
+    public async Task Append_OfMoreThanOneBlockOfRecords_SplitsThemAtWholeLinesAndReadsBackEveryOne()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        // About 100 bytes a record: 40,000 records are more than one 3 MiB block.
+        TrainingJournalRecord[] records = [.. Enumerable.Range(1, 40_000).Select(step => Step(step, 1.0 / step))];
+
+        await journal.AppendAsync("run-1", records);
+
+        var read = (await journal.ReadAsync("run-1")).Records;
+        Assert.Equal(records.Select(record => record.Step), read.Select(record => record.Step));
+        BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
+        BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
+        Assert.True(properties.BlobCommittedBlockCount >= 2, $"{properties.BlobCommittedBlockCount} block(s) of {properties.ContentLength} bytes");
+    }
 }
