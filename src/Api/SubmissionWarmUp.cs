@@ -6,6 +6,9 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -40,15 +43,30 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
     }
 
     /// <summary>
-    /// The submission writes the run's input as its orchestration's, and the first episode reads it back. The first
-    /// time a process does either, System.Text.Json builds the types' metadata and compiles their serializers (for
-    /// the request alone that took 0.2 s in a fresh worker); done here, the first run does not wait for it.
+    /// The submission writes the run's input as its orchestration's, and the first episode reads it back; the
+    /// episodes and activities then pass the run's commands and results. The first time a process serializes or reads
+    /// a type, System.Text.Json builds its metadata and compiles its accessors (for the request alone that took 0.2 s
+    /// in a fresh worker); done here, with the run's own recipe, the first run does not wait for it.
     /// </summary>
-    private static void RoundTripTheRunsInput(ValidatedRequest validated)
+    private static void RoundTripTheRunsMessages(ValidatedRequest validated)
     {
-        var input = new TrainingRunInput("warm-up", validated.Specification, validated.Execution);
-        _ = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, DurableJson.Options), DurableJson.Options);
+        TrainingSpecification specification = validated.Specification;
+        var recipe = TrainingRecipe.From(specification);
+        var start = CheckpointReference.Initial("warm-up");
+        var output = CheckpointReference.ForReplica("warm-up", 1, 0);
+        var evaluation = new EvaluationResult(EvaluationMetrics.Classification(0, 1, 0.5, 1), 1) { Timing = new ExecutorTiming(1, 0, 0) };
+        RoundTrip(new TrainingRunInput("warm-up", specification, validated.Execution));
+        RoundTrip(new InitializeCommand(start, recipe));
+        RoundTrip(new InitializationResult(start, 1, 1, 1, 1));
+        RoundTrip(new ChunkCommand(start, output, 0, 1, 0, 1, 1, recipe, 1) { Evaluate = new ForeseenEvaluations(true, true) });
+        RoundTrip(new ChunkResult(output, 1, 1, 1, 1, 1, [new StepMetric(1, 1, 1)]) { Timing = new ExecutorTiming(1, 0, 0), Validation = evaluation, Test = evaluation });
+        RoundTrip(new EvaluateCommand(output, recipe, EvaluationSplit.Test));
+        RoundTrip(evaluation);
+        RoundTrip(new MergeCommand([output], CheckpointReference.Merged("warm-up", 1), recipe, specification.Replicas, start));
     }
+
+    private static void RoundTrip<T>(T message) =>
+        _ = JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(message, DurableJson.Options), DurableJson.Options);
 
     /// <summary>Checks the run; the errors found (already logged), or none.</summary>
     public async Task<IReadOnlyList<ValidationError>> WarmUpAsync(string run, CancellationToken cancellationToken)
@@ -62,7 +80,7 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
             (ValidatedRequest? validated, errors) = request is null ? (null, readErrors) : await TrainingRequestMapper.ValidateAsync(request, datasets, models, cancellationToken);
             if (validated is not null && errors.Count == 0)
             {
-                RoundTripTheRunsInput(validated);
+                RoundTripTheRunsMessages(validated);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
