@@ -15,6 +15,18 @@ build_local_stack() {
 
 dtrain() { dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll "$@"; }
 
+# Refuses to measure beside a worker or Azurite left running by an earlier run: they take cores, and they map the same
+# libraries, which lowers the measured tree's PSS (a short main job: 911 MiB alone, 849 MiB beside an idle worker).
+refuse_stray_stack() {
+  local stray
+  stray="$(pgrep -af 'DurableTrainer.Worker.dll|azurite' | grep -v pgrep || true)"
+  if [ -n "$stray" ]; then
+    echo "Not measuring: a worker or Azurite is already running (stop it first):" >&2
+    echo "$stray" >&2
+    exit 1
+  fi
+}
+
 # A standing local stack on ports of its own, for benchmarks that submit several runs to it: Azurite on
 # $1 (blob), $1+1 (queue), $1+2 (table), with its data in a temporary folder; start_worker adds workers to it.
 # Sets stack_dir and stack_connection; stop_stack (set as the EXIT trap here) stops it all and removes the folder.

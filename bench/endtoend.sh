@@ -10,6 +10,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
 source "$repo_root/bench/common.sh"
 cd "$repo_root"
+refuse_stray_stack
 pairs="${1:-3}"
 ensure_system_pytorch
 build_local_stack

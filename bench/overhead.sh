@@ -12,6 +12,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"
 source "$repo_root/bench/common.sh"
 cd "$repo_root"
+refuse_stray_stack
 warm_runs="${1:-2}"
 cold_runs="${2:-3}"
 build_local_stack
