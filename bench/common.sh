@@ -15,11 +15,23 @@ build_local_stack() {
 
 dtrain() { dotnet src/Cli/bin/Release/net10.0/linux-x64/dtrain.dll "$@"; }
 
+# json_field JSON EXPR: a field of a JSON text, for example json_field "$line" "['runId']".
+json_field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
+
+# history_breakdown SERVER LINE STATUS_FILE: the run `dtrain train --json` reported on its last LINE, its history read
+# from SERVER into STATUS_FILE and split by bench/overhead_breakdown.py into "name seconds" lines (printed).
+history_breakdown() {
+  local server="$1" line="$2" status="$3" id
+  id="$(json_field "$line" "['runId']")"
+  curl -sf "$server/runtime/webhooks/durabletask/instances/$id?showHistory=true&showHistoryOutput=true" >"$status"
+  /usr/bin/python3 bench/overhead_breakdown.py "$status" "$(json_field "$line" "['wallSeconds']")" "$(json_field "$line" "['submissionSeconds']")"
+}
+
 # Refuses to measure beside a worker or Azurite left running by an earlier run: they take cores, and they map the same
 # libraries, which lowers the measured tree's PSS (a short main job: 911 MiB alone, 849 MiB beside an idle worker).
 refuse_stray_stack() {
   local stray
-  stray="$(pgrep -af 'DurableTrainer.Worker.dll|azurite' | grep -v pgrep || true)"
+  stray="$(pgrep -af 'DurableTrainer.Worker.dll|azurite' || true)"
   if [ -n "$stray" ]; then
     echo "Not measuring: a worker or Azurite is already running (stop it first):" >&2
     echo "$stray" >&2

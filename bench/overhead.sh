@@ -19,22 +19,17 @@ build_local_stack
 worker_port=7160
 
 keys=(submission_to_end chunks evaluation submission seeing_the_end checkpoint_read checkpoint_write setup dispatch completion_pickup replay_and_decision initialize journal prune unaccounted overhead_ratio history_overhead_ratio)
-declare -A values
+declare -A warm_values
 rows=()
 declare -A cold_values
 # measure LABEL: one run of the main job on the standing stack, its row added to the table.
 measure() {
-  local label="$1" line id wall submitted breakdown row value
-  line="$(dtrain train --server "$server" --json | tail -n 1)"
-  id=$(/usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['runId'])" "$line")
-  wall=$(/usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['wallSeconds'])" "$line")
-  submitted=$(/usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['submissionSeconds'])" "$line")
-  curl -sf "$server/runtime/webhooks/durabletask/instances/$id?showHistory=true&showHistoryOutput=true" >"$stack_dir/status.json"
-  breakdown="$(/usr/bin/python3 bench/overhead_breakdown.py "$stack_dir/status.json" "$wall" "$submitted")"
+  local label="$1" breakdown row value
+  breakdown="$(history_breakdown "$server" "$(dtrain train --server "$server" --json | tail -n 1)" "$stack_dir/status.json")"
   row="| $label"
   for key in "${keys[@]}"; do
     value=$(awk -v k="$key" '$1==k{print $2}' <<<"$breakdown")
-    if [[ "$label" == cold* ]]; then cold_values[$key]+="$value "; else values[$key]+="$value "; fi
+    if [[ "$label" == cold* ]]; then cold_values[$key]+="$value "; else warm_values[$key]+="$value "; fi
     row+=" | $value"
   done
   rows+=("$row |")
@@ -69,14 +64,14 @@ done
   for key in "${keys[@]}"; do row+=" | $(median "${cold_values[$key]}")"; done
   echo "$row |"
   row="| median, warm"
-  for key in "${keys[@]}"; do row+=" | $(median "${values[$key]}")"; done
+  for key in "${keys[@]}"; do row+=" | $(median "${warm_values[$key]}")"; done
   echo "$row |"
   echo
-  echo "Per round (median of the warm runs / $rounds rounds): dispatch $(awk -v v="$(median "${values[dispatch]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
-  echo "completion pickup $(awk -v v="$(median "${values[completion_pickup]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
-  echo "checkpoint read and write $(awk -v a="$(median "${values[checkpoint_read]}")" -v b="$(median "${values[checkpoint_write]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*(a+b)/r}') ms,"
-  echo "journal $(awk -v v="$(median "${values[journal]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms, pruning $(awk -v v="$(median "${values[prune]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
-  echo "replay and decisions $(awk -v v="$(median "${values[replay_and_decision]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms."
+  echo "Per round (median of the warm runs / $rounds rounds): dispatch $(awk -v v="$(median "${warm_values[dispatch]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "completion pickup $(awk -v v="$(median "${warm_values[completion_pickup]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "checkpoint read and write $(awk -v a="$(median "${warm_values[checkpoint_read]}")" -v b="$(median "${warm_values[checkpoint_write]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*(a+b)/r}') ms,"
+  echo "journal $(awk -v v="$(median "${warm_values[journal]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms, pruning $(awk -v v="$(median "${warm_values[prune]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms,"
+  echo "replay and decisions $(awk -v v="$(median "${warm_values[replay_and_decision]}")" -v r="$rounds" 'BEGIN{printf "%.0f", 1000*v/r}') ms."
   echo
   echo "Dispatch runs from an activity's TaskScheduled event to its code starting (queue pickup included); completion"
   echo "pickup from an activity's completion to the orchestrator's next episode. The small activities (initialise,"

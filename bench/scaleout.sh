@@ -21,7 +21,6 @@ command -v perf >/dev/null || apt_install linux-perf
 start_azurite 10170
 out="$stack_dir/out"
 mkdir -p "$out"
-json_field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
 
 # run_on WORKERS LABEL: starts WORKERS workers of 1 thread in a new hub, submits the run to the first, reads its
 # history, exports its weights, stops the workers. Leaves the breakdown in $out/LABEL, "seconds sha256" in
@@ -36,7 +35,7 @@ run_on() {
   done
   wait_for_warm_up "${stack_worker_pids[@]}"
   local server="http://127.0.0.1:$port"
-  local line id wall submitted profiler
+  local line id profiler
   perf record -q -a -e cpu-clock -c 5000000 -o "$out/$label.perf" 2>/dev/null &
   profiler=$!
   line="$(dtrain train --server "$server" --json --model cnn --replicas "$replicas" --max-steps "$steps" \
@@ -45,10 +44,7 @@ run_on() {
   wait "$profiler" || true
   /usr/bin/python3 bench/cpu_profile.py "$label" "$out/$label.perf" "$stack_azurite_pid" "${stack_worker_pids[@]}" >"$out/$label.cpu"
   id="$(json_field "$line" "['runId']")"
-  wall="$(json_field "$line" "['wallSeconds']")"
-  submitted="$(json_field "$line" "['submissionSeconds']")"
-  curl -sf "$server/runtime/webhooks/durabletask/instances/$id?showHistory=true&showHistoryOutput=true" >"$out/$label.status.json"
-  /usr/bin/python3 bench/overhead_breakdown.py "$out/$label.status.json" "$wall" "$submitted" >"$out/$label"
+  history_breakdown "$server" "$line" "$out/$label.status.json" >"$out/$label"
   dtrain export "$id" --server "$server" --format safetensors -o "$out/$label.export" >/dev/null
   stop_workers
   echo "$(awk '$1=="in_history"{print $2}' "$out/$label") $(sha256sum "$out/$label.export/$id.safetensors" | cut -c1-16)" >"$out/$label.result"

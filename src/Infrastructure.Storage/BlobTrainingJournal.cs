@@ -99,12 +99,16 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
     {
         try
         {
-            using var content = new MemoryStream(block, writable: false);
-            await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
+            await AppendAsync();
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             await EnsureBlobAsync(blob, cancellationToken);
+            await AppendAsync();
+        }
+
+        async Task AppendAsync()
+        {
             using var content = new MemoryStream(block, writable: false);
             await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
         }

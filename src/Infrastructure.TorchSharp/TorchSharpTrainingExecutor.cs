@@ -112,18 +112,20 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             throw new ArgumentException("A merge needs at least one replica.", nameof(command));
         }
 
-        // All replicas are read at once: the merge is the one serial step of a round that grows with the replica
-        // count, and one read after another made it grow by a whole blob round trip per replica.
-        Task<byte[]>[] reads = [.. command.Replicas.Select(replica => _checkpoints.LoadAsync(replica, cancellationToken))];
-        byte[][] replicas = await Task.WhenAll(reads);
         bool outer = command.Merge.Merge == MergeStrategy.OuterNesterov;
         if (outer && (command.Start is null || command.MomentumOut is null))
         {
             throw new ArgumentException("An outer Nesterov merge needs the previous global checkpoint and a name for the momentum buffer.", nameof(command));
         }
 
-        byte[]? start = outer ? await _checkpoints.LoadAsync(command.Start!, cancellationToken) : null;
-        byte[]? momentum = outer && command.MomentumIn is not null ? await _checkpoints.LoadAsync(command.MomentumIn, cancellationToken) : null;
+        // Every checkpoint the merge needs is read at once: the merge is the one serial step of a round that grows
+        // with the replica count, and one read after another made it grow by a whole blob round trip per replica.
+        Task<byte[]>[] replicaReads = [.. command.Replicas.Select(replica => _checkpoints.LoadAsync(replica, cancellationToken))];
+        Task<byte[]?> startRead = outer ? LoadOptionalAsync(command.Start, cancellationToken) : Task.FromResult<byte[]?>(null);
+        Task<byte[]?> momentumRead = outer ? LoadOptionalAsync(command.MomentumIn, cancellationToken) : Task.FromResult<byte[]?>(null);
+        byte[][] replicas = await Task.WhenAll(replicaReads);
+        byte[]? start = await startRead;
+        byte[]? momentum = await momentumRead;
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         (byte[] merged, byte[]? momentumOut) = await OnTensorThreadAsync(() => Merge(command, spec, dataset, replicas, start, momentum), cancellationToken);
@@ -135,6 +137,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         await _checkpoints.SaveAsync(command.Output, merged, cancellationToken);
         return command.Output;
     }
+
+    private async Task<byte[]?> LoadOptionalAsync(CheckpointReference? checkpoint, CancellationToken cancellationToken) =>
+        checkpoint is null ? null : await _checkpoints.LoadAsync(checkpoint, cancellationToken);
 
     public async Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
     {

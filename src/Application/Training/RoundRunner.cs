@@ -71,7 +71,7 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
         var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
         IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
         run.Journal.AddChunks(next.Round, metrics.StepsDone, results);
-        MeasuredInRound? measured = merges
+        MeasuredInRound measured = merges
             ? await MeasureMergedAsync(merged, run.Recipe, foreseen)
             : new MeasuredInRound(merged, results[0].Validation, results[0].Test);
         return new RoundResult(metrics, merged, momentum, intermediates, (measured.Validation ?? measured.Test) is null ? null : measured);
@@ -79,9 +79,12 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
 
     private async Task<MeasuredInRound> MeasureMergedAsync(CheckpointReference merged, TrainingRecipe recipe, ForeseenEvaluations foreseen)
     {
-        Task<EvaluationResult?> validation = foreseen.Validation ? TryMeasureAsync(merged, recipe, EvaluationSplit.Validation) : Task.FromResult<EvaluationResult?>(null);
-        Task<EvaluationResult?> test = foreseen.Test ? TryMeasureAsync(merged, recipe, EvaluationSplit.Test) : Task.FromResult<EvaluationResult?>(null);
+        Task<EvaluationResult?> validation = MeasureIfForeseenAsync(foreseen.Validation, EvaluationSplit.Validation);
+        Task<EvaluationResult?> test = MeasureIfForeseenAsync(foreseen.Test, EvaluationSplit.Test);
         return new MeasuredInRound(merged, await validation, await test);
+
+        Task<EvaluationResult?> MeasureIfForeseenAsync(bool isForeseen, EvaluationSplit split) =>
+            isForeseen ? TryMeasureAsync(merged, recipe, split) : Task.FromResult<EvaluationResult?>(null);
     }
 
     /// <summary>
