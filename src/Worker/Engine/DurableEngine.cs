@@ -48,6 +48,12 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         {
             StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
             TaskHubName = options.HubName,
+            // The provider names a worker by its machine by default, and a partition lease held under that name counts
+            // as held by every worker of the machine: a second worker on one machine listened on the first one's
+            // control queue without its lease, the two ran one orchestration's episodes at once, and the engine threw
+            // the later one's results away ("split brain") and retried it after the poller's back-off (3 s stalls in
+            // 2-worker runs). One name per process makes a partition one worker's.
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
             PartitionCount = options.PartitionCount,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             WorkItemQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
