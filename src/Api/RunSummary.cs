@@ -39,8 +39,8 @@ public sealed record RunSummary(
         return new RunSummary(
             record.InstanceId,
             record.RuntimeStatus,
-            progress?.Phase,
-            outcome?.Status,
+            progress?.Phase.ToString(),
+            outcome?.Status.ToString(),
             outcome?.StopReason,
             outcome?.FailureReason ?? (record.RuntimeStatus is "Failed" or "Terminated" ? record.SerializedOutput : null),
             total is > 0 && step is not null ? Math.Round(100.0 * step.Value / total.Value, 1) : null,

@@ -55,7 +55,18 @@ public class DurableMessageSerializationTests
         new EvaluateCommand(CheckpointReference.Merged("run-1", 3), Recipe),
         new EvaluationResult(EvaluationMetrics.Classification(0, 0.3, 0.9, 10000), 1.5),
         new Durable.Adapters.PruneCommand([CheckpointReference.Initial("run-1"), CheckpointReference.Merged("run-1", 4)]),
-        new TrainingOutcome("run-1", "Completed", "PlanCompleted", null, 2814, 12, 180096, 130.2, "run-1/round-000012/replica-00", null, new EvaluationSummary(2814, 0.25, new Dictionary<string, double> { ["accuracy"] = 0.91 }), null),
+        new TrainingOutcome
+        {
+            RunId = "run-1",
+            Status = TrainingOutcomeStatus.Completed,
+            StopReason = "PlanCompleted",
+            StepsDone = 2814,
+            Rounds = 12,
+            SamplesSeen = 180096,
+            TrainingSeconds = 130.2,
+            FinalCheckpoint = "run-1/round-000012/replica-00",
+            FinalEvaluation = new EvaluationSummary(2814, 0.25, new Dictionary<string, double> { ["accuracy"] = 0.91 }),
+        },
     };
 
     [Theory]
@@ -68,6 +79,22 @@ public class DurableMessageSerializationTests
         // Records holding lists compare by reference, so compare what a second trip through the serializer writes.
         Assert.Equal(json, JsonSerializer.Serialize(back, message.GetType(), DurableJson.Options));
         Assert.Equal(message.GetType(), back!.GetType());
+    }
+
+    [Theory]
+    [InlineData(TrainingPhase.AtRung, TrainingOutcomeStatus.ContinuedAsNew)]
+    [InlineData(TrainingPhase.Completed, TrainingOutcomeStatus.Completed)]
+    public void PhaseAndStatus_TravelByTheirNamesWhicheverOptionsTheHostUses(TrainingPhase phase, TrainingOutcomeStatus status)
+    {
+        var progress = new TrainingProgress { RunId = "run-1", Phase = phase };
+        var outcome = new TrainingOutcome { RunId = "run-1", Status = status };
+
+        foreach (JsonSerializerOptions options in new[] { DurableJson.Options, JsonSerializerOptions.Web })
+        {
+            Assert.Contains($"\"phase\":\"{phase}\"", JsonSerializer.Serialize(progress, options), StringComparison.Ordinal);
+            Assert.Contains($"\"status\":\"{status}\"", JsonSerializer.Serialize(outcome, options), StringComparison.Ordinal);
+            Assert.Equal(phase, JsonSerializer.Deserialize<TrainingProgress>($"{{\"runId\":\"r\",\"phase\":\"{phase}\"}}", options)!.Phase);
+        }
     }
 
     [Fact]

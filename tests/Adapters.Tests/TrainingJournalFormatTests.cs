@@ -78,14 +78,13 @@ public class TrainingJournalFormatTests
     }
 
     [Fact]
-    public void StepRecords_SpreadTheChunksDurationOverItsStepsAndTakeTheRoundFromTheOutputName()
+    public void StepRecords_SpreadTheChunksDurationOverItsStepsAndAreFiledUnderTheCommandsRound()
     {
-        var command = new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 7, 1), 1, 2, 0, 2, 1.0, null!);
+        var command = new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 7, 1), 1, 2, 0, 2, 1.0, null!) { Round = 7 };
         var result = new ChunkResult(command.Output, 2, 0.5, 0.4, 128, 4.0, [new StepMetric(2, 0.6, 0.01), new StepMetric(4, 0.4, 0.01)]);
 
         var records = RunChunkActivity.StepRecords(command, result, result.StepMetrics!, T0);
 
         Assert.Equal(new[] { (2L, 7L, 1, T0.AddSeconds(-2)), (4L, 7L, 1, T0) }, records.Select(record => (record.Step, record.Round!.Value, record.Replica!.Value, record.Time)));
-        Assert.Null(RunChunkActivity.RoundOf(CheckpointReference.Initial("run-1")));
     }
 }

@@ -65,7 +65,7 @@ public class ContinueAsNewTests
             var continuation = new RecordingContinuation();
             var orchestrator = new TrainingOrchestrator(new TrainingOrchestratorPorts(executor, new RecordingMonitor(), new RecordingPruner(), Continuation: continuation), new PureTrainingService());
             TrainingOutcome outcome = await orchestrator.RunAsync(input);
-            if (outcome.Status != TrainingOutcome.ContinuedAsNew)
+            if (outcome.Status != TrainingOutcomeStatus.ContinuedAsNew)
             {
                 return (outcome, executor.Calls, executions);
             }

@@ -26,7 +26,7 @@ public class CorruptCheckpointTests
         var input = TestRuns.Input(ChunksOfTen, FiftySteps, checkpoints: new CheckpointSection(IntervalSteps: 10, KeepLast: 5));
         var outcome = await RunAsync(new CorruptOnceAfterWrite(executor, CheckpointReference.ForReplica("run-1", 2, 0)), input);
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(50, outcome.StepsDone);
         Assert.Equal(1, outcome.RollbacksUsed);
         ChunkCommand[] chunks = executor.Calls.OfType<ChunkCommand>().ToArray();
@@ -44,7 +44,7 @@ public class CorruptCheckpointTests
 
         var outcome = await RunAsync(executor, TestRuns.Input(ChunksOfTen, FiftySteps));
 
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("run-1/initial is corrupt", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Contains("No earlier good checkpoint", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Single(executor.Calls.OfType<ChunkCommand>());
@@ -60,7 +60,7 @@ public class CorruptCheckpointTests
             corruptEveryTime,
             TestRuns.Input(ChunksOfTen, FiftySteps, stopping: new StoppingSection(MaxRollbacks: 2), checkpoints: new CheckpointSection(IntervalSteps: 10)));
 
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("No rollbacks are left", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal(2, outcome.RollbacksUsed);
     }

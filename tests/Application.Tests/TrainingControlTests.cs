@@ -23,7 +23,7 @@ public class TrainingControlTests
     {
         var outcome = await RunAsync(new ScriptedControl { StopAfterAsking = 1 });
 
-        Assert.Equal("Stopped", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Stopped, outcome.Status);
         Assert.Equal("StopRequested", outcome.StopReason);
         Assert.Equal(20, outcome.StepsDone);
         Assert.Equal(20, outcome.FinalEvaluation!.Step);
@@ -50,7 +50,7 @@ public class TrainingControlTests
     {
         var outcome = await RunAsync(new ScriptedControl { ScalesAtAsking = new() { [2] = scale } });
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.All(_executor.Calls.OfType<ChunkCommand>(), chunk => Assert.Equal(1.0, chunk.LearningRateScale));
     }
 }

@@ -28,7 +28,7 @@ public class TrainingJournalTests
         var outcome = await RunAsync(TestRuns.Input(
             ChunksOfTen, new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20), replicas: new ReplicaSection(Count: 2)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.InRange(_journal.Appends.Count, 1, outcome.Rounds + 1);
         var chunks = Of(TrainingJournalRecord.ChunkKind);
         Assert.Equal(outcome.Rounds * 2, chunks.Count);
@@ -156,7 +156,7 @@ public class FailingJournalTests
                 new PureTrainingService())
             .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(2, journal.Failures);
         Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
         // The stop, then the test split's verdict on the final checkpoint, go out with the last write.
@@ -208,7 +208,7 @@ public class HousekeepingBesideTheNextRoundTests
                 new PureTrainingService())
             .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20), checkpoints: new CheckpointSection(KeepLast: 1)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         // Every write and pruning but the one after the last round saw a chunk start while it was waiting; waited
         // for before the chunk, each would have given up instead.
         Assert.True(journal.Calls >= 5 && pruner.Calls >= 2, $"{journal.Calls} writes, {pruner.Calls} prunings");
@@ -227,7 +227,7 @@ public class HousekeepingBesideTheNextRoundTests
                 new PureTrainingService())
             .RunAsync(TestRuns.Input(new ExecutionSettings(StepsPerChunk: 10), new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(2, journal.Failures);
         Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
         Assert.Equal(3, journal.Written.Count(record => record.Kind == TrainingJournalRecord.EvaluationKind));

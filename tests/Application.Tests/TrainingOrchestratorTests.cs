@@ -31,7 +31,7 @@ public class TrainingOrchestratorTests
         // 640 examples / batch 32 = 20 steps per epoch; 2 epochs = 40 steps in chunks of 15 -> 15, 15, 10.
         var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 30)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal("PlanCompleted", outcome.StopReason);
         Assert.Equal(40, outcome.StepsDone);
         Assert.Equal(new[] { 15, 15, 10 }, _executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Steps));
@@ -124,7 +124,7 @@ public class TrainingOrchestratorTests
         var executor = new ScriptedExecutor { FailEvaluation = call => call.Split == EvaluationSplit.Validation && ++validations == 1 ? new IOException("blob read reset") : null };
         var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(60), new EvaluationSection(IntervalSteps: 10_000), replicas: new ReplicaSection(Count: 3)), executor);
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(2, executor.Calls.OfType<EvaluateCommand>().Count(call => call.Split == EvaluationSplit.Validation));
         Assert.Equal(60, outcome.FinalEvaluation!.Step);
         Assert.Equal(60, outcome.TestEvaluation!.Step);
@@ -149,7 +149,7 @@ public class TrainingOrchestratorTests
         var measuring = new ScriptedExecutor { MeasuresInChunks = true, LossOverride = _ => ++chunks == 2 ? double.NaN : null };
         var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(20), new EvaluationSection(IntervalSteps: 10)), measuring);
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(3, measuring.Calls.OfType<ChunkCommand>().Count());
         Assert.Empty(measuring.Calls.OfType<EvaluateCommand>());
         Assert.Equal(20, outcome.FinalEvaluation!.Step);
@@ -175,7 +175,7 @@ public class TrainingOrchestratorTests
         var outcome = await new TrainingOrchestrator(new TrainingOrchestratorPorts(executor, new RecordingMonitor(), new RecordingPruner()), new PureTrainingService())
             .RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Null(outcome.TestEvaluation);
         Assert.Equal("test split unreadable", outcome.TestFailure);
     }
@@ -237,7 +237,7 @@ public class TrainingOrchestratorTests
 
         var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs), executor);
 
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Equal("disk on fire", outcome.FailureReason);
         Assert.Equal(15, outcome.StepsDone);
         Assert.Equal("run-1/round-000001/replica-00", outcome.FinalCheckpoint);
@@ -255,7 +255,7 @@ public class TrainingOrchestratorTests
 
         var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(40)), executor);
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(40, outcome.StepsDone);
         Assert.Equal(1, outcome.RollbacksUsed);
         var chunks = executor.Calls.OfType<ChunkCommand>().ToArray();
@@ -272,7 +272,7 @@ public class TrainingOrchestratorTests
 
         var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(40), stopping: new StoppingSection(MaxRollbacks: 2)), executor);
 
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("after 2 rollback", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal("run-1/round-000001/replica-00", outcome.FinalCheckpoint);
         Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
@@ -283,7 +283,7 @@ public class TrainingOrchestratorTests
     {
         var outcome = await RunAsync(TestRuns.Input(ChunksOfTen, Steps(200), new EvaluationSection(IntervalSteps: 10), new StoppingSection(TargetMetric: 0.5)));
 
-        Assert.Equal("Completed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal("TargetReached", outcome.StopReason);
         Assert.True(outcome.StepsDone < 200);
         Assert.True(outcome.FinalEvaluation!.Score("accuracy") >= 0.5);
@@ -296,7 +296,7 @@ public class TrainingOrchestratorTests
         var outcome = await RunAsync(
             TestRuns.Input(ChunksOfTen, Steps(1000), stopping: new StoppingSection(TimeBudgetSeconds: 45)), clock: new SteppingClock(TimeSpan.FromSeconds(10)));
 
-        Assert.Equal("Stopped", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Stopped, outcome.Status);
         Assert.Equal("TimeBudgetExhausted", outcome.StopReason);
         Assert.InRange(outcome.StepsDone, 10, 60);
         Assert.Equal(outcome.StepsDone, outcome.FinalEvaluation!.Step);
@@ -323,7 +323,7 @@ public class TrainingOrchestratorTests
 
         var outcome = await RunAsync(new TrainingRunInput("run-1", invalid, ExecutionSettings.Default));
 
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("training.batchSize", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Empty(_executor.Calls);
     }
@@ -333,8 +333,8 @@ public class TrainingOrchestratorTests
     {
         await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
 
-        Assert.Equal("Initializing", _monitor.Reports[0].Phase);
-        Assert.Equal("Completed", _monitor.Reports[^1].Phase);
+        Assert.Equal(TrainingPhase.Initializing, _monitor.Reports[0].Phase);
+        Assert.Equal(TrainingPhase.Completed, _monitor.Reports[^1].Phase);
         Assert.Equal(40, _monitor.Reports[^1].Step);
         Assert.Equal(40, _monitor.Reports[^1].TotalSteps);
         Assert.Equal(_monitor.Reports.Select(report => report.Step).Order(), _monitor.Reports.Select(report => report.Step));

@@ -10,10 +10,22 @@ public sealed class WatchIntervalTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly DateTime Now = new(2026, 12, 3, 6, 0, 0, DateTimeKind.Utc);
 
-    private static RunSnapshot Snapshot(string phase, double? secondsRemaining, long steps = 1266, double updatedAfterSeconds = 0) => new(
+    private static RunSnapshot Snapshot(TrainingPhase phase, double? secondsRemaining, long steps = 1266, double updatedAfterSeconds = 0) => new(
         "run-i",
         "Running",
-        new TrainingProgress("run-i", phase, 3, 4, steps, 1688, 1.5, 0.2, 2400, null, null, secondsRemaining, []),
+        new TrainingProgress
+        {
+            RunId = "run-i",
+            Phase = phase,
+            Round = 3,
+            TotalRounds = 4,
+            Step = steps,
+            TotalSteps = 1688,
+            Epoch = 1.5,
+            LastLoss = 0.2,
+            SamplesPerSecond = 2400,
+            SecondsRemaining = secondsRemaining,
+        },
         null,
         null,
         DateTime.UnixEpoch,
@@ -24,15 +36,15 @@ public sealed class WatchIntervalTests
     [Fact]
     public void DelayAfter_ATrainingRoundWithTimeToGo_IsTheInterval()
     {
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", 11), Now));
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot("Training", null), Now));
+        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot(TrainingPhase.Training, 11), Now));
+        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot(TrainingPhase.Training, null), Now));
     }
 
     [Theory]
-    [InlineData("Testing", null)]
-    [InlineData("Testing", 11.0)]
-    [InlineData("Training", 0.5)]
-    public void DelayAfter_TheTestOrTheLastSecondOfTheEstimate_IsATenthOfASecond(string phase, double? secondsRemaining) =>
+    [InlineData(TrainingPhase.Testing, null)]
+    [InlineData(TrainingPhase.Testing, 11.0)]
+    [InlineData(TrainingPhase.Training, 0.5)]
+    public void DelayAfter_TheTestOrTheLastSecondOfTheEstimate_IsATenthOfASecond(TrainingPhase phase, double? secondsRemaining) =>
         Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(Interval).DelayAfter(Snapshot(phase, secondsRemaining), Now));
 
     [Fact]
@@ -42,7 +54,7 @@ public sealed class WatchIntervalTests
         // of what is left from when it first saw it, every 0.1 s in the last second and past the end, and gives up
         // looking closely once the run overruns by the allowance.
         RunWatcher watcher = Watcher(Interval);
-        RunSnapshot lastRound = Snapshot("Training", 12);
+        RunSnapshot lastRound = Snapshot(TrainingPhase.Training, 12);
 
         Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now));
         Assert.Equal(TimeSpan.FromSeconds(0.5), watcher.DelayAfter(lastRound, Now.AddSeconds(7)));
@@ -55,11 +67,11 @@ public sealed class WatchIntervalTests
     public void DelayAfter_ANewRoundsEstimate_StartsItsOwnCountdown()
     {
         RunWatcher watcher = Watcher(Interval);
-        watcher.DelayAfter(Snapshot("Training", 12, steps: 844), Now);
+        watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844), Now);
 
         // At 11.5 s the first estimate would be in its last second, but a new round reported 12 s more just now.
-        Assert.Equal(Interval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(11.5)));
-        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot("Training", 12, steps: 1266), Now.AddSeconds(22.8)));
+        Assert.Equal(Interval, watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 1266), Now.AddSeconds(11.5)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 1266), Now.AddSeconds(22.8)));
     }
 
     [Fact]
@@ -68,12 +80,12 @@ public sealed class WatchIntervalTests
         // A journal write settled after the last chunk updates the status, but the report (step, estimate) is the
         // round's: the run is still past its estimated end, so the watcher keeps looking closely.
         RunWatcher watcher = Watcher(Interval);
-        watcher.DelayAfter(Snapshot("Training", 12, steps: 844), Now);
+        watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844), Now);
 
-        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot("Training", 12, steps: 844, updatedAfterSeconds: 13), Now.AddSeconds(13)));
+        Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844, updatedAfterSeconds: 13), Now.AddSeconds(13)));
     }
 
     [Fact]
     public void DelayAfter_AnIntervalShorterThanTheFinalStretchs_IsKept() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot("Testing", null), Now));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot(TrainingPhase.Testing, null), Now));
 }

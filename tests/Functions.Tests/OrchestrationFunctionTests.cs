@@ -90,12 +90,12 @@ public class OrchestrationFunctionTests
 
             Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
             TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
-            Assert.Equal("Completed", outcome.Status);
+            Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
             Assert.Equal(60, outcome.StepsDone);
             Assert.Equal("fn-1/round-000002/merged", outcome.FinalCheckpoint);
             Assert.Equal(6, executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.Output).Distinct().Count());
             TrainingProgress progress = done.ReadCustomStatusAs<TrainingProgress>()!;
-            Assert.Equal("Completed", progress.Phase);
+            Assert.Equal(TrainingPhase.Completed, progress.Phase);
             Assert.Equal(60, progress.Step);
         }
     }
@@ -112,7 +112,7 @@ public class OrchestrationFunctionTests
 
             Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails}");
             TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
-            Assert.Equal("Completed", outcome.Status);
+            Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
             Assert.Equal(100, outcome.StepsDone);
             Assert.Equal(4, outcome.Executions);
             Assert.Equal(10, executor.Calls.OfType<ChunkCommand>().Count());
@@ -134,7 +134,7 @@ public class OrchestrationFunctionTests
 
             Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails}");
             TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
-            Assert.Equal("Stopped", outcome.Status);
+            Assert.Equal(TrainingOutcomeStatus.Stopped, outcome.Status);
             Assert.Equal("StopRequested", outcome.StopReason);
             Assert.True(outcome.StepsDone < 100_000);
             Assert.NotNull(outcome.FinalCheckpoint);
@@ -167,7 +167,7 @@ public class OrchestrationFunctionTests
         OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
         TrainingOutcome outcome = done.ReadOutputAs<TrainingOutcome>()!;
-        Assert.Equal("Failed", outcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("chunk exploded", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal(3, executor.ChunkAttempts);
         Assert.Equal("fn-fail/initial", outcome.FinalCheckpoint);

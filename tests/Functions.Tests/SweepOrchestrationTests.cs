@@ -109,7 +109,7 @@ public class SweepOrchestrationTests
         Assert.Equal($"sweep-asha-t{favoured:D3}", best.RunId);
         OrchestrationMetadata bestRun = (await host.Engine.Client.GetInstanceAsync(best.RunId, getInputsAndOutputs: true))!;
         TrainingOutcome bestOutcome = bestRun.ReadOutputAs<TrainingOutcome>()!;
-        Assert.Equal("Completed", bestOutcome.Status);
+        Assert.Equal(TrainingOutcomeStatus.Completed, bestOutcome.Status);
         Assert.NotNull(bestOutcome.FinalCheckpoint);
 
         // A stopped trial's own run says it was stopped by the scheduler, and why.

@@ -50,6 +50,9 @@ public sealed record ChunkCommand(
     TrainingRecipe Recipe,
     long TotalSteps = 0)
 {
+    /// <summary>The round the chunk belongs to (its step records are filed under it); <see cref="Output"/>'s name also says it, for people.</summary>
+    public long Round { get; init; }
+
     public ForeseenEvaluations Evaluate { get; init; } = ForeseenEvaluations.None;
 }
 

@@ -95,24 +95,69 @@ public static class ScoreFields
         && (left is null || left.All(score => right!.TryGetValue(score.Key, out double value) && value.Equals(score.Value)));
 }
 
+/// <summary>
+/// Where a run is, as its progress reports say. Serialized by name (<c>"Training"</c>, <c>"AtRung"</c>), as clients,
+/// the dashboard and scripts read it.
+/// </summary>
+public enum TrainingPhase
+{
+    Initializing,
+    Training,
+    RolledBack,
+    AtRung,
+    Testing,
+    Completed,
+    Stopped,
+    Failed,
+}
+
+/// <summary>How one execution of a run ended: the run's own end, or a hand-over to the next execution.</summary>
+public enum TrainingOutcomeStatus
+{
+    Completed,
+    Stopped,
+    Failed,
+
+    /// <summary>The execution handed over to a fresh one (continue-as-new) instead of ending.</summary>
+    ContinuedAsNew,
+}
+
 /// <summary>Progress as a monitor shows it. Bounded in size: it becomes the orchestration's custom status.</summary>
-public sealed record TrainingProgress(
-    string RunId,
-    string Phase,
-    long Round,
-    long TotalRounds,
-    long Step,
-    long TotalSteps,
-    double Epoch,
-    double? LastLoss,
-    double? SamplesPerSecond,
-    EvaluationSummary? LastEvaluation,
-    EvaluationSummary? BestEvaluation,
-    double? SecondsRemaining,
-    IReadOnlyList<string> Suggestions,
-    double LearningRateScale = 1.0,
-    int RollbacksUsed = 0,
-    int Execution = 1);
+public sealed record TrainingProgress
+{
+    public required string RunId { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<TrainingPhase>))]
+    public required TrainingPhase Phase { get; init; }
+
+    public long Round { get; init; }
+
+    public long TotalRounds { get; init; }
+
+    public long Step { get; init; }
+
+    public long TotalSteps { get; init; }
+
+    public double Epoch { get; init; }
+
+    public double? LastLoss { get; init; }
+
+    public double? SamplesPerSecond { get; init; }
+
+    public EvaluationSummary? LastEvaluation { get; init; }
+
+    public EvaluationSummary? BestEvaluation { get; init; }
+
+    public double? SecondsRemaining { get; init; }
+
+    public IReadOnlyList<string> Suggestions { get; init; } = [];
+
+    public double LearningRateScale { get; init; } = 1.0;
+
+    public int RollbacksUsed { get; init; }
+
+    public int Execution { get; init; } = 1;
+}
 
 /// <summary>
 /// The orchestration's output: how the run ended and where its model is. <see cref="FinalEvaluation"/> and
@@ -120,28 +165,46 @@ public sealed record TrainingProgress(
 /// measures the final checkpoint on the test split and <see cref="BestTestEvaluation"/> the best one, when it is
 /// another. <see cref="TestFailure"/> says why there is no test figure when testing failed.
 /// </summary>
-public sealed record TrainingOutcome(
-    string RunId,
-    string Status,
-    string? StopReason,
-    string? FailureReason,
-    long StepsDone,
-    long Rounds,
-    long SamplesSeen,
-    double TrainingSeconds,
-    string? FinalCheckpoint,
-    string? BestCheckpoint,
-    EvaluationSummary? FinalEvaluation,
-    EvaluationSummary? BestEvaluation,
-    int RollbacksUsed = 0,
-    double LearningRateScale = 1.0,
-    int Executions = 1,
-    EvaluationSummary? TestEvaluation = null,
-    EvaluationSummary? BestTestEvaluation = null,
-    string? TestFailure = null,
-    string? MonitoredMetric = null,
-    string? StopDetail = null)
+public sealed record TrainingOutcome
 {
-    /// <summary>The status of an execution that handed over to the next one instead of ending.</summary>
-    public const string ContinuedAsNew = "ContinuedAsNew";
+    public required string RunId { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<TrainingOutcomeStatus>))]
+    public required TrainingOutcomeStatus Status { get; init; }
+
+    public string? StopReason { get; init; }
+
+    public string? FailureReason { get; init; }
+
+    public long StepsDone { get; init; }
+
+    public long Rounds { get; init; }
+
+    public long SamplesSeen { get; init; }
+
+    public double TrainingSeconds { get; init; }
+
+    public string? FinalCheckpoint { get; init; }
+
+    public string? BestCheckpoint { get; init; }
+
+    public EvaluationSummary? FinalEvaluation { get; init; }
+
+    public EvaluationSummary? BestEvaluation { get; init; }
+
+    public int RollbacksUsed { get; init; }
+
+    public double LearningRateScale { get; init; } = 1.0;
+
+    public int Executions { get; init; } = 1;
+
+    public EvaluationSummary? TestEvaluation { get; init; }
+
+    public EvaluationSummary? BestTestEvaluation { get; init; }
+
+    public string? TestFailure { get; init; }
+
+    public string? MonitoredMetric { get; init; }
+
+    public string? StopDetail { get; init; }
 }

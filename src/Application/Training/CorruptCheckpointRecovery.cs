@@ -1,3 +1,4 @@
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
 
@@ -9,16 +10,15 @@ namespace DurableTrainer.Application.Training;
 /// a rollback, and when none are left, or no good checkpoint is, the run fails. It never trains on a corrupt
 /// checkpoint.
 /// </summary>
-internal sealed class CorruptCheckpointRecovery(ICheckpointPruner pruner)
+internal sealed class CorruptCheckpointRecovery(ICheckpointPruner pruner, RunReporter reporter)
 {
-    /// <summary>Returns true when training can go on, false when the run has failed.</summary>
-    public async Task<bool> RecoverAsync(RunState run, CheckpointCorruptException corrupt)
+    /// <summary>Returns null when training can go on (and reports the rollback), or how the run fails.</summary>
+    public async Task<RunEnd?> RecoverAsync(RunState run, CheckpointCorruptException corrupt)
     {
         TrainingSession session = run.Session;
         if (session.RollbacksUsed >= run.Specification.Stopping.MaxRollbacks)
         {
-            session.Fail($"{corrupt.Message} No rollbacks are left ({session.RollbacksUsed} used).");
-            return false;
+            return new RunEnd.Failed($"{corrupt.Message} No rollbacks are left ({session.RollbacksUsed} used).");
         }
 
         bool held = session.HeldCheckpoints.Any(checkpoint => checkpoint.Checkpoint == corrupt.Reference);
@@ -28,11 +28,11 @@ internal sealed class CorruptCheckpointRecovery(ICheckpointPruner pruner)
         }
         else if (!session.FallBackFrom(corrupt.Reference, corrupt.Message))
         {
-            session.Fail($"{corrupt.Message} No earlier good checkpoint is left to fall back to.");
-            return false;
+            return new RunEnd.Failed($"{corrupt.Message} No earlier good checkpoint is left to fall back to.");
         }
 
         await pruner.PruneAsync([corrupt.Reference]);
-        return true;
+        reporter.Report(run, TrainingPhase.RolledBack);
+        return null;
     }
 }

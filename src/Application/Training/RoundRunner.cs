@@ -43,7 +43,7 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
                 next.StepsPerReplica,
                 session.LearningRateScale,
                 run.Recipe,
-                plan.TotalSteps) { Evaluate = merges ? ForeseenEvaluations.None : foreseen }));
+                plan.TotalSteps) { Round = next.Round, Evaluate = merges ? ForeseenEvaluations.None : foreseen }));
         }
 
         ChunkResult[] results = await Task.WhenAll(chunks);
@@ -63,18 +63,24 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
                 momentum));
         }
 
-        int steps = results.Sum(result => result.Steps);
-        double meanLoss = results.Sum(result => result.MeanLoss * result.Steps) / Math.Max(steps, 1);
-        double lastLoss = results.Average(result => result.LastLoss);
-        // Replicas run side by side, so the round took as long as its slowest chunk.
-        double seconds = results.Max(result => result.Seconds);
-        var metrics = new RoundMetrics(next.Round, session.StepsDone + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
+        RoundMetrics metrics = Combine(next.Round, session.StepsDone, results);
         IReadOnlyList<CheckpointReference> intermediates = merged == outputs[0] ? [] : outputs;
         run.Journal.AddChunks(next.Round, metrics.StepsDone, results);
         MeasuredInRound measured = merges
             ? await MeasureMergedAsync(merged, run.Recipe, foreseen)
             : new MeasuredInRound(merged, results[0].Validation, results[0].Test);
         return new RoundResult(metrics, merged, momentum, intermediates, (measured.Validation ?? measured.Test) is null ? null : measured);
+    }
+
+    /// <summary>The round's metrics from its chunks': steps and samples add up, the mean loss is weighted by steps.</summary>
+    private static RoundMetrics Combine(long round, long stepsBefore, ChunkResult[] results)
+    {
+        int steps = results.Sum(result => result.Steps);
+        double meanLoss = results.Sum(result => result.MeanLoss * result.Steps) / Math.Max(steps, 1);
+        double lastLoss = results.Average(result => result.LastLoss);
+        // Replicas run side by side, so the round took as long as its slowest chunk.
+        double seconds = results.Max(result => result.Seconds);
+        return new RoundMetrics(round, stepsBefore + steps, meanLoss, lastLoss, results.Sum(result => result.Samples), seconds);
     }
 
     private async Task<MeasuredInRound> MeasureMergedAsync(CheckpointReference merged, TrainingRecipe recipe, ForeseenEvaluations foreseen)

@@ -42,6 +42,15 @@ internal sealed class RunState
     /// <summary>Which execution of the run this is (1, then one more after each continue-as-new).</summary>
     public int Execution { get; }
 
+    /// <summary>Rounds played in this execution: after <see cref="ExecutionSettings.RoundsPerExecution"/> it hands over.</summary>
+    public int RoundsThisExecution { get; set; }
+
+    /// <summary>True once this execution has handed the run over to a fresh one.</summary>
+    public bool HandedOver { get; set; }
+
+    /// <summary>The loop has nothing left to do in this execution: the run has ended, or it has been handed over.</summary>
+    public bool Done => Session.IsFinished || HandedOver;
+
     /// <summary>The round in progress (or last run): what journal records of decisions are filed under.</summary>
     public long Round { get; set; }
 
@@ -72,6 +81,24 @@ internal sealed class RunState
 
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
+
+    /// <summary>Records an accepted round; returns what it made redundant (replica outputs behind a merge, the previous outer momentum).</summary>
+    public List<CheckpointReference> Accept(RoundResult round)
+    {
+        Session.RecordRound(round.Metrics, round.Checkpoint);
+        var redundant = new List<CheckpointReference>(round.Intermediates);
+        if (round.OuterMomentum is not null)
+        {
+            if (OuterMomentum is not null)
+            {
+                redundant.Add(OuterMomentum);
+            }
+
+            OuterMomentum = round.OuterMomentum;
+        }
+
+        return redundant;
+    }
 
     /// <summary>The input of the next execution: the same run, carrying on from the session as it is now.</summary>
     public TrainingRunInput NextExecutionInput() =>

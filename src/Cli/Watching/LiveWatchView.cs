@@ -32,7 +32,7 @@ public sealed class LiveWatchView(IAnsiConsole console) : IWatchView
         ArgumentNullException.ThrowIfNull(snapshot);
         TrainingProgress? progress = snapshot.Progress;
         var rows = new List<IRenderable>();
-        string phase = progress?.Phase ?? snapshot.RuntimeStatus;
+        string phase = progress?.Phase.ToString() ?? snapshot.RuntimeStatus;
         string state = snapshot.IsRunning && snapshot.RuntimeStatus != "Running" ? $" [yellow]({Markup.Escape(snapshot.RuntimeStatus)})[/]" : string.Empty;
         string round = progress is { TotalRounds: > 0 } ? $"  round {progress.Round}/{progress.TotalRounds}  epoch {progress.Epoch:F2}" : string.Empty;
         rows.Add(new Markup($"[bold]{Markup.Escape(snapshot.RunId)}[/]  {Markup.Escape(phase)}{state}{round}"));

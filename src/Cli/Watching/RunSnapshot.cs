@@ -28,8 +28,8 @@ public sealed record RunSnapshot(
     {
         "Completed" => Outcome?.Status switch
         {
-            "Completed" => ExitCodes.Success,
-            "Stopped" => ExitCodes.RunStopped,
+            TrainingOutcomeStatus.Completed => ExitCodes.Success,
+            TrainingOutcomeStatus.Stopped => ExitCodes.RunStopped,
             _ => ExitCodes.RunFailed,
         },
         "Terminated" or "Canceled" => ExitCodes.RunTerminated,
@@ -50,17 +50,42 @@ public sealed record RunSnapshot(
     public static RunSnapshot From(RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        TrainingProgress? progress = summary.Phase is null && summary.Step is null
+        // Without a phase, the runtime status stands in for it when it names one (Completed, Failed); else there is no progress to show.
+        TrainingProgress? progress = (summary.Phase is null && summary.Step is null) || !TryReadName(summary.Phase ?? summary.RuntimeStatus, out TrainingPhase phase)
             ? null
-            : new TrainingProgress(summary.RunId, summary.Phase ?? summary.RuntimeStatus, 0, 0, summary.Step ?? 0, summary.TotalSteps ?? 0, 0,
-                summary.LastLoss, null, summary.LastEvaluation, summary.BestEvaluation, null, []);
-        TrainingOutcome? outcome = summary.Outcome is null
+            : new TrainingProgress
+            {
+                RunId = summary.RunId,
+                Phase = phase,
+                Step = summary.Step ?? 0,
+                TotalSteps = summary.TotalSteps ?? 0,
+                LastLoss = summary.LastLoss,
+                LastEvaluation = summary.LastEvaluation,
+                BestEvaluation = summary.BestEvaluation,
+            };
+        TrainingOutcome? outcome = !TryReadName(summary.Outcome, out TrainingOutcomeStatus status)
             ? null
-            : new TrainingOutcome(summary.RunId, summary.Outcome, summary.StopReason, summary.FailureReason, summary.Step ?? 0, 0, 0, 0,
-                summary.FinalCheckpoint, summary.BestCheckpoint, summary.LastEvaluation, summary.BestEvaluation,
-                TestEvaluation: summary.TestEvaluation, BestTestEvaluation: summary.BestTestEvaluation);
+            : new TrainingOutcome
+            {
+                RunId = summary.RunId,
+                Status = status,
+                StopReason = summary.StopReason,
+                FailureReason = summary.FailureReason,
+                StepsDone = summary.Step ?? 0,
+                FinalCheckpoint = summary.FinalCheckpoint,
+                BestCheckpoint = summary.BestCheckpoint,
+                FinalEvaluation = summary.LastEvaluation,
+                BestEvaluation = summary.BestEvaluation,
+                TestEvaluation = summary.TestEvaluation,
+                BestTestEvaluation = summary.BestTestEvaluation,
+            };
         return new RunSnapshot(summary.RunId, summary.RuntimeStatus, progress, outcome, outcome is null ? summary.FailureReason : null, summary.CreatedTime, summary.LastUpdatedTime);
     }
+
+    /// <summary>An enumeration member by its exact name, as the server writes it (numbers are not names).</summary>
+    private static bool TryReadName<TEnum>(string? name, out TEnum value)
+        where TEnum : struct, Enum =>
+        Enum.TryParse(name, ignoreCase: false, out value) && Enum.IsDefined(value) && value.ToString() == name;
 
     private static T? Read<T>(JsonElement? element)
         where T : class

@@ -1,3 +1,4 @@
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
 using DurableTrainer.Cli.Server;
 
@@ -88,7 +89,7 @@ public sealed class RunWatcher(TrainingServerClient client, TimeSpan interval)
             return interval;
         }
 
-        if (progress.Phase == "Testing")
+        if (progress.Phase == TrainingPhase.Testing)
         {
             return FinalStretchInterval;
         }

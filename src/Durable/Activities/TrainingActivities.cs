@@ -37,14 +37,13 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
 
     /// <summary>
     /// One record per step. Steps carry no clock of their own: their times are spread evenly over the chunk's
-    /// duration, ending now. The round comes from the output's name, which (run, round, replica) fixes.
+    /// duration, ending now.
     /// </summary>
     public static IReadOnlyList<TrainingJournalRecord> StepRecords(ChunkCommand command, ChunkResult result, IReadOnlyList<StepMetric> steps, DateTime finishedUtc)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(steps);
-        long? round = RoundOf(command.Output);
         double secondsPerStep = steps.Count > 0 ? result.Seconds / steps.Count : 0;
         var records = new TrainingJournalRecord[steps.Count];
         for (int i = 0; i < steps.Count; i++)
@@ -52,7 +51,7 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
             DateTime time = finishedUtc.AddSeconds(-secondsPerStep * (steps.Count - 1 - i));
             records[i] = new TrainingJournalRecord(TrainingJournalRecord.StepKind, steps[i].Step, time)
             {
-                Round = round,
+                Round = command.Round,
                 Replica = command.Replica,
                 Loss = TrainingJournalRecord.Finite(steps[i].Loss),
                 LearningRate = steps[i].LearningRate,
@@ -62,15 +61,6 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
         return records;
     }
 
-    /// <summary>The round in a name like <c>round-000012/replica-00</c>; null for other names.</summary>
-    public static long? RoundOf(CheckpointReference output)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        const string prefix = "round-";
-        int slash = output.Name.IndexOf('/', StringComparison.Ordinal);
-        return output.Name.StartsWith(prefix, StringComparison.Ordinal) && slash > prefix.Length
-            && long.TryParse(output.Name.AsSpan(prefix.Length, slash - prefix.Length), out long round) ? round : null;
-    }
 }
 
 public sealed class MergeReplicasActivity(ITrainingExecutor executor) : TaskActivity<MergeCommand, CheckpointReference>
