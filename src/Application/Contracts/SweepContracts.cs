@@ -19,7 +19,7 @@ public sealed record SweepDimension(SearchDimension Dimension, IReadOnlyList<str
 
 /// <summary>
 /// A sweep as a client submits it: a base run request, the space over paths of it, the search method, the
-/// scheduler, how many trials run at once and an optional budget in optimizer steps. The README lists every field.
+/// scheduler, how many trials run at once and an optional budget in optimizer steps. docs/sweeps.md lists every field.
 /// </summary>
 public sealed record SweepRequest
 {

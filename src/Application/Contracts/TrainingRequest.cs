@@ -6,7 +6,7 @@ namespace DurableTrainer.Application.Contracts;
 /// <summary>
 /// What a client sends to start a run: an optional run id and the specification's sections, each optional (a
 /// missing section, or a missing field in one, takes its default). The sections are the domain's value objects
-/// themselves, so a new setting is one property in one section. The README lists every field.
+/// themselves, so a new setting is one property in one section. docs/run-specification.md lists every field.
 /// </summary>
 public sealed record TrainingRequest
 {
