@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Api.Requests;
@@ -69,6 +70,7 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
         _ = JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(message, DurableJson.Options), DurableJson.Options);
 
     /// <summary>Checks the run; the errors found (already logged), or none.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A warm-up is an optimisation: any failure is logged and the submission meets it again and reports it.")]
     public async Task<IReadOnlyList<ValidationError>> WarmUpAsync(string run, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();

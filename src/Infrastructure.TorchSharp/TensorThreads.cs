@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp;
@@ -61,6 +62,7 @@ public static class TensorThreads
     /// Runs synchronous tensor work on a tensor thread with <paramref name="torchThreads"/> libtorch threads (null: as
     /// the thread last had), in the caller's execution context (log scopes, the current trace activity).
     /// </summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every failure of the work is handed to the caller through the returned task, not swallowed.")]
     public static Task<T> RunAsync<T>(Func<T> work, int? torchThreads = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -151,6 +153,7 @@ public static class TensorThreads
             }
         }
 
+        [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every failure of the work is handed to the caller through the completion task, not swallowed.")]
         private void Complete()
         {
             try

@@ -322,7 +322,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
     /// averaging Adam moments is not meaningful in general.
     /// </summary>
-    private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, LoadedDataset dataset, IReadOnlyList<byte[]> replicas, byte[]? start, byte[]? momentumIn)
+    private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, LoadedDataset dataset, byte[][] replicas, byte[]? start, byte[]? momentumIn)
     {
         TrainingRecipe recipe = command.Recipe;
         string description = spec.Describe();
@@ -337,7 +337,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         byte[]? momentumOut = null;
         using (no_grad())
         {
-            for (int r = 1; r < replicas.Count; r++)
+            for (int r = 1; r < replicas.Length; r++)
             {
                 long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null).Cursor.ReplicaSteps;
                 if (otherSteps != replicaSteps)
@@ -355,7 +355,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
             foreach (Tensor value in mergedState)
             {
-                value.div_(replicas.Count);
+                value.div_(replicas.Length);
             }
 
             if (start is not null)

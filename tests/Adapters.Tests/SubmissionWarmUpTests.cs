@@ -17,7 +17,7 @@ public class SubmissionWarmUpTests
         var datasets = new CountingDatasets();
         var models = new CountingModels();
         var log = new RecordingLogger();
-        var warmUp = new SubmissionWarmUp(Settings(null), datasets, models, log);
+        using var warmUp = new SubmissionWarmUp(Settings(null), datasets, models, log);
 
         IReadOnlyList<ValidationError> errors = await warmUp.WarmUpAsync(DefaultLikeRun, CancellationToken.None);
 
@@ -32,7 +32,7 @@ public class SubmissionWarmUpTests
     public async Task WarmUp_OfARunThatDoesNotValidate_LogsTheSettingFieldAndRule_AndThrowsNothing()
     {
         var log = new RecordingLogger();
-        var warmUp = new SubmissionWarmUp(Settings(null), new CountingDatasets(), new CountingModels(), log);
+        using var warmUp = new SubmissionWarmUp(Settings(null), new CountingDatasets(), new CountingModels(), log);
 
         IReadOnlyList<ValidationError> errors = await warmUp.WarmUpAsync("""{"training":{"batchSize":0}}""", CancellationToken.None);
 
@@ -47,7 +47,7 @@ public class SubmissionWarmUpTests
     public async Task WarmUp_OfMalformedJson_NamesTheBody()
     {
         var datasets = new CountingDatasets();
-        var warmUp = new SubmissionWarmUp(Settings(null), datasets, new CountingModels(), new RecordingLogger());
+        using var warmUp = new SubmissionWarmUp(Settings(null), datasets, new CountingModels(), new RecordingLogger());
 
         IReadOnlyList<ValidationError> errors = await warmUp.WarmUpAsync("{\"data\":", CancellationToken.None);
 
@@ -59,7 +59,7 @@ public class SubmissionWarmUpTests
     public async Task WarmUp_WhoseCatalogFails_LogsAWarning_AndThrowsNothing()
     {
         var log = new RecordingLogger();
-        var warmUp = new SubmissionWarmUp(Settings(null), new CountingDatasets(fail: true), new CountingModels(), log);
+        using var warmUp = new SubmissionWarmUp(Settings(null), new CountingDatasets(fail: true), new CountingModels(), log);
 
         IReadOnlyList<ValidationError> errors = await warmUp.WarmUpAsync(DefaultLikeRun, CancellationToken.None);
 

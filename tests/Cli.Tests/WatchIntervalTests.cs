@@ -31,21 +31,28 @@ public sealed class WatchIntervalTests
         DateTime.UnixEpoch,
         DateTime.UnixEpoch.AddSeconds(steps + updatedAfterSeconds));
 
-    private static RunWatcher Watcher(TimeSpan interval) => new(new TrainingServerClient(new Uri(FakeServer.Address), key: null), interval);
+    /// <summary>A client for the watcher, which never calls it here; each test disposes its own.</summary>
+    private static TrainingServerClient Client() => new(new Uri(FakeServer.Address), key: null);
+
+    private static RunWatcher Watcher(TrainingServerClient client, TimeSpan interval) => new(client, interval);
 
     [Fact]
     public void DelayAfter_ATrainingRoundWithTimeToGo_IsTheInterval()
     {
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot(TrainingPhase.Training, 11), Now));
-        Assert.Equal(Interval, Watcher(Interval).DelayAfter(Snapshot(TrainingPhase.Training, null), Now));
+        using TrainingServerClient client = Client();
+        Assert.Equal(Interval, Watcher(client, Interval).DelayAfter(Snapshot(TrainingPhase.Training, 11), Now));
+        Assert.Equal(Interval, Watcher(client, Interval).DelayAfter(Snapshot(TrainingPhase.Training, null), Now));
     }
 
     [Theory]
     [InlineData(TrainingPhase.Testing, null)]
     [InlineData(TrainingPhase.Testing, 11.0)]
     [InlineData(TrainingPhase.Training, 0.5)]
-    public void DelayAfter_TheTestOrTheLastSecondOfTheEstimate_IsATenthOfASecond(TrainingPhase phase, double? secondsRemaining) =>
-        Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(Interval).DelayAfter(Snapshot(phase, secondsRemaining), Now));
+    public void DelayAfter_TheTestOrTheLastSecondOfTheEstimate_IsATenthOfASecond(TrainingPhase phase, double? secondsRemaining)
+    {
+        using TrainingServerClient client = Client();
+        Assert.Equal(RunWatcher.FinalStretchInterval, Watcher(client, Interval).DelayAfter(Snapshot(phase, secondsRemaining), Now));
+    }
 
     [Fact]
     public void DelayAfter_AnEstimateSeenEarlier_ShortensAsItsEndComesNearFromWhenItWasFirstSeen()
@@ -53,7 +60,8 @@ public sealed class WatchIntervalTests
         // The last round's report says 12 s to go and is not replaced until the run ends: the watcher waits a tenth
         // of what is left from when it first saw it, every 0.1 s in the last second and past the end, and gives up
         // looking closely once the run overruns by the allowance.
-        RunWatcher watcher = Watcher(Interval);
+        using TrainingServerClient client = Client();
+        RunWatcher watcher = Watcher(client, Interval);
         RunSnapshot lastRound = Snapshot(TrainingPhase.Training, 12);
 
         Assert.Equal(Interval, watcher.DelayAfter(lastRound, Now));
@@ -66,7 +74,8 @@ public sealed class WatchIntervalTests
     [Fact]
     public void DelayAfter_ANewRoundsEstimate_StartsItsOwnCountdown()
     {
-        RunWatcher watcher = Watcher(Interval);
+        using TrainingServerClient client = Client();
+        RunWatcher watcher = Watcher(client, Interval);
         watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844), Now);
 
         // At 11.5 s the first estimate would be in its last second, but a new round reported 12 s more just now.
@@ -79,13 +88,17 @@ public sealed class WatchIntervalTests
     {
         // A journal write settled after the last chunk updates the status, but the report (step, estimate) is the
         // round's: the run is still past its estimated end, so the watcher keeps looking closely.
-        RunWatcher watcher = Watcher(Interval);
+        using TrainingServerClient client = Client();
+        RunWatcher watcher = Watcher(client, Interval);
         watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844), Now);
 
         Assert.Equal(RunWatcher.FinalStretchInterval, watcher.DelayAfter(Snapshot(TrainingPhase.Training, 12, steps: 844, updatedAfterSeconds: 13), Now.AddSeconds(13)));
     }
 
     [Fact]
-    public void DelayAfter_AnIntervalShorterThanTheFinalStretchs_IsKept() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot(TrainingPhase.Testing, null), Now));
+    public void DelayAfter_AnIntervalShorterThanTheFinalStretchs_IsKept()
+    {
+        using TrainingServerClient client = Client();
+        Assert.Equal(TimeSpan.FromMilliseconds(20), Watcher(client, TimeSpan.FromMilliseconds(20)).DelayAfter(Snapshot(TrainingPhase.Testing, null), Now));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -26,7 +27,8 @@ public sealed class ApiKeyTests(KeyedWorkerFixture fixture) : IClassFixture<Keye
     public async Task EveryRoute_WithoutTheKeyOrWithAWrongOne_Answers401(string method, string path)
     {
         using var http = new HttpClient { BaseAddress = fixture.Worker.BaseAddress };
-        using HttpResponseMessage without = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)));
+        using var bare = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        using HttpResponseMessage without = await http.SendAsync(bare);
         using var wrong = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
         wrong.Headers.Add("x-api-key", "guess");
         using HttpResponseMessage withWrong = await http.SendAsync(wrong);
@@ -38,8 +40,8 @@ public sealed class ApiKeyTests(KeyedWorkerFixture fixture) : IClassFixture<Keye
     [Fact]
     public async Task WithTheKey_ARunStartsAndItsManagementUrlsCarryTheKey()
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"keyed-run","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""", Encoding.UTF8, "application/json"));
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+            """{"runId":"keyed-run","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":10},"execution":{"stepsPerChunk":10}}""");
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         string statusUri = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!;

@@ -16,7 +16,7 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
 {
     private async Task StartAsync(string json)
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), json);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
     }
 
@@ -122,8 +122,8 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
             var clock = Stopwatch.StartNew();
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, "dashboard-running.png"), FullPage = true });
             // ...an adjustment lands in the decisions table later...
-            using HttpResponseMessage adjust = await fixture.Http.PostAsync(new Uri($"/runtime/webhooks/durabletask/instances/{RunId}/raiseEvent/adjust", UriKind.Relative),
-                new StringContent("""{"learningRateScale":0.5}""", Encoding.UTF8, "application/json"));
+            using HttpResponseMessage adjust = await fixture.Http.PostJsonAsync(new Uri($"/runtime/webhooks/durabletask/instances/{RunId}/raiseEvent/adjust", UriKind.Relative),
+                """{"learningRateScale":0.5}""");
             Assert.Equal(HttpStatusCode.Accepted, adjust.StatusCode);
 
             // ...and the curve grows on the page's own polling, with no reload.
@@ -200,7 +200,7 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
              "space": {"optimizer.learningRate": [0.00001, 0.0003, 0.003, 0.03]},
              "scheduler": {"kind": "asha", "graceSteps": 40, "reductionFactor": 2}, "maxConcurrent": 2}
             """;
-        using HttpResponseMessage started = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(Body, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage started = await fixture.Http.PostJsonAsync(new Uri("/api/sweeps", UriKind.Relative), Body);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         string artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -24,7 +25,7 @@ public sealed class ExactResumeTests(WorkerFixture fixture) : IClassFixture<Work
     private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)
     {
         string body = $$"""{"runId":"{{runId}}","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":120,"seed":9},"evaluation":{"intervalSteps":100000},"execution":{"stepsPerChunk":{{stepsPerChunk}}} }""";
-        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), body);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return runId;
     }

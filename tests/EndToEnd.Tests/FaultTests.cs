@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -14,7 +15,7 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
 
     private async Task<string> StartAsync(string json)
     {
-        using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), json);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -151,7 +152,7 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
 
         // Through the upload route: refused before anything is written. The data's shape is not known yet there,
         // so a file that only fails on the data's shape is stored, and refused when a run names it.
-        using HttpResponseMessage upload = await fixture.Http.PutAsync(new Uri($"/api/models/{file}", UriKind.Relative), new ByteArrayContent(content));
+        using HttpResponseMessage upload = await fixture.Http.PutBytesAsync(new Uri($"/api/models/{file}", UriKind.Relative), content);
         string uploadAnswer = await upload.Content.ReadAsStringAsync();
         bool shapeOnly = file is "three-channels.pt" or "tuple.pt" or "five-outputs.pt";
         Assert.True(shapeOnly ? upload.StatusCode == HttpStatusCode.Created : upload.StatusCode == HttpStatusCode.BadRequest, $"{(int)upload.StatusCode}: {uploadAnswer}");
@@ -166,8 +167,8 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         await models.GetBlobClient(file).UploadAsync(new BinaryData(content), overwrite: true);
         try
         {
-            using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-                new StringContent($$$"""{"runId":"hostile-file","data":{"dataset":"synthetic"},"model":{"file":"{{{file}}}"}}""", System.Text.Encoding.UTF8, "application/json"));
+            using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+                $$$"""{"runId":"hostile-file","data":{"dataset":"synthetic"},"model":{"file":"{{{file}}}"}}""");
             string answer = await start.Content.ReadAsStringAsync();
 
             Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
@@ -185,10 +186,10 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
     [Fact]
     public async Task ModelUpload_OverTheSizeLimitOrUnderAPathName_IsRefusedAndWritesNothing()
     {
-        using HttpResponseMessage huge = await fixture.Http.PutAsync(new Uri("/api/models/huge.pt", UriKind.Relative),
-            new ByteArrayContent(new byte[Application.Ports.ModelFileLimits.MaxBytes + 1]));
-        using HttpResponseMessage spaced = await fixture.Http.PutAsync(new Uri("/api/models/my%20net.pt", UriKind.Relative), new ByteArrayContent([1]));
-        using HttpResponseMessage climbing = await fixture.Http.PutAsync(new Uri("/api/models/..%2Fcheckpoints%2Fx.pt", UriKind.Relative), new ByteArrayContent([1]));
+        using HttpResponseMessage huge = await fixture.Http.PutBytesAsync(new Uri("/api/models/huge.pt", UriKind.Relative),
+            new byte[Application.Ports.ModelFileLimits.MaxBytes + 1]);
+        using HttpResponseMessage spaced = await fixture.Http.PutBytesAsync(new Uri("/api/models/my%20net.pt", UriKind.Relative), [1]);
+        using HttpResponseMessage climbing = await fixture.Http.PutBytesAsync(new Uri("/api/models/..%2Fcheckpoints%2Fx.pt", UriKind.Relative), [1]);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         Assert.Contains($"must be at most {Application.Ports.ModelFileLimits.MaxBytes} bytes", await huge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -231,8 +232,8 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         await datasets.GetBlobClient(path).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "BadData", file))), overwrite: true);
         string labelField = label.Length == 0 ? string.Empty : $$$""","label":"{{{label}}}" """;
 
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent($$$"""{"runId":"hostile-data","data":{"source":"{{{source}}}"{{{labelField}}}}}""", System.Text.Encoding.UTF8, "application/json"));
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+            $$$"""{"runId":"hostile-data","data":{"source":"{{{source}}}"{{{labelField}}}}}""");
         string answer = await start.Content.ReadAsStringAsync();
 
         Assert.True(start.StatusCode == HttpStatusCode.BadRequest, answer);
@@ -260,9 +261,8 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
 
         await datasets.GetBlobClient(folder + file).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "BadData", file))), overwrite: true);
 
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(
-            $$$"""{"runId":"hostile-shards","data":{"source":"{{{folder}}}","sharded":true,"label":"label","test":"{{{folder}}}test.csv","validation":"{{{folder}}}validation.csv"}}""",
-            System.Text.Encoding.UTF8, "application/json"));
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+            $$$"""{"runId":"hostile-shards","data":{"source":"{{{folder}}}","sharded":true,"label":"label","test":"{{{folder}}}test.csv","validation":"{{{folder}}}validation.csv"}}""");
         string answer = await start.Content.ReadAsStringAsync();
 
         Assert.True(start.StatusCode == HttpStatusCode.BadRequest, answer);
@@ -275,10 +275,10 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
     [Fact]
     public async Task DataUpload_UnderAClimbingOrHiddenPath_OrEmpty_IsRefusedAndWritesNothing()
     {
-        using HttpResponseMessage hidden = await fixture.Http.PutAsync(new Uri("/api/datasets/.secret/x.csv", UriKind.Relative), new ByteArrayContent([1]));
-        using HttpResponseMessage climbing = await fixture.Http.PutAsync(new Uri("/api/datasets/a/..%2F..%2Fcheckpoints%2Fx", UriKind.Relative), new ByteArrayContent([1]));
-        using HttpResponseMessage empty = await fixture.Http.PutAsync(new Uri("/api/datasets/empty.csv", UriKind.Relative), new ByteArrayContent([]));
-        using HttpResponseMessage folder = await fixture.Http.PutAsync(new Uri("/api/datasets/folder/", UriKind.Relative), new ByteArrayContent([1]));
+        using HttpResponseMessage hidden = await fixture.Http.PutBytesAsync(new Uri("/api/datasets/.secret/x.csv", UriKind.Relative), [1]);
+        using HttpResponseMessage climbing = await fixture.Http.PutBytesAsync(new Uri("/api/datasets/a/..%2F..%2Fcheckpoints%2Fx", UriKind.Relative), [1]);
+        using HttpResponseMessage empty = await fixture.Http.PutBytesAsync(new Uri("/api/datasets/empty.csv", UriKind.Relative), []);
+        using HttpResponseMessage folder = await fixture.Http.PutBytesAsync(new Uri("/api/datasets/folder/", UriKind.Relative), [1]);
 
         Assert.Equal(HttpStatusCode.BadRequest, hidden.StatusCode);
         Assert.Contains("must be a path in the container", await hidden.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -79,5 +80,5 @@ public sealed class ModelKindsTests(WorkerFixture fixture) : IClassFixture<Worke
     }
 
     private Task<HttpResponseMessage> PostAsync(string json) =>
-        fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), json);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -18,7 +19,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
 
     private async Task StartAsync(string json)
     {
-        using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), json);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
@@ -77,9 +78,9 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         await StartAsync("""{"runId":"e2e-adjust","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":20000},"execution":{"stepsPerChunk":20}}""");
         await WaitForSummaryAsync("e2e-adjust", summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20);
 
-        using HttpResponseMessage adjust = await fixture.Http.PostAsync(
+        using HttpResponseMessage adjust = await fixture.Http.PostJsonAsync(
             new Uri("/runtime/webhooks/durabletask/instances/e2e-adjust/raiseEvent/adjust", UriKind.Relative),
-            new StringContent("""{"learningRateScale":0.25}""", Encoding.UTF8, "application/json"));
+            """{"learningRateScale":0.25}""");
         Assert.Equal(HttpStatusCode.Accepted, adjust.StatusCode);
         var deadline = DateTime.UtcNow.AddMinutes(2);
         double scale = 1.0;

@@ -22,7 +22,7 @@ public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<Wo
             byte[] npz = DataFiles.Npz(
                 ("x", DataFiles.Npy(features.Skip(shard * 100 * 256).Take(100 * 256).ToArray(), 100, 1, 16, 16)),
                 ("y", DataFiles.Npy(labels.Skip(shard * 100).Take(100).ToArray(), 100)));
-            using HttpResponseMessage put = await http.PutAsync(new Uri($"/api/datasets/resume-shards/part-{shard}.npz", UriKind.Relative), new ByteArrayContent(npz));
+            using HttpResponseMessage put = await http.PutBytesAsync(new Uri($"/api/datasets/resume-shards/part-{shard}.npz", UriKind.Relative), npz);
             Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         }
 
@@ -40,7 +40,7 @@ public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<Wo
     private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)
     {
         string body = $$"""{"runId":"{{runId}}","data":{"source":"resume-shards/","sharded":true},"model":{"architecture":"cnn"},"training":{"maxSteps":400,"batchSize":16,"seed":4},"evaluation":{"intervalSteps":100000},"execution":{"stepsPerChunk":{{stepsPerChunk}}} }""";
-        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), body);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return runId;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -14,9 +15,9 @@ public sealed class SuspendedWorkerCrashTests(WorkerFixture fixture) : IClassFix
     [Fact]
     public async Task SuspendedRunWhoseWorkerIsKilled_ResumesOnANewWorkerAndCompletes()
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(
             new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-suspend-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"execution":{"stepsPerChunk":60}}""", Encoding.UTF8, "application/json"));
+            """{"runId":"e2e-suspend-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"execution":{"stepsPerChunk":60}}""");
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         const string statusPath = "/runtime/webhooks/durabletask/instances/e2e-suspend-crash";
         await StatusPolling.UntilAsync(fixture.Http, statusPath, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object

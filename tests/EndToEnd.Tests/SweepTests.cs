@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -78,7 +79,7 @@ public sealed class SweepTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
              "execution": {"stepsPerChunk": 20}},
              "space": {"optimizer.learningRate": [0.001, 0.002, 0.003]}, "maxConcurrent": 1}
             """;
-        using HttpResponseMessage started = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(Body, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage started = await fixture.Http.PostJsonAsync(new Uri("/api/sweeps", UriKind.Relative), Body);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         await StatusPolling.UntilAsync(fixture.Http, "/api/sweeps/stop-me",
             status => status.GetProperty("sweep").GetProperty("trials")[0].GetProperty("status").GetString() == "Running", TimeSpan.FromMinutes(1));
@@ -103,7 +104,7 @@ public sealed class SweepTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
              "execution": {"stepsPerChunk": 20}},
              "space": {"optimizer.learningRate": [0.001, 0.002]}, "maxConcurrent": 1, "trialCheckSeconds": 2}
             """;
-        using HttpResponseMessage started = await fixture.Http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(Body, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage started = await fixture.Http.PostJsonAsync(new Uri("/api/sweeps", UriKind.Relative), Body);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         await StatusPolling.UntilAsync(fixture.Http, "/api/sweeps/lose-one",
             status => status.GetProperty("sweep").GetProperty("trials")[0].GetProperty("status").GetString() == "Running", TimeSpan.FromMinutes(1));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -24,8 +25,8 @@ public sealed class TelemetryTests(TelemetryWorkerFixture fixture) : IClassFixtu
     [Fact]
     public async Task WithOpenTelemetryOn_ARunLeavesSpansMetricsAndScopedLogsNamingIt()
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-otel","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":30},"execution":{"stepsPerChunk":15}}""", Encoding.UTF8, "application/json"));
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+            """{"runId":"e2e-otel","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":30},"execution":{"stepsPerChunk":15}}""");
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         await StatusPolling.UntilAsync(fixture.Http, "/api/training/e2e-otel", summary => summary.GetProperty("runtimeStatus").GetString() == "Completed", TimeSpan.FromMinutes(2));
 

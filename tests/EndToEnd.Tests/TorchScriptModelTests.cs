@@ -72,10 +72,10 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
         using HttpResponseMessage upload = await PutModelAsync("changing.pt", SystemPyTorch.TorchScriptFixture("tiny.pt"));
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         // A retry would wait a minute first, so a failure well within that was not retried.
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent("""
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), """
             {"runId":"e2e-changing-file","data":{"dataset":"synthetic"},"model":{"file":"changing.pt"},
              "training":{"maxSteps":100000,"batchSize":32},"execution":{"stepsPerChunk":20,"activityFirstRetrySeconds":60}}
-            """, Encoding.UTF8, "application/json"));
+            """);
         Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
         await StatusPolling.UntilAsync(fixture.Http, "/api/training/e2e-changing-file",
             summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20, TimeSpan.FromMinutes(2));
@@ -98,10 +98,10 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
     [Fact]
     public async Task TorchScriptExport_OfABuiltInModel_Is400NamingTheFormat()
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent("""
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), """
             {"runId":"e2e-builtin-torchscript","data":{"dataset":"synthetic"},"model":{"architecture":"mlp","parameters":{"hiddenUnits":16}},
              "training":{"maxSteps":20,"batchSize":32},"execution":{"stepsPerChunk":20}}
-            """, Encoding.UTF8, "application/json"));
+            """);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         await StatusPolling.UntilAsync(fixture.Http, "/runtime/webhooks/durabletask/instances/e2e-builtin-torchscript",
             status => status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed", TimeSpan.FromMinutes(2));
@@ -114,5 +114,5 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
     }
 
     private Task<HttpResponseMessage> PutModelAsync(string name, byte[] content) =>
-        fixture.Http.PutAsync(new Uri($"/api/models/{name}", UriKind.Relative), new ByteArrayContent(content));
+        fixture.Http.PutBytesAsync(new Uri($"/api/models/{name}", UriKind.Relative), content);
 }

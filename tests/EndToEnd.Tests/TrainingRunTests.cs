@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -11,7 +12,7 @@ public sealed class TrainingRunTests(WorkerFixture fixture) : IClassFixture<Work
         ["statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "purgeHistoryDeleteUri", "suspendPostUri", "resumePostUri"];
 
     private async Task<HttpResponseMessage> PostAsync(string json) =>
-        await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), json);
 
     private async Task<JsonElement> WaitForEndAsync(string statusUri, TimeSpan timeout)
     {

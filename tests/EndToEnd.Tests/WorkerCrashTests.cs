@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Cli.LocalStack;
+using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -12,9 +13,9 @@ public sealed class WorkerCrashTests(WorkerFixture fixture) : IClassFixture<Work
     [Fact]
     public async Task WorkerKilledMidChunk_ANewWorkerResumesAndCompletesTheRun()
     {
-        using HttpResponseMessage start = await fixture.Http.PostAsync(
+        using HttpResponseMessage start = await fixture.Http.PostJsonAsync(
             new Uri("/api/training", UriKind.Relative),
-            new StringContent("""{"runId":"e2e-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"evaluation":{"intervalSteps":120},"execution":{"stepsPerChunk":60}}""", Encoding.UTF8, "application/json"));
+            """{"runId":"e2e-crash","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":240},"evaluation":{"intervalSteps":120},"execution":{"stepsPerChunk":60}}""");
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         string statusPath = new Uri(JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("statusQueryGetUri").GetString()!).PathAndQuery;
 

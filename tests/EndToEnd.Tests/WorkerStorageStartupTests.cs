@@ -43,7 +43,8 @@ public sealed class WorkerStorageStartupTests : IAsyncLifetime
             Assert.Contains("unreachable", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        using (HttpResponseMessage start = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent("{}")))
+        using (var empty = new StringContent("{}"))
+        using (HttpResponseMessage start = await http.PostAsync(new Uri("/api/training", UriKind.Relative), empty))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, start.StatusCode);
             Assert.NotNull(start.Headers.RetryAfter);

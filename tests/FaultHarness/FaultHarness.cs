@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -199,13 +200,13 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     public static string Describe(SweepFaultReport report, FaultHarnessOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine($"| worker kills during the sweep (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
-        text.AppendLine($"| chaos sweep ended as | {report.ChaosStatus} |");
-        text.AppendLine($"| every trial's end (status, steps, last rung, reason) identical to the undisturbed sweep | {(report.DecisionsIdentical ? "yes" : "NO")} |");
-        text.AppendLine($"| best trial | {report.ChaosBest} (undisturbed: {report.ReferenceBest}) |");
-        text.AppendLine($"| best trial's final weights identical (SHA-256 of its final checkpoint) | {(report.BestIdentical ? "yes" : "NO")} ({report.ChaosBestHash[..Math.Min(16, report.ChaosBestHash.Length)]}...) |");
-        text.AppendLine($"| trials' ends | {string.Join("; ", report.ChaosDecisions)} |");
-        text.AppendLine($"| wall time | {report.WallSeconds:F0} s |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| worker kills during the sweep (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| chaos sweep ended as | {report.ChaosStatus} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| every trial's end (status, steps, last rung, reason) identical to the undisturbed sweep | {(report.DecisionsIdentical ? "yes" : "NO")} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| best trial | {report.ChaosBest} (undisturbed: {report.ReferenceBest}) |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| best trial's final weights identical (SHA-256 of its final checkpoint) | {(report.BestIdentical ? "yes" : "NO")} ({report.ChaosBestHash[..Math.Min(16, report.ChaosBestHash.Length)]}...) |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| trials' ends | {string.Join("; ", report.ChaosDecisions)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| wall time | {report.WallSeconds:F0} s |");
         return text.ToString();
     }
 
@@ -218,7 +219,8 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
              "scheduler":{"kind":"asha","graceSteps":{{{options.StepsPerChunk}}},"reductionFactor":2},"maxConcurrent":2}
             """;
         using HttpClient http = Client();
-        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/sweeps", UriKind.Relative), content);
         if ((int)response.StatusCode != 202)
         {
             throw new InvalidOperationException($"Could not start sweep {sweepId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -257,14 +259,14 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
             values.Count == 0 ? "none" : $"max {values.Max():F1} s, mean {values.Average():F1} s ({string.Join(", ", values.Select(v => v.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})";
 
         var text = new StringBuilder();
-        text.AppendLine($"| worker kills survived (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
-        text.AppendLine($"| time from a kill to training resuming | {Stats(report.RecoverySeconds)} |");
-        text.AppendLine($"| Azurite outages survived ({options.OutageLength.TotalSeconds:F0} s each) | {report.OutagesSurvived} of {options.Outages} |");
-        text.AppendLine($"| time from an outage's start to training resuming | {Stats(report.OutageRecoverySeconds)} |");
-        text.AppendLine($"| chaos run ended as | {report.ChaosStatus} |");
-        text.AppendLine($"| final weights identical to the undisturbed run (SHA-256 of the final checkpoint) | {(report.WeightsIdentical ? "yes" : "NO")} ({report.ChaosHash[..16]}...) |");
-        text.AppendLine($"| checkpoint blobs left, all verified against their hashes | {report.CheckpointsVerified} |");
-        text.AppendLine($"| wall time | {report.WallSeconds:F0} s |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| worker kills survived (SIGKILL, then restart) | {report.KillsSurvived} of {options.Kills} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| time from a kill to training resuming | {Stats(report.RecoverySeconds)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| Azurite outages survived ({options.OutageLength.TotalSeconds:F0} s each) | {report.OutagesSurvived} of {options.Outages} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| time from an outage's start to training resuming | {Stats(report.OutageRecoverySeconds)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| chaos run ended as | {report.ChaosStatus} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| final weights identical to the undisturbed run (SHA-256 of the final checkpoint) | {(report.WeightsIdentical ? "yes" : "NO")} ({report.ChaosHash[..16]}...) |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| checkpoint blobs left, all verified against their hashes | {report.CheckpointsVerified} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| wall time | {report.WallSeconds:F0} s |");
         return text.ToString();
     }
 
@@ -296,7 +298,8 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
             {"runId":"{{runId}}","data":{"dataset":"synthetic"},"model":{"architecture":"cnn"},"training":{"maxSteps":{{options.MaxSteps}},"seed":{{options.Seed}}},"evaluation":{"intervalSteps":100000},"replicas":{"count":2},"execution":{"stepsPerChunk":{{options.StepsPerChunk}},"activityMaxAttempts":8,"activityFirstRetrySeconds":1} }
             """;
         using HttpClient http = Client();
-        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await http.PostAsync(new Uri("/api/training", UriKind.Relative), content);
         if ((int)response.StatusCode != 202)
         {
             throw new InvalidOperationException($"Could not start {runId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -108,7 +108,7 @@ public static class SweepRequestReader
         return request;
     }
 
-    private static IReadOnlyList<SweepDimension> Space(JsonElement root, List<ValidationError> errors)
+    private static List<SweepDimension> Space(JsonElement root, List<ValidationError> errors)
     {
         if (Optional(root, "space", JsonValueKind.Object, "must be a JSON object of paths, such as {\"optimizer.learningRate\": {\"loguniform\": [0.0001, 0.01]}}", errors) is not { } space)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Decisions;
@@ -17,6 +18,7 @@ internal sealed class RunHousekeeping(ICheckpointPruner pruner, ITrainingJournal
     /// Waits for the housekeeping left running. A failed pruning throws here, unless <paramref name="quietly"/>
     /// (journal writes never throw: they keep their records for the next).
     /// </summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Only when quietly: the run has already failed, and a pruning that fails too just leaves checkpoints behind.")]
     public static async Task SettleAsync(RunState run, bool quietly = false)
     {
         while (run.Housekeeping.Count > 0)

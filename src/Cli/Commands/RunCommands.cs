@@ -12,6 +12,8 @@ namespace DurableTrainer.Cli.Commands;
 /// <summary>The commands that manage runs on a server: start, status, watch, stop, suspend, resume, list.</summary>
 internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
 {
+    private static readonly JsonSerializerOptions IndentedJson = new(DurableJson.Options) { WriteIndented = true };
+
     public IEnumerable<Command> Create()
     {
         yield return Start();
@@ -82,7 +84,7 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
             RunSummary summary = await client.GetSummaryAsync(runId, cancellationToken);
             if (parseResult.GetValue(json))
             {
-                host.Out.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions(DurableJson.Options) { WriteIndented = true }));
+                host.Out.WriteLine(JsonSerializer.Serialize(summary, IndentedJson));
                 return ExitCodes.Success;
             }
 
@@ -221,7 +223,7 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
             IReadOnlyList<RunSummary> runs = await client.ListAsync(count, cancellationToken);
             if (parseResult.GetValue(json))
             {
-                host.Out.WriteLine(JsonSerializer.Serialize(runs, new JsonSerializerOptions(DurableJson.Options) { WriteIndented = true }));
+                host.Out.WriteLine(JsonSerializer.Serialize(runs, IndentedJson));
             }
             else if (runs.Count == 0)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Api;
@@ -103,6 +104,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         return command;
     }
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The local stack is disposed asynchronously in the finally block; the analyzer does not follow the nullable local there.")]
     private async Task<int> RunAsync(JsonObject request, LocalFiles files, Uri? server, string? key, bool plain, bool json, TimeSpan interval, CancellationToken cancellationToken)
     {
         LocalStackSession? stack = null;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using DurableTrainer.Api;
 using DurableTrainer.Cli.LocalStack;
@@ -55,6 +56,7 @@ public static class TrainCommand
         return namesStoredFiles ? null : request.ToJsonString();
     }
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The local stack is disposed asynchronously in the finally block; the analyzer does not follow the nullable local there.")]
     public static async Task<int> RunAsync(
         CliHost host, JsonObject request, Uri? server, string? key, bool plain, CancellationToken cancellationToken, bool json = false, DirectoryInfo? export = null, LocalFiles? files = null)
     {

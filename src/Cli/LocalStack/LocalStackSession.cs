@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using DurableTrainer.Api;
 
 namespace DurableTrainer.Cli.LocalStack;
@@ -33,6 +34,7 @@ public sealed class LocalStackSession : IAsyncDisposable
     /// by the worker as it starts (<c>Api:WarmUpRun</c>), so its data is loaded while Azurite starts rather than during
     /// the submission.
     /// </summary>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "Azurite and the worker pass to the session returned, which disposes both; every failure path disposes what started.")]
     public static async Task<LocalStackSession> StartAsync(TextWriter output, string? expectedRun = null)
     {
         ArgumentNullException.ThrowIfNull(output);

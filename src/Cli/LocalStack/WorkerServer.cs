@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Json;
 
 namespace DurableTrainer.Cli.LocalStack;
@@ -15,6 +16,7 @@ public sealed class WorkerServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The server is returned to the caller, which owns it; the failure paths dispose it.")]
     public static async Task<WorkerServer> StartAsync(
         string repositoryRoot,
         string storageConnectionString,

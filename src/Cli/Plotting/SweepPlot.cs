@@ -52,7 +52,7 @@ public static class SweepPlot
         plot.Title($"Sweep {sweep.SweepId}: validation {sweep.Metric} ({sweep.Mode}) of {sweep.Trials.Count} trials, scheduler {sweep.Scheduler}");
         plot.XLabel("step");
         plot.YLabel($"validation {sweep.Metric}");
-        IPalette palette = new ScottPlot.Palettes.Category10();
+        var palette = new ScottPlot.Palettes.Category10();
 
         foreach (long rung in sweep.Rungs)
         {

@@ -8,7 +8,7 @@ namespace DurableTrainer.Domain.Specification;
 /// </summary>
 public static class MonitorMetrics
 {
-    private static readonly IReadOnlyDictionary<LearningTask, MonitorMetric[]> ScoresByTask = new Dictionary<LearningTask, MonitorMetric[]>
+    private static readonly Dictionary<LearningTask, MonitorMetric[]> ScoresByTask = new Dictionary<LearningTask, MonitorMetric[]>
     {
         [LearningTask.Classification] = [MonitorMetric.Accuracy],
         [LearningTask.Binary] = [MonitorMetric.Accuracy, MonitorMetric.Auc],

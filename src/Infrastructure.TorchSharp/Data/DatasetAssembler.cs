@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -22,6 +23,7 @@ public static class DatasetAssembler
     private const string TestField = "data.test";
     private const string ValidationField = "data.validation";
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The splits pass to the LoadedDataset returned, which owns and disposes them.")]
     public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, IReadOnlyList<string>? featureNames = null)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
@@ -102,6 +103,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Storage that is unreachable at start-up is retried whatever the cause; refused credentials stop the worker above.")]
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         // Quick attempts first: dtrain starts the worker alongside Azurite, which listens up to a second later.

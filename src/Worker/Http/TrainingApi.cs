@@ -88,7 +88,7 @@ public static class TrainingApi
 
     private const int SweepRequestReaderLimit = Api.Requests.SweepRequestReader.MaxBodyBytes;
 
-    private static IResult Write(ApiResult result) => new ApiResultWriter(result);
+    private static ApiResultWriter Write(ApiResult result) => new(result);
 
     // Durable Functions' query flags: "true" in any case turns them on, anything else leaves them off.
     private static bool IsTrue(string? flag) => string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using DurableTrainer.Application.Ports;
@@ -34,6 +35,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     /// <summary>A part of the data as listed: source, test or validation, with the specification field it comes from.</summary>
     public sealed record Part(string Name, string Field, IReadOnlyList<DatasetFileInfo> Files);
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The splits pass to the LoadedDataset returned, which owns and disposes them.")]
     public async Task<LoadedDataset> SurveyAsync(IReadOnlyList<Part> parts, Func<string, string> cacheKeyOf, CancellationToken cancellationToken)
     {
         LearningTask task = data.ResolvedTask();
@@ -172,7 +174,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     private static Tensor FeaturesOf(RawExamples examples) => tensor(examples.Features, [examples.Count, .. examples.Shape.Select(size => (long)size)]);
 
     /// <summary>The training shards' labels as one list; numbers become their text when another shard names its classes.</summary>
-    private static RawLabels Combined(IReadOnlyList<RawLabels> labels)
+    private static RawLabels Combined(List<RawLabels> labels)
     {
         if (labels.All(part => part.Values is not null))
         {
