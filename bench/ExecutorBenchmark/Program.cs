@@ -50,9 +50,10 @@ Console.WriteLine(FormattableString.Invariant($"data_load_seconds {loading.Elaps
 ModelSpec spec = ModelRegistry.BuiltIn.Resolve(recipe.Model, dataset.Shape);
 DataSplit train = (DataSplit)dataset.Train;
 var store = new MemoryCheckpointStore();
-var executor = new TorchSharpTrainingExecutor(store, datasets, options, Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
-    ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)).CreateLogger<TorchSharpTrainingExecutor>()
-    : NullLogger<TorchSharpTrainingExecutor>.Instance);
+using ILoggerFactory loggers = Environment.GetEnvironmentVariable("BENCH_TRACE") == "1"
+    ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug))
+    : NullLoggerFactory.Instance;
+var executor = new TorchSharpTrainingExecutor(store, datasets, options, loggers.CreateLogger<TorchSharpTrainingExecutor>());
 
 // Warm-up outside the timings: libtorch initialisation, first allocations, JIT.
 Bare(recipe, spec, train, Math.Min(50, steps), threads);

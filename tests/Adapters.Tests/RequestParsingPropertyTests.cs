@@ -132,7 +132,7 @@ public class RequestParsingPropertyTests
         return json;
     }
 
-    private static JsonNode Parameters(Values values, int seed)
+    private static JsonObject Parameters(Values values, int seed)
     {
         var parameters = new JsonObject();
         for (int k = 0; k < 3; k++)

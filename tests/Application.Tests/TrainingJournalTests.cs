@@ -20,7 +20,7 @@ public class TrainingJournalTests
                 new PureTrainingService())
             .RunAsync(input);
 
-    private IReadOnlyList<TrainingJournalRecord> Of(string kind) => _journal.Records.Where(record => record.Kind == kind).ToArray();
+    private List<TrainingJournalRecord> Of(string kind) => _journal.Records.Where(record => record.Kind == kind).ToList();
 
     [Fact]
     public async Task Run_JournalsEachReplicasChunkEveryEvaluationAndTheStop_InAtMostOneWritePerRound()

@@ -17,11 +17,14 @@ public class TrainingHttpFunctionsTests
 
     /// <summary>The functions as the host composes them: the real dataset catalog and the built-in model registry.</summary>
     internal static TrainingHttpFunctions Create() =>
-        new(TimeProvider.System, new NoExports(), new DatasetProvider(new TorchSharpExecutorOptions(), DataFiles), ModelRegistry.BuiltIn.WithFiles(Files), Files, DataFiles);
+        new(TimeProvider.System, new NoExports(), Datasets, ModelRegistry.BuiltIn.WithFiles(Files), Files, DataFiles);
 
     private static readonly DurableTrainer.TestSupport.InMemoryModelFileStore Files = new();
 
     private static readonly DurableTrainer.TestSupport.InMemoryDatasetStore DataFiles = new();
+
+    // One catalog for the class's lifetime, as the host keeps one: it caches loaded datasets.
+    private static readonly DatasetProvider Datasets = new(new TorchSharpExecutorOptions(), DataFiles);
 
     private static HttpRequest Request(string method, string body = "")
     {
