@@ -1,41 +1,69 @@
-using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.Sweeps;
-using DurableTrainer.Application.UseCases;
 using DurableTrainer.Durable.Activities;
 using DurableTrainer.Durable.Orchestrations;
 using Microsoft.DurableTask;
 
 namespace DurableTrainer.Durable;
 
-/// <summary>
-/// What a sweep's activities run, resolved when an activity runs rather than when the host is built (starting a
-/// trial needs the host's own client, which exists only once the host does).
-/// </summary>
-public sealed record SweepActivityHandlers(Func<StartTrialHandler> StartTrial, Func<RecordSweepHandler> RecordSweep, Func<FindLostTrialsHandler> FindLostTrials);
+public enum DurableTaskKind
+{
+    Orchestration,
+    Activity,
+}
 
-/// <summary>Every orchestration and activity of a training run and of a sweep, by registered name; hosts register from these lists.</summary>
+/// <summary>
+/// One orchestration or activity: the name it is registered under (and recorded in history), and the class that
+/// implements it. Its input and output are the class's <see cref="TaskOrchestrator{TInput, TOutput}"/> or
+/// <see cref="TaskActivity{TInput, TOutput}"/> arguments.
+/// </summary>
+public sealed record DurableTaskRegistration(string Name, DurableTaskKind Kind, Type Implementation)
+{
+    public Type Input => BaseArguments[0];
+
+    public Type Output => BaseArguments[1];
+
+    private Type[] BaseArguments
+    {
+        get
+        {
+            Type open = Kind == DurableTaskKind.Orchestration ? typeof(TaskOrchestrator<,>) : typeof(TaskActivity<,>);
+            for (Type? type = Implementation; type is not null; type = type.BaseType)
+            {
+                if (type.IsGenericType && type.GetGenericTypeDefinition() == open)
+                {
+                    return type.GetGenericArguments();
+                }
+            }
+
+            throw new InvalidOperationException($"{Implementation.Name} does not derive from {open.Name}.");
+        }
+    }
+}
+
+/// <summary>
+/// Every orchestration and activity of a training run and of a sweep: the one table hosts register from. The
+/// self-hosted worker creates each from its container on every work item; the Functions app's hand-written
+/// <c>[Function]</c> wrappers are checked against it one for one by a test.
+/// </summary>
 public static class TrainingTasks
 {
-    public static IReadOnlyList<(string Name, Func<ITaskOrchestrator> Create)> Orchestrations { get; } =
+    public static IReadOnlyList<DurableTaskRegistration> All { get; } =
     [
-        (TrainingTaskNames.Orchestration, () => new TrainingOrchestration()),
-        (TrainingTaskNames.SweepOrchestration, () => new SweepOrchestration()),
+        Orchestration<TrainingOrchestration>(TrainingTaskNames.Orchestration),
+        Orchestration<SweepOrchestration>(TrainingTaskNames.SweepOrchestration),
+        Activity<InitializeTrainingActivity>(TrainingTaskNames.Initialize),
+        Activity<RunChunkActivity>(TrainingTaskNames.RunChunk),
+        Activity<MergeReplicasActivity>(TrainingTaskNames.Merge),
+        Activity<EvaluateCheckpointActivity>(TrainingTaskNames.Evaluate),
+        Activity<PruneCheckpointsActivity>(TrainingTaskNames.Prune),
+        Activity<RecordMetricsActivity>(TrainingTaskNames.RecordMetrics),
+        Activity<StartTrialActivity>(TrainingTaskNames.StartTrial),
+        Activity<RecordSweepActivity>(TrainingTaskNames.RecordSweep),
+        Activity<FindLostTrialsActivity>(TrainingTaskNames.FindLostTrials),
     ];
 
-    public static IReadOnlyList<(string Name, Func<ITaskActivity> Create)> Activities(ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal? journal, SweepActivityHandlers sweeps)
-    {
-        ArgumentNullException.ThrowIfNull(sweeps);
-        return
-        [
-            (TrainingTaskNames.Initialize, () => new InitializeTrainingActivity(executor)),
-            (TrainingTaskNames.RunChunk, () => new RunChunkActivity(executor, journal)),
-            (TrainingTaskNames.Merge, () => new MergeReplicasActivity(executor)),
-            (TrainingTaskNames.Evaluate, () => new EvaluateCheckpointActivity(executor)),
-            (TrainingTaskNames.Prune, () => new PruneCheckpointsActivity(pruner)),
-            (TrainingTaskNames.RecordMetrics, () => new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance)),
-            (TrainingTaskNames.StartTrial, () => new StartTrialActivity(sweeps.StartTrial)),
-            (TrainingTaskNames.RecordSweep, () => new RecordSweepActivity(sweeps.RecordSweep)),
-            (TrainingTaskNames.FindLostTrials, () => new FindLostTrialsActivity(sweeps.FindLostTrials)),
-        ];
-    }
+    private static DurableTaskRegistration Orchestration<T>(string name)
+        where T : ITaskOrchestrator => new(name, DurableTaskKind.Orchestration, typeof(T));
+
+    private static DurableTaskRegistration Activity<T>(string name)
+        where T : ITaskActivity => new(name, DurableTaskKind.Activity, typeof(T));
 }

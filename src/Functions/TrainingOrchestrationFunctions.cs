@@ -44,7 +44,7 @@ public sealed class TrainingOrchestrationFunctions(
 
     /// <summary>The start-trial activity's work, given the scheduler of this host's task hub.</summary>
     public Task<StartTrialResult> StartTrialWith(ITrainingRunScheduler scheduler, StartTrialCommand command) =>
-        new StartTrialActivity(() => new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), scheduler))
+        new StartTrialActivity(new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), scheduler))
             .RunAsync(new ActivityInvocation(TrainingTaskNames.StartTrial, command.SweepId), command);
 
     [Function(TrainingTaskNames.FindLostTrials)]
@@ -53,12 +53,12 @@ public sealed class TrainingOrchestrationFunctions(
 
     /// <summary>The find-lost-trials activity's work, given the runs of this host's task hub.</summary>
     public static Task<IReadOnlyList<LostTrial>> FindLostTrialsWith(ITrainingRunScheduler runs, FindLostTrialsCommand command) =>
-        new FindLostTrialsActivity(() => new FindLostTrialsHandler(runs))
+        new FindLostTrialsActivity(new FindLostTrialsHandler(runs))
             .RunAsync(new ActivityInvocation(TrainingTaskNames.FindLostTrials, command.SweepId), command);
 
     [Function(TrainingTaskNames.RecordSweep)]
     public Task<int> RecordSweep([ActivityTrigger] SweepRecordUpdate update) =>
-        new RecordSweepActivity(() => new RecordSweepHandler(Require(sweeps)))
+        new RecordSweepActivity(new RecordSweepHandler(Require(sweeps)))
             .RunAsync(new ActivityInvocation(TrainingTaskNames.RecordSweep, update.SweepId), update);
 
     private static T Require<T>(T? service)

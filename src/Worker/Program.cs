@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 using DurableTrainer.Api;
-using DurableTrainer.Application.Ports;
+using DurableTrainer.Application;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
@@ -26,32 +26,17 @@ if (StorageEndpoints.Problem(connectionString) is { } connectionProblem)
     return 2;
 }
 
+builder.Services
+    .AddApplication()
+    .AddTorchSharpTraining(executorOptions)
+    .AddBlobStorage(
+        _ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer),
+        _ => builder.Configuration["DurableTask:MetricsContainer"],
+        _ => builder.Configuration["DurableTask:ModelsContainer"])
+    .AddSelfHostedEngine(engineOptions, connectionString)
+    .AddTrainingApi()
+    .AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
 
-builder.Services.AddSingleton(engineOptions);
-builder.Services.AddTorchSharpTraining(executorOptions);
-builder.Services.AddBlobStorage(
-    _ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer),
-    _ => builder.Configuration["DurableTask:MetricsContainer"],
-    _ => builder.Configuration["DurableTask:ModelsContainer"]);
-builder.Services.AddSingleton(services => new DurableEngine(
-    engineOptions,
-    connectionString,
-    services.GetRequiredService<ITrainingExecutor>(),
-    services.GetRequiredService<ICheckpointPruner>(),
-    services.GetRequiredService<ITrainingJournal>(),
-    new DurableTrainer.Durable.SweepActivityHandlers(
-        services.GetRequiredService<DurableTrainer.Application.UseCases.StartTrialHandler>,
-        services.GetRequiredService<DurableTrainer.Application.Sweeps.RecordSweepHandler>,
-        services.GetRequiredService<DurableTrainer.Application.Sweeps.FindLostTrialsHandler>),
-    services.GetRequiredService<ILoggerFactory>(),
-    services.GetRequiredService<IHostApplicationLifetime>()));
-builder.Services.AddHostedService(services => services.GetRequiredService<DurableEngine>());
-builder.Services.AddSingleton<TaskHubRunScheduler>();
-builder.Services.AddSingleton<ITrainingRunScheduler>(services => services.GetRequiredService<TaskHubRunScheduler>());
-builder.Services.AddSingleton<ISweepScheduler>(services => services.GetRequiredService<TaskHubRunScheduler>());
-builder.Services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
-builder.Services.AddTrainingApi();
-builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
 // Scopes carry the run id onto every log line an executor operation writes; UTC timestamps to the millisecond show
 // where a run's time goes between activities.
 builder.Logging.AddSimpleConsole(console =>
@@ -69,10 +54,6 @@ if (!string.IsNullOrEmpty(apiKey))
 }
 
 app.UseMiddleware<EngineReadinessMiddleware>();
-// 503 until the task hub is ready, so whoever waits for the worker waits for storage too.
-app.MapGet(EngineReadinessMiddleware.HealthPath, (DurableEngine engine) => engine.IsReady
-    ? Results.Ok(new { status = "ok" })
-    : Results.Json(new { status = "starting", detail = engine.NotReadyReason }, statusCode: StatusCodes.Status503ServiceUnavailable));
 app.MapTrainingApi();
 app.Run();
 return Environment.ExitCode;

@@ -34,11 +34,11 @@ public class LayerDependencyTests
     }
 
     [Fact]
-    public void Application_ReferencesOnlyTheDomainAndTheFramework()
+    public void Application_ReferencesOnlyTheDomainTheFrameworkAndTheContainerAbstractions()
     {
         Assert.Equal("DurableTrainer.Application", Application.GetName().Name);
         Assert.All(References(Application), name =>
-            Assert.True(IsFramework(name) || name == "DurableTrainer.Domain", $"Application references {name}."));
+            Assert.True(IsFramework(name) || name is "DurableTrainer.Domain" or "Microsoft.Extensions.DependencyInjection.Abstractions", $"Application references {name}."));
     }
 
     [Theory]

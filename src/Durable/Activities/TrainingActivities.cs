@@ -97,19 +97,19 @@ public sealed class RecordMetricsActivity(ITrainingJournal journal) : TaskActivi
 }
 
 /// <summary>Prepares a sweep's trial from its stored definition and schedules its run.</summary>
-public sealed class StartTrialActivity(Func<StartTrialHandler> handler) : TaskActivity<StartTrialCommand, StartTrialResult>
+public sealed class StartTrialActivity(StartTrialHandler handler) : TaskActivity<StartTrialCommand, StartTrialResult>
 {
-    public override Task<StartTrialResult> RunAsync(TaskActivityContext context, StartTrialCommand input) => handler().StartAsync(input);
+    public override Task<StartTrialResult> RunAsync(TaskActivityContext context, StartTrialCommand input) => handler.StartAsync(input);
 }
 
 /// <summary>Finds a sweep's running trials whose runs ended or vanished without reporting.</summary>
-public sealed class FindLostTrialsActivity(Func<FindLostTrialsHandler> handler) : TaskActivity<FindLostTrialsCommand, IReadOnlyList<LostTrial>>
+public sealed class FindLostTrialsActivity(FindLostTrialsHandler handler) : TaskActivity<FindLostTrialsCommand, IReadOnlyList<LostTrial>>
 {
-    public override Task<IReadOnlyList<LostTrial>> RunAsync(TaskActivityContext context, FindLostTrialsCommand input) => handler().FindAsync(input);
+    public override Task<IReadOnlyList<LostTrial>> RunAsync(TaskActivityContext context, FindLostTrialsCommand input) => handler.FindAsync(input);
 }
 
 /// <summary>Writes what changed in a sweep to its status document.</summary>
-public sealed class RecordSweepActivity(Func<RecordSweepHandler> handler) : TaskActivity<SweepRecordUpdate, int>
+public sealed class RecordSweepActivity(RecordSweepHandler handler) : TaskActivity<SweepRecordUpdate, int>
 {
-    public override Task<int> RunAsync(TaskActivityContext context, SweepRecordUpdate input) => handler().RecordAsync(input);
+    public override Task<int> RunAsync(TaskActivityContext context, SweepRecordUpdate input) => handler.RecordAsync(input);
 }

@@ -36,18 +36,9 @@ public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, T
         {
             return await context.CallActivityAsync<T>(activity, command, activityOptions);
         }
-        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(CheckpointCorruptException).FullName)
+        catch (TaskFailedException failure) when (PermanentActivityFailures.Rebuild(failure.FailureDetails, input) is { } permanent)
         {
-            throw CheckpointCorruptException.FromMessage(input, failure.FailureDetails.ErrorMessage);
-        }
-        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(ModelFileException).FullName)
-        {
-            // The run fails with the file's problem in the user's words, not the activity's wrapping.
-            throw new ModelFileException(failure.FailureDetails.ErrorMessage);
-        }
-        catch (TaskFailedException failure) when (failure.FailureDetails.ErrorType == typeof(DatasetException).FullName)
-        {
-            throw new DatasetException(failure.FailureDetails.ErrorMessage);
+            throw permanent;
         }
     }
 }

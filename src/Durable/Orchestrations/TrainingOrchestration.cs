@@ -47,11 +47,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRunInput, T
             firstRetryInterval: TimeSpan.FromSeconds(execution.ActivityFirstRetrySeconds),
             backoffCoefficient: 2.0)
         {
-            // A corrupt checkpoint stays corrupt, and a model file or data that is gone, changed or unreadable stays
-            // so: retrying cannot help. The loop falls back to a good checkpoint; the others fail the run with their reason.
-            HandleFailure = failure => failure.ErrorType != typeof(CheckpointCorruptException).FullName
-                && failure.ErrorType != typeof(ModelFileException).FullName
-                && failure.ErrorType != typeof(DatasetException).FullName,
+            HandleFailure = failure => !PermanentActivityFailures.IsPermanent(failure),
         });
     }
 }

@@ -4,6 +4,7 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Durable;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
@@ -37,9 +38,11 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private Task? _starting;
     private volatile bool _started;
 
-    public DurableEngine(DurableEngineOptions options, string connectionString, ITrainingExecutor executor, ICheckpointPruner pruner, ITrainingJournal journal, SweepActivityHandlers sweeps, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
+    public DurableEngine(DurableEngineOptions options, StorageConnection storage, IServiceProvider services, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(storage);
+        string connectionString = storage.ConnectionString;
         _logger = loggerFactory.CreateLogger<DurableEngine>();
         _lifetime = lifetime;
         _endpoint = StorageEndpoints.Describe(connectionString);
@@ -71,14 +74,19 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             loggerFactory);
         // UseFailureDetails keeps an activity's exception type and message for the orchestration to report.
         _worker = new TaskHubWorker(Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
-        foreach (var (name, create) in TrainingTasks.Orchestrations)
+        // Each work item gets a fresh object from the container: activities resolve the executor, the stores and the
+        // sweep handlers only once the host exists (a sweep's handlers need this engine's own client).
+        foreach (DurableTaskRegistration task in TrainingTasks.All)
         {
-            _worker.AddTaskOrchestrations(new ShimOrchestrationCreator(shims, name, create));
-        }
-
-        foreach (var (name, create) in TrainingTasks.Activities(executor, pruner, journal, sweeps))
-        {
-            _worker.AddTaskActivities(new ShimActivityCreator(shims, name, create));
+            ObjectFactory create = ActivatorUtilities.CreateFactory(task.Implementation, Type.EmptyTypes);
+            if (task.Kind == DurableTaskKind.Orchestration)
+            {
+                _worker.AddTaskOrchestrations(new ShimOrchestrationCreator(shims, task.Name, () => (ITaskOrchestrator)create(services, null)));
+            }
+            else
+            {
+                _worker.AddTaskActivities(new ShimActivityCreator(shims, task.Name, () => (ITaskActivity)create(services, null)));
+            }
         }
 
         Client = new TaskHubClient(Service, new CoreJsonDataConverter(), loggerFactory);

@@ -8,7 +8,7 @@ namespace DurableTrainer.Worker.Http;
 /// </summary>
 public sealed class EngineReadinessMiddleware(RequestDelegate next, DurableEngine engine)
 {
-    public const string HealthPath = "/api/health";
+    public static readonly string HealthPath = Api.ApiRoutes.Health.WorkerPath;
 
     public async Task InvokeAsync(HttpContext context)
     {

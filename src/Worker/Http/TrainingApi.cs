@@ -11,57 +11,74 @@ namespace DurableTrainer.Worker.Http;
 /// </summary>
 public static class TrainingApi
 {
+    /// <summary>
+    /// Maps every route of <see cref="ApiRoutes.All"/> to its handler below. A route without a handler, or a handler
+    /// without a route, stops the worker at start-up: the table is the one list of routes.
+    /// </summary>
     public static IEndpointRouteBuilder MapTrainingApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/training", async (HttpRequest request, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+        ArgumentNullException.ThrowIfNull(routes);
+        Dictionary<ApiRoute, Delegate> handlers = Handlers();
+        string[] unhandled = [.. ApiRoutes.All.Where(route => !handlers.ContainsKey(route)).Select(route => route.Name)];
+        string[] unlisted = [.. handlers.Keys.Where(route => !ApiRoutes.All.Contains(route)).Select(route => route.Name)];
+        if (unhandled.Length > 0 || unlisted.Length > 0)
+        {
+            throw new InvalidOperationException($"The worker's handlers do not match ApiRoutes: no handler for [{string.Join(", ", unhandled)}], not in the table [{string.Join(", ", unlisted)}].");
+        }
+
+        foreach (ApiRoute route in ApiRoutes.All)
+        {
+            routes.MapMethods(route.WorkerPath, [route.Method], handlers[route]);
+        }
+
+        return routes;
+    }
+
+    private static Dictionary<ApiRoute, Delegate> Handlers() => new()
+    {
+        [ApiRoutes.StartTraining] = async (HttpRequest request, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
         {
             byte[] body = await RequestBody.ReadAsync(request.Body, cancellationToken);
-            string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
-            // With an API key the management URLs carry it, as Durable Functions' URLs carry the system key.
-            string? key = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Security:ApiKey"];
-            string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
-            return Write(await api.StartAsync(body, runId => ManagementPayload.Create(baseUrl, runId, engine.HubName, keyQuery), cancellationToken));
-        });
-        routes.MapPost("/api/sweeps", async (HttpRequest request, SweepHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+            return Write(await api.StartAsync(body, runId => Management(request, engine, runId), cancellationToken));
+        },
+        [ApiRoutes.StartSweep] = async (HttpRequest request, SweepHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
         {
             byte[] body = await RequestBody.ReadAsync(request.Body, SweepRequestReaderLimit, cancellationToken);
-            string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
-            string? key = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Security:ApiKey"];
-            string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
-            return Write(await api.StartAsync(body, sweepId => ManagementPayload.Create(baseUrl, sweepId, engine.HubName, keyQuery), cancellationToken));
-        });
-        routes.MapGet("/api/sweeps", async (string? top, SweepHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.ListAsync(top, cancellationToken)));
-        routes.MapGet("/api/sweeps/{sweepId}", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetAsync(sweepId, cancellationToken)));
-        routes.MapGet("/api/sweeps/{sweepId}/best", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetBestAsync(sweepId, cancellationToken)));
-        routes.MapPost("/api/sweeps/{sweepId}/stop", async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.StopAsync(sweepId, cancellationToken)));
-        routes.MapGet("/api/training", async (string? top, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.ListAsync(top, cancellationToken)));
-        routes.MapGet("/api/training/{runId}", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetSummaryAsync(runId, cancellationToken)));
-        routes.MapGet("/api/training/{runId}/model", async (string runId, string? format, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)));
-        routes.MapGet("/api/training/{runId}/model/spec", async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)));
-        routes.MapPut(ModelFileHttpApi.RoutePrefix + "{name}", async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
-        routes.MapPut(DatasetFileHttpApi.RoutePrefix + "{**path}", async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.UploadAsync(path, await UploadedBodyAsync(request, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)));
-        routes.MapGet("/api/training/{runId}/metrics", async (string runId, string? after, string? kind, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
-            Write(await dashboard.GetMetricsAsync(runId, after, kind, cancellationToken)));
-        routes.MapGet("/api/training/{runId}/checkpoints/{**name}", async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
-            Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)));
-        routes.MapGet("/dashboard", () => Write(TrainingDashboardApi.Dashboard()));
-        routes.MapGet("/dashboard/{runId}", (string runId) => Write(TrainingDashboardApi.Dashboard()));
-        routes.MapGet("/dashboard/sweeps/{sweepId}", (string sweepId) => Write(TrainingDashboardApi.Dashboard()));
-        routes.MapPost("/api/training/{runId}/stop", async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.StopAsync(runId, cancellationToken)));
-
-        RouteGroupBuilder instances = routes.MapGroup(ManagementPayload.InstancesPath + "/{instanceId}");
-        instances.MapGet(string.Empty, async (string instanceId, string? showHistory, string? showHistoryOutput, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+            return Write(await api.StartAsync(body, sweepId => Management(request, engine, sweepId), cancellationToken));
+        },
+        [ApiRoutes.ListSweeps] = async (string? top, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ListAsync(top, cancellationToken)),
+        [ApiRoutes.GetSweep] = async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetAsync(sweepId, cancellationToken)),
+        [ApiRoutes.GetSweepBest] = async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetBestAsync(sweepId, cancellationToken)),
+        [ApiRoutes.StopSweep] = async (string sweepId, SweepHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.StopAsync(sweepId, cancellationToken)),
+        [ApiRoutes.ListTrainingRuns] = async (string? top, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ListAsync(top, cancellationToken)),
+        [ApiRoutes.GetTrainingRun] = async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetSummaryAsync(runId, cancellationToken)),
+        [ApiRoutes.StopTrainingRun] = async (string runId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.StopAsync(runId, cancellationToken)),
+        [ApiRoutes.ExportTrainingModel] = async (string runId, string? format, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)),
+        [ApiRoutes.ExportTrainingModelSpec] = async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)),
+        [ApiRoutes.UploadModelFile] = async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)),
+        [ApiRoutes.UploadDatasetFile] = async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.UploadAsync(path, await UploadedBodyAsync(request, DatasetFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)),
+        [ApiRoutes.GetTrainingMetrics] = async (string runId, string? after, string? kind, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetMetricsAsync(runId, after, kind, cancellationToken)),
+        [ApiRoutes.GetTrainingCheckpoint] = async (string runId, string? name, TrainingDashboardApi dashboard, CancellationToken cancellationToken) =>
+            Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)),
+        [ApiRoutes.TrainingDashboard] = () => Write(TrainingDashboardApi.Dashboard()),
+        [ApiRoutes.SweepDashboard] = () => Write(TrainingDashboardApi.Dashboard()),
+        // 503 until the task hub is ready, so whoever waits for the worker waits for storage too.
+        [ApiRoutes.Health] = (DurableEngine engine) => engine.IsReady
+            ? Results.Ok(new { status = "ok" })
+            : Results.Json(new { status = "starting", detail = engine.NotReadyReason }, statusCode: StatusCodes.Status503ServiceUnavailable),
+        [ApiRoutes.GetInstanceStatus] = async (string instanceId, string? showHistory, string? showHistoryOutput, TrainingHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
         {
             ApiResult status = await api.GetStatusAsync(instanceId, cancellationToken);
             if (!IsTrue(showHistory) || status.Body is not InstanceStatus instance)
@@ -72,18 +89,29 @@ public static class TrainingApi
             var withHistory = JsonSerializer.SerializeToNode(instance)!.AsObject();
             withHistory["historyEvents"] = await OrchestrationHistory.ReadAsync(engine, instanceId, IsTrue(showHistoryOutput));
             return Write(status with { Body = withHistory });
-        });
-        instances.MapDelete(string.Empty, async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.PurgeAsync(instanceId, cancellationToken)));
-        instances.MapPost("/raiseEvent/{eventName}", async (string instanceId, string eventName, HttpRequest request, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.RaiseEventAsync(instanceId, eventName, await RequestBody.ReadAsync(request.Body, cancellationToken), cancellationToken)));
-        instances.MapPost("/terminate", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.TerminateAsync(instanceId, reason, cancellationToken)));
-        instances.MapPost("/suspend", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.SuspendAsync(instanceId, reason, cancellationToken)));
-        instances.MapPost("/resume", async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
-            Write(await api.ResumeAsync(instanceId, reason, cancellationToken)));
-        return routes;
+        },
+        [ApiRoutes.PurgeInstance] = async (string instanceId, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.PurgeAsync(instanceId, cancellationToken)),
+        [ApiRoutes.RaiseInstanceEvent] = async (string instanceId, string eventName, HttpRequest request, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.RaiseEventAsync(instanceId, eventName, await RequestBody.ReadAsync(request.Body, cancellationToken), cancellationToken)),
+        [ApiRoutes.TerminateInstance] = async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.TerminateAsync(instanceId, reason, cancellationToken)),
+        [ApiRoutes.SuspendInstance] = async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.SuspendAsync(instanceId, reason, cancellationToken)),
+        [ApiRoutes.ResumeInstance] = async (string instanceId, string? reason, TrainingHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ResumeAsync(instanceId, reason, cancellationToken)),
+    };
+
+    /// <summary>
+    /// The management URLs of a run or sweep this worker started. With an API key they carry it, as Durable
+    /// Functions' URLs carry the system key.
+    /// </summary>
+    private static ManagementPayload Management(HttpRequest request, DurableEngine engine, string instanceId)
+    {
+        string baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        string? key = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Security:ApiKey"];
+        string? keyQuery = string.IsNullOrEmpty(key) ? null : $"{ApiKeyMiddleware.QueryName}={Uri.EscapeDataString(key)}";
+        return ManagementPayload.Create(baseUrl, instanceId, engine.HubName, keyQuery);
     }
 
     private const int SweepRequestReaderLimit = Api.Requests.SweepRequestReader.MaxBodyBytes;
