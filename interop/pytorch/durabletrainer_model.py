@@ -14,10 +14,14 @@ reads COUNT examples as raw little-endian float32 [COUNT, *inputShape] and write
 
 The spec (format "durabletrainer-model/3"; /2 has the same layers) lists the model's layers, every one named and with every size its type
 reads (defaults already filled in by src/Infrastructure.TorchSharp/Models/Layers/LayerResolution.cs), exactly as
-the C# side builds them (src/Infrastructure.TorchSharp/Models/Layers/LayerStackBuilder.cs). This script rebuilds the
-same layers, in the same order and under the same names, as an nn.Sequential, tracking the shape from
+the C# side builds them (one file per layer type in src/Infrastructure.TorchSharp/Models/Layers/Kinds/). This script
+rebuilds the same layers, in the same order and under the same names, as an nn.Sequential, tracking the shape from
 spec["inputShape"] to find each layer's in_features / in_channels; so the state-dict keys match TorchSharp's
 (`fc1.weight`, and in a residual block `<block>.layers.<layer>.weight` and `<block>.shortcut.<layer>.weight`).
+
+Each layer type has one rebuild below, registered with @rebuilds("type"): a function (layer, shape, where) that
+returns the module and the shape it gives. A C# test (LayerRebuildTests) fails when the types registered in
+LayerTypes.BuiltIn and the ones rebuilt here differ.
 """
 import collections
 import json
@@ -57,63 +61,125 @@ def _window(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
+REBUILDS = {}
+
+
+def rebuilds(kind):
+    """Registers the decorated function as the rebuild of layers of type `kind`: f(layer, shape, where) gives the
+    module for a layer spec receiving `shape` (without the batch dimension) and the shape it gives; `where` is the
+    layer's place in the spec, for messages."""
+
+    def register(function):
+        REBUILDS[kind] = function
+        return function
+
+    return register
+
+
+def _image(kind, shape, where):
+    if len(shape) != 3:
+        raise ValueError(f"{where}: {kind} expects an image [channels, height, width] but receives {_describe(shape)}")
+
+
+@rebuilds("linear")
+def _linear(layer, shape, where):
+    if len(shape) != 1:
+        raise ValueError(f"{where}: linear expects a flat input [features] but receives {_describe(shape)}")
+    units = layer["units"]
+    return nn.Linear(shape[0], units), [units]
+
+
+@rebuilds("conv2d")
+def _conv2d(layer, shape, where):
+    _image("conv2d", shape, where)
+    channels = layer["channels"]
+    kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
+    module = nn.Conv2d(shape[0], channels, kernel_size=kernel, stride=stride, padding=padding)
+    return module, [channels, _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
+
+
+def _pool(pool, kind, layer, shape, where):
+    _image(kind, shape, where)
+    kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
+    module = pool(kernel_size=kernel, stride=stride, padding=padding)
+    return module, [shape[0], _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
+
+
+@rebuilds("maxpool2d")
+def _maxpool2d(layer, shape, where):
+    return _pool(nn.MaxPool2d, "maxpool2d", layer, shape, where)
+
+
+@rebuilds("avgpool2d")
+def _avgpool2d(layer, shape, where):
+    return _pool(nn.AvgPool2d, "avgpool2d", layer, shape, where)
+
+
+@rebuilds("globalavgpool2d")
+def _globalavgpool2d(layer, shape, where):
+    _image("globalavgpool2d", shape, where)
+    return GlobalAvgPool2d(), [shape[0]]
+
+
+@rebuilds("batchnorm")
+def _batchnorm(layer, shape, where):
+    if len(shape) == 1:
+        return nn.BatchNorm1d(shape[0]), shape
+    if len(shape) == 3:
+        return nn.BatchNorm2d(shape[0]), shape
+    raise ValueError(f"{where}: batchnorm expects [features] or [channels, height, width] but receives {_describe(shape)}")
+
+
+@rebuilds("dropout")
+def _dropout(layer, shape, where):
+    return nn.Dropout(layer["p"]), shape
+
+
+@rebuilds("relu")
+def _relu(layer, shape, where):
+    return nn.ReLU(), shape
+
+
+@rebuilds("gelu")
+def _gelu(layer, shape, where):
+    return nn.GELU(), shape
+
+
+@rebuilds("tanh")
+def _tanh(layer, shape, where):
+    return nn.Tanh(), shape
+
+
+@rebuilds("sigmoid")
+def _sigmoid(layer, shape, where):
+    return nn.Sigmoid(), shape
+
+
+@rebuilds("flatten")
+def _flatten(layer, shape, where):
+    return nn.Flatten(), [math.prod(shape)]
+
+
+@rebuilds("residual")
+def _residual(layer, shape, where):
+    if not layer.get("layers"):
+        raise ValueError(f"{where}: a residual block needs its layers")
+    body, main = _sequence(layer["layers"], shape, where + ".layers")
+    shortcut, side = (None, shape)
+    if layer.get("shortcut"):
+        shortcut, side = _sequence(layer["shortcut"], shape, where + ".shortcut")
+    if main != side:
+        raise ValueError(f"{where}: the residual block's layers give {_describe(main)} but its shortcut gives {_describe(side)}")
+    return Residual(body, shortcut), main
+
+
 def _layer(layer, shape, where):
     """The module for one layer spec receiving `shape` (without the batch dimension), and the shape it gives."""
     kind = layer.get("type")
-
-    def image(what):
-        if len(shape) != 3:
-            raise ValueError(f"{where}: {what} expects an image [channels, height, width] but receives {_describe(shape)}")
-
-    if kind == "linear":
-        if len(shape) != 1:
-            raise ValueError(f"{where}: linear expects a flat input [features] but receives {_describe(shape)}")
-        units = layer["units"]
-        return nn.Linear(shape[0], units), [units]
-    if kind == "conv2d":
-        image(kind)
-        channels = layer["channels"]
-        kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
-        module = nn.Conv2d(shape[0], channels, kernel_size=kernel, stride=stride, padding=padding)
-        return module, [channels, _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
-    if kind in ("maxpool2d", "avgpool2d"):
-        image(kind)
-        kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
-        pool = nn.MaxPool2d if kind == "maxpool2d" else nn.AvgPool2d
-        module = pool(kernel_size=kernel, stride=stride, padding=padding)
-        return module, [shape[0], _window(shape[1], kernel, stride, padding), _window(shape[2], kernel, stride, padding)]
-    if kind == "globalavgpool2d":
-        image(kind)
-        return GlobalAvgPool2d(), [shape[0]]
-    if kind == "batchnorm":
-        if len(shape) == 1:
-            return nn.BatchNorm1d(shape[0]), shape
-        if len(shape) == 3:
-            return nn.BatchNorm2d(shape[0]), shape
-        raise ValueError(f"{where}: batchnorm expects [features] or [channels, height, width] but receives {_describe(shape)}")
-    if kind == "dropout":
-        return nn.Dropout(layer["p"]), shape
-    if kind == "relu":
-        return nn.ReLU(), shape
-    if kind == "gelu":
-        return nn.GELU(), shape
-    if kind == "tanh":
-        return nn.Tanh(), shape
-    if kind == "sigmoid":
-        return nn.Sigmoid(), shape
-    if kind == "flatten":
-        return nn.Flatten(), [math.prod(shape)]
-    if kind == "residual":
-        if not layer.get("layers"):
-            raise ValueError(f"{where}: a residual block needs its layers")
-        body, main = _sequence(layer["layers"], shape, where + ".layers")
-        shortcut, side = (None, shape)
-        if layer.get("shortcut"):
-            shortcut, side = _sequence(layer["shortcut"], shape, where + ".shortcut")
-        if main != side:
-            raise ValueError(f"{where}: the residual block's layers give {_describe(main)} but its shortcut gives {_describe(side)}")
-        return Residual(body, shortcut), main
-    raise ValueError(f"{where}: unknown layer type {kind!r}")
+    rebuild = REBUILDS.get(kind) if isinstance(kind, str) else None
+    if rebuild is None:
+        raise ValueError(f"{where}: unknown layer type {kind!r}")
+    return rebuild(layer, shape, where)
 
 
 def _sequence(layers, shape, where):

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models;
 
@@ -22,8 +23,8 @@ public sealed record ModelSpec(ModelSection Section, DataShape Shape, IReadOnlyL
     public string Kind => Section.KindName();
 
     /// <summary>
-    /// Whether training draws random numbers. A TorchScript module may hold dropout that cannot be seen from outside,
-    /// so it always does.
+    /// Whether training draws random numbers: a layer at any level whose type says it does (dropout with p &gt; 0). A
+    /// TorchScript module may hold dropout that cannot be seen from outside, so it always does.
     /// </summary>
     public bool HasDropout => Script is not null || HasDropoutIn(Layers);
 
@@ -35,5 +36,5 @@ public sealed record ModelSpec(ModelSection Section, DataShape Shape, IReadOnlyL
     public override string ToString() => Describe();
 
     private static bool HasDropoutIn(IReadOnlyList<LayerSpec>? layers) =>
-        layers is not null && layers.Any(layer => (layer.Type == "dropout" && layer.P > 0) || HasDropoutIn(layer.Layers) || HasDropoutIn(layer.Shortcut));
+        layers is not null && layers.Any(layer => LayerTypes.BuiltIn.DrawsRandomNumbers(layer) || HasDropoutIn(layer.Layers) || HasDropoutIn(layer.Shortcut));
 }

@@ -4,10 +4,10 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 
 /// <summary>
 /// Makes a layer list explicit, at every level: each layer gets a name (its own, or its type and position such as
-/// <c>linear3</c>; the names become state-dict keys) and every size its type reads, with the defaults filled in
-/// (conv2d: kernel 3, stride 1, padding 0; pooling: kernel 2, stride = kernel, padding 0; dropout: p 0.5). The
-/// result is stored with the run, so shapes, the builder, checkpoints and the PyTorch rebuild all read the same
-/// values and no default lives anywhere else.
+/// <c>linear3</c>; the names become state-dict keys) and every size its type reads, with the defaults its type
+/// declares filled in (conv2d: kernel 3, stride 1, padding 0; pooling: kernel 2, stride = kernel, padding 0; dropout:
+/// p 0.5; each in its file in <c>Kinds/</c>). The result is stored with the run, so shapes, the builder, checkpoints
+/// and the PyTorch rebuild all read the same values and no default lives anywhere else.
 /// </summary>
 public static class LayerResolution
 {
@@ -41,13 +41,7 @@ public static class LayerResolution
     public static LayerSpec WithDefaults(LayerSpec layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        return layer.Type switch
-        {
-            "conv2d" => layer with { Kernel = layer.Kernel ?? 3, Stride = layer.Stride ?? 1, Padding = layer.Padding ?? 0 },
-            "maxpool2d" or "avgpool2d" => layer with { Kernel = layer.Kernel ?? 2, Stride = layer.Stride ?? layer.Kernel ?? 2, Padding = layer.Padding ?? 0 },
-            "dropout" => layer with { P = layer.P ?? 0.5 },
-            _ => layer,
-        };
+        return LayerTypes.BuiltIn.Find(layer.Type) is { } type ? type.WithDefaults(layer) : layer;
     }
 
     private static string Unique(string name, HashSet<string> taken)
