@@ -50,21 +50,32 @@ public sealed record Conv2dLayer(string Name, int Channels, int Kernel, int Stri
     /// is both layouts at once, and TorchSharp has no memory_format argument: a permuted copy makes it, and it is free
     /// when the convolution's output is channels-last already (as it is when its input was).
     /// </summary>
+    /// <remarks>
+    /// A channels-last input reaches the convolution only when its channel count is a multiple of 8. On AVX2 CPUs
+    /// (seen on an AMD EPYC), oneDNN's 1x1 kernel for a channels-last input of 4 channels wrote its weight gradient
+    /// through an 8x8-blocked buffer into the 8x4 one and corrupted the heap ("free(): invalid next size", the
+    /// process aborted). With a channels-first input oneDNN takes another kernel. The copy is free for the images a
+    /// model starts from (channels-first already, or one channel) and small for the narrow layers it affects.
+    /// </remarks>
     private sealed class ChannelsLastConv2d : Convolution
     {
+        private const int OneDnnChannelBlock = 8;
+
         private readonly long[] _stride;
         private readonly long[] _padding;
+        private readonly bool _channelsFirstInput;
 
         public ChannelsLastConv2d(long inputChannels, long outputChannels, long kernel, long stride, long padding)
             : base(nameof(Conv2d), inputChannels, outputChannels, [kernel, kernel], [stride, stride], [padding, padding], null, [1, 1], false, [0, 0], 1, true, PaddingModes.Zeros, null, null)
         {
             _stride = [stride, stride];
             _padding = [padding, padding];
+            _channelsFirstInput = inputChannels % OneDnnChannelBlock != 0;
         }
 
         public override Tensor forward(Tensor input)
         {
-            Tensor output = functional.conv2d(input, weight, bias, _stride, _padding);
+            Tensor output = functional.conv2d(_channelsFirstInput ? input.contiguous() : input, weight, bias, _stride, _padding);
             return output.dim() == 4 ? output.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : output;
         }
     }
