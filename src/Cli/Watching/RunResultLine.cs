@@ -25,7 +25,7 @@ public static class RunResultLine
         {
             runId = final.RunId,
             status = final.RuntimeStatus,
-            outcome = outcome?.Status,
+            outcome = outcome?.Status.ToString(),
             stopReason = outcome?.StopReason,
             failure = outcome?.FailureReason ?? final.FailureText,
             steps = outcome?.StepsDone ?? final.Progress?.Step,
