@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Api.Requests;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Commands;
 
@@ -44,7 +44,7 @@ public sealed class TrainingRequestOptions
         Config = new Option<FileInfo?>("--config") { HelpName = "file.json", Description = "A JSON file holding a training request (its sections, camelCase); options given on the command line override it." };
         ModelConfig = new Option<FileInfo?>("--model-config") { HelpName = "model.json", Description = "A JSON file holding the model section ({\"layers\": [...]} or {\"architecture\": ...}), or just a list of layers." };
         ModelFile = new Option<FileInfo?>("--model-file") { HelpName = "net.pt", Description = "A TorchScript file (torch.jit.script(model).save(\"net.pt\")) to upload to the model store and train; the run pins its SHA-256." };
-        DataFile = new Option<FileInfo?>("--data-file") { HelpName = "train.csv", Description = "Your training data (.csv, .tsv, .npy, .npz) to upload to the datasets container and train on; name the label with --label and the task with --task." };
+        DataFile = new Option<FileInfo?>("--data-file") { HelpName = "train.csv", Description = "Your training data (a table or array in a format the server reads, such as .csv or .npy) to upload to the datasets container and train on; name the label with --label and the task with --task." };
         DataDirectory = new Option<DirectoryInfo?>("--data-dir") { HelpName = "dir", Description = "A folder of training data to upload (every file, as one dataset) and train on." };
         TestFile = new Option<FileInfo?>("--test-file") { HelpName = "test.csv", Description = "Your test data, uploaded with --data-file or --data-dir; without it a seeded fraction (--test-fraction) is held out." };
         ValidationFile = new Option<FileInfo?>("--validation-file") { HelpName = "val.csv", Description = "Your validation data; without it a seeded fraction of the training data (--validation-fraction) is held out." };

@@ -1,10 +1,22 @@
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Decisions.Schedules;
 
 namespace DurableTrainer.Domain.Decisions;
 
-/// <summary>The learning-rate schedules as pure functions of the step: the executor multiplies its base rate by the factor.</summary>
+/// <summary>
+/// The learning-rate schedules as pure functions of the step: the executor multiplies its base rate by the factor.
+/// Each schedule is a class of <see cref="Schedules"/>, found here by the name it implements.
+/// </summary>
 public static class LearningRateSchedules
 {
+    private static readonly Dictionary<LearningRateSchedule, ILearningRateSchedule> ByKind = typeof(ILearningRateSchedule).Assembly.GetTypes()
+        .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(ILearningRateSchedule).IsAssignableFrom(type))
+        .Select(type => (ILearningRateSchedule)Activator.CreateInstance(type)!)
+        .ToDictionary(schedule => schedule.Kind);
+
+    /// <summary>The schedule of that name, or null when none implements it.</summary>
+    public static ILearningRateSchedule? Find(LearningRateSchedule schedule) => ByKind.GetValueOrDefault(schedule);
+
     /// <summary>The factor (0..1] for a schedule at <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
     public static double Factor(
         LearningRateSchedule schedule,
@@ -16,21 +28,7 @@ public static class LearningRateSchedules
         double minFactor)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        double warmup = warmupSteps > 0 && step < warmupSteps ? (step + 1.0) / warmupSteps : 1.0;
-        return schedule switch
-        {
-            LearningRateSchedule.Constant => 1.0,
-            LearningRateSchedule.LinearWarmup => warmup,
-            LearningRateSchedule.CosineWithWarmup when step < warmupSteps => warmup,
-            LearningRateSchedule.CosineWithWarmup => Cosine(step - warmupSteps, Math.Max(1, totalSteps - warmupSteps), minFactor),
-            LearningRateSchedule.StepDecay => Math.Pow(decayFactor, step / Math.Max(1, decayEvery)),
-            _ => throw new ArgumentOutOfRangeException(nameof(schedule), schedule, "Unknown schedule."),
-        };
-    }
-
-    private static double Cosine(long step, long span, double minFactor)
-    {
-        double progress = Math.Min(1.0, (double)step / span);
-        return minFactor + ((1 - minFactor) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        ILearningRateSchedule implementation = Find(schedule) ?? throw new ArgumentOutOfRangeException(nameof(schedule), schedule, "Unknown schedule.");
+        return implementation.Factor(new ScheduleAt(step, totalSteps, warmupSteps, decayEvery, decayFactor, minFactor));
     }
 }

@@ -70,7 +70,7 @@ public sealed record DataSection(
         rules.Require(Validation is null || IsValidPath(Validation), "validation", PathRule);
         rules.Require(Container is null || IsValidContainer(Container), "container", ContainerRule);
         rules.Require(Task is null || Enum.IsDefined(Task.Value), "task", "must be one of " + SpecificationNames.Of<LearningTask>());
-        rules.Require(Format is null || (Format.Length is >= 1 and <= 16 && Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))), "format", "must be a format name such as csv, tsv, npy, npz, parquet or images");
+        rules.Require(Format is null || (Format.Length is >= 1 and <= 16 && Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))), "format", "must be a format name: 1 to 16 lower-case letters and digits (the server lists the formats it reads when the name is none of them)");
         rules.Require(TestFraction is null || SectionRules.Inside(TestFraction.Value, 0, 1), "testFraction", "must be greater than 0 and less than 1");
         rules.Require(TestFraction is null || Test is null, "testFraction", "cannot be given together with data.test; the test split is either a file or a fraction");
         rules.Require(ValidationFraction is null || SectionRules.Inside(ValidationFraction.Value, 0, 1), "validationFraction", "must be greater than 0 and less than 1");

@@ -327,7 +327,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         format ??= _formats.ForPath(source.Files[0].Path)!;
         if (data.Sharded && format.ReadsFolders)
         {
-            throw new DataFormatException($"applies to folders of csv, tsv, parquet, npy or npz files, each one shard; {format.Name} are read whole", "data.sharded");
+            throw new DataFormatException($"applies to folders of {_formats.ShardableNames} files, each one shard; {format.Name} are read whole", "data.sharded");
         }
 
         if (NumPyFormat.LabelFileOf(data.Source!, data) is { } labelFile)

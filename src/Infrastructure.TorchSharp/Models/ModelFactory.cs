@@ -1,6 +1,7 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
+using DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
 using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -48,12 +49,8 @@ public static class ModelFactory
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(model);
-        return optimizer.Name switch
-        {
-            OptimizerKind.Adam => optim.Adam(model.parameters(), lr: optimizer.LearningRate, beta1: optimizer.Beta1, beta2: optimizer.Beta2, weight_decay: optimizer.WeightDecay),
-            OptimizerKind.AdamW => optim.AdamW(model.parameters(), lr: optimizer.LearningRate, beta1: optimizer.Beta1, beta2: optimizer.Beta2, weight_decay: optimizer.WeightDecay),
-            OptimizerKind.Sgd => optim.SGD(model.parameters(), optimizer.LearningRate, momentum: optimizer.Momentum, weight_decay: optimizer.WeightDecay, nesterov: optimizer.Nesterov),
-            _ => throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer.Name, "Unknown optimizer."),
-        };
+        ITrainingOptimizer implementation = TrainingOptimizers.Find(optimizer.Name)
+            ?? throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer.Name, "Unknown optimizer.");
+        return implementation.Create(model, optimizer);
     }
 }

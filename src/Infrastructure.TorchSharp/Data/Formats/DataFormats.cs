@@ -18,6 +18,16 @@ public sealed class DataFormats(IEnumerable<IDataFormat> formats)
 
     public string Names => string.Join(", ", _formats.Select(format => format.Name));
 
+    /// <summary>The formats whose files can each be a shard of a dataset (not those that read a folder whole), as "a, b or c".</summary>
+    public string ShardableNames
+    {
+        get
+        {
+            string[] names = [.. _formats.Where(format => !format.ReadsFolders).Select(format => format.Name)];
+            return names.Length < 2 ? string.Concat(names) : string.Join(", ", names[..^1]) + " or " + names[^1];
+        }
+    }
+
     public IDataFormat? Find(string name) => _formats.FirstOrDefault(format => format.Name == name);
 
     /// <summary>The format of a file by its extension, or null.</summary>

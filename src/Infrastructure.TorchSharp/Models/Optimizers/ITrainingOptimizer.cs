@@ -1,0 +1,19 @@
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
+
+/// <summary>
+/// One optimizer algorithm: builds the TorchSharp optimizer over a model's parameters from the optimizer section. A
+/// new optimizer is one file implementing this and one member of <see cref="OptimizerKind"/> (its name in requests);
+/// <see cref="TrainingOptimizers"/> finds it, and a test fails while a member has none.
+/// </summary>
+public interface ITrainingOptimizer
+{
+    OptimizerKind Kind { get; }
+
+    OptimizerHelper Create(Module<Tensor, Tensor> model, OptimizerSection settings);
+}
