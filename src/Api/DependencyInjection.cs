@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableTrainer.Api;
 
-/// <summary>The HTTP API's registrations, for a host that resolves its scheduler and run client from the container (use cases: <c>AddApplication</c>).</summary>
+/// <summary>The HTTP API's registrations, for a host that resolves its run starter and run client from the container (use cases: <c>AddApplication</c>).</summary>
 public static class DependencyInjection
 {
     public static IServiceCollection AddTrainingApi(this IServiceCollection services)

@@ -43,7 +43,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return Invalid("checkpoint", "must be final or best");
         }
 
-        RunRecord? run = TrainingRequestMapper.IsValidRunId(runId) ? await runs.GetAsync(runId, cancellationToken) : null;
+        RunRecord? run = TrainingRequestValidator.IsValidRunId(runId) ? await runs.GetAsync(runId, cancellationToken) : null;
         if (run is null)
         {
             return ProblemDetailsFactory.UnknownRun(runId);

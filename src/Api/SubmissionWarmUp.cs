@@ -79,7 +79,7 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
         try
         {
             // The submission's own validation, scheduling nothing.
-            (ValidatedRequest? validated, errors) = request is null ? (null, readErrors) : await TrainingRequestMapper.ValidateAsync(request, datasets, models, cancellationToken);
+            (ValidatedRequest? validated, errors) = request is null ? (null, readErrors) : await TrainingRequestValidator.ValidateAsync(request, datasets, models, cancellationToken);
             if (validated is not null && errors.Count == 0)
             {
                 RoundTripTheRunsMessages(validated);

@@ -90,7 +90,7 @@ public sealed class SweepHttpApi(StartSweepUseCase useCase, ISweepStore store, I
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(int.MaxValue, cancellationToken);
         return new ApiResult(200, records
-            .Where(record => record.Name == TrainingTaskNames.SweepOrchestration)
+            .Where(record => record.Name == DurableTaskNames.SweepOrchestration)
             .Take(count)
             .Select(record => new SweepSummary(record.InstanceId, record.RuntimeStatus, record.CreatedTime, record.LastUpdatedTime, InstanceStatus.ParsePayload(record.SerializedCustomStatus)))
             .ToArray());
@@ -98,7 +98,7 @@ public sealed class SweepHttpApi(StartSweepUseCase useCase, ISweepStore store, I
 
     private async Task<(RunRecord? Instance, SweepRecord Record)?> FindAsync(string sweepId, CancellationToken cancellationToken)
     {
-        if (!TrainingRequestMapper.IsValidRunId(sweepId) || await store.GetRecordAsync(sweepId, cancellationToken) is not { } record)
+        if (!TrainingRequestValidator.IsValidRunId(sweepId) || await store.GetRecordAsync(sweepId, cancellationToken) is not { } record)
         {
             return null;
         }

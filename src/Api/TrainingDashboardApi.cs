@@ -125,7 +125,7 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
     }
 
     private async Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken) =>
-        TrainingRequestMapper.IsValidRunId(runId) && await runs.GetAsync(runId, cancellationToken) is not null;
+        TrainingRequestValidator.IsValidRunId(runId) && await runs.GetAsync(runId, cancellationToken) is not null;
 
     private static object Problem(int status, string title, string detail) => new
     {

@@ -75,7 +75,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(count, cancellationToken);
         // Sweeps are orchestrations too, listed by their own route; their trials are runs and stay here.
-        return new ApiResult(200, records.Where(record => record.Name != Durable.TrainingTaskNames.SweepOrchestration).Select(RunSummary.From).ToArray());
+        return new ApiResult(200, records.Where(record => record.Name != Durable.DurableTaskNames.SweepOrchestration).Select(RunSummary.From).ToArray());
     }
 
     /// <summary>POST /api/training/{id}/stop: finish the current round, keep its checkpoint, end as stopped.</summary>
@@ -141,7 +141,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
     }
 
     private async Task<RunRecord?> FindAsync(string instanceId, CancellationToken cancellationToken) =>
-        TrainingRequestMapper.IsValidRunId(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
+        TrainingRequestValidator.IsValidRunId(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
 
     private static ApiResult UnknownRun(string instanceId) => ProblemDetailsFactory.UnknownRun(instanceId);
 

@@ -9,7 +9,7 @@ namespace DurableTrainer.Application;
 public static class DependencyInjection
 {
     /// <summary>
-    /// Registers the use cases and handlers. They are written against ports (the run scheduler, the catalogs, the
+    /// Registers the use cases and handlers. They are written against ports (the run starter, the catalogs, the
     /// stores), which the host registers through the adapters' own <c>Add…</c> calls.
     /// </summary>
     public static IServiceCollection AddApplication(this IServiceCollection services)

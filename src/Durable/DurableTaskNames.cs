@@ -1,7 +1,7 @@
 namespace DurableTrainer.Durable;
 
 /// <summary>The names under which the orchestrations and activities are registered; they appear in history.</summary>
-public static class TrainingTaskNames
+public static class DurableTaskNames
 {
     public const string Orchestration = "Training";
     public const string Initialize = "InitializeTraining";

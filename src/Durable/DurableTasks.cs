@@ -44,21 +44,21 @@ public sealed record DurableTaskRegistration(string Name, DurableTaskKind Kind, 
 /// self-hosted worker creates each from its container on every work item; the Functions app's hand-written
 /// <c>[Function]</c> wrappers are checked against it one for one by a test.
 /// </summary>
-public static class TrainingTasks
+public static class DurableTasks
 {
     public static IReadOnlyList<DurableTaskRegistration> All { get; } =
     [
-        Orchestration<TrainingOrchestration>(TrainingTaskNames.Orchestration),
-        Orchestration<SweepOrchestration>(TrainingTaskNames.SweepOrchestration),
-        Activity<InitializeTrainingActivity>(TrainingTaskNames.Initialize),
-        Activity<RunChunkActivity>(TrainingTaskNames.RunChunk),
-        Activity<MergeReplicasActivity>(TrainingTaskNames.Merge),
-        Activity<EvaluateCheckpointActivity>(TrainingTaskNames.Evaluate),
-        Activity<PruneCheckpointsActivity>(TrainingTaskNames.Prune),
-        Activity<RecordMetricsActivity>(TrainingTaskNames.RecordMetrics),
-        Activity<StartTrialActivity>(TrainingTaskNames.StartTrial),
-        Activity<RecordSweepActivity>(TrainingTaskNames.RecordSweep),
-        Activity<FindLostTrialsActivity>(TrainingTaskNames.FindLostTrials),
+        Orchestration<TrainingOrchestration>(DurableTaskNames.Orchestration),
+        Orchestration<SweepOrchestration>(DurableTaskNames.SweepOrchestration),
+        Activity<InitializeTrainingActivity>(DurableTaskNames.Initialize),
+        Activity<RunChunkActivity>(DurableTaskNames.RunChunk),
+        Activity<MergeReplicasActivity>(DurableTaskNames.Merge),
+        Activity<EvaluateCheckpointActivity>(DurableTaskNames.Evaluate),
+        Activity<PruneCheckpointsActivity>(DurableTaskNames.Prune),
+        Activity<RecordMetricsActivity>(DurableTaskNames.RecordMetrics),
+        Activity<StartTrialActivity>(DurableTaskNames.StartTrial),
+        Activity<RecordSweepActivity>(DurableTaskNames.RecordSweep),
+        Activity<FindLostTrialsActivity>(DurableTaskNames.FindLostTrials),
     ];
 
     private static DurableTaskRegistration Orchestration<T>(string name)

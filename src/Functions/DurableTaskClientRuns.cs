@@ -8,18 +8,18 @@ using Microsoft.DurableTask.Client;
 namespace DurableTrainer.Functions;
 
 /// <summary>Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>.</summary>
-public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunScheduler, ISweepScheduler
+public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunStarter, ISweepStarter
 {
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryScheduleAsync(TrainingTaskNames.Orchestration, input.RunId, input, cancellationToken);
+        return TryScheduleAsync(DurableTaskNames.Orchestration, input.RunId, input, cancellationToken);
     }
 
     public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryScheduleAsync(TrainingTaskNames.SweepOrchestration, input.SweepId, input, cancellationToken);
+        return TryScheduleAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input, cancellationToken);
     }
 
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>

@@ -29,7 +29,7 @@ public sealed class TrainingOrchestrationFunctions(
     private static readonly TrainingOrchestration Orchestration = new();
     private static readonly SweepOrchestration Sweep = new();
 
-    [Function(TrainingTaskNames.SweepOrchestration)]
+    [Function(DurableTaskNames.SweepOrchestration)]
     public static Task<SweepOutcome> RunSweep([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -38,34 +38,34 @@ public sealed class TrainingOrchestrationFunctions(
         return Sweep.RunAsync(context, input);
     }
 
-    [Function(TrainingTaskNames.StartTrial)]
+    [Function(DurableTaskNames.StartTrial)]
     public Task<StartTrialResult> StartTrial([ActivityTrigger] StartTrialCommand command, [DurableClient] DurableTaskClient client) =>
         StartTrialWith(new DurableTaskClientRuns(client), command);
 
-    /// <summary>The start-trial activity's work, given the scheduler of this host's task hub.</summary>
-    public Task<StartTrialResult> StartTrialWith(ITrainingRunScheduler scheduler, StartTrialCommand command) =>
-        new StartTrialActivity(new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), scheduler))
-            .RunAsync(new ActivityInvocation(TrainingTaskNames.StartTrial, command.SweepId), command);
+    /// <summary>The start-trial activity's work, given the run starter of this host's task hub.</summary>
+    public Task<StartTrialResult> StartTrialWith(ITrainingRunStarter runs, StartTrialCommand command) =>
+        new StartTrialActivity(new StartTrialHandler(Require(sweeps), Require(datasets), Require(models), runs))
+            .RunAsync(new ActivityInvocation(DurableTaskNames.StartTrial, command.SweepId), command);
 
-    [Function(TrainingTaskNames.FindLostTrials)]
+    [Function(DurableTaskNames.FindLostTrials)]
     public static Task<IReadOnlyList<LostTrial>> FindLostTrials([ActivityTrigger] FindLostTrialsCommand command, [DurableClient] DurableTaskClient client) =>
         FindLostTrialsWith(new DurableTaskClientRuns(client), command);
 
     /// <summary>The find-lost-trials activity's work, given the runs of this host's task hub.</summary>
-    public static Task<IReadOnlyList<LostTrial>> FindLostTrialsWith(ITrainingRunScheduler runs, FindLostTrialsCommand command) =>
+    public static Task<IReadOnlyList<LostTrial>> FindLostTrialsWith(ITrainingRunStarter runs, FindLostTrialsCommand command) =>
         new FindLostTrialsActivity(new FindLostTrialsHandler(runs))
-            .RunAsync(new ActivityInvocation(TrainingTaskNames.FindLostTrials, command.SweepId), command);
+            .RunAsync(new ActivityInvocation(DurableTaskNames.FindLostTrials, command.SweepId), command);
 
-    [Function(TrainingTaskNames.RecordSweep)]
+    [Function(DurableTaskNames.RecordSweep)]
     public Task<int> RecordSweep([ActivityTrigger] SweepRecordUpdate update) =>
         new RecordSweepActivity(new RecordSweepHandler(Require(sweeps)))
-            .RunAsync(new ActivityInvocation(TrainingTaskNames.RecordSweep, update.SweepId), update);
+            .RunAsync(new ActivityInvocation(DurableTaskNames.RecordSweep, update.SweepId), update);
 
     private static T Require<T>(T? service)
         where T : class =>
         service ?? throw new InvalidOperationException($"Sweeps need {typeof(T).Name}, which this host did not register.");
 
-    [Function(TrainingTaskNames.Orchestration)]
+    [Function(DurableTaskNames.Orchestration)]
     public static Task<TrainingOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -74,27 +74,27 @@ public sealed class TrainingOrchestrationFunctions(
         return Orchestration.RunAsync(context, input);
     }
 
-    [Function(TrainingTaskNames.Initialize)]
+    [Function(DurableTaskNames.Initialize)]
     public Task<InitializationResult> Initialize([ActivityTrigger] InitializeCommand command, string instanceId) =>
-        new InitializeTrainingActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Initialize, instanceId), command);
+        new InitializeTrainingActivity(executor).RunAsync(new ActivityInvocation(DurableTaskNames.Initialize, instanceId), command);
 
-    [Function(TrainingTaskNames.RunChunk)]
+    [Function(DurableTaskNames.RunChunk)]
     public Task<ChunkResult> RunChunk([ActivityTrigger] ChunkCommand command, string instanceId) =>
-        new RunChunkActivity(executor, journal).RunAsync(new ActivityInvocation(TrainingTaskNames.RunChunk, instanceId), command);
+        new RunChunkActivity(executor, journal).RunAsync(new ActivityInvocation(DurableTaskNames.RunChunk, instanceId), command);
 
-    [Function(TrainingTaskNames.Merge)]
+    [Function(DurableTaskNames.Merge)]
     public Task<CheckpointReference> Merge([ActivityTrigger] MergeCommand command, string instanceId) =>
-        new MergeReplicasActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Merge, instanceId), command);
+        new MergeReplicasActivity(executor).RunAsync(new ActivityInvocation(DurableTaskNames.Merge, instanceId), command);
 
-    [Function(TrainingTaskNames.Evaluate)]
+    [Function(DurableTaskNames.Evaluate)]
     public Task<EvaluationResult> Evaluate([ActivityTrigger] EvaluateCommand command, string instanceId) =>
-        new EvaluateCheckpointActivity(executor).RunAsync(new ActivityInvocation(TrainingTaskNames.Evaluate, instanceId), command);
+        new EvaluateCheckpointActivity(executor).RunAsync(new ActivityInvocation(DurableTaskNames.Evaluate, instanceId), command);
 
-    [Function(TrainingTaskNames.Prune)]
+    [Function(DurableTaskNames.Prune)]
     public Task<int> Prune([ActivityTrigger] PruneCommand command, string instanceId) =>
-        new PruneCheckpointsActivity(pruner).RunAsync(new ActivityInvocation(TrainingTaskNames.Prune, instanceId), command);
+        new PruneCheckpointsActivity(pruner).RunAsync(new ActivityInvocation(DurableTaskNames.Prune, instanceId), command);
 
-    [Function(TrainingTaskNames.RecordMetrics)]
+    [Function(DurableTaskNames.RecordMetrics)]
     public Task<int> RecordMetrics([ActivityTrigger] RecordMetricsCommand command, string instanceId) =>
-        new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance).RunAsync(new ActivityInvocation(TrainingTaskNames.RecordMetrics, instanceId), command);
+        new RecordMetricsActivity(journal ?? NoTrainingJournal.Instance).RunAsync(new ActivityInvocation(DurableTaskNames.RecordMetrics, instanceId), command);
 }

@@ -8,7 +8,7 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
-using DurableTrainer.Infrastructure.TorchSharp.Tasks;
+using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -109,7 +109,7 @@ public class RequestParsingPropertyTests
 
     // The fake catalogs answer at once, so the properties stay synchronous.
     private static (ValidatedRequest? Request, IReadOnlyList<ValidationError> Errors) Validate(TrainingRequest request) =>
-        TrainingRequestMapper.ValidateAsync(request, FakeDatasets.Instance, FakeModels.Instance).GetAwaiter().GetResult();
+        TrainingRequestValidator.ValidateAsync(request, FakeDatasets.Instance, FakeModels.Instance).GetAwaiter().GetResult();
 
     private static JsonObject Section(string name, Type section, Values values, int seed)
     {

@@ -9,9 +9,9 @@ namespace DurableTrainer.Application.Tests;
 /// <summary>The engine settings: how a run is executed, kept apart from what the run is.</summary>
 public class ExecutionSettingsTests
 {
-    private readonly RecordingScheduler _scheduler = new();
+    private readonly RecordingRunStarter _starter = new();
 
-    private TrainModelUseCase UseCase => new(_scheduler, TimeProvider.System, new FakeDatasetCatalog(), new FakeModelCatalog());
+    private TrainModelUseCase UseCase => new(_starter, TimeProvider.System, new FakeDatasetCatalog(), new FakeModelCatalog());
 
     private static string[] Fields(IEnumerable<Domain.Configuration.ValidationError> errors) =>
         errors.Select(error => error.Field).Order(StringComparer.Ordinal).ToArray();
@@ -96,7 +96,7 @@ public class ExecutionSettingsTests
         var result = await UseCase.StartAsync(new TrainingRequest { Execution = execution, Training = new TrainingSection(MaxSteps: 200) });
 
         Assert.True(result.Started);
-        TrainingRunInput scheduled = Assert.Single(_scheduler.Scheduled);
+        TrainingRunInput scheduled = Assert.Single(_starter.Scheduled);
         Assert.Equal(execution, scheduled.Execution);
         Assert.Equal(200, scheduled.Specification.Training.MaxSteps);
     }
@@ -112,6 +112,6 @@ public class ExecutionSettingsTests
 
         Assert.False(result.Started);
         Assert.Equal(new[] { "execution.activityMaxAttempts", "execution.stepsPerChunk", "training.batchSize" }, Fields(result.Errors));
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 }

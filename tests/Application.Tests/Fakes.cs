@@ -171,7 +171,7 @@ public sealed class RecordingMonitor : ITrainingMonitor
     public void Report(TrainingProgress progress) => Reports.Add(progress);
 }
 
-public sealed class RecordingScheduler : ITrainingRunScheduler
+public sealed class RecordingRunStarter : ITrainingRunStarter
 {
     public List<TrainingRunInput> Scheduled { get; } = [];
 

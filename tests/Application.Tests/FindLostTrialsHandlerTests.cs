@@ -8,7 +8,7 @@ public class FindLostTrialsHandlerTests
     [Fact]
     public async Task TerminatedFailedAndPurgedTrialsAreLost_RunningAndCompletedOnesAreNot()
     {
-        var runs = new RecordingScheduler();
+        var runs = new RecordingRunStarter();
         runs.Statuses["s-t000"] = "Running";
         runs.Statuses["s-t001"] = "Terminated";
         runs.Statuses["s-t002"] = "Completed";

@@ -10,7 +10,7 @@ namespace DurableTrainer.Application.Tests;
 /// <summary>Submitting a sweep: what is checked, what is stored and scheduled, and the errors that name the path and the rule.</summary>
 public class StartSweepUseCaseTests
 {
-    private sealed class RecordingSweeps : ISweepScheduler, ISweepStore
+    private sealed class RecordingSweeps : ISweepStarter, ISweepStore
     {
         public List<SweepInput> Scheduled { get; } = [];
         public List<object> Stored { get; } = [];

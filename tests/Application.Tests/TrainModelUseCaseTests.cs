@@ -8,11 +8,11 @@ namespace DurableTrainer.Application.Tests;
 
 public class TrainModelUseCaseTests
 {
-    private readonly RecordingScheduler _scheduler = new();
+    private readonly RecordingRunStarter _starter = new();
     private readonly FakeDatasetCatalog _datasets = new();
     private FakeModelCatalog _models = new();
 
-    private TrainModelUseCase UseCase => new(_scheduler, TimeProvider.System, _datasets, _models);
+    private TrainModelUseCase UseCase => new(_starter, TimeProvider.System, _datasets, _models);
 
     private static string[] Fields(StartTrainingResult result) => result.Errors.Select(error => error.Field).Order(StringComparer.Ordinal).ToArray();
 
@@ -30,7 +30,7 @@ public class TrainModelUseCaseTests
         Assert.False(result.Conflict);
         Assert.Null(result.RunId);
         Assert.Equal(new[] { "optimizer.name", "runId", "training.batchSize" }, Fields(result));
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class TrainModelUseCaseTests
         });
 
         Assert.Equal(new[] { "stopping.minLearningRate", "stopping.targetMetric", "training.maxSteps" }, Fields(result));
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public class TrainModelUseCaseTests
         var result = await UseCase.StartAsync(new TrainingRequest { Training = new TrainingSection(Epochs: 1), Model = new ModelSection("mlp") });
 
         Assert.True(result.Started);
-        Assert.True(TrainingRequestMapper.IsValidRunId(result.RunId));
-        var scheduled = Assert.Single(_scheduler.Scheduled);
+        Assert.True(TrainingRequestValidator.IsValidRunId(result.RunId));
+        var scheduled = Assert.Single(_starter.Scheduled);
         Assert.Equal(result.RunId, scheduled.RunId);
         Assert.Null(scheduled.Resume);
         TrainingSpecification specification = scheduled.Specification;
@@ -79,7 +79,7 @@ public class TrainModelUseCaseTests
         Assert.Equal(ModelSection.DefaultArchitecture, model.Architecture);
         Assert.Equal(new DataShape([1, 28, 28], 10), shape);
         Assert.Equal(DatasetKind.Synthetic, Assert.Single(_datasets.Described).Dataset);
-        Assert.Equal(DatasetKind.Synthetic, Assert.Single(_scheduler.Scheduled).Specification.Data.Dataset);
+        Assert.Equal(DatasetKind.Synthetic, Assert.Single(_starter.Scheduled).Specification.Data.Dataset);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public class TrainModelUseCaseTests
         var result = await UseCase.StartAsync(new TrainingRequest { Model = new ModelSection("mlp") });
 
         Assert.True(result.Started);
-        ModelSection scheduled = Assert.Single(_scheduler.Scheduled).Specification.Model;
+        ModelSection scheduled = Assert.Single(_starter.Scheduled).Specification.Model;
         Assert.Equal("mlp", scheduled.Architecture);
         Assert.Same(resolved, scheduled.Parameters);
     }
@@ -110,7 +110,7 @@ public class TrainModelUseCaseTests
         Assert.False(result.Started);
         Assert.Equal(new[] { "model.parameters.hiddenUnits", "training.batchSize" }, Fields(result));
         Assert.Single(_models.Checks);
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class TrainModelUseCaseTests
         Assert.False(result.Started);
         Assert.Equal("model.architecture", Assert.Single(result.Errors).Field);
         Assert.Empty(_models.Checks);
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 
     [Fact]
@@ -132,13 +132,13 @@ public class TrainModelUseCaseTests
         Assert.False(result.Started);
         Assert.Equal("data.dataset", Assert.Single(result.Errors).Field);
         Assert.Empty(_models.Checks);
-        Assert.Empty(_scheduler.Scheduled);
+        Assert.Empty(_starter.Scheduled);
     }
 
     [Fact]
     public async Task StartAsync_WhenTheRunIdExists_ReportsAConflict()
     {
-        _scheduler.Accept = false;
+        _starter.Accept = false;
 
         var result = await UseCase.StartAsync(new TrainingRequest { RunId = "taken" });
 
@@ -151,10 +151,10 @@ public class TrainModelUseCaseTests
     [Fact]
     public async Task Validate_TheRequestAValidatedRunStandsFor_GivesTheSameRun()
     {
-        (ValidatedRequest? first, _) = await TrainingRequestMapper.ValidateAsync(
+        (ValidatedRequest? first, _) = await TrainingRequestValidator.ValidateAsync(
             new TrainingRequest { Training = new TrainingSection(MaxSteps: 100), Execution = new ExecutionSettings(StepsPerChunk: 20) }, _datasets, _models);
 
-        (ValidatedRequest? again, IReadOnlyList<ValidationError> errors) = await TrainingRequestMapper.ValidateAsync(
+        (ValidatedRequest? again, IReadOnlyList<ValidationError> errors) = await TrainingRequestValidator.ValidateAsync(
             TrainingRequest.From("run-1", first!.Specification, first.Execution), _datasets, _models);
 
         Assert.Empty(errors);
@@ -166,7 +166,7 @@ public class TrainModelUseCaseTests
     [InlineData("run-2024-01")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890ab")]
     public void IsValidRunId_AcceptsLowerCaseDigitsAndInnerHyphens(string runId) =>
-        Assert.True(TrainingRequestMapper.IsValidRunId(runId));
+        Assert.True(TrainingRequestValidator.IsValidRunId(runId));
 
     [Theory]
     [InlineData("")]
@@ -178,5 +178,5 @@ public class TrainModelUseCaseTests
     [InlineData("a\nb")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890abc")]
     public void IsValidRunId_RejectsAnythingUnsafeForBlobNamesAndUrls(string runId) =>
-        Assert.False(TrainingRequestMapper.IsValidRunId(runId));
+        Assert.False(TrainingRequestValidator.IsValidRunId(runId));
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableTrainer.Cli.Commands;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Tests;
 

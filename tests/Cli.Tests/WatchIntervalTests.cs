@@ -1,5 +1,5 @@
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
 
 namespace DurableTrainer.Cli.Tests;

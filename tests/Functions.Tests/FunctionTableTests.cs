@@ -32,7 +32,7 @@ public class FunctionTableTests
     public void DurableFunctions_AreExactlyTheTasksTheWorkerRegisters()
     {
         var functions = FunctionMethods.Where(method => KindOf(method) is not null).Select(method => (NameOf(method), KindOf(method)!.Value)).Order();
-        var tasks = TrainingTasks.All.Select(task => (task.Name, task.Kind)).Order();
+        var tasks = DurableTasks.All.Select(task => (task.Name, task.Kind)).Order();
 
         Assert.Equal(tasks, functions);
     }
@@ -40,7 +40,7 @@ public class FunctionTableTests
     [Fact]
     public void EachDurableFunction_TakesAndReturnsWhatItsTaskDoes()
     {
-        foreach (DurableTaskRegistration task in TrainingTasks.All)
+        foreach (DurableTaskRegistration task in DurableTasks.All)
         {
             MethodInfo function = Assert.Single(FunctionMethods, method => NameOf(method) == task.Name);
             Assert.True(function.ReturnType == typeof(Task<>).MakeGenericType(task.Output), $"{task.Name} returns {function.ReturnType.Name}, its task {task.Output.Name}.");
@@ -55,7 +55,7 @@ public class FunctionTableTests
     public void BuildOutput_ListsEveryTaskUnderItsTrigger()
     {
         using JsonDocument metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryPaths.SourceOutput("Functions"), "functions.metadata")));
-        foreach (DurableTaskRegistration task in TrainingTasks.All)
+        foreach (DurableTaskRegistration task in DurableTasks.All)
         {
             string trigger = task.Kind == DurableTaskKind.Orchestration ? "orchestrationTrigger" : "activityTrigger";
             JsonElement function = Assert.Single(metadata.RootElement.EnumerateArray(), function => function.GetProperty("name").GetString() == task.Name);

@@ -53,13 +53,13 @@ public class OrchestrationFunctionTests
     /// <summary>The training orchestration and its activities, through the Functions app's wrappers.</summary>
     internal static void RegisterTraining(DurableTaskRegistry tasks, TrainingOrchestrationFunctions functions)
     {
-        tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
-        tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
-        tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
-        tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(TrainingTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
-        tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(TrainingTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
-        tasks.AddActivityFunc<PruneCommand, int>(TrainingTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
-        tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
+        tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(DurableTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
+        tasks.AddActivityFunc<InitializeCommand, InitializationResult>(DurableTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
+        tasks.AddActivityFunc<ChunkCommand, ChunkResult>(DurableTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+        tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(DurableTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
+        tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(DurableTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
+        tasks.AddActivityFunc<PruneCommand, int>(DurableTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
+        tasks.AddActivityFunc<RecordMetricsCommand, int>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
     }
 
     /// <summary>The test host with the serializer both real hosts use, logging warnings only.</summary>
@@ -84,7 +84,7 @@ public class OrchestrationFunctionTests
         var (host, executor) = await StartAsync();
         await using (host)
         {
-            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-1", replicas: 3), new StartOrchestrationOptions("fn-1"));
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(DurableTaskNames.Orchestration, Input("fn-1", replicas: 3), new StartOrchestrationOptions("fn-1"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
@@ -106,7 +106,7 @@ public class OrchestrationFunctionTests
         var (host, executor) = await StartAsync();
         await using (host)
         {
-            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-can", maxSteps: 100, roundsPerExecution: 3), new StartOrchestrationOptions("fn-can"));
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(DurableTaskNames.Orchestration, Input("fn-can", maxSteps: 100, roundsPerExecution: 3), new StartOrchestrationOptions("fn-can"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
@@ -126,7 +126,7 @@ public class OrchestrationFunctionTests
         await using (host)
         {
             var slow = Input("fn-stop", maxSteps: 100_000);
-            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, slow, new StartOrchestrationOptions("fn-stop"));
+            string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(DurableTaskNames.Orchestration, slow, new StartOrchestrationOptions("fn-stop"));
             await host.Client.WaitForInstanceStartAsync(id);
             await host.Client.RaiseEventAsync(id, "stop");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -151,10 +151,10 @@ public class OrchestrationFunctionTests
         await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks =>
             {
-                tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(TrainingTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
-                tasks.AddActivityFunc<InitializeCommand, InitializationResult>(TrainingTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
-                tasks.AddActivityFunc<ChunkCommand, ChunkResult>(TrainingTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
-                tasks.AddActivityFunc<RecordMetricsCommand, int>(TrainingTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
+                tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(DurableTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
+                tasks.AddActivityFunc<InitializeCommand, InitializationResult>(DurableTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
+                tasks.AddActivityFunc<ChunkCommand, ChunkResult>(DurableTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
+                tasks.AddActivityFunc<RecordMetricsCommand, int>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
             },
             new DurableTaskTestHostOptions
             {
@@ -162,7 +162,7 @@ public class OrchestrationFunctionTests
                 LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
             });
 
-        string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TrainingTaskNames.Orchestration, Input("fn-fail"), new StartOrchestrationOptions("fn-fail"));
+        string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(DurableTaskNames.Orchestration, Input("fn-fail"), new StartOrchestrationOptions("fn-fail"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 

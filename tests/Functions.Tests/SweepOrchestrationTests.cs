@@ -37,10 +37,10 @@ public class SweepOrchestrationTests
             tasks =>
             {
                 OrchestrationFunctionTests.RegisterTraining(tasks, functions);
-                tasks.AddOrchestratorFunc<SweepInput, SweepOutcome>(TrainingTaskNames.SweepOrchestration, (context, _) => TrainingOrchestrationFunctions.RunSweep(context));
-                tasks.AddActivityFunc<StartTrialCommand, StartTrialResult>(TrainingTaskNames.StartTrial, (_, command) => functions.StartTrialWith(new DurableTaskClientRuns(client!), command));
-                tasks.AddActivityFunc<SweepRecordUpdate, int>(TrainingTaskNames.RecordSweep, (_, update) => functions.RecordSweep(update));
-                tasks.AddActivityFunc<FindLostTrialsCommand, IReadOnlyList<LostTrial>>(TrainingTaskNames.FindLostTrials, (_, command) => TrainingOrchestrationFunctions.FindLostTrialsWith(new DurableTaskClientRuns(client!), command));
+                tasks.AddOrchestratorFunc<SweepInput, SweepOutcome>(DurableTaskNames.SweepOrchestration, (context, _) => TrainingOrchestrationFunctions.RunSweep(context));
+                tasks.AddActivityFunc<StartTrialCommand, StartTrialResult>(DurableTaskNames.StartTrial, (_, command) => functions.StartTrialWith(new DurableTaskClientRuns(client!), command));
+                tasks.AddActivityFunc<SweepRecordUpdate, int>(DurableTaskNames.RecordSweep, (_, update) => functions.RecordSweep(update));
+                tasks.AddActivityFunc<FindLostTrialsCommand, IReadOnlyList<LostTrial>>(DurableTaskNames.FindLostTrials, (_, command) => TrainingOrchestrationFunctions.FindLostTrialsWith(new DurableTaskClientRuns(client!), command));
             },
             OrchestrationFunctionTests.HostOptions());
         client = engine.Client;

@@ -4,7 +4,7 @@ using DurableTrainer.Domain.Sweeps;
 namespace DurableTrainer.Application.Ports;
 
 /// <summary>Starts a sweep in whatever engine hosts the orchestration.</summary>
-public interface ISweepScheduler
+public interface ISweepStarter
 {
     /// <summary>True when no sweep (or run) of that id exists yet.</summary>
     Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default);

@@ -8,7 +8,7 @@ namespace DurableTrainer.Application.Sweeps;
 /// run ends reporting to its sweep only when its own loop ends it), or purged. A completed run is not lost: its
 /// report was sent as it completed and is on its way.
 /// </summary>
-public sealed class FindLostTrialsHandler(ITrainingRunScheduler runs)
+public sealed class FindLostTrialsHandler(ITrainingRunStarter runs)
 {
     private static readonly string[] EndedWithoutReporting = ["Terminated", "Failed", "Canceled"];
 

@@ -20,10 +20,10 @@ public sealed record StartSweepResult(string? SweepId, IReadOnlyList<ValidationE
 /// scheduler against the trials' plans. Every problem is reported at once, by path and rule, and nothing is
 /// stored or scheduled unless all is well.
 /// </summary>
-public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore store, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
+public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
 {
     /// <summary>A sweep id leaves room for the trial suffix (<c>-t999</c>) within a run id's length.</summary>
-    public const int MaxSweepIdLength = TrainingRequestMapper.MaxRunIdLength - 5;
+    public const int MaxSweepIdLength = TrainingRequestValidator.MaxRunIdLength - 5;
 
     /// <summary>Past this many, further problems with the trials' points are summarised as a count.</summary>
     public const int MaxPointErrors = 20;
@@ -32,7 +32,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new List<ValidationError>();
-        if (request.SweepId is { } requested && (!TrainingRequestMapper.IsValidRunId(requested) || requested.Length > MaxSweepIdLength))
+        if (request.SweepId is { } requested && (!TrainingRequestValidator.IsValidRunId(requested) || requested.Length > MaxSweepIdLength))
         {
             errors.Add(new ValidationError("sweepId", $"must be 1 to {MaxSweepIdLength} lower-case letters, digits or inner hyphens"));
         }
@@ -57,7 +57,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
             }
         }
 
-        (ValidatedRequest? validBase, IReadOnlyList<ValidationError> baseErrors) = await TrainingRequestMapper.ValidateAsync(request.Base, datasets, models, cancellationToken);
+        (ValidatedRequest? validBase, IReadOnlyList<ValidationError> baseErrors) = await TrainingRequestValidator.ValidateAsync(request.Base, datasets, models, cancellationToken);
         errors.AddRange(baseErrors.Select(error => error with { Field = "base." + error.Field }));
         if (errors.Count > 0 || validBase is null)
         {
@@ -93,7 +93,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
         }
 
         string sweepId = request.SweepId ?? NewSweepId();
-        if (!await scheduler.IsFreeAsync(sweepId, cancellationToken))
+        if (!await starter.IsFreeAsync(sweepId, cancellationToken))
         {
             return Taken(sweepId);
         }
@@ -105,7 +105,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
         var input = new SweepInput(sweepId, request.Settings, trials, rungs, mode, metric);
         await store.SaveDefinitionAsync(new SweepDefinition(sweepId, pinnedBase, request.Space), cancellationToken);
         await store.SaveRecordAsync(SweepRecords.Initial(input, request.Space), cancellationToken);
-        return await scheduler.TryScheduleAsync(input, cancellationToken)
+        return await starter.TryScheduleAsync(input, cancellationToken)
             ? new StartSweepResult(sweepId, [], Conflict: false, trials.Length)
             : Taken(sweepId);
     }
@@ -120,7 +120,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
             return null;
         }
 
-        (ValidatedRequest? valid, IReadOnlyList<ValidationError> trialErrors) = await TrainingRequestMapper.ValidateAsync(trial, datasets, models, cancellationToken);
+        (ValidatedRequest? valid, IReadOnlyList<ValidationError> trialErrors) = await TrainingRequestValidator.ValidateAsync(trial, datasets, models, cancellationToken);
         if (valid is null)
         {
             string at = SweepTrials.Describe(space, point);
@@ -167,7 +167,7 @@ public sealed class StartSweepUseCase(ISweepScheduler scheduler, ISweepStore sto
 /// point, checked as a run is, as a run that reports to its sweep at the rungs. Idempotent: a trial already
 /// scheduled counts as started.
 /// </summary>
-public sealed class StartTrialHandler(ISweepStore store, IDatasetCatalog datasets, IModelCatalog models, ITrainingRunScheduler runs)
+public sealed class StartTrialHandler(ISweepStore store, IDatasetCatalog datasets, IModelCatalog models, ITrainingRunStarter runs)
 {
     public async Task<StartTrialResult> StartAsync(StartTrialCommand command, CancellationToken cancellationToken = default)
     {
@@ -185,7 +185,7 @@ public sealed class StartTrialHandler(ISweepStore store, IDatasetCatalog dataset
             return new StartTrialResult(false, problem!.ToString());
         }
 
-        (ValidatedRequest? valid, IReadOnlyList<ValidationError> errors) = await TrainingRequestMapper.ValidateAsync(request, datasets, models, cancellationToken);
+        (ValidatedRequest? valid, IReadOnlyList<ValidationError> errors) = await TrainingRequestValidator.ValidateAsync(request, datasets, models, cancellationToken);
         if (valid is null)
         {
             return new StartTrialResult(false, "its run is no longer valid: " + string.Join("; ", errors));

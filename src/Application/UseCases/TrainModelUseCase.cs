@@ -12,14 +12,14 @@ public sealed record StartTrainingResult(string? RunId, IReadOnlyList<Validation
 
 /// <summary>
 /// Starts a training run: validates the request (every error at once, the model against the data's shape), fixes
-/// the run id, and hands the typed specification to the scheduler. Nothing is scheduled when anything is wrong.
+/// the run id, and hands the typed specification to the run starter. Nothing is scheduled when anything is wrong.
 /// </summary>
-public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
+public sealed class TrainModelUseCase(ITrainingRunStarter starter, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
 {
     public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = await TrainingRequestMapper.ValidateAsync(request, datasets, models, cancellationToken);
+        (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = await TrainingRequestValidator.ValidateAsync(request, datasets, models, cancellationToken);
         if (validated is null)
         {
             return new StartTrainingResult(null, errors, Conflict: false);
@@ -27,7 +27,7 @@ public sealed class TrainModelUseCase(ITrainingRunScheduler scheduler, TimeProvi
 
         string runId = request.RunId ?? NewRunId();
         var input = new TrainingRunInput(runId, validated.Specification, validated.Execution);
-        bool scheduled = await scheduler.TryScheduleAsync(input, cancellationToken);
+        bool scheduled = await starter.TryScheduleAsync(input, cancellationToken);
         return scheduled
             ? new StartTrainingResult(runId, [], Conflict: false)
             : new StartTrainingResult(runId, [new ValidationError("runId", $"a run named '{runId}' already exists")], Conflict: true);

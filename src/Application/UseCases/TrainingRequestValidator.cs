@@ -14,7 +14,7 @@ public sealed record ValidatedRequest(TrainingSpecification Specification, Execu
 /// Turns a request into the typed specification once, at submission, reporting every problem at once by its JSON
 /// path: the sections' own rules, the rules across sections, and whether the model fits the data.
 /// </summary>
-public static partial class TrainingRequestMapper
+public static partial class TrainingRequestValidator
 {
     public const int MaxRunIdLength = 63;
 

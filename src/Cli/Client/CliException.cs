@@ -1,6 +1,6 @@
 using DurableTrainer.Cli.Commands;
 
-namespace DurableTrainer.Cli.Server;
+namespace DurableTrainer.Cli.Client;
 
 /// <summary>A failure to explain to the user in sentences, with the fix where there is one, and the exit code it means.</summary>
 public sealed class CliException(string message, int exitCode) : Exception(message)

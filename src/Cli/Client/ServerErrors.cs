@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using DurableTrainer.Cli.Commands;
 
-namespace DurableTrainer.Cli.Server;
+namespace DurableTrainer.Cli.Client;
 
 /// <summary>Turns HTTP failures into sentences a user can act on. Never a stack trace.</summary>
 public static class ServerErrors

@@ -6,7 +6,7 @@ using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Durable;
 
-namespace DurableTrainer.Cli.Server;
+namespace DurableTrainer.Cli.Client;
 
 /// <summary>
 /// Talks to the HTTP API of either host: the self-hosted worker and an Azure Functions app. The key travels in both

@@ -1,4 +1,4 @@
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
 using Spectre.Console;
 

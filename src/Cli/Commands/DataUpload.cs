@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using DurableTrainer.Api;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Commands;
 

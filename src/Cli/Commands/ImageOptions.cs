@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Commands;
 

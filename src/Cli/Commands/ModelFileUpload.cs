@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Cli.Commands;

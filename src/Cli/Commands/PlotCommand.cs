@@ -4,7 +4,7 @@ using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Plotting;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using RunMetrics = DurableTrainer.Cli.Plotting.RunMetrics;
 
 namespace DurableTrainer.Cli.Commands;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using DurableTrainer.Api;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
 using DurableTrainer.Durable;
 using Spectre.Console;

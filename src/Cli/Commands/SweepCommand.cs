@@ -7,7 +7,7 @@ using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Plotting;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Commands;
 

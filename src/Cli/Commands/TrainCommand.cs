@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using DurableTrainer.Api;
 using DurableTrainer.Cli.LocalStack;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
 
 namespace DurableTrainer.Cli.Commands;

@@ -1,6 +1,6 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
-using DurableTrainer.Cli.Server;
+using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Watching;
 

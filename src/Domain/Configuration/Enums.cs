@@ -7,15 +7,6 @@ public enum OptimizerKind
     Sgd,
 }
 
-public enum ModelArchitecture
-{
-    /// <summary>784 - hidden - 10 multilayer perceptron.</summary>
-    Mlp,
-
-    /// <summary>conv32 - pool - conv64 - pool - fc128 - fc10.</summary>
-    Cnn,
-}
-
 public enum DatasetKind
 {
     /// <summary>Fashion-MNIST from IDX files (60k train, 10k test, 28x28 grey, 10 classes).</summary>

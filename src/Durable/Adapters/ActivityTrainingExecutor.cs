@@ -12,16 +12,16 @@ namespace DurableTrainer.Durable.Adapters;
 public sealed class ActivityTrainingExecutor(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingExecutor
 {
     public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) =>
-        CallAsync<InitializationResult>(TrainingTaskNames.Initialize, command, command.Output);
+        CallAsync<InitializationResult>(DurableTaskNames.Initialize, command, command.Output);
 
     public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default) =>
-        CallAsync<ChunkResult>(TrainingTaskNames.RunChunk, command, command.Start);
+        CallAsync<ChunkResult>(DurableTaskNames.RunChunk, command, command.Start);
 
     public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) =>
-        CallAsync<CheckpointReference>(TrainingTaskNames.Merge, command, command.Output);
+        CallAsync<CheckpointReference>(DurableTaskNames.Merge, command, command.Output);
 
     public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) =>
-        CallAsync<EvaluationResult>(TrainingTaskNames.Evaluate, command, command.Checkpoint);
+        CallAsync<EvaluationResult>(DurableTaskNames.Evaluate, command, command.Checkpoint);
 
     /// <summary>
     /// An activity that failed on a model file that is gone or changed surfaces as that <see cref="ModelFileException"/>,

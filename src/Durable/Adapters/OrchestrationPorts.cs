@@ -9,14 +9,14 @@ namespace DurableTrainer.Durable.Adapters;
 public sealed class ActivityCheckpointPruner(TaskOrchestrationContext context, TaskOptions activityOptions) : ICheckpointPruner
 {
     public Task PruneAsync(IReadOnlyList<CheckpointReference> checkpoints, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<int>(TrainingTaskNames.Prune, new PruneCommand(checkpoints), activityOptions);
+        context.CallActivityAsync<int>(DurableTaskNames.Prune, new PruneCommand(checkpoints), activityOptions);
 }
 
 /// <summary>Journal writes as an activity: appending to a blob is I/O, which orchestration code must not do itself.</summary>
 public sealed class ActivityTrainingJournal(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingJournal
 {
     public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<int>(TrainingTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records), activityOptions);
+        context.CallActivityAsync<int>(DurableTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records), activityOptions);
 }
 
 /// <summary>The orchestration's replay-safe clock.</summary>

@@ -51,10 +51,10 @@ public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptio
     private bool _stopDelivered;
 
     public Task<StartTrialResult> StartTrialAsync(StartTrialCommand command) =>
-        context.CallActivityAsync<StartTrialResult>(TrainingTaskNames.StartTrial, command, activityOptions);
+        context.CallActivityAsync<StartTrialResult>(DurableTaskNames.StartTrial, command, activityOptions);
 
     public Task<IReadOnlyList<LostTrial>> FindLostTrialsAsync(FindLostTrialsCommand command) =>
-        context.CallActivityAsync<IReadOnlyList<LostTrial>>(TrainingTaskNames.FindLostTrials, command, activityOptions);
+        context.CallActivityAsync<IReadOnlyList<LostTrial>>(DurableTaskNames.FindLostTrials, command, activityOptions);
 
     public void SendVerdict(string trialRunId, RungVerdict verdict) => context.SendEvent(trialRunId, SweepEvents.RungVerdict, verdict);
 
@@ -102,7 +102,7 @@ public sealed class DurableSweepHost(TaskOrchestrationContext context, TaskOptio
     }
 
     public Task RecordAsync(SweepRecordUpdate update) =>
-        context.CallActivityAsync<int>(TrainingTaskNames.RecordSweep, update, activityOptions);
+        context.CallActivityAsync<int>(DurableTaskNames.RecordSweep, update, activityOptions);
 
     public void Report(SweepProgress progress) => context.SetCustomStatus(progress);
 

@@ -4,7 +4,7 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using static TorchSharp.torch;
 
-namespace DurableTrainer.Infrastructure.TorchSharp.Tasks;
+namespace DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 
 /// <summary>
 /// Gathers an evaluation batch by batch and computes the task's metrics: accuracy (and ROC AUC for binary) from the

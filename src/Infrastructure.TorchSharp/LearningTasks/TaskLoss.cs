@@ -2,7 +2,7 @@ using DurableTrainer.Domain.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DurableTrainer.Infrastructure.TorchSharp.Tasks;
+namespace DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 
 /// <summary>The loss a task trains with: cross-entropy over the classes (two for binary), or mean squared error on standardized targets.</summary>
 public static class TaskLoss

@@ -76,7 +76,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         _worker = new TaskHubWorker(Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
         // Each work item gets a fresh object from the container: activities resolve the executor, the stores and the
         // sweep handlers only once the host exists (a sweep's handlers need this engine's own client).
-        foreach (DurableTaskRegistration task in TrainingTasks.All)
+        foreach (DurableTaskRegistration task in DurableTasks.All)
         {
             ObjectFactory create = ActivatorUtilities.CreateFactory(task.Implementation, Type.EmptyTypes);
             if (task.Kind == DurableTaskKind.Orchestration)

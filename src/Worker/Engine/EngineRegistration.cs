@@ -10,9 +10,9 @@ public sealed record StorageConnection(string ConnectionString);
 public static class EngineRegistration
 {
     /// <summary>
-    /// Registers the engine (which runs every task of <see cref="Durable.TrainingTasks"/>, created from the container)
-    /// as a hosted service, and its client in the roles the application and the API ask for: the run scheduler, the
-    /// sweep scheduler and the run client.
+    /// Registers the engine (which runs every task of <see cref="Durable.DurableTasks"/>, created from the container)
+    /// as a hosted service, and its client in the roles the application and the API ask for: the run starter, the
+    /// sweep starter and the run client.
     /// </summary>
     public static IServiceCollection AddSelfHostedEngine(this IServiceCollection services, DurableEngineOptions options, string connectionString)
     {
@@ -22,9 +22,9 @@ public static class EngineRegistration
         services.AddSingleton(new StorageConnection(connectionString));
         services.AddSingleton<DurableEngine>();
         services.AddHostedService(provider => provider.GetRequiredService<DurableEngine>());
-        services.AddSingleton<TaskHubRunScheduler>();
-        services.AddSingleton<ITrainingRunScheduler>(provider => provider.GetRequiredService<TaskHubRunScheduler>());
-        services.AddSingleton<ISweepScheduler>(provider => provider.GetRequiredService<TaskHubRunScheduler>());
+        services.AddSingleton<TaskHubRunStarter>();
+        services.AddSingleton<ITrainingRunStarter>(provider => provider.GetRequiredService<TaskHubRunStarter>());
+        services.AddSingleton<ISweepStarter>(provider => provider.GetRequiredService<TaskHubRunStarter>());
         services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
         return services;
     }

@@ -6,18 +6,18 @@ using DurableTrainer.Durable;
 namespace DurableTrainer.Worker.Engine;
 
 /// <summary>Starts runs and sweeps as orchestration instances whose instance id is the run's (or sweep's) id.</summary>
-public sealed class TaskHubRunScheduler(DurableEngine engine) : ITrainingRunScheduler, ISweepScheduler
+public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarter, ISweepStarter
 {
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryCreateAsync(TrainingTaskNames.Orchestration, input.RunId, input);
+        return TryCreateAsync(DurableTaskNames.Orchestration, input.RunId, input);
     }
 
     public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryCreateAsync(TrainingTaskNames.SweepOrchestration, input.SweepId, input);
+        return TryCreateAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input);
     }
 
     public async Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
