@@ -1,6 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Training;
 
@@ -12,12 +13,7 @@ namespace DurableTrainer.Api;
 /// </summary>
 public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter exporter)
 {
-    public static readonly IReadOnlyDictionary<string, ModelExportFormat> Formats = new Dictionary<string, ModelExportFormat>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["pytorch"] = ModelExportFormat.PyTorch,
-        ["safetensors"] = ModelExportFormat.Safetensors,
-        ["torchscript"] = ModelExportFormat.TorchScript,
-    };
+    private static IReadOnlyDictionary<string, ModelExportFormat> Formats => ApiLimits.ExportFormats;
 
     /// <summary>
     /// <paramref name="format"/>: pytorch, safetensors or torchscript; by default torchscript for a model trained

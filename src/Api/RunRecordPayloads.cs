@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
@@ -16,7 +17,7 @@ public static class RunRecordPayloads
 
         try
         {
-            return JsonSerializer.Deserialize<T>(json, DurableJson.Options);
+            return JsonSerializer.Deserialize<T>(json, MessageJson.Options);
         }
         catch (JsonException)
         {

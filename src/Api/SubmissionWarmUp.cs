@@ -6,6 +6,7 @@ using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
@@ -30,7 +31,7 @@ namespace DurableTrainer.Api;
 /// </summary>
 public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatalog datasets, IModelCatalog models, ILogger<SubmissionWarmUp> logger) : BackgroundService
 {
-    public const string Setting = "Api:WarmUpRun";
+    public const string Setting = ApiLimits.WarmUpRunSetting;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,7 +68,7 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
     }
 
     private static void RoundTrip<T>(T message) =>
-        _ = JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(message, DurableJson.Options), DurableJson.Options);
+        _ = JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(message, MessageJson.Options), MessageJson.Options);
 
     /// <summary>Checks the run; the errors found (already logged), or none.</summary>
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A warm-up is an optimisation: any failure is logged and the submission meets it again and reports it.")]

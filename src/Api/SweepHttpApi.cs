@@ -2,16 +2,11 @@ using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
-
-/// <summary>A sweep's status as the routes show it: its document, the engine's view of the orchestration, and the best trial.</summary>
-public sealed record SweepStatusView(string SweepId, string RuntimeStatus, DateTime? CreatedTime, DateTime? LastUpdatedTime, SweepRecord Sweep, SweepTrialView? Best);
-
-/// <summary>A line of the sweep list.</summary>
-public sealed record SweepSummary(string SweepId, string RuntimeStatus, DateTime CreatedTime, DateTime LastUpdatedTime, System.Text.Json.JsonElement? Progress);
 
 /// <summary>
 /// The sweep routes, shared by both hosts: start (202 with the management URLs of the sweep's orchestration),
@@ -83,9 +78,9 @@ public sealed class SweepHttpApi(StartSweepUseCase useCase, ISweepStore store, I
     public async Task<ApiResult> ListAsync(string? top, CancellationToken cancellationToken)
     {
         int count = 20;
-        if (top is not null && (!int.TryParse(top, out count) || count < 1 || count > TrainingHttpApi.MaxListed))
+        if (top is not null && (!int.TryParse(top, out count) || count < 1 || count > ApiLimits.MaxListed))
         {
-            return Problem([new ValidationError("top", $"must be a whole number between 1 and {TrainingHttpApi.MaxListed}")], 400);
+            return Problem([new ValidationError("top", $"must be a whole number between 1 and {ApiLimits.MaxListed}")], 400);
         }
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(int.MaxValue, cancellationToken);

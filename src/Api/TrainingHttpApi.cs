@@ -1,6 +1,7 @@
-using DurableTrainer.Api.Requests;
 using System.Text;
+using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
 
 namespace DurableTrainer.Api;
@@ -15,7 +16,6 @@ public sealed record ApiResult(int StatusCode, object? Body, string? Location = 
 /// </summary>
 public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClient runs)
 {
-    public const int MaxListed = 100;
     private const string ProblemJson = "application/problem+json";
 
     /// <summary>POST /api/training. <paramref name="managementPayload"/> builds the host's URLs for a run id.</summary>
@@ -62,20 +62,20 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
 
     /// <summary>GET /api/training/{id}: the friendly summary.</summary>
     public async Task<ApiResult> GetSummaryAsync(string runId, CancellationToken cancellationToken) =>
-        await FindAsync(runId, cancellationToken) is { } run ? new ApiResult(200, RunSummary.From(run)) : UnknownRun(runId);
+        await FindAsync(runId, cancellationToken) is { } run ? new ApiResult(200, RunSummaries.From(run)) : UnknownRun(runId);
 
     /// <summary>GET /api/training: recent runs, newest first.</summary>
     public async Task<ApiResult> ListAsync(string? top, CancellationToken cancellationToken)
     {
         int count = 20;
-        if (top is not null && (!int.TryParse(top, out count) || count < 1 || count > MaxListed))
+        if (top is not null && (!int.TryParse(top, out count) || count < 1 || count > ApiLimits.MaxListed))
         {
-            return new ApiResult(400, ProblemDetailsFactory.Validation([new ValidationError("top", $"must be a whole number between 1 and {MaxListed}")]), ContentType: ProblemJson);
+            return new ApiResult(400, ProblemDetailsFactory.Validation([new ValidationError("top", $"must be a whole number between 1 and {ApiLimits.MaxListed}")]), ContentType: ProblemJson);
         }
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(count, cancellationToken);
         // Sweeps are orchestrations too, listed by their own route; their trials are runs and stay here.
-        return new ApiResult(200, records.Where(record => record.Name != Durable.DurableTaskNames.SweepOrchestration).Select(RunSummary.From).ToArray());
+        return new ApiResult(200, records.Where(record => record.Name != Durable.DurableTaskNames.SweepOrchestration).Select(RunSummaries.From).ToArray());
     }
 
     /// <summary>POST /api/training/{id}/stop: finish the current round, keep its checkpoint, end as stopped.</summary>

@@ -1,5 +1,6 @@
 using Azure.Core.Serialization;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
@@ -16,7 +17,7 @@ FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
 // Durable payloads (inputs, outputs, custom status) use the same JSON as the self-hosted worker and the HTTP API.
-builder.Services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(DurableJson.Options));
+builder.Services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(MessageJson.Options));
 
 var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
 builder.Services.AddSingleton(TimeProvider.System);

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
+using DurableTrainer.Contracts;
 using DurableTrainer.Durable;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -153,7 +155,7 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
             {
                 StatusCode = result.StatusCode,
                 ContentType = result.ContentType,
-                Content = JsonSerializer.Serialize(result.Body, result.Body.GetType(), DurableJson.Options),
+                Content = JsonSerializer.Serialize(result.Body, result.Body.GetType(), MessageJson.Options),
             };
     }
 }

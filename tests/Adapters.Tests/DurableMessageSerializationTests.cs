@@ -73,11 +73,11 @@ public class DurableMessageSerializationTests
     [MemberData(nameof(Messages))]
     public void Message_RoundTripsThroughDurableJson(object message)
     {
-        string json = JsonSerializer.Serialize(message, message.GetType(), DurableJson.Options);
-        object? back = JsonSerializer.Deserialize(json, message.GetType(), DurableJson.Options);
+        string json = JsonSerializer.Serialize(message, message.GetType(), MessageJson.Options);
+        object? back = JsonSerializer.Deserialize(json, message.GetType(), MessageJson.Options);
 
         // Records holding lists compare by reference, so compare what a second trip through the serializer writes.
-        Assert.Equal(json, JsonSerializer.Serialize(back, message.GetType(), DurableJson.Options));
+        Assert.Equal(json, JsonSerializer.Serialize(back, message.GetType(), MessageJson.Options));
         Assert.Equal(message.GetType(), back!.GetType());
     }
 
@@ -89,7 +89,7 @@ public class DurableMessageSerializationTests
         var progress = new TrainingProgress { RunId = "run-1", Phase = phase };
         var outcome = new TrainingOutcome { RunId = "run-1", Status = status };
 
-        foreach (JsonSerializerOptions options in new[] { DurableJson.Options, JsonSerializerOptions.Web })
+        foreach (JsonSerializerOptions options in new[] { MessageJson.Options, JsonSerializerOptions.Web })
         {
             Assert.Contains($"\"phase\":\"{phase}\"", JsonSerializer.Serialize(progress, options), StringComparison.Ordinal);
             Assert.Contains($"\"status\":\"{status}\"", JsonSerializer.Serialize(outcome, options), StringComparison.Ordinal);
@@ -108,9 +108,9 @@ public class DurableMessageSerializationTests
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.6, 0.8, 100), specification);
         var input = new TrainingRunInput("run-1", specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
 
-        var back = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, DurableJson.Options), DurableJson.Options)!;
+        var back = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, MessageJson.Options), MessageJson.Options)!;
 
-        Assert.Equal(JsonSerializer.Serialize(input, DurableJson.Options), JsonSerializer.Serialize(back, DurableJson.Options));
+        Assert.Equal(JsonSerializer.Serialize(input, MessageJson.Options), JsonSerializer.Serialize(back, MessageJson.Options));
         var restored = TrainingSession.Restore(back.Resume!.Session);
         Assert.Equal(session.StepsDone, restored.StepsDone);
         Assert.Equal(session.Plan, restored.Plan);
@@ -132,8 +132,8 @@ public class DurableMessageSerializationTests
             Test = new EvaluationResult(EvaluationMetrics.Classification(0, 0.6, 0.7, 1000), 0.3),
         };
 
-        var commandBack = JsonSerializer.Deserialize<ChunkCommand>(JsonSerializer.Serialize(command, DurableJson.Options), DurableJson.Options)!;
-        var resultBack = JsonSerializer.Deserialize<ChunkResult>(JsonSerializer.Serialize(result, DurableJson.Options), DurableJson.Options)!;
+        var commandBack = JsonSerializer.Deserialize<ChunkCommand>(JsonSerializer.Serialize(command, MessageJson.Options), MessageJson.Options)!;
+        var resultBack = JsonSerializer.Deserialize<ChunkResult>(JsonSerializer.Serialize(result, MessageJson.Options), MessageJson.Options)!;
 
         Assert.Equal(command.Evaluate, commandBack.Evaluate);
         Assert.Equal((600, 0.5), (resultBack.Validation!.Examples, resultBack.Validation.Loss));
@@ -146,11 +146,11 @@ public class DurableMessageSerializationTests
         var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0), CheckpointReference.ForReplica("r", 1, 1)], CheckpointReference.Merged("r", 1), Recipe,
             new ReplicaSection(2, MergeStrategy.OuterNesterov, 0.7, 0.9), CheckpointReference.Initial("r"), null, new CheckpointReference("r", "round-000001/outer-momentum"));
 
-        var back = JsonSerializer.Deserialize<MergeCommand>(JsonSerializer.Serialize(command, DurableJson.Options), DurableJson.Options)!;
+        var back = JsonSerializer.Deserialize<MergeCommand>(JsonSerializer.Serialize(command, MessageJson.Options), MessageJson.Options)!;
 
         Assert.Equal(command.Replicas, back.Replicas);
         Assert.Equal(command.Output, back.Output);
-        Assert.Equal(JsonSerializer.Serialize(command.Recipe, DurableJson.Options), JsonSerializer.Serialize(back.Recipe, DurableJson.Options));
+        Assert.Equal(JsonSerializer.Serialize(command.Recipe, MessageJson.Options), JsonSerializer.Serialize(back.Recipe, MessageJson.Options));
         Assert.Equal(command.Merge, back.Merge);
         Assert.Equal(command with { Replicas = [], Recipe = back.Recipe }, back with { Replicas = [] });
     }
@@ -160,13 +160,13 @@ public class DurableMessageSerializationTests
     {
         var command = new ChunkCommand(CheckpointReference.Initial(new string('r', 63)), CheckpointReference.ForReplica(new string('r', 63), 999999, 15), 15, 16, long.MaxValue, 100000, 1.0, Recipe);
 
-        Assert.True(JsonSerializer.SerializeToUtf8Bytes(command, DurableJson.Options).Length < 2048);
+        Assert.True(JsonSerializer.SerializeToUtf8Bytes(command, MessageJson.Options).Length < 2048);
     }
 
     [Fact]
     public void Enums_AreWrittenAsReadableNames()
     {
-        string json = JsonSerializer.Serialize(Recipe, DurableJson.Options);
+        string json = JsonSerializer.Serialize(Recipe, MessageJson.Options);
 
         Assert.Contains("\"dataset\":\"synthetic\"", json, StringComparison.Ordinal);
         Assert.Contains("\"architecture\":\"cnn\"", json, StringComparison.Ordinal);
@@ -178,7 +178,7 @@ public class DurableMessageSerializationTests
     public void SpecificationEnums_AreKebabCaseInTheOrchestrationInput()
     {
         var specification = TrainingSpecification.Create(data: new DataSection(DatasetKind.FashionMnist), optimizer: new OptimizerSection(OptimizerKind.AdamW)).GetValueOrThrow();
-        using var document = JsonDocument.Parse(JsonSerializer.Serialize(new TrainingRunInput("run-1", specification, ExecutionSettings.Default), DurableJson.Options));
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(new TrainingRunInput("run-1", specification, ExecutionSettings.Default), MessageJson.Options));
         JsonElement written = document.RootElement.GetProperty("specification");
 
         Assert.Equal("fashion-mnist", written.GetProperty("data").GetProperty("dataset").GetString());
@@ -195,16 +195,16 @@ public class DurableMessageSerializationTests
     {
         var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0)], CheckpointReference.Merged("r", 1), Recipe, new ReplicaSection(2, MergeStrategy.OuterNesterov));
 
-        Assert.Contains("\"merge\":\"outer-nesterov\"", JsonSerializer.Serialize(command, DurableJson.Options), StringComparison.Ordinal);
+        Assert.Contains("\"merge\":\"outer-nesterov\"", JsonSerializer.Serialize(command, MessageJson.Options), StringComparison.Ordinal);
     }
 
     [Fact]
     public void TrainingRunInput_KeepsModelParametersAndDeclarativeLayers()
     {
         TrainingRunInput back = JsonSerializer.Deserialize<TrainingRunInput>(
-            JsonSerializer.Serialize(new TrainingRunInput("run-1", Specification, ExecutionSettings.Default), DurableJson.Options), DurableJson.Options)!;
+            JsonSerializer.Serialize(new TrainingRunInput("run-1", Specification, ExecutionSettings.Default), MessageJson.Options), MessageJson.Options)!;
         TrainingRunInput declarative = JsonSerializer.Deserialize<TrainingRunInput>(
-            JsonSerializer.Serialize(new TrainingRunInput("run-2", DeclarativeSpecification, new ExecutionSettings(StepsPerChunk: 20)), DurableJson.Options), DurableJson.Options)!;
+            JsonSerializer.Serialize(new TrainingRunInput("run-2", DeclarativeSpecification, new ExecutionSettings(StepsPerChunk: 20)), MessageJson.Options), MessageJson.Options)!;
 
         Assert.Equal("cnn", back.Specification.Model.Architecture);
         Assert.Equal(Specification.Model.Parameters!.OrderBy(pair => pair.Key), back.Specification.Model.Parameters!.OrderBy(pair => pair.Key));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Api;
+using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
 
 namespace DurableTrainer.Adapters.Tests;

@@ -72,7 +72,7 @@ public class TrainingJournalFormatTests
     {
         var record = new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, T0) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } };
 
-        string json = JsonSerializer.Serialize(record, Durable.DurableJson.Options);
+        string json = JsonSerializer.Serialize(record, MessageJson.Options);
 
         Assert.Equal("""{"kind":"evaluation","step":250,"round":1,"loss":0.52,"time":"2026-11-29T00:00:00Z","accuracy":0.81}""", json);
     }

@@ -10,6 +10,8 @@ public class LayerDependencyTests
     private static readonly Assembly Durable = typeof(Durable.Orchestrations.TrainingOrchestration).Assembly;
     private static readonly Assembly TorchSharpAdapter = typeof(Infrastructure.TorchSharp.TorchSharpTrainingExecutor).Assembly;
     private static readonly Assembly StorageAdapter = typeof(Infrastructure.Storage.BlobCheckpointStore).Assembly;
+    private static readonly Assembly Contracts = typeof(Contracts.RunSummary).Assembly;
+    private static readonly Assembly CommandLine = typeof(Cli.Client.TrainingServerClient).Assembly;
 
     private static string[] References(Assembly assembly) =>
         assembly.GetReferencedAssemblies().Select(name => name.Name!).ToArray();
@@ -51,6 +53,25 @@ public class LayerDependencyTests
         Assert.All(References(assembly), name => Assert.False(
             name.StartsWith("DurableTrainer.Infrastructure", StringComparison.Ordinal) || name.StartsWith("TorchSharp", StringComparison.Ordinal) || name.StartsWith("Azure.", StringComparison.Ordinal),
             $"{assemblyName} references {name}."));
+    }
+
+    [Fact]
+    public void Contracts_ReferenceOnlyTheApplicationTheDomainAndTheFramework()
+    {
+        Assert.Equal("DurableTrainer.Contracts", Contracts.GetName().Name);
+        Assert.All(References(Contracts), name =>
+            Assert.True(IsFramework(name) || name is "DurableTrainer.Application" or "DurableTrainer.Domain", $"Contracts references {name}."));
+    }
+
+    [Fact]
+    public void CommandLine_TalksHttpThroughTheContracts_NotThroughTheApiOrTheEngine()
+    {
+        Assert.Equal("dtrain", CommandLine.GetName().Name);
+        Assert.Contains("DurableTrainer.Contracts", References(CommandLine));
+        Assert.All(References(CommandLine), name => Assert.False(
+            name is "DurableTrainer.Api" or "DurableTrainer.Durable" or "DurableTrainer.Worker" || name.StartsWith("DurableTrainer.Infrastructure", StringComparison.Ordinal)
+                || name.Contains("DurableTask", StringComparison.Ordinal) || name.StartsWith("TorchSharp", StringComparison.Ordinal),
+            $"dtrain references {name}."));
     }
 
     [Fact]

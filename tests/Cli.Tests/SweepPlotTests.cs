@@ -3,6 +3,7 @@ using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Plotting;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using DurableTrainer.Cli.Commands;
 using DurableTrainer.Cli.Watching;
+using DurableTrainer.Contracts;
 using Spectre.Console;
 
 namespace DurableTrainer.Cli.Tests;
@@ -127,7 +128,7 @@ public sealed class WatchOutputTests
             Interactive = InteractionSupport.No,
         });
         console.Profile.Width = 160;
-        var snapshot = RunSnapshot.From(System.Text.Json.JsonSerializer.Deserialize<DurableTrainer.Api.InstanceStatus>(
+        var snapshot = RunSnapshot.From(System.Text.Json.JsonSerializer.Deserialize<DurableTrainer.Contracts.InstanceStatus>(
             Statuses.Running("run-l", 20, 40, loss: 0.9, accuracy: 0.7, scale: 0.5, suggestions: ["Consider early stopping."]))!);
 
         console.Write(LiveWatchView.Render(snapshot));

@@ -65,7 +65,7 @@ public class OrchestrationFunctionTests
     /// <summary>The test host with the serializer both real hosts use, logging warnings only.</summary>
     internal static DurableTaskTestHostOptions HostOptions() => new()
     {
-        ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
+        ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(MessageJson.Options)),
         LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
     };
 
@@ -158,7 +158,7 @@ public class OrchestrationFunctionTests
             },
             new DurableTaskTestHostOptions
             {
-                ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(DurableJson.Options)),
+                ConfigureServices = services => services.AddSingleton<DataConverter>(new JsonDataConverter(MessageJson.Options)),
                 LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
             });
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Durable;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.Client;
 
@@ -209,7 +209,7 @@ public sealed class TrainingServerClient : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(body, DurableJson.Options)
+            return JsonSerializer.Deserialize<T>(body, MessageJson.Options)
                 ?? throw new CliException($"The server at {ServerErrors.Display(Server)} sent an empty answer for {what}.", Commands.ExitCodes.Unreachable);
         }
         catch (JsonException)

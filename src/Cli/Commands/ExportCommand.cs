@@ -1,6 +1,6 @@
 using System.CommandLine;
-using DurableTrainer.Api;
 using DurableTrainer.Cli.Client;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.Commands;
 
@@ -22,7 +22,7 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
             DefaultValueFactory = _ => new DirectoryInfo(Directory.GetCurrentDirectory()),
         };
         var format = new Option<string?>("--format") { HelpName = "format", Description = "torchscript (the default for a TorchScript model), pytorch (a state_dict; the default otherwise) or safetensors." };
-        format.AcceptOnlyFromAmong([.. ModelExportHttpApi.Formats.Keys]);
+        format.AcceptOnlyFromAmong([.. ApiLimits.ExportFormats.Keys]);
         var command = new Command("export", "Download a finished run's final model: {run}.pt (TorchScript for a TorchScript model, a PyTorch state_dict otherwise) and {run}.json (model spec).") { run, output, format };
         command.SetAction(async (parseResult, cancellationToken) =>
         {

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Cli.Client;
+using DurableTrainer.Cli.Plotting;
+using DurableTrainer.Contracts;
 using RunMetrics = DurableTrainer.Cli.Plotting.RunMetrics;
 
 namespace DurableTrainer.Cli.Commands;

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
-using DurableTrainer.Durable;
+using DurableTrainer.Contracts;
 using Spectre.Console;
 
 namespace DurableTrainer.Cli.Commands;
@@ -12,7 +12,7 @@ namespace DurableTrainer.Cli.Commands;
 /// <summary>The commands that manage runs on a server: start, status, watch, stop, suspend, resume, list.</summary>
 internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
 {
-    private static readonly JsonSerializerOptions IndentedJson = new(DurableJson.Options) { WriteIndented = true };
+    private static readonly JsonSerializerOptions IndentedJson = new(MessageJson.Options) { WriteIndented = true };
 
     public IEnumerable<Command> Create()
     {
@@ -208,15 +208,15 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
 
     private Command List()
     {
-        var top = new Option<int>("--top") { Description = $"How many runs, newest first (1-{TrainingHttpApi.MaxListed}).", DefaultValueFactory = _ => 20, HelpName = "n" };
+        var top = new Option<int>("--top") { Description = $"How many runs, newest first (1-{ApiLimits.MaxListed}).", DefaultValueFactory = _ => 20, HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "Print the server's summaries as JSON." };
         var command = new Command("list", "List recent runs, newest first.") { top, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             int count = parseResult.GetValue(top);
-            if (count is < 1 or > TrainingHttpApi.MaxListed)
+            if (count is < 1 or > ApiLimits.MaxListed)
             {
-                throw CliException.Usage($"--top must be between 1 and {TrainingHttpApi.MaxListed}, not {count}.");
+                throw CliException.Usage($"--top must be between 1 and {ApiLimits.MaxListed}, not {count}.");
             }
 
             using TrainingServerClient client = commandLine.Client(parseResult);

@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Plotting;
-using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
+using DurableTrainer.Contracts;
 using Spectre.Console;
 
 namespace DurableTrainer.Cli.Commands;

@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
-using DurableTrainer.Api;
-using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Client;
+using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Watching;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.Commands;
 

@@ -4,7 +4,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Api.Requests;
 using DurableTrainer.Cli.Client;
 
 namespace DurableTrainer.Cli.Commands;
@@ -282,7 +281,7 @@ public sealed class TrainingRequestOptions
                 continue;
             }
 
-            IEnumerable<(string, Type)> fields = TrainingRequestReader.FieldsOf(property.PropertyType)
+            IEnumerable<(string, Type)> fields = RequestFields.Of(property.PropertyType)
                 .Where(field => field.Value == typeof(string) || field.Value.IsValueType)
                 .Select(field => (field.Key, field.Value));
             yield return (section, fields);

@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using DurableTrainer.Api;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.LocalStack;
 
@@ -11,8 +11,8 @@ public sealed class LocalStackSession : IAsyncDisposable
 {
     public const string HubName = "DurableTrainer";
 
-    /// <summary>The worker's <see cref="SubmissionWarmUp.Setting"/> as an environment variable.</summary>
-    public static readonly string WarmUpRunVariable = SubmissionWarmUp.Setting.Replace(":", "__", StringComparison.Ordinal);
+    /// <summary>The worker's <see cref="ApiLimits.WarmUpRunSetting"/> as an environment variable.</summary>
+    public static readonly string WarmUpRunVariable = ApiLimits.WarmUpRunSetting.Replace(":", "__", StringComparison.Ordinal);
 
     private LocalStackSession(AzuriteServer azurite, WorkerServer worker)
     {

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
-using DurableTrainer.Durable;
+using DurableTrainer.Contracts;
 
 namespace DurableTrainer.Cli.Watching;
 
@@ -97,7 +96,7 @@ public sealed record RunSnapshot(
 
         try
         {
-            return value.Deserialize<T>(DurableJson.Options);
+            return value.Deserialize<T>(MessageJson.Options);
         }
         catch (JsonException)
         {

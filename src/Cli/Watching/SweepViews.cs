@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Contracts;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Worker.Engine;
@@ -10,10 +11,10 @@ namespace DurableTrainer.Worker.Engine;
 public sealed class CoreJsonDataConverter : DurableTask.Core.Serializing.DataConverter
 {
     public override string Serialize(object value) =>
-        value is null ? null! : JsonSerializer.Serialize(value, value.GetType(), DurableJson.Options);
+        value is null ? null! : JsonSerializer.Serialize(value, value.GetType(), MessageJson.Options);
 
     public override string Serialize(object value, bool formatted) => Serialize(value);
 
     public override object Deserialize(string data, Type objectType) =>
-        data is null ? null! : JsonSerializer.Deserialize(data, objectType, DurableJson.Options)!;
+        data is null ? null! : JsonSerializer.Deserialize(data, objectType, MessageJson.Options)!;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Durable;
 using Microsoft.DurableTask;
@@ -70,7 +71,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         });
 
         var shims = new DurableTaskShimFactory(
-            new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(DurableJson.Options) },
+            new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(MessageJson.Options) },
             loggerFactory);
         // UseFailureDetails keeps an activity's exception type and message for the orchestration to report.
         _worker = new TaskHubWorker(Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };

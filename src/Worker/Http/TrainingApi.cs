@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Contracts;
 using DurableTrainer.Durable;
 using DurableTrainer.Worker.Engine;
 
@@ -165,7 +167,7 @@ public static class TrainingApi
             else if (result.Body is not null)
             {
                 response.ContentType = result.ContentType;
-                await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, result.Body, result.Body.GetType(), DurableJson.Options, httpContext.RequestAborted);
+                await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, result.Body, result.Body.GetType(), MessageJson.Options, httpContext.RequestAborted);
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace DurableTrainer.Api;
+namespace DurableTrainer.Contracts;
 
 /// <summary>The body Durable Functions returns when an orchestration starts: where to ask about it and how to steer it.</summary>
 public sealed record ManagementPayload(

@@ -1,14 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DurableTrainer.Application.Contracts;
-
-namespace DurableTrainer.Durable;
+namespace DurableTrainer.Application.Contracts;
 
 /// <summary>
 /// The one set of JSON options for everything that crosses a durable boundary (orchestration input and output,
 /// activity messages, custom status) and the HTTP API, so a message reads the same wherever it is seen.
 /// </summary>
-public static class DurableJson
+public static class MessageJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
