@@ -51,50 +51,62 @@ public static class SweepRequestReader
 
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, [new ValidationError("body", "must be a JSON object")]);
-            }
-
-            var errors = new List<ValidationError>();
-            foreach (JsonProperty unknown in root.EnumerateObject().Where(property => !TopLevel.Contains(property.Name, StringComparer.Ordinal)))
-            {
-                errors.Add(new ValidationError(unknown.Name.Length > 64 ? unknown.Name[..64] + "..." : unknown.Name, "is not a known field; known fields are " + string.Join(", ", TopLevel)));
-            }
-
-            string? sweepId = Optional(root, "sweepId", JsonValueKind.String, "must be a string", errors)?.GetString();
-            TrainingRequest? baseRequest = Base(root, errors);
-            IReadOnlyList<SweepDimension> space = Space(root, errors);
-            SearchSection? search = Section<SearchSection>(root, "search", errors);
-            SchedulerSection? scheduler = Section<SchedulerSection>(root, "scheduler", errors);
-            int maxConcurrent = Optional(root, "maxConcurrent", JsonValueKind.Number, "must be a whole number", errors) is { } concurrent
-                ? concurrent.TryGetInt32(out int value) ? value : Invalid("maxConcurrent", "must be a whole number", errors, 2)
-                : 2;
-            long? budget = Optional(root, "budgetSteps", JsonValueKind.Number, "must be a whole number", errors) is { } steps
-                ? steps.TryGetInt64(out long limit) ? limit : Invalid<long?>("budgetSteps", "must be a whole number", errors, null)
-                : null;
-            int trialCheck = Optional(root, "trialCheckSeconds", JsonValueKind.Number, "must be a whole number", errors) is { } check
-                ? check.TryGetInt32(out int seconds) ? seconds : Invalid("trialCheckSeconds", "must be a whole number", errors, SweepSettings.DefaultTrialCheckSeconds)
-                : SweepSettings.DefaultTrialCheckSeconds;
-            if (errors.Count > 0)
-            {
-                return (null, errors);
-            }
-
-            return (new SweepRequest
-            {
-                SweepId = sweepId,
-                Base = baseRequest ?? new TrainingRequest(),
-                Space = space,
-                Search = search ?? new SearchSection(),
-                Scheduler = scheduler ?? new SchedulerSection(),
-                MaxConcurrent = maxConcurrent,
-                BudgetSteps = budget,
-                TrialCheckSeconds = trialCheck,
-            }, []);
+            return ReadRoot(document.RootElement);
         }
     }
+
+    private static (SweepRequest? Request, IReadOnlyList<ValidationError> Errors) ReadRoot(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, [new ValidationError("body", "must be a JSON object")]);
+        }
+
+        var errors = new List<ValidationError>();
+        AddUnknownFieldErrors(root, errors);
+        string? sweepId = Optional(root, "sweepId", JsonValueKind.String, "must be a string", errors)?.GetString();
+        TrainingRequest? baseRequest = Base(root, errors);
+        IReadOnlyList<SweepDimension> space = Space(root, errors);
+        SearchSection? search = Section<SearchSection>(root, "search", errors);
+        SchedulerSection? scheduler = Section<SchedulerSection>(root, "scheduler", errors);
+        int maxConcurrent = OptionalInt32(root, "maxConcurrent", 2, errors);
+        long? budget = OptionalInt64(root, "budgetSteps", errors);
+        int trialCheck = OptionalInt32(root, "trialCheckSeconds", SweepSettings.DefaultTrialCheckSeconds, errors);
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new SweepRequest
+        {
+            SweepId = sweepId,
+            Base = baseRequest ?? new TrainingRequest(),
+            Space = space,
+            Search = search ?? new SearchSection(),
+            Scheduler = scheduler ?? new SchedulerSection(),
+            MaxConcurrent = maxConcurrent,
+            BudgetSteps = budget,
+            TrialCheckSeconds = trialCheck,
+        }, []);
+    }
+
+    private static void AddUnknownFieldErrors(JsonElement root, List<ValidationError> errors)
+    {
+        foreach (JsonProperty unknown in root.EnumerateObject().Where(property => !TopLevel.Contains(property.Name, StringComparer.Ordinal)))
+        {
+            errors.Add(new ValidationError(unknown.Name.Length > 64 ? unknown.Name[..64] + "..." : unknown.Name, "is not a known field; known fields are " + string.Join(", ", TopLevel)));
+        }
+    }
+
+    private static int OptionalInt32(JsonElement root, string name, int fallback, List<ValidationError> errors) =>
+        Optional(root, name, JsonValueKind.Number, "must be a whole number", errors) is { } element
+            ? element.TryGetInt32(out int value) ? value : Invalid(name, "must be a whole number", errors, fallback)
+            : fallback;
+
+    private static long? OptionalInt64(JsonElement root, string name, List<ValidationError> errors) =>
+        Optional(root, name, JsonValueKind.Number, "must be a whole number", errors) is { } element
+            ? element.TryGetInt64(out long value) ? value : Invalid<long?>(name, "must be a whole number", errors, null)
+            : null;
 
     private static TrainingRequest? Base(JsonElement root, List<ValidationError> errors)
     {

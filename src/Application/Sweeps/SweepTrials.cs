@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -37,34 +38,14 @@ public static partial class SweepTrials
 
             string name = match.Groups["name"].Value;
             bool indexed = match.Groups["index"].Success;
-            IReadOnlyDictionary<string, Type> fields;
-            if (type is null)
+            if (!TryFieldsAt(type, name, indexed, segments, i, out IReadOnlyDictionary<string, Type>? fields, out string? end))
             {
-                if (name == "runId")
-                {
-                    return "cannot be swept: the sweep names each trial's run";
-                }
-
-                fields = RequestFields.Sections;
-            }
-            else if (IsMap(type))
-            {
-                // A map's key is any name (the model's parameters); the value is a leaf.
-                return indexed || i != segments.Length - 1 ? $"goes past a value: '{segments[i - 1]}' maps names to numbers" : null;
-            }
-            else if (IsRecord(type))
-            {
-                fields = RequestFields.Of(type);
-            }
-            else
-            {
-                return $"goes past a value: '{segments[i - 1]}' has no fields";
+                return end;
             }
 
             if (!fields.TryGetValue(name, out Type? fieldType))
             {
-                string where = i == 0 ? "the run specification" : $"'{string.Join('.', segments[..i])}'";
-                return $"is not a known path: {where} has no field '{name}'; its fields are {string.Join(", ", fields.Keys.Where(key => key != "runId"))}";
+                return UnknownFieldProblem(segments, i, name, fields);
             }
 
             type = Nullable.GetUnderlyingType(fieldType) ?? fieldType;
@@ -174,6 +155,51 @@ public static partial class SweepTrials
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The fields segment <paramref name="i"/> names one of, under <paramref name="type"/> (the request itself when
+    /// null). False when the path cannot go on: <paramref name="end"/> is then its problem, or null when the segment
+    /// is a map's key, which ends a valid path.
+    /// </summary>
+    private static bool TryFieldsAt(
+        Type? type, string name, bool indexed, string[] segments, int i, [NotNullWhen(true)] out IReadOnlyDictionary<string, Type>? fields, out string? end)
+    {
+        fields = null;
+        end = null;
+        if (type is null)
+        {
+            if (name == "runId")
+            {
+                end = "cannot be swept: the sweep names each trial's run";
+                return false;
+            }
+
+            fields = RequestFields.Sections;
+        }
+        else if (IsMap(type))
+        {
+            // A map's key is any name (the model's parameters); the value is a leaf.
+            end = indexed || i != segments.Length - 1 ? $"goes past a value: '{segments[i - 1]}' maps names to numbers" : null;
+            return false;
+        }
+        else if (IsRecord(type))
+        {
+            fields = RequestFields.Of(type);
+        }
+        else
+        {
+            end = $"goes past a value: '{segments[i - 1]}' has no fields";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string UnknownFieldProblem(string[] segments, int i, string name, IReadOnlyDictionary<string, Type> fields)
+    {
+        string where = i == 0 ? "the run specification" : $"'{string.Join('.', segments[..i])}'";
+        return $"is not a known path: {where} has no field '{name}'; its fields are {string.Join(", ", fields.Keys.Where(key => key != "runId"))}";
     }
 
     private static bool IsMap(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>);

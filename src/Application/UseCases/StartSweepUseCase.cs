@@ -32,31 +32,11 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new List<ValidationError>();
-        if (request.SweepId is { } requested && (!TrainingRequestValidator.IsValidRunId(requested) || requested.Length > MaxSweepIdLength))
-        {
-            errors.Add(new ValidationError("sweepId", $"must be 1 to {MaxSweepIdLength} lower-case letters, digits or inner hyphens"));
-        }
-
-        if (request.Base.RunId is not null)
-        {
-            errors.Add(new ValidationError("base.runId", "must not be given: the sweep names each trial's run"));
-        }
-
+        AddNamingErrors(request, errors);
         SearchSpace space = new([.. request.Space.Select(dimension => dimension.Dimension)]);
         errors.AddRange(request.Settings.ValidateLimits());
         errors.AddRange(space.Validate(request.Search));
-        foreach (SweepDimension dimension in request.Space)
-        {
-            if (SweepTrials.PathProblem(dimension.Dimension.Path) is { } problem)
-            {
-                errors.Add(new ValidationError(dimension.Dimension.Field, problem));
-            }
-            else if (dimension.Dimension.Kind == DistributionKind.Choice && (dimension.Values?.Count ?? 0) != dimension.Dimension.ChoiceCount)
-            {
-                errors.Add(new ValidationError(dimension.Dimension.Field, "lists a different number of values than it declares"));
-            }
-        }
-
+        AddDimensionErrors(request.Space, errors);
         (ValidatedRequest? validBase, IReadOnlyList<ValidationError> baseErrors) = await TrainingRequestValidator.ValidateAsync(request.Base, datasets, models, cancellationToken);
         errors.AddRange(baseErrors.Select(error => error with { Field = "base." + error.Field }));
         if (errors.Count > 0 || validBase is null)
@@ -69,6 +49,63 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
             ? request.Base
             : request.Base with { Data = validBase.Specification.Data };
         IReadOnlyList<IReadOnlyList<double>> points = space.Points(request.Search);
+        long[] planned = await PlanTrialsAsync(request, space, pinnedBase, points, errors, cancellationToken);
+        long maximum = planned.Length == 0 ? 0 : planned.Max();
+        errors.AddRange(request.Scheduler.Validate(maximum));
+        if (errors.Count > 0)
+        {
+            return Refused(errors);
+        }
+
+        string sweepId = request.SweepId ?? NewSweepId();
+        if (!await starter.IsFreeAsync(sweepId, cancellationToken))
+        {
+            return Taken(sweepId);
+        }
+
+        SweepInput input = NewSweepInput(sweepId, request, validBase, points, planned, maximum);
+        await store.SaveDefinitionAsync(new SweepDefinition(sweepId, pinnedBase, request.Space), cancellationToken);
+        await store.SaveRecordAsync(SweepRecords.Initial(input, request.Space), cancellationToken);
+        return await starter.TryScheduleAsync(input, cancellationToken)
+            ? new StartSweepResult(sweepId, [], Conflict: false, input.Trials.Count)
+            : Taken(sweepId);
+    }
+
+    private static void AddNamingErrors(SweepRequest request, List<ValidationError> errors)
+    {
+        if (request.SweepId is { } requested && (!TrainingRequestValidator.IsValidRunId(requested) || requested.Length > MaxSweepIdLength))
+        {
+            errors.Add(new ValidationError("sweepId", $"must be 1 to {MaxSweepIdLength} lower-case letters, digits or inner hyphens"));
+        }
+
+        if (request.Base.RunId is not null)
+        {
+            errors.Add(new ValidationError("base.runId", "must not be given: the sweep names each trial's run"));
+        }
+    }
+
+    private static void AddDimensionErrors(IReadOnlyList<SweepDimension> space, List<ValidationError> errors)
+    {
+        foreach (SweepDimension dimension in space)
+        {
+            if (SweepTrials.PathProblem(dimension.Dimension.Path) is { } problem)
+            {
+                errors.Add(new ValidationError(dimension.Dimension.Field, problem));
+            }
+            else if (dimension.Dimension.Kind == DistributionKind.Choice && (dimension.Values?.Count ?? 0) != dimension.Dimension.ChoiceCount)
+            {
+                errors.Add(new ValidationError(dimension.Dimension.Field, "lists a different number of values than it declares"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks every point as a run, and for a random search the space's bounds too (its draws may land anywhere
+    /// between them); adds the points' problems, summarised, and returns each trial's planned steps.
+    /// </summary>
+    private async Task<long[]> PlanTrialsAsync(
+        SweepRequest request, SearchSpace space, TrainingRequest pinnedBase, IReadOnlyList<IReadOnlyList<double>> points, List<ValidationError> errors, CancellationToken cancellationToken)
+    {
         IEnumerable<IReadOnlyList<double>> checkedAlso = request.Search.Method == SearchMethod.Random ? space.BoundaryPoints() : [];
         var planned = new long[points.Count];
         var pointErrors = new List<ValidationError>();
@@ -85,29 +122,16 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
         }
 
         errors.AddRange(Summarised(pointErrors));
-        long maximum = planned.Length == 0 ? 0 : planned.Max();
-        errors.AddRange(request.Scheduler.Validate(maximum));
-        if (errors.Count > 0)
-        {
-            return Refused(errors);
-        }
+        return planned;
+    }
 
-        string sweepId = request.SweepId ?? NewSweepId();
-        if (!await starter.IsFreeAsync(sweepId, cancellationToken))
-        {
-            return Taken(sweepId);
-        }
-
+    private static SweepInput NewSweepInput(string sweepId, SweepRequest request, ValidatedRequest validBase, IReadOnlyList<IReadOnlyList<double>> points, long[] planned, long maximum)
+    {
         IReadOnlyList<long> rungs = request.Scheduler.Rungs(maximum);
         TrialRecord[] trials = points.Select((point, trial) => new TrialRecord(trial, point, planned[trial])).ToArray();
         string metric = Domain.Specification.MonitorMetrics.NameOf(validBase.Specification.Evaluation.ResolvedMetric(validBase.Specification.Data.ResolvedTask()));
         MonitorMode mode = validBase.Specification.Evaluation.ResolvedMode(validBase.Specification.Data.ResolvedTask());
-        var input = new SweepInput(sweepId, request.Settings, trials, rungs, mode, metric);
-        await store.SaveDefinitionAsync(new SweepDefinition(sweepId, pinnedBase, request.Space), cancellationToken);
-        await store.SaveRecordAsync(SweepRecords.Initial(input, request.Space), cancellationToken);
-        return await starter.TryScheduleAsync(input, cancellationToken)
-            ? new StartSweepResult(sweepId, [], Conflict: false, trials.Length)
-            : Taken(sweepId);
+        return new SweepInput(sweepId, request.Settings, trials, rungs, mode, metric);
     }
 
     /// <summary>Checks one point as a run; returns its planned steps, or null after adding its problems.</summary>

@@ -83,28 +83,7 @@ public static class TrainCommand
                 await files.ApplyAsync(client, request, output, cancellationToken);
             }
 
-            // From submission, as the report and the JSON line say: starting the local stack is not the run's time.
-            var wall = Stopwatch.StartNew();
-            ManagementPayload payload = await client.StartAsync(request, cancellationToken);
-            TimeSpan submission = wall.Elapsed;
-            output.WriteLine($"Started run {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
-            var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
-            RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
-            output.WriteLine();
-            RunReport.Write(output, final, wall.Elapsed, "from submission", stack is null ? null : name => $"{stack.Azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
-            string? exportedTo = null;
-            if (export is not null && final.Outcome?.FinalCheckpoint is not null)
-            {
-                await ExportCommand.ExportAsync(client, payload.Id, export, output, cancellationToken);
-                exportedTo = export.FullName;
-            }
-
-            if (json)
-            {
-                output.WriteLine(RunResultLine.For(final, wall.Elapsed, exportedTo, submission));
-            }
-
-            return final.ExitCode;
+            return await SubmitAndWatchAsync(host, client, output, request, stack, plain, json, export, cancellationToken);
         }
         catch (InvalidOperationException exception) when (server is null)
         {
@@ -122,5 +101,32 @@ public static class TrainCommand
                 await stack.DisposeAsync();
             }
         }
+    }
+
+    private static async Task<int> SubmitAndWatchAsync(
+        CliHost host, TrainingServerClient client, TextWriter output, JsonObject request, LocalStackSession? stack, bool plain, bool json, DirectoryInfo? export, CancellationToken cancellationToken)
+    {
+        // From submission, as the report and the JSON line say: starting the local stack is not the run's time.
+        var wall = Stopwatch.StartNew();
+        ManagementPayload payload = await client.StartAsync(request, cancellationToken);
+        TimeSpan submission = wall.Elapsed;
+        output.WriteLine($"Started run {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
+        var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
+        RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
+        output.WriteLine();
+        RunReport.Write(output, final, wall.Elapsed, "from submission", stack is null ? null : name => $"{stack.Azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+        string? exportedTo = null;
+        if (export is not null && final.Outcome?.FinalCheckpoint is not null)
+        {
+            await ExportCommand.ExportAsync(client, payload.Id, export, output, cancellationToken);
+            exportedTo = export.FullName;
+        }
+
+        if (json)
+        {
+            output.WriteLine(RunResultLine.For(final, wall.Elapsed, exportedTo, submission));
+        }
+
+        return final.ExitCode;
     }
 }

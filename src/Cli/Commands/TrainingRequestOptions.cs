@@ -138,21 +138,7 @@ public sealed class TrainingRequestOptions
         JsonObject request = baseRequest is null ? [] : (JsonObject)baseRequest.DeepClone();
         if (parseResult.GetValue(Config) is { } file)
         {
-            foreach (var (name, value) in ReadConfig(file).AsObject())
-            {
-                // A section in the file replaces only the fields it names.
-                if (value is JsonObject section && request[name] is JsonObject existing)
-                {
-                    foreach (var (field, fieldValue) in section)
-                    {
-                        existing[field] = fieldValue?.DeepClone();
-                    }
-                }
-                else
-                {
-                    request[name] = value?.DeepClone();
-                }
-            }
+            MergeConfig(request, ReadConfig(file).AsObject());
         }
 
         if (parseResult.GetValue(ModelConfig) is { } modelFile)
@@ -165,17 +151,55 @@ public sealed class TrainingRequestOptions
             };
         }
 
-        if (parseResult.GetValue(ModelFile) is { } scriptFile)
+        ApplyModelFile(parseResult, request);
+        ApplyFieldOptions(parseResult, request);
+        ApplyDataUpload(parseResult, request, baseRequest);
+        if (parseResult.GetValue(Categorical) is { } categorical)
         {
-            if (parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false } || parseResult.GetValue(ModelConfig) is not null)
-            {
-                throw CliException.Usage("--model-file gives the whole model; it cannot be combined with --model or --model-config.");
-            }
-
-            // The file replaces the base run's model; ModelUpload checks the file, and its hash is pinned once it is uploaded.
-            request["model"] = new JsonObject { ["file"] = scriptFile.Name };
+            Section(request, "data")["categorical"] = new JsonArray(categorical.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(column => (JsonNode)JsonValue.Create(column)!).ToArray());
         }
 
+        ApplyModelParameters(parseResult, request);
+        return request;
+    }
+
+    private static void MergeConfig(JsonObject request, JsonObject config)
+    {
+        foreach (var (name, value) in config)
+        {
+            // A section in the file replaces only the fields it names.
+            if (value is JsonObject section && request[name] is JsonObject existing)
+            {
+                foreach (var (field, fieldValue) in section)
+                {
+                    existing[field] = fieldValue?.DeepClone();
+                }
+            }
+            else
+            {
+                request[name] = value?.DeepClone();
+            }
+        }
+    }
+
+    private void ApplyModelFile(ParseResult parseResult, JsonObject request)
+    {
+        if (parseResult.GetValue(ModelFile) is not { } scriptFile)
+        {
+            return;
+        }
+
+        if (parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false } || parseResult.GetValue(ModelConfig) is not null)
+        {
+            throw CliException.Usage("--model-file gives the whole model; it cannot be combined with --model or --model-config.");
+        }
+
+        // The file replaces the base run's model; ModelUpload checks the file, and its hash is pinned once it is uploaded.
+        request["model"] = new JsonObject { ["file"] = scriptFile.Name };
+    }
+
+    private void ApplyFieldOptions(ParseResult parseResult, JsonObject request)
+    {
         foreach (var (option, section, field) in _fields)
         {
             if (parseResult.GetResult(option) is not OptionResult { Implicit: false } result)
@@ -186,50 +210,62 @@ public sealed class TrainingRequestOptions
             JsonObject target = section.Length == 0 ? request : Section(request, section);
             if (section == "model" && field == "architecture")
             {
-                // Choosing an architecture drops the base run's layers or parameters of another architecture.
-                target.Remove("layers");
-                string? current = target["architecture"] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
-                if (current != parseResult.GetValue((Option<string?>)option))
-                {
-                    target.Remove("parameters");
-                }
+                DropOtherArchitecture(target, parseResult, option);
             }
 
-            target[field] = option switch
-            {
-                Option<string?> text => JsonValue.Create(parseResult.GetValue(text)),
-                Option<int?> whole => JsonValue.Create(parseResult.GetValue(whole)),
-                Option<long?> big => JsonValue.Create(parseResult.GetValue(big)),
-                Option<double?> number => JsonValue.Create(parseResult.GetValue(number)),
-                Option<bool?> flag => JsonValue.Create(result.Tokens.Count == 0 || parseResult.GetValue(flag) == true),
-                _ => throw new InvalidOperationException($"Unexpected option type for {option.Name}."),
-            };
+            target[field] = OptionValue(parseResult, option, result);
         }
+    }
 
-        if (parseResult.GetValue(DataFile) is not null || parseResult.GetValue(DataDirectory) is not null)
+    private static void DropOtherArchitecture(JsonObject model, ParseResult parseResult, Option architecture)
+    {
+        // Choosing an architecture drops the base run's layers or parameters of another architecture.
+        model.Remove("layers");
+        string? current = model["architecture"] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+        if (current != parseResult.GetValue((Option<string?>)architecture))
         {
-            if (parseResult.GetResult(OptionFor("data.dataset")!) is OptionResult { Implicit: false } || parseResult.GetResult(OptionFor("data.source")!) is OptionResult { Implicit: false })
-            {
-                throw CliException.Usage("--data-file and --data-dir give the training data; they cannot be combined with --dataset or --source.");
-            }
-
-            JsonObject data = Section(request, "data");
-            data.Remove("dataset");
-            bool modelChosen = parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false }
-                || parseResult.GetValue(ModelConfig) is not null || parseResult.GetValue(ModelFile) is not null
-                || (parseResult.GetValue(ModelParameters) ?? []).Length > 0;
-            if (!modelChosen && baseRequest?["model"] is not null && (parseResult.GetValue(Config) is null || ReadConfig(parseResult.GetValue(Config)!)["model"] is null))
-            {
-                // The default run's CNN is for images; without a model of their own, the server picks the default for the data's shape.
-                request.Remove("model");
-            }
+            model.Remove("parameters");
         }
+    }
 
-        if (parseResult.GetValue(Categorical) is { } categorical)
+    private static JsonValue? OptionValue(ParseResult parseResult, Option option, OptionResult result) => option switch
+    {
+        Option<string?> text => JsonValue.Create(parseResult.GetValue(text)),
+        Option<int?> whole => JsonValue.Create(parseResult.GetValue(whole)),
+        Option<long?> big => JsonValue.Create(parseResult.GetValue(big)),
+        Option<double?> number => JsonValue.Create(parseResult.GetValue(number)),
+        Option<bool?> flag => JsonValue.Create(result.Tokens.Count == 0 || parseResult.GetValue(flag) == true),
+        _ => throw new InvalidOperationException($"Unexpected option type for {option.Name}."),
+    };
+
+    private void ApplyDataUpload(ParseResult parseResult, JsonObject request, JsonObject? baseRequest)
+    {
+        if (parseResult.GetValue(DataFile) is null && parseResult.GetValue(DataDirectory) is null)
         {
-            Section(request, "data")["categorical"] = new JsonArray(categorical.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(column => (JsonNode)JsonValue.Create(column)!).ToArray());
+            return;
         }
 
+        if (parseResult.GetResult(OptionFor("data.dataset")!) is OptionResult { Implicit: false } || parseResult.GetResult(OptionFor("data.source")!) is OptionResult { Implicit: false })
+        {
+            throw CliException.Usage("--data-file and --data-dir give the training data; they cannot be combined with --dataset or --source.");
+        }
+
+        JsonObject data = Section(request, "data");
+        data.Remove("dataset");
+        if (!ModelChosen(parseResult) && baseRequest?["model"] is not null && (parseResult.GetValue(Config) is null || ReadConfig(parseResult.GetValue(Config)!)["model"] is null))
+        {
+            // The default run's CNN is for images; without a model of their own, the server picks the default for the data's shape.
+            request.Remove("model");
+        }
+    }
+
+    private bool ModelChosen(ParseResult parseResult) =>
+        parseResult.GetResult(OptionFor("model.architecture")!) is OptionResult { Implicit: false }
+        || parseResult.GetValue(ModelConfig) is not null || parseResult.GetValue(ModelFile) is not null
+        || (parseResult.GetValue(ModelParameters) ?? []).Length > 0;
+
+    private void ApplyModelParameters(ParseResult parseResult, JsonObject request)
+    {
         foreach (string parameter in parseResult.GetValue(ModelParameters) ?? [])
         {
             int equals = parameter.IndexOf('=', StringComparison.Ordinal);
@@ -239,10 +275,7 @@ public sealed class TrainingRequestOptions
             }
 
             string name = parameter[..equals];
-            string text = parameter[(equals + 1)..];
-            JsonNode value = bool.TryParse(text, out bool flag) ? JsonValue.Create(flag)
-                : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) ? JsonValue.Create(number)
-                : throw CliException.Usage($"--model-param {name} must be a number or true/false, not '{text}'.");
+            JsonValue value = ModelParameterValue(name, parameter[(equals + 1)..]);
             JsonObject model = Section(request, "model");
             model.Remove("layers");
             if (model["parameters"] is not JsonObject parameters)
@@ -253,9 +286,12 @@ public sealed class TrainingRequestOptions
 
             parameters[name] = value;
         }
-
-        return request;
     }
+
+    private static JsonValue ModelParameterValue(string name, string text) =>
+        bool.TryParse(text, out bool flag) ? JsonValue.Create(flag)
+        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) ? JsonValue.Create(number)
+        : throw CliException.Usage($"--model-param {name} must be a number or true/false, not '{text}'.");
 
     private static JsonObject Section(JsonObject request, string section)
     {

@@ -28,6 +28,19 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         int chosenPort = port ?? ChildProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{chosenPort}");
+        Dictionary<string, string> environment = WorkerEnvironment(baseAddress, storageConnectionString, hubName, settings);
+        string assembly = RepositoryLayout.WorkerAssembly(repositoryRoot);
+        ChildProcess process = ChildProcess.Start("dotnet", [assembly], logPath, environment, Path.GetDirectoryName(assembly));
+        var server = new WorkerServer(process, baseAddress);
+        await WaitUntilHealthyAsync(server, environment, cancellationToken);
+        return server;
+    }
+
+    public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+
+    private static Dictionary<string, string> WorkerEnvironment(
+        Uri baseAddress, string storageConnectionString, string hubName, IReadOnlyDictionary<string, string>? settings)
+    {
         var environment = new Dictionary<string, string>
         {
             ["urls"] = baseAddress.ToString().TrimEnd('/'),
@@ -40,10 +53,13 @@ public sealed class WorkerServer : IAsyncDisposable
             environment[key] = value;
         }
 
-        string assembly = RepositoryLayout.WorkerAssembly(repositoryRoot);
-        ChildProcess process = ChildProcess.Start("dotnet", [assembly], logPath, environment, Path.GetDirectoryName(assembly));
-        var server = new WorkerServer(process, baseAddress);
-        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        return environment;
+    }
+
+    /// <summary>Disposes the server itself when it gives up (unhealthy, or cancelled), as the caller never receives it then.</summary>
+    private static async Task WaitUntilHealthyAsync(WorkerServer server, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         if (environment.TryGetValue("Security__ApiKey", out string? apiKey))
         {
             http.DefaultRequestHeaders.Add("x-api-key", apiKey);
@@ -52,30 +68,13 @@ public sealed class WorkerServer : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         try
         {
-            while (true)
+            while (!await AnswersHealthAsync(http, cancellationToken))
             {
-                try
+                if (server.Process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    using HttpResponseMessage response = await http.GetAsync(new Uri("/api/health", UriKind.Relative), cancellationToken);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return server;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // Slow first answer.
-                }
-
-                if (process.HasExited || DateTime.UtcNow > deadline)
-                {
-                    string log = process.ReadLogTail();
+                    string log = server.Process.ReadLogTail();
                     await server.DisposeAsync();
-                    throw new InvalidOperationException($"The worker did not become healthy at {baseAddress}. Its log:\n{log}");
+                    throw new InvalidOperationException($"The worker did not become healthy at {server.BaseAddress}. Its log:\n{log}");
                 }
 
                 await Task.Delay(200, cancellationToken);
@@ -89,5 +88,22 @@ public sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+    private static async Task<bool> AnswersHealthAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(new Uri("/api/health", UriKind.Relative), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            // Not listening yet.
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Slow first answer.
+            return false;
+        }
+    }
 }

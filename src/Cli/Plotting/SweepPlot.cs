@@ -53,40 +53,11 @@ public static class SweepPlot
         plot.XLabel("step");
         plot.YLabel($"validation {sweep.Metric}");
         var palette = new ScottPlot.Palettes.Category10();
-
-        foreach (long rung in sweep.Rungs)
-        {
-            var line = plot.Add.VerticalLine(rung);
-            line.Color = Colors.Gray.WithAlpha(0.6);
-            line.LinePattern = LinePattern.Dotted;
-            line.LineWidth = 1;
-        }
-
+        AddRungLines(plot, sweep);
         bool legend = curves.Count(curve => curve.Points.Count > 0) <= MaxLegendEntries;
         foreach (TrialCurve curve in curves.Where(curve => curve.Points.Count > 0))
         {
-            SweepTrialView trial = curve.Trial;
-            bool stopped = trial.Status == "Stopped";
-            bool best = trial.Index == sweep.BestTrial;
-            var scatter = plot.Add.Scatter(curve.Points.Select(point => (double)point.Step).ToArray(), curve.Points.Select(point => point.Value).ToArray());
-            scatter.Color = palette.GetColor(trial.Index).WithAlpha(stopped ? 0.75 : 1.0);
-            scatter.LineWidth = best ? 3.5f : 1.5f;
-            scatter.LinePattern = stopped ? LinePattern.Dashed : LinePattern.Solid;
-            scatter.MarkerSize = 4;
-            if (legend)
-            {
-                scatter.LegendText = $"trial {trial.Index}{(best ? " (best)" : string.Empty)}{(stopped ? " (stopped)" : string.Empty)}: {Parameters(trial)}";
-            }
-
-            if (stopped)
-            {
-                (long step, double value) = curve.Points[^1];
-                var cross = plot.Add.Marker(step, value);
-                cross.Shape = MarkerShape.Cross;
-                cross.Size = 14;
-                cross.LineWidth = 2.5f;
-                cross.Color = Colors.Crimson;
-            }
+            AddTrialCurve(plot, sweep, curve, palette, legend);
         }
 
         if (curves.All(curve => curve.Points.Count == 0))
@@ -105,6 +76,53 @@ public static class SweepPlot
             plot.ShowLegend(Edge.Right);
         }
 
+        SaveCreatingDirectory(plot, path, width, height);
+    }
+
+    private static void AddRungLines(Plot plot, SweepRecord sweep)
+    {
+        foreach (long rung in sweep.Rungs)
+        {
+            var line = plot.Add.VerticalLine(rung);
+            line.Color = Colors.Gray.WithAlpha(0.6);
+            line.LinePattern = LinePattern.Dotted;
+            line.LineWidth = 1;
+        }
+    }
+
+    private static void AddTrialCurve(Plot plot, SweepRecord sweep, TrialCurve curve, ScottPlot.Palettes.Category10 palette, bool legend)
+    {
+        SweepTrialView trial = curve.Trial;
+        bool stopped = trial.Status == "Stopped";
+        bool best = trial.Index == sweep.BestTrial;
+        var scatter = plot.Add.Scatter(curve.Points.Select(point => (double)point.Step).ToArray(), curve.Points.Select(point => point.Value).ToArray());
+        scatter.Color = palette.GetColor(trial.Index).WithAlpha(stopped ? 0.75 : 1.0);
+        scatter.LineWidth = best ? 3.5f : 1.5f;
+        scatter.LinePattern = stopped ? LinePattern.Dashed : LinePattern.Solid;
+        scatter.MarkerSize = 4;
+        if (legend)
+        {
+            scatter.LegendText = $"trial {trial.Index}{(best ? " (best)" : string.Empty)}{(stopped ? " (stopped)" : string.Empty)}: {Parameters(trial)}";
+        }
+
+        if (stopped)
+        {
+            MarkWhereStopped(plot, curve);
+        }
+    }
+
+    private static void MarkWhereStopped(Plot plot, TrialCurve curve)
+    {
+        (long step, double value) = curve.Points[^1];
+        var cross = plot.Add.Marker(step, value);
+        cross.Shape = MarkerShape.Cross;
+        cross.Size = 14;
+        cross.LineWidth = 2.5f;
+        cross.Color = Colors.Crimson;
+    }
+
+    private static void SaveCreatingDirectory(Plot plot, string path, int width, int height)
+    {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {

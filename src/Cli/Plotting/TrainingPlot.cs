@@ -15,7 +15,22 @@ public static class TrainingPlot
         plot.Title($"Training run {metrics.RunId}");
         plot.XLabel("global step");
         plot.YLabel("training loss");
+        AddTrainingLoss(plot, metrics);
+        AddValidationLoss(plot, metrics);
+        AddValidationScore(plot, metrics);
+        AddEventLines(plot, metrics);
+        SetAxisLimits(plot, metrics);
+        if (metrics.IsEmpty)
+        {
+            plot.Add.Annotation("No metrics recorded yet.");
+        }
 
+        plot.ShowLegend(Edge.Bottom);
+        SaveCreatingDirectory(plot, path, width, height);
+    }
+
+    private static void AddTrainingLoss(Plot plot, RunMetrics metrics)
+    {
         if (metrics.StepLosses.Count > 0)
         {
             var steps = plot.Add.ScatterLine(metrics.StepLosses.Select(p => (double)p.Step).ToArray(), metrics.StepLosses.Select(p => p.Loss).ToArray());
@@ -32,7 +47,10 @@ public static class TrainingPlot
             chunks.MarkerSize = 6;
             chunks.LegendText = "loss, chunk mean";
         }
+    }
 
+    private static void AddValidationLoss(Plot plot, RunMetrics metrics)
+    {
         EvaluationPoint[] withLoss = metrics.Evaluations.Where(e => double.IsFinite(e.Loss)).ToArray();
         if (withLoss.Length > 0)
         {
@@ -44,7 +62,10 @@ public static class TrainingPlot
             testLoss.MarkerShape = MarkerShape.OpenSquare;
             testLoss.LegendText = "validation loss";
         }
+    }
 
+    private static void AddValidationScore(Plot plot, RunMetrics metrics)
+    {
         EvaluationPoint[] scored = metrics.Evaluations.Where(e => e.Metric is not null && double.IsFinite(e.Score)).ToArray();
         if (scored.Length > 0)
         {
@@ -58,7 +79,10 @@ public static class TrainingPlot
             accuracy.Axes.YAxis = plot.Axes.Right;
             plot.Axes.Right.Label.Text = $"validation {metric}";
         }
+    }
 
+    private static void AddEventLines(Plot plot, RunMetrics metrics)
+    {
         foreach (StepEvent stepEvent in metrics.Events)
         {
             var line = plot.Add.VerticalLine(stepEvent.Step);
@@ -67,7 +91,10 @@ public static class TrainingPlot
             line.LineWidth = 1.5f;
             line.Text = stepEvent.Label;
         }
+    }
 
+    private static void SetAxisLimits(Plot plot, RunMetrics metrics)
+    {
         if (metrics.StepLosses.Count + metrics.ChunkLosses.Count > 0)
         {
             // Loss is never negative; keep noise from drawing the axis below zero.
@@ -80,13 +107,10 @@ public static class TrainingPlot
         {
             plot.Axes.SetLimitsY(0, 1, plot.Axes.Right);
         }
+    }
 
-        if (metrics.IsEmpty)
-        {
-            plot.Add.Annotation("No metrics recorded yet.");
-        }
-
-        plot.ShowLegend(Edge.Bottom);
+    private static void SaveCreatingDirectory(Plot plot, string path, int width, int height)
+    {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
