@@ -1,3 +1,5 @@
+using DurableTrainer.Application.Contracts;
+
 namespace DurableTrainer.Api;
 
 /// <summary>
@@ -27,7 +29,7 @@ public interface ITrainingRunClient
 public sealed record RunRecord(
     string Name,
     string InstanceId,
-    string RuntimeStatus,
+    InstanceRuntimeStatus RuntimeStatus,
     string? SerializedInput,
     string? SerializedCustomStatus,
     string? SerializedOutput,

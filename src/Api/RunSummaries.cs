@@ -19,7 +19,7 @@ public static class RunSummaries
             progress?.Phase.ToString(),
             outcome?.Status.ToString(),
             outcome?.StopReason,
-            outcome?.FailureReason ?? (record.RuntimeStatus is "Failed" or "Terminated" ? record.SerializedOutput : null),
+            outcome?.FailureReason ?? (record.RuntimeStatus is InstanceRuntimeStatus.Failed or InstanceRuntimeStatus.Terminated ? record.SerializedOutput : null),
             total is > 0 && step is not null ? Math.Round(100.0 * step.Value / total.Value, 1) : null,
             step,
             total,

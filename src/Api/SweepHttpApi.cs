@@ -46,7 +46,7 @@ public sealed class SweepHttpApi(StartSweepUseCase useCase, ISweepStore store, I
         }
 
         (RunRecord? instance, SweepRecord record) = found;
-        return new ApiResult(200, new SweepStatusView(record.SweepId, instance?.RuntimeStatus ?? "Pending", instance?.CreatedTime, instance?.LastUpdatedTime, record, record.Best));
+        return new ApiResult(200, new SweepStatusView(record.SweepId, instance?.RuntimeStatus ?? InstanceRuntimeStatus.Pending, instance?.CreatedTime, instance?.LastUpdatedTime, record, record.Best));
     }
 
     /// <summary>GET /api/sweeps/{id}/best: the best trial so far; its model comes from the run routes under its run id.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Contracts;
 
@@ -35,7 +36,7 @@ public sealed record ManagementPayload(
 public sealed record InstanceStatus(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("instanceId")] string InstanceId,
-    [property: JsonPropertyName("runtimeStatus")] string RuntimeStatus,
+    [property: JsonPropertyName("runtimeStatus"), JsonConverter(typeof(JsonStringEnumConverter<InstanceRuntimeStatus>))] InstanceRuntimeStatus RuntimeStatus,
     [property: JsonPropertyName("input")] JsonElement? Input,
     [property: JsonPropertyName("customStatus")] JsonElement? CustomStatus,
     [property: JsonPropertyName("output")] JsonElement? Output,
@@ -44,7 +45,7 @@ public sealed record InstanceStatus(
 {
     /// <summary>Still going (Durable Functions answers 202 for these, 200 once the instance has ended).</summary>
     [JsonIgnore]
-    public bool IsRunning => RuntimeStatus is "Pending" or "Running" or "Suspended" or "ContinuedAsNew";
+    public bool IsRunning => RuntimeStatus.IsRunning();
 
     /// <summary>Stored payloads are JSON text, except a terminated instance's output, which is the plain reason.</summary>
     public static JsonElement? ParsePayload(string? stored)

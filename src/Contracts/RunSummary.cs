@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Contracts;
@@ -10,7 +11,7 @@ namespace DurableTrainer.Contracts;
 /// </summary>
 public sealed record RunSummary(
     string RunId,
-    string RuntimeStatus,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<InstanceRuntimeStatus>))] InstanceRuntimeStatus RuntimeStatus,
     string? Phase,
     string? Outcome,
     string? StopReason,

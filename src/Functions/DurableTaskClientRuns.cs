@@ -36,8 +36,8 @@ public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingR
         return true;
     }
 
-    public async Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken))?.RuntimeStatus.ToString();
+    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken)) is { } instance ? InstanceRuntimeStatuses.FromName(instance.RuntimeStatus.ToString()) : null;
 
     public async Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
         ToRecord(await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
@@ -71,7 +71,7 @@ public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingR
     private static RunRecord? ToRecord(OrchestrationMetadata? metadata) => metadata is null ? null : new RunRecord(
         metadata.Name,
         metadata.InstanceId,
-        metadata.RuntimeStatus.ToString(),
+        InstanceRuntimeStatuses.FromName(metadata.RuntimeStatus.ToString()),
         metadata.SerializedInput,
         metadata.SerializedCustomStatus,
         metadata.SerializedOutput,

@@ -2,11 +2,29 @@ using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Adapters.Tests;
 
 public class HttpContractTests
 {
+    [Fact]
+    public void RuntimeStatus_TravelsByDurableFunctionsName_WhicheverOptionsWriteIt()
+    {
+        var status = new InstanceStatus("Training", "run-1", InstanceRuntimeStatus.ContinuedAsNew, null, null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+        var summary = new RunSummary("run-1", InstanceRuntimeStatus.Running, null, null, null, null, null, null, null, null, null, null, null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+        var sweep = new SweepSummary("sweep-1", InstanceRuntimeStatus.Suspended, DateTime.UnixEpoch, DateTime.UnixEpoch, null);
+
+        foreach (JsonSerializerOptions options in new[] { MessageJson.Options, JsonSerializerOptions.Default, JsonSerializerOptions.Web })
+        {
+            Assert.Contains("\"runtimeStatus\":\"ContinuedAsNew\"", JsonSerializer.Serialize(status, options), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("\"ContinuedAsNew\"", JsonSerializer.Serialize(status, options), StringComparison.Ordinal);
+            Assert.Contains("\"Running\"", JsonSerializer.Serialize(summary, options), StringComparison.Ordinal);
+            Assert.Contains("\"Suspended\"", JsonSerializer.Serialize(sweep, options), StringComparison.Ordinal);
+            Assert.Equal(InstanceRuntimeStatus.ContinuedAsNew, JsonSerializer.Deserialize<InstanceStatus>(JsonSerializer.Serialize(status, options), options)!.RuntimeStatus);
+        }
+    }
+
     [Fact]
     public void ManagementPayload_HasEveryDurableFunctionsUrlUnderTheInstancesRoute()
     {
@@ -28,7 +46,7 @@ public class HttpContractTests
     [Fact]
     public void InstanceStatus_SerializesInTheDurableFunctionsShape()
     {
-        var status = new InstanceStatus("Training", "run-1", "Running", InstanceStatus.ParsePayload("""{"a":1}"""), null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+        var status = new InstanceStatus("Training", "run-1", InstanceRuntimeStatus.Running, InstanceStatus.ParsePayload("""{"a":1}"""), null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
 
         using var document = JsonDocument.Parse(JsonSerializer.Serialize(status));
 

@@ -7,7 +7,7 @@ namespace DurableTrainer.Adapters.Tests;
 
 public class TrainingDashboardApiTests
 {
-    private static readonly RunRecord Run = new("Training", "run-1", "Running", null, null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+    private static readonly RunRecord Run = new("Training", "run-1", InstanceRuntimeStatus.Running, null, null, null, DateTime.UnixEpoch, DateTime.UnixEpoch);
 
     private static TrainingDashboardApi Api() => new(new OneRun(), new FixedJournal(), new OneCheckpointStore());
 

@@ -188,10 +188,10 @@ public sealed class RecordingRunStarter : ITrainingRunStarter
     }
 
     /// <summary>Runs as scheduled here report Running; <see cref="Statuses"/> overrides that, and anything else does not exist.</summary>
-    public Dictionary<string, string?> Statuses { get; } = [];
+    public Dictionary<string, InstanceRuntimeStatus?> Statuses { get; } = [];
 
-    public Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Statuses.TryGetValue(runId, out string? status) ? status : Scheduled.Any(input => input.RunId == runId) ? "Running" : null);
+    public Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Statuses.TryGetValue(runId, out InstanceRuntimeStatus? status) ? status : Scheduled.Any(input => input.RunId == runId) ? InstanceRuntimeStatus.Running : null);
 }
 
 /// <summary>

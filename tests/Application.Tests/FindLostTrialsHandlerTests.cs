@@ -9,11 +9,11 @@ public class FindLostTrialsHandlerTests
     public async Task TerminatedFailedAndPurgedTrialsAreLost_RunningAndCompletedOnesAreNot()
     {
         var runs = new RecordingRunStarter();
-        runs.Statuses["s-t000"] = "Running";
-        runs.Statuses["s-t001"] = "Terminated";
-        runs.Statuses["s-t002"] = "Completed";
-        runs.Statuses["s-t003"] = "Failed";
-        runs.Statuses["s-t004"] = "Suspended";
+        runs.Statuses["s-t000"] = InstanceRuntimeStatus.Running;
+        runs.Statuses["s-t001"] = InstanceRuntimeStatus.Terminated;
+        runs.Statuses["s-t002"] = InstanceRuntimeStatus.Completed;
+        runs.Statuses["s-t003"] = InstanceRuntimeStatus.Failed;
+        runs.Statuses["s-t004"] = InstanceRuntimeStatus.Suspended;
 
         IReadOnlyList<LostTrial> lost = await new FindLostTrialsHandler(runs).FindAsync(new FindLostTrialsCommand("s", [0, 1, 2, 3, 4, 5]));
 

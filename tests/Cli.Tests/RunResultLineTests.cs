@@ -12,7 +12,7 @@ public class RunResultLineTests
     public void TheJsonLine_SpellsTheOutcomeByName(TrainingOutcomeStatus status, string expected)
     {
         var outcome = new TrainingOutcome { RunId = "run-1", Status = status, StopReason = "PlanCompleted", StepsDone = 40 };
-        var final = new RunSnapshot("run-1", "Completed", Progress: null, outcome, FailureText: null, DateTime.UnixEpoch, DateTime.UnixEpoch);
+        var final = new RunSnapshot("run-1", InstanceRuntimeStatus.Completed, Progress: null, outcome, FailureText: null, DateTime.UnixEpoch, DateTime.UnixEpoch);
 
         JsonElement line = JsonDocument.Parse(RunResultLine.For(final, TimeSpan.FromSeconds(3))).RootElement;
 

@@ -50,7 +50,7 @@ public sealed class SweepPlotTests : IDisposable
     {
         SweepTrialView[] trials = [Trial(0, "Completed", 0.001), Trial(1, "Stopped", 0.1), Trial(2, "NotStarted", 0.01)];
         var sweep = new SweepRecord("s1", "Completed", "accuracy", "max", "asha", [100, 200], 2, null, 500, 500, trials, 0);
-        string status = JsonSerializer.Serialize(new SweepStatusView("s1", "Completed", DateTime.UnixEpoch, DateTime.UnixEpoch, sweep, trials[0]), JsonSerializerOptions.Web);
+        string status = JsonSerializer.Serialize(new SweepStatusView("s1", InstanceRuntimeStatus.Completed, DateTime.UnixEpoch, DateTime.UnixEpoch, sweep, trials[0]), JsonSerializerOptions.Web);
         var server = new FakeServer(request => request.Uri.AbsolutePath switch
         {
             "/api/sweeps/s1" => FakeServer.Json(HttpStatusCode.OK, status),

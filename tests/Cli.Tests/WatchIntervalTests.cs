@@ -12,7 +12,7 @@ public sealed class WatchIntervalTests
 
     private static RunSnapshot Snapshot(TrainingPhase phase, double? secondsRemaining, long steps = 1266, double updatedAfterSeconds = 0) => new(
         "run-i",
-        "Running",
+        InstanceRuntimeStatus.Running,
         new TrainingProgress
         {
             RunId = "run-i",

@@ -9,5 +9,5 @@ public interface ITrainingRunStarter
     Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default);
 
     /// <summary>The run's runtime status as the engine names it (Running, Completed, Terminated, ...); null when no such run exists.</summary>
-    Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default);
+    Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default);
 }

@@ -10,8 +10,6 @@ namespace DurableTrainer.Application.Sweeps;
 /// </summary>
 public sealed class FindLostTrialsHandler(ITrainingRunStarter runs)
 {
-    private static readonly string[] EndedWithoutReporting = ["Terminated", "Failed", "Canceled"];
-
     public async Task<IReadOnlyList<LostTrial>> FindAsync(FindLostTrialsCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -19,12 +17,12 @@ public sealed class FindLostTrialsHandler(ITrainingRunStarter runs)
         foreach (int trial in command.Trials)
         {
             string runId = SweepRecord.TrialRunId(command.SweepId, trial);
-            string? status = await runs.GetRuntimeStatusAsync(runId, cancellationToken);
+            InstanceRuntimeStatus? status = await runs.GetRuntimeStatusAsync(runId, cancellationToken);
             if (status is null)
             {
                 lost.Add(new LostTrial(trial, $"its run {runId} no longer exists (purged?) and never reported its end"));
             }
-            else if (EndedWithoutReporting.Contains(status, StringComparer.Ordinal))
+            else if (status.Value.EndedAbnormally())
             {
                 lost.Add(new LostTrial(trial, $"its run {runId} ended {status} without reporting to the sweep (terminated by hand?)"));
             }

@@ -259,7 +259,7 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
     private static string[] Cells(RunSummary run) =>
     [
         run.RunId,
-        run.RuntimeStatus,
+        run.RuntimeStatus.ToString(),
         run.Outcome ?? "-",
         run.PercentComplete is { } percent ? $"{percent:F1}%" : "-",
         run.Step?.ToString(CultureInfo.InvariantCulture) ?? "-",

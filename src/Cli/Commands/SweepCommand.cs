@@ -194,8 +194,8 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 
     private static int ExitCode(SweepStatusView status) => status.RuntimeStatus switch
     {
-        "Failed" => ExitCodes.RunFailed,
-        "Terminated" => ExitCodes.RunTerminated,
+        InstanceRuntimeStatus.Failed => ExitCodes.RunFailed,
+        InstanceRuntimeStatus.Terminated => ExitCodes.RunTerminated,
         _ => status.Sweep.Status == "Stopped" ? ExitCodes.RunStopped : ExitCodes.Success,
     };
 

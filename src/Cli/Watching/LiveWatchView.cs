@@ -32,8 +32,8 @@ public sealed class LiveWatchView(IAnsiConsole console) : IWatchView
         ArgumentNullException.ThrowIfNull(snapshot);
         TrainingProgress? progress = snapshot.Progress;
         var rows = new List<IRenderable>();
-        string phase = progress?.Phase.ToString() ?? snapshot.RuntimeStatus;
-        string state = snapshot.IsRunning && snapshot.RuntimeStatus != "Running" ? $" [yellow]({Markup.Escape(snapshot.RuntimeStatus)})[/]" : string.Empty;
+        string phase = progress?.Phase.ToString() ?? snapshot.RuntimeStatus.ToString();
+        string state = snapshot.IsRunning && snapshot.RuntimeStatus != InstanceRuntimeStatus.Running ? $" [yellow]({Markup.Escape(snapshot.RuntimeStatus.ToString())})[/]" : string.Empty;
         string round = progress is { TotalRounds: > 0 } ? $"  round {progress.Round}/{progress.TotalRounds}  epoch {progress.Epoch:F2}" : string.Empty;
         rows.Add(new Markup($"[bold]{Markup.Escape(snapshot.RunId)}[/]  {Markup.Escape(phase)}{state}{round}"));
 

@@ -1,3 +1,5 @@
+using DurableTrainer.Application.Contracts;
+
 namespace DurableTrainer.Cli.Watching;
 
 /// <summary>One line per change (step, phase, status, learning-rate scale), and each new suggestion once: for logs and pipes.</summary>
@@ -36,7 +38,7 @@ public sealed class PlainWatchView(TextWriter output) : IWatchView
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         // A live state other than Running (Pending, Suspended) is worth a word; how a run ended is the report's job.
-        string state = snapshot.IsRunning && snapshot.RuntimeStatus != "Running" ? $" ({snapshot.RuntimeStatus})" : string.Empty;
+        string state = snapshot.IsRunning && snapshot.RuntimeStatus != InstanceRuntimeStatus.Running ? $" ({snapshot.RuntimeStatus})" : string.Empty;
         if (snapshot.Progress is not { } progress)
         {
             return $"[  0.0%] {snapshot.RuntimeStatus}";

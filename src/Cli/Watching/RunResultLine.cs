@@ -24,7 +24,7 @@ public static class RunResultLine
         return JsonSerializer.Serialize(new
         {
             runId = final.RunId,
-            status = final.RuntimeStatus,
+            status = final.RuntimeStatus.ToString(),
             outcome = outcome?.Status.ToString(),
             stopReason = outcome?.StopReason,
             failure = outcome?.FailureReason ?? final.FailureText,

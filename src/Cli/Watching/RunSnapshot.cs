@@ -11,27 +11,27 @@ namespace DurableTrainer.Cli.Watching;
 /// </summary>
 public sealed record RunSnapshot(
     string RunId,
-    string RuntimeStatus,
+    InstanceRuntimeStatus RuntimeStatus,
     TrainingProgress? Progress,
     TrainingOutcome? Outcome,
     string? FailureText,
     DateTime CreatedTime,
     DateTime LastUpdatedTime)
 {
-    public bool IsRunning => RuntimeStatus is "Pending" or "Running" or "Suspended" or "ContinuedAsNew";
+    public bool IsRunning => RuntimeStatus.IsRunning();
 
     public IReadOnlyList<string> Suggestions => Progress?.Suggestions ?? [];
 
     /// <summary>What this end of the run means as an exit code (see <see cref="ExitCodes"/>).</summary>
     public int ExitCode => RuntimeStatus switch
     {
-        "Completed" => Outcome?.Status switch
+        InstanceRuntimeStatus.Completed => Outcome?.Status switch
         {
             TrainingOutcomeStatus.Completed => ExitCodes.Success,
             TrainingOutcomeStatus.Stopped => ExitCodes.RunStopped,
             _ => ExitCodes.RunFailed,
         },
-        "Terminated" or "Canceled" => ExitCodes.RunTerminated,
+        InstanceRuntimeStatus.Terminated or InstanceRuntimeStatus.Canceled => ExitCodes.RunTerminated,
         _ => ExitCodes.RunFailed,
     };
 
@@ -39,7 +39,7 @@ public sealed record RunSnapshot(
     {
         ArgumentNullException.ThrowIfNull(status);
         TrainingOutcome? outcome = Read<TrainingOutcome>(status.Output);
-        string? failure = outcome is null && status.Output is { } output && status.RuntimeStatus is "Failed" or "Terminated" or "Canceled"
+        string? failure = outcome is null && status.Output is { } output && status.RuntimeStatus.EndedAbnormally()
             ? output.ValueKind == JsonValueKind.String ? output.GetString() : output.ToString()
             : null;
         return new RunSnapshot(status.InstanceId, status.RuntimeStatus, Read<TrainingProgress>(status.CustomStatus), outcome, failure, status.CreatedTime, status.LastUpdatedTime);
@@ -50,7 +50,7 @@ public sealed record RunSnapshot(
     {
         ArgumentNullException.ThrowIfNull(summary);
         // Without a phase, the runtime status stands in for it when it names one (Completed, Failed); else there is no progress to show.
-        TrainingProgress? progress = (summary.Phase is null && summary.Step is null) || !TryReadName(summary.Phase ?? summary.RuntimeStatus, out TrainingPhase phase)
+        TrainingProgress? progress = (summary.Phase is null && summary.Step is null) || !TryReadName(summary.Phase ?? summary.RuntimeStatus.ToString(), out TrainingPhase phase)
             ? null
             : new TrainingProgress
             {

@@ -14,7 +14,7 @@ public static class SweepViews
     public static bool IsRunning(SweepStatusView status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        return status.RuntimeStatus is "Pending" or "Running" or "ContinuedAsNew" or "Suspended" || status.Sweep.Status == "Running" && status.RuntimeStatus != "Failed" && status.RuntimeStatus != "Terminated";
+        return status.RuntimeStatus.IsRunning() || status.Sweep.Status == "Running" && status.RuntimeStatus is not (InstanceRuntimeStatus.Failed or InstanceRuntimeStatus.Terminated);
     }
 
     public static string Parameters(SweepTrialView trial) =>
@@ -36,7 +36,7 @@ public static class SweepViews
         ArgumentNullException.ThrowIfNull(status);
         SweepRecord sweep = status.Sweep;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"Sweep {Markup.Escape(sweep.SweepId)}: {Markup.Escape(status.RuntimeStatus)}, {sweep.StepsDone} steps, scheduler {Markup.Escape(sweep.Scheduler)}")
+            .Title($"Sweep {Markup.Escape(sweep.SweepId)}: {Markup.Escape(status.RuntimeStatus.ToString())}, {sweep.StepsDone} steps, scheduler {Markup.Escape(sweep.Scheduler)}")
             .AddColumn("#").AddColumn("parameters").AddColumn("status").AddColumn(new TableColumn("steps").RightAligned())
             .AddColumn(new TableColumn("rung").RightAligned()).AddColumn(new TableColumn(Markup.Escape(sweep.Metric)).RightAligned());
         foreach (SweepTrialView trial in sweep.Trials)
@@ -81,7 +81,7 @@ public static class SweepViews
         {
             ["sweepId"] = sweep.SweepId,
             ["status"] = sweep.Status,
-            ["runtimeStatus"] = status.RuntimeStatus,
+            ["runtimeStatus"] = status.RuntimeStatus.ToString(),
             ["metric"] = sweep.Metric,
             ["mode"] = sweep.Mode,
             ["steps"] = sweep.StepsDone,

@@ -1,6 +1,7 @@
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
 using DurableTrainer.Api;
+using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Worker.Engine;
 
@@ -48,7 +49,7 @@ public sealed class TaskHubRunClient(DurableEngine engine) : ITrainingRunClient
     private static RunRecord? ToRecord(OrchestrationState? state) => state is null ? null : new RunRecord(
         state.Name,
         state.OrchestrationInstance.InstanceId,
-        state.OrchestrationStatus.ToString(),
+        InstanceRuntimeStatuses.FromName(state.OrchestrationStatus.ToString()),
         state.Input,
         state.Status,
         state.Output,

@@ -20,8 +20,8 @@ public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarte
         return TryCreateAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input);
     }
 
-    public async Task<string?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await engine.Client.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
+    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await engine.Client.GetOrchestrationStateAsync(runId)) is { } state ? InstanceRuntimeStatuses.FromName(state.OrchestrationStatus.ToString()) : null;
 
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
         await engine.Client.GetOrchestrationStateAsync(sweepId) is null;
