@@ -45,14 +45,14 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         }
 
         string[] kinds = kind is null ? [] : kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        foreach (string unknown in kinds.Where(name => !TrainingJournalRecord.Kinds.Contains(name, StringComparer.Ordinal)))
+        foreach (string unknown in kinds.Where(name => !TrainingJournalKinds.TryParse(name, out _)))
         {
-            problems.Add(new ValidationError("kind", $"'{unknown}' is not a record kind; the kinds are {string.Join(", ", TrainingJournalRecord.Kinds)}"));
+            problems.Add(new ValidationError("kind", $"'{unknown}' is not a record kind; the kinds are {string.Join(", ", TrainingJournalKinds.All)}"));
         }
 
         if (kind is not null && kinds.Length == 0)
         {
-            problems.Add(new ValidationError("kind", $"must name at least one record kind: {string.Join(", ", TrainingJournalRecord.Kinds)}"));
+            problems.Add(new ValidationError("kind", $"must name at least one record kind: {string.Join(", ", TrainingJournalKinds.All)}"));
         }
 
         if (problems.Count > 0)
@@ -66,7 +66,7 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         }
 
         TrainingJournalPage page = await journal.ReadAsync(runId, cursor, cancellationToken);
-        IReadOnlyList<TrainingJournalRecord> records = kinds.Length == 0 ? page.Records : [.. page.Records.Where(record => kinds.Contains(record.Kind, StringComparer.Ordinal))];
+        IReadOnlyList<TrainingJournalRecord> records = kinds.Length == 0 ? page.Records : [.. page.Records.Where(record => kinds.Contains(TrainingJournalKinds.NameOf(record.Kind), StringComparer.Ordinal))];
         return new ApiResult(200, new RunMetrics(runId, records, page.Cursor));
     }
 

@@ -42,7 +42,7 @@ public static class TrainingJournalFormat
 
             try
             {
-                if (JsonSerializer.Deserialize<TrainingJournalRecord>(line, Options) is { Kind: { Length: > 0 } } record)
+                if (JsonSerializer.Deserialize<TrainingJournalRecord>(line, Options) is { } record && Enum.IsDefined(record.Kind))
                 {
                     written.Add(record with { Time = DateTime.SpecifyKind(record.Time.ToUniversalTime(), DateTimeKind.Utc) });
                 }

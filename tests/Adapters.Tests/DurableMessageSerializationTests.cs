@@ -51,7 +51,7 @@ public class DurableMessageSerializationTests
         new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 1, 2), 2, 4, 100, 250, 0.5, Recipe),
         new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 250, 0.4, 0.35, 16000, 12.5),
         new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 2, 0.4, 0.35, 128, 0.1, [new StepMetric(402, 0.45, 0.001), new StepMetric(404, 0.35, 0.001)]),
-        new Durable.Adapters.RecordMetricsCommand("run-1", [new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]),
+        new Durable.Adapters.RecordMetricsCommand("run-1", [new TrainingJournalRecord(TrainingJournalKind.Evaluation, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]),
         new EvaluateCommand(CheckpointReference.Merged("run-1", 3), Recipe),
         new EvaluationResult(EvaluationMetrics.Classification(0, 0.3, 0.9, 10000), 1.5),
         new Durable.Adapters.PruneCommand([CheckpointReference.Initial("run-1"), CheckpointReference.Merged("run-1", 4)]),

@@ -141,7 +141,7 @@ public class TrainingDashboardApiTests
     private sealed class FixedJournal : ITrainingJournalReader
     {
         public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalRecord.StepKind, 1, DateTime.UnixEpoch) { Loss = 1 }] : [], 1));
+            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalKind.Step, 1, DateTime.UnixEpoch) { Loss = 1 }] : [], 1));
     }
 
     private sealed class OneCheckpointStore : ICheckpointStore

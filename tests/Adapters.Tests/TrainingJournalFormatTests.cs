@@ -16,8 +16,8 @@ public class TrainingJournalFormatTests
     {
         string text = TrainingJournalFormat.Write(
         [
-            new TrainingJournalRecord(TrainingJournalRecord.StepKind, 12, T0) { Round = 1, Replica = 0, Loss = 2.1, LearningRate = 0.001 },
-            new TrainingJournalRecord(TrainingJournalRecord.StopKind, 2814, T0) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
+            new TrainingJournalRecord(TrainingJournalKind.Step, 12, T0) { Round = 1, Replica = 0, Loss = 2.1, LearningRate = 0.001 },
+            new TrainingJournalRecord(TrainingJournalKind.Stop, 2814, T0) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
         ]);
 
         string[] lines = text.Split('\n');
@@ -45,7 +45,7 @@ public class TrainingJournalFormatTests
 
         Assert.Equal(
             new[] { ("step", 10L, 0), ("step", 10L, 1), ("evaluation", 10L, -1), ("chunk", 20L, 0) },
-            records.Select(record => (record.Kind, record.Step, record.Replica ?? -1)));
+            records.Select(record => (TrainingJournalKinds.NameOf(record.Kind), record.Step, record.Replica ?? -1)));
         Assert.Equal(0.7, records[0].Loss);
         Assert.All(records, record => Assert.Equal(DateTimeKind.Utc, record.Time.Kind));
     }
@@ -55,13 +55,13 @@ public class TrainingJournalFormatTests
     {
         TrainingJournalRecord[] records =
         [
-            new(TrainingJournalRecord.StepKind, 1, T0) { Round = 1, Replica = 0, Loss = 2.3, LearningRate = 0.001 },
-            new(TrainingJournalRecord.ChunkKind, 250, T0.AddSeconds(1)) { Round = 1, Replica = 0, Loss = 0.91, SamplesPerSecond = 1180.2, Seconds = 13.5 },
-            new(TrainingJournalRecord.EvaluationKind, 250, T0.AddSeconds(2)) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } },
-            new(TrainingJournalRecord.LearningRateKind, 500, T0.AddSeconds(3)) { Round = 2, Scale = 0.5, Reason = "plateau" },
-            new(TrainingJournalRecord.RollbackKind, 500, T0.AddSeconds(4)) { Round = 2, Checkpoint = "round-000001/merged", Reason = "diverged" },
-            new(TrainingJournalRecord.CheckpointKind, 500, T0.AddSeconds(5)) { Round = 2, Checkpoint = "round-000002/merged", Status = "kept" },
-            new(TrainingJournalRecord.StopKind, 2814, T0.AddSeconds(6)) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
+            new(TrainingJournalKind.Step, 1, T0) { Round = 1, Replica = 0, Loss = 2.3, LearningRate = 0.001 },
+            new(TrainingJournalKind.Chunk, 250, T0.AddSeconds(1)) { Round = 1, Replica = 0, Loss = 0.91, SamplesPerSecond = 1180.2, Seconds = 13.5 },
+            new(TrainingJournalKind.Evaluation, 250, T0.AddSeconds(2)) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } },
+            new(TrainingJournalKind.LearningRate, 500, T0.AddSeconds(3)) { Round = 2, Scale = 0.5, Reason = "plateau" },
+            new(TrainingJournalKind.Rollback, 500, T0.AddSeconds(4)) { Round = 2, Checkpoint = "round-000001/merged", Reason = "diverged" },
+            new(TrainingJournalKind.Checkpoint, 500, T0.AddSeconds(5)) { Round = 2, Checkpoint = "round-000002/merged", Status = "kept" },
+            new(TrainingJournalKind.Stop, 2814, T0.AddSeconds(6)) { Round = 12, Reason = "PlanCompleted", Status = "Completed" },
         ];
 
         Assert.Equal(records, TrainingJournalFormat.Read(TrainingJournalFormat.Write(records)));
@@ -70,7 +70,7 @@ public class TrainingJournalFormatTests
     [Fact]
     public void HttpSerializer_LeavesAbsentFieldsOutToo()
     {
-        var record = new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 250, T0) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } };
+        var record = new TrainingJournalRecord(TrainingJournalKind.Evaluation, 250, T0) { Round = 1, Loss = 0.52, Scores = new Dictionary<string, double> { ["accuracy"] = 0.81 } };
 
         string json = JsonSerializer.Serialize(record, MessageJson.Options);
 
@@ -86,5 +86,19 @@ public class TrainingJournalFormatTests
         var records = RunChunkActivity.StepRecords(command, result, result.StepMetrics!, T0);
 
         Assert.Equal(new[] { (2L, 7L, 1, T0.AddSeconds(-2)), (4L, 7L, 1, T0) }, records.Select(record => (record.Step, record.Round!.Value, record.Replica!.Value, record.Time)));
+    }
+
+    [Fact]
+    public void EveryKind_IsWrittenByItsName_AndALineWithoutAKnownKindIsSkipped()
+    {
+        TrainingJournalRecord[] records = [.. Enum.GetValues<TrainingJournalKind>().Select(kind => new TrainingJournalRecord(kind, 1, T0))];
+
+        string text = TrainingJournalFormat.Write(records);
+
+        Assert.Equal(
+            ["step", "chunk", "evaluation", "test", "learningRate", "rollback", "checkpoint", "stop"],
+            text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("kind").GetString()));
+        string withStrangers = text + """{"kind":3,"step":2,"time":"2026-11-29T00:00:00Z"}""" + "\n" + """{"kind":"sparkle","step":2,"time":"2026-11-29T00:00:00Z"}""" + "\n" + """{"step":2,"time":"2026-11-29T00:00:00Z"}""" + "\n";
+        Assert.Equal(records.Length, TrainingJournalFormat.Read(withStrangers).Count);
     }
 }

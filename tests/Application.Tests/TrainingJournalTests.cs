@@ -20,7 +20,7 @@ public class TrainingJournalTests
                 new PureTrainingService())
             .RunAsync(input);
 
-    private List<TrainingJournalRecord> Of(string kind) => _journal.Records.Where(record => record.Kind == kind).ToList();
+    private List<TrainingJournalRecord> Of(TrainingJournalKind kind) => _journal.Records.Where(record => record.Kind == kind).ToList();
 
     [Fact]
     public async Task Run_JournalsEachReplicasChunkEveryEvaluationAndTheStop_InAtMostOneWritePerRound()
@@ -30,17 +30,17 @@ public class TrainingJournalTests
 
         Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.InRange(_journal.Appends.Count, 1, outcome.Rounds + 1);
-        var chunks = Of(TrainingJournalRecord.ChunkKind);
+        var chunks = Of(TrainingJournalKind.Chunk);
         Assert.Equal(outcome.Rounds * 2, chunks.Count);
         Assert.Equal(new long[] { 20, 20, 40, 40, 60, 60 }, chunks.Select(chunk => chunk.Step));
         Assert.Equal(new int?[] { 0, 1, 0, 1, 0, 1 }, chunks.Select(chunk => chunk.Replica));
         Assert.Equal(new long?[] { 1, 1, 2, 2, 3, 3 }, chunks.Select(chunk => chunk.Round));
         Assert.All(chunks, chunk => Assert.True(chunk.Loss > 0 && chunk.SamplesPerSecond > 0 && chunk.Seconds > 0));
-        var evaluations = Of(TrainingJournalRecord.EvaluationKind);
+        var evaluations = Of(TrainingJournalKind.Evaluation);
         Assert.Equal(new long[] { 20, 40, 60 }, evaluations.Select(evaluation => evaluation.Step));
         Assert.All(evaluations, evaluation => Assert.NotNull(evaluation.Scores?["accuracy"]));
-        TrainingJournalRecord stop = Of(TrainingJournalRecord.StopKind).Single();
-        TrainingJournalRecord test = Of(TrainingJournalRecord.TestKind).Single();
+        TrainingJournalRecord stop = Of(TrainingJournalKind.Stop).Single();
+        TrainingJournalRecord test = Of(TrainingJournalKind.Test).Single();
         Assert.Equal(("final", 60L, "round-000003/merged"), (test.Status, test.Step, test.Checkpoint));
         Assert.NotNull(test.Scores?["accuracy"]);
         Assert.Equal(("Completed", "PlanCompleted", 60L), (stop.Status, stop.Reason, stop.Step));
@@ -53,7 +53,7 @@ public class TrainingJournalTests
         await RunAsync(TestRuns.Input(
             ChunksOfTen, new TrainingSection(MaxSteps: 100, BatchSize: 32), new EvaluationSection(IntervalSteps: 10), checkpoints: new CheckpointSection(IntervalSteps: 30, KeepLast: 1)));
 
-        var latest = TrainingJournalRecord.Latest(_journal.Records).Where(record => record.Kind == TrainingJournalRecord.CheckpointKind).ToArray();
+        var latest = TrainingJournalRecord.Latest(_journal.Records).Where(record => record.Kind == TrainingJournalKind.Checkpoint).ToArray();
         Assert.Contains(latest, record => record.Checkpoint == "round-000003/replica-00");
         Assert.Equal("kept", latest[^1].Status);
         Assert.Equal(100, latest[^1].Step);
@@ -66,7 +66,7 @@ public class TrainingJournalTests
     {
         await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32), replicas: new ReplicaSection(Count: 2)), new StepReportingExecutor());
 
-        var steps = Of(TrainingJournalRecord.StepKind);
+        var steps = Of(TrainingJournalKind.Step);
         Assert.Equal(40, steps.Count);
         Assert.Equal(Enumerable.Range(1, 20).Select(step => step * 2L), steps.Where(step => step.Replica == 0).Select(step => step.Step));
         Assert.All(steps, step => Assert.Equal(0.001, step.LearningRate));
@@ -80,7 +80,7 @@ public class TrainingJournalTests
                 ChunksOfTen, new TrainingSection(MaxSteps: 200, BatchSize: 32), new EvaluationSection(IntervalSteps: 10), new StoppingSection(PlateauPatience: 2, PlateauFactor: 0.5)),
             control: new ScriptedControl { ScalesAtAsking = new() { [3] = 2.0 } });
 
-        var changes = Of(TrainingJournalRecord.LearningRateKind);
+        var changes = Of(TrainingJournalKind.LearningRate);
         TrainingJournalRecord requested = Assert.Single(changes, change => change.Reason!.Contains("adjust", StringComparison.Ordinal));
         Assert.Equal((2.0, 20L), (requested.Scale, requested.Step));
         Assert.Contains(changes, change => change.Scale == 1.0 && !change.Reason!.Contains("adjust", StringComparison.Ordinal));
@@ -97,13 +97,13 @@ public class TrainingJournalTests
 
         await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32)), executor);
 
-        TrainingJournalRecord rollback = Assert.Single(Of(TrainingJournalRecord.RollbackKind));
+        TrainingJournalRecord rollback = Assert.Single(Of(TrainingJournalKind.Rollback));
         Assert.Equal((10L, 2L, "round-000001/replica-00"), (rollback.Step, rollback.Round!.Value, rollback.Checkpoint));
-        TrainingJournalRecord cut = Assert.Single(Of(TrainingJournalRecord.LearningRateKind));
+        TrainingJournalRecord cut = Assert.Single(Of(TrainingJournalKind.LearningRate));
         Assert.Equal(0.5, cut.Scale);
         Assert.StartsWith("rollback: ", cut.Reason, StringComparison.Ordinal);
         // The diverged chunk's NaN mean has no JSON form: it is left out, not written as a number.
-        Assert.Contains(Of(TrainingJournalRecord.ChunkKind), chunk => chunk.Round == 2 && chunk.Loss is null);
+        Assert.Contains(Of(TrainingJournalKind.Chunk), chunk => chunk.Round == 2 && chunk.Loss is null);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public class TrainingJournalTests
 
         await RunAsync(TestRuns.Input(ChunksOfTen, new TrainingSection(MaxSteps: 40, BatchSize: 32)), executor);
 
-        TrainingJournalRecord stop = Assert.Single(Of(TrainingJournalRecord.StopKind));
+        TrainingJournalRecord stop = Assert.Single(Of(TrainingJournalKind.Stop));
         Assert.Equal(("Failed", "disk on fire"), (stop.Status, stop.Reason));
     }
 
@@ -121,15 +121,15 @@ public class TrainingJournalTests
     public void Latest_DropsRetriedDuplicatesKeepsTheLastWrittenAndSortsByStepThenTime()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        TrainingJournalRecord Step(long step, double loss, int seconds) => new(TrainingJournalRecord.StepKind, step, t0.AddSeconds(seconds)) { Round = 1, Replica = 0, Loss = loss };
+        TrainingJournalRecord Step(long step, double loss, int seconds) => new(TrainingJournalKind.Step, step, t0.AddSeconds(seconds)) { Round = 1, Replica = 0, Loss = loss };
         var written = new[]
         {
             Step(2, 0.9, 2),
             Step(1, 1.0, 1),
             Step(2, 0.8, 5), // the same step written again (a retry, or the round trained again): this one wins
-            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
-            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
-            new TrainingJournalRecord(TrainingJournalRecord.LearningRateKind, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.25, Reason = "rollback: diverged" },
+            new TrainingJournalRecord(TrainingJournalKind.LearningRate, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
+            new TrainingJournalRecord(TrainingJournalKind.LearningRate, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.5, Reason = "plateau" },
+            new TrainingJournalRecord(TrainingJournalKind.LearningRate, 2, t0.AddSeconds(6)) { Round = 1, Scale = 0.25, Reason = "rollback: diverged" },
             Step(1, 1.0, 1) with { Replica = 1 },
         };
 
@@ -137,7 +137,7 @@ public class TrainingJournalTests
 
         Assert.Equal(
             new[] { (1L, "step"), (1L, "step"), (2L, "step"), (2L, "learningRate"), (2L, "learningRate") },
-            latest.Select(record => (record.Step, record.Kind)));
+            latest.Select(record => (record.Step, TrainingJournalKinds.NameOf(record.Kind))));
         Assert.Equal(0.8, latest[2].Loss);
         Assert.Equal(new double?[] { 0.5, 0.25 }, latest.Skip(3).Select(record => record.Scale));
     }
@@ -158,9 +158,9 @@ public class FailingJournalTests
 
         Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(2, journal.Failures);
-        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalKind.Chunk).Select(record => record.Step));
         // The stop, then the test split's verdict on the final checkpoint, go out with the last write.
-        Assert.Equal([TrainingJournalRecord.StopKind, TrainingJournalRecord.TestKind], journal.Written.TakeLast(2).Select(record => record.Kind));
+        Assert.Equal([TrainingJournalKind.Stop, TrainingJournalKind.Test], journal.Written.TakeLast(2).Select(record => record.Kind));
     }
 
     private sealed class FlakyJournal(int failures) : ITrainingJournal
@@ -213,7 +213,7 @@ public class HousekeepingBesideTheNextRoundTests
         // for before the chunk, each would have given up instead.
         Assert.True(journal.Calls >= 5 && pruner.Calls >= 2, $"{journal.Calls} writes, {pruner.Calls} prunings");
         Assert.Equal((journal.Calls - 1, pruner.Calls - 1), (journal.OverlappedAChunk, pruner.OverlappedAChunk));
-        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalKind.Chunk).Select(record => record.Step));
     }
 
     [Fact]
@@ -229,9 +229,9 @@ public class HousekeepingBesideTheNextRoundTests
 
         Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(2, journal.Failures);
-        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalRecord.ChunkKind).Select(record => record.Step));
-        Assert.Equal(3, journal.Written.Count(record => record.Kind == TrainingJournalRecord.EvaluationKind));
-        Assert.Equal([TrainingJournalRecord.StopKind, TrainingJournalRecord.TestKind], journal.Written.TakeLast(2).Select(record => record.Kind));
+        Assert.Equal(new long[] { 10, 20, 30, 40, 50, 60 }, journal.Written.Where(record => record.Kind == TrainingJournalKind.Chunk).Select(record => record.Step));
+        Assert.Equal(3, journal.Written.Count(record => record.Kind == TrainingJournalKind.Evaluation));
+        Assert.Equal([TrainingJournalKind.Stop, TrainingJournalKind.Test], journal.Written.TakeLast(2).Select(record => record.Kind));
     }
 
     /// <summary>Completes a task each time a chunk starts.</summary>

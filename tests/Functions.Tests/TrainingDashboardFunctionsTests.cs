@@ -72,7 +72,7 @@ public class TrainingDashboardFunctionsTests
     private sealed class OneRecordJournal : ITrainingJournalReader
     {
         public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalRecord.EvaluationKind, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }] : [], 1));
+            Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalKind.Evaluation, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }] : [], 1));
     }
 
     private sealed class OneCheckpointStore : ICheckpointStore

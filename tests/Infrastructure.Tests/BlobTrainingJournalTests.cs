@@ -16,7 +16,7 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     private readonly BlobContainerClient _checkpoints =
         new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("ckpt-" + Guid.NewGuid().ToString("N")[..10]);
 
-    private static TrainingJournalRecord Step(long step, double loss) => new(TrainingJournalRecord.StepKind, step, T0.AddSeconds(step)) { Round = 1, Replica = 0, Loss = loss };
+    private static TrainingJournalRecord Step(long step, double loss) => new(TrainingJournalKind.Step, step, T0.AddSeconds(step)) { Round = 1, Replica = 0, Loss = loss };
 
     [Fact]
     public async Task Appends_GoToOnePrivateAppendBlobBesideTheCheckpoints_AndReadBackWithoutDuplicates()

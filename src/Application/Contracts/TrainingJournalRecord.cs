@@ -7,23 +7,8 @@ namespace DurableTrainer.Application.Contracts;
 /// kind has <see cref="Kind"/>, <see cref="Step"/> (the global optimizer step over all replicas, the axis progress
 /// uses) and <see cref="Time"/> (UTC); the other fields belong to some kinds only and are left out when absent.
 /// </summary>
-public sealed record TrainingJournalRecord(string Kind, long Step, [property: JsonPropertyOrder(1)] DateTime Time)
+public sealed record TrainingJournalRecord([property: JsonConverter(typeof(TrainingJournalKinds.ByName))] TrainingJournalKind Kind, long Step, [property: JsonPropertyOrder(1)] DateTime Time)
 {
-    public const string StepKind = "step";
-    public const string ChunkKind = "chunk";
-    /// <summary>An evaluation on the validation split, while training.</summary>
-    public const string EvaluationKind = "evaluation";
-
-    /// <summary>A checkpoint of the finished run measured on the test split (<see cref="Status"/> says final or best).</summary>
-    public const string TestKind = "test";
-    public const string LearningRateKind = "learningRate";
-    public const string RollbackKind = "rollback";
-    public const string CheckpointKind = "checkpoint";
-    public const string StopKind = "stop";
-
-    /// <summary>Every kind above: what a reader may filter on.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [StepKind, ChunkKind, EvaluationKind, TestKind, LearningRateKind, RollbackKind, CheckpointKind, StopKind];
-
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Round { get; init; }
 
@@ -80,7 +65,7 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
     /// different facts and both stay.
     /// </summary>
     [JsonIgnore]
-    public (string Kind, long Step, long? Round, int? Replica, string? Checkpoint, string? Reason) Identity =>
+    public (TrainingJournalKind Kind, long Step, long? Round, int? Replica, string? Checkpoint, string? Reason) Identity =>
         (Kind, Step, Round, Replica, Checkpoint, Reason);
 
     /// <summary>Non-finite numbers (a diverged loss) have no JSON form; they are left out, and the rollback record says why.</summary>
@@ -97,7 +82,7 @@ public sealed record TrainingJournalRecord(string Kind, long Step, [property: Js
     public static IReadOnlyList<TrainingJournalRecord> Latest(IEnumerable<TrainingJournalRecord> written)
     {
         ArgumentNullException.ThrowIfNull(written);
-        var latest = new Dictionary<(string, long, long?, int?, string?, string?), (int Order, TrainingJournalRecord Record)>();
+        var latest = new Dictionary<(TrainingJournalKind, long, long?, int?, string?, string?), (int Order, TrainingJournalRecord Record)>();
         int order = 0;
         foreach (TrainingJournalRecord record in written)
         {

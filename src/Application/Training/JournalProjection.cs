@@ -50,7 +50,7 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
 
             if (trainingEvent is RolledBack rolledBack && rolledBack.LearningRateScale != _projectedScale)
             {
-                _pending.Add(Record(TrainingJournalRecord.LearningRateKind, rolledBack.StepsDone, round) with { Scale = rolledBack.LearningRateScale, Reason = "rollback: " + rolledBack.Reason });
+                _pending.Add(Record(TrainingJournalKind.LearningRate, rolledBack.StepsDone, round) with { Scale = rolledBack.LearningRateScale, Reason = "rollback: " + rolledBack.Reason });
             }
 
             _projectedScale = trainingEvent switch
@@ -75,7 +75,7 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
             ChunkResult result = results[replica];
             foreach (StepMetric step in result.StepMetrics ?? [])
             {
-                _pending.Add(Record(TrainingJournalRecord.StepKind, step.Step, round) with
+                _pending.Add(Record(TrainingJournalKind.Step, step.Step, round) with
                 {
                     Replica = replica,
                     Loss = TrainingJournalRecord.Finite(step.Loss),
@@ -83,7 +83,7 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
                 });
             }
 
-            _pending.Add(Record(TrainingJournalRecord.ChunkKind, stepsAfter, round) with
+            _pending.Add(Record(TrainingJournalKind.Chunk, stepsAfter, round) with
             {
                 Replica = replica,
                 Loss = TrainingJournalRecord.Finite(result.MeanLoss),
@@ -105,32 +105,32 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
         CollectDecisions(session, round);
         foreach (HeldCheckpoint held in session.HeldCheckpoints.Where(held => held.AtInterval && retired.Contains(held.Checkpoint)))
         {
-            _pending.Add(new TrainingJournalRecord(TrainingJournalRecord.CheckpointKind, held.StepsDone, default) { Round = held.Round, Checkpoint = held.Checkpoint.Name, Status = "pruned" });
+            _pending.Add(new TrainingJournalRecord(TrainingJournalKind.Checkpoint, held.StepsDone, default) { Round = held.Round, Checkpoint = held.Checkpoint.Name, Status = "pruned" });
         }
     }
 
     private static TrainingJournalRecord? Describe(TrainingSession session, TrainingEvent trainingEvent, long round) => trainingEvent switch
     {
-        EvaluationCompleted evaluation => Record(TrainingJournalRecord.EvaluationKind, evaluation.Metrics.StepsDone, round) with
+        EvaluationCompleted evaluation => Record(TrainingJournalKind.Evaluation, evaluation.Metrics.StepsDone, round) with
         {
             Loss = TrainingJournalRecord.Finite(evaluation.Metrics.Loss),
             Scores = TrainingJournalRecord.FiniteScores(evaluation.Metrics.Scores),
         },
-        TestEvaluated test => Record(TrainingJournalRecord.TestKind, test.Metrics.StepsDone, round) with
+        TestEvaluated test => Record(TrainingJournalKind.Test, test.Metrics.StepsDone, round) with
         {
             Loss = TrainingJournalRecord.Finite(test.Metrics.Loss),
             Scores = TrainingJournalRecord.FiniteScores(test.Metrics.Scores),
             Checkpoint = test.Checkpoint.Name,
             Status = test.OfBest ? "best" : "final",
         },
-        CheckpointSaved saved => Record(TrainingJournalRecord.CheckpointKind, saved.StepsDone, round) with { Checkpoint = saved.Checkpoint.Name, Status = "kept" },
-        LearningRateAdjusted adjusted => Record(TrainingJournalRecord.LearningRateKind, session.StepsDone, round) with { Scale = adjusted.Scale, Reason = adjusted.Reason },
-        RolledBack rolledBack => Record(TrainingJournalRecord.RollbackKind, rolledBack.StepsDone, round) with { Checkpoint = rolledBack.To.Name, Reason = rolledBack.Reason },
-        TrainingCompleted completed => Record(TrainingJournalRecord.StopKind, completed.StepsDone, round) with { Reason = completed.Reason.ToString(), Status = nameof(TrainingStatus.Completed) },
-        TrainingStopped stopped => Record(TrainingJournalRecord.StopKind, stopped.StepsDone, round) with { Reason = stopped.Reason.ToString(), Status = nameof(TrainingStatus.Stopped) },
-        TrainingFailed failed => Record(TrainingJournalRecord.StopKind, session.StepsDone, round) with { Reason = failed.Reason, Status = nameof(TrainingStatus.Failed) },
+        CheckpointSaved saved => Record(TrainingJournalKind.Checkpoint, saved.StepsDone, round) with { Checkpoint = saved.Checkpoint.Name, Status = "kept" },
+        LearningRateAdjusted adjusted => Record(TrainingJournalKind.LearningRate, session.StepsDone, round) with { Scale = adjusted.Scale, Reason = adjusted.Reason },
+        RolledBack rolledBack => Record(TrainingJournalKind.Rollback, rolledBack.StepsDone, round) with { Checkpoint = rolledBack.To.Name, Reason = rolledBack.Reason },
+        TrainingCompleted completed => Record(TrainingJournalKind.Stop, completed.StepsDone, round) with { Reason = completed.Reason.ToString(), Status = nameof(TrainingStatus.Completed) },
+        TrainingStopped stopped => Record(TrainingJournalKind.Stop, stopped.StepsDone, round) with { Reason = stopped.Reason.ToString(), Status = nameof(TrainingStatus.Stopped) },
+        TrainingFailed failed => Record(TrainingJournalKind.Stop, session.StepsDone, round) with { Reason = failed.Reason, Status = nameof(TrainingStatus.Failed) },
         _ => null,
     };
 
-    private static TrainingJournalRecord Record(string kind, long step, long round) => new(kind, step, default) { Round = round };
+    private static TrainingJournalRecord Record(TrainingJournalKind kind, long step, long round) => new(kind, step, default) { Round = round };
 }

@@ -24,7 +24,7 @@ public sealed record TrialCurve(SweepTrialView Trial, IReadOnlyList<(long Step, 
         foreach (JsonElement record in records.EnumerateArray())
         {
             if (record.ValueKind == JsonValueKind.Object
-                && record.TryGetProperty("kind", out JsonElement kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == TrainingJournalRecord.EvaluationKind
+                && record.TryGetProperty("kind", out JsonElement kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == TrainingJournalKinds.NameOf(TrainingJournalKind.Evaluation)
                 && record.TryGetProperty("step", out JsonElement step) && step.ValueKind == JsonValueKind.Number && step.TryGetInt64(out long at)
                 && record.TryGetProperty(metric, out JsonElement value) && value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()))
             {

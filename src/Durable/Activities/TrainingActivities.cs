@@ -49,7 +49,7 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
         for (int i = 0; i < steps.Count; i++)
         {
             DateTime time = finishedUtc.AddSeconds(-secondsPerStep * (steps.Count - 1 - i));
-            records[i] = new TrainingJournalRecord(TrainingJournalRecord.StepKind, steps[i].Step, time)
+            records[i] = new TrainingJournalRecord(TrainingJournalKind.Step, steps[i].Step, time)
             {
                 Round = command.Round,
                 Replica = command.Replica,
