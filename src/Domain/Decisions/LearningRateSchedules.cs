@@ -9,10 +9,8 @@ namespace DurableTrainer.Domain.Decisions;
 /// </summary>
 public static class LearningRateSchedules
 {
-    private static readonly Dictionary<LearningRateSchedule, ILearningRateSchedule> ByKind = typeof(ILearningRateSchedule).Assembly.GetTypes()
-        .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(ILearningRateSchedule).IsAssignableFrom(type))
-        .Select(type => (ILearningRateSchedule)Activator.CreateInstance(type)!)
-        .ToDictionary(schedule => schedule.Kind);
+    private static readonly Dictionary<LearningRateSchedule, ILearningRateSchedule> ByKind =
+        KindImplementations.Discover<LearningRateSchedule, ILearningRateSchedule>(schedule => schedule.Kind);
 
     /// <summary>The schedule of that name, or null when none implements it.</summary>
     public static ILearningRateSchedule? Find(LearningRateSchedule schedule) => ByKind.GetValueOrDefault(schedule);

@@ -26,8 +26,8 @@ public sealed class LayerTypes
     [
         LinearLayer.Kind,
         Conv2dLayer.Kind,
-        MaxPool2dLayer.Kind,
-        AvgPool2dLayer.Kind,
+        Pool2dLayer.Max,
+        Pool2dLayer.Average,
         GlobalAvgPool2dLayer.Kind,
         BatchNormLayer.Kind,
         DropoutLayer.Kind,

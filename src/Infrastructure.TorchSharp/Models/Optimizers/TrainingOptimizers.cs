@@ -5,10 +5,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
 /// <summary>The optimizers this build implements, found by the name each one implements.</summary>
 public static class TrainingOptimizers
 {
-    private static readonly Dictionary<OptimizerKind, ITrainingOptimizer> ByKind = typeof(ITrainingOptimizer).Assembly.GetTypes()
-        .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(ITrainingOptimizer).IsAssignableFrom(type))
-        .Select(type => (ITrainingOptimizer)Activator.CreateInstance(type)!)
-        .ToDictionary(optimizer => optimizer.Kind);
+    private static readonly Dictionary<OptimizerKind, ITrainingOptimizer> ByKind =
+        KindImplementations.Discover<OptimizerKind, ITrainingOptimizer>(optimizer => optimizer.Kind);
 
     /// <summary>The optimizer of that name, or null when none implements it.</summary>
     public static ITrainingOptimizer? Find(OptimizerKind kind) => ByKind.GetValueOrDefault(kind);
