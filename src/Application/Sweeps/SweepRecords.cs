@@ -11,9 +11,7 @@ public static class SweepRecords
     {
         ArgumentNullException.ThrowIfNull(input);
         SchedulerSection scheduler = input.Settings.Scheduler;
-        string describedScheduler = scheduler.Kind == Domain.Configuration.SweepSchedulerKind.Asha
-            ? $"asha (grace {scheduler.GraceSteps} steps, reduction factor {scheduler.ReductionFactor:G4})"
-            : "none";
+        string describedScheduler = Domain.Sweeps.Schedulers.TrialSchedulers.For(scheduler.Kind).Describe(scheduler);
         return new SweepRecord(
             input.SweepId,
             SweepStatus.Running.ToString(),

@@ -9,6 +9,8 @@ using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Cli.Watching;
 using DurableTrainer.Contracts;
+using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using Spectre.Console;
 
 namespace DurableTrainer.Cli.Commands;
@@ -29,7 +31,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         var trials = new Option<int?>("--trials") { HelpName = "n", Description = "Random search: draw this many points from the space (without it, a full grid)." };
         var seed = new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed, or the grid's shuffle seed (default 0)." };
         var shuffle = new Option<bool>("--shuffle") { Description = "Start a grid's trials in a seeded random order instead of as listed (recommended with --scheduler asha)." };
-        var scheduler = new Option<string?>("--scheduler") { HelpName = "none|asha", Description = "What stops trials early: none (default) or asha." };
+        var scheduler = new Option<string?>("--scheduler") { HelpName = SpecificationNames.Of<SweepSchedulerKind>().Replace(", ", "|", StringComparison.Ordinal), Description = $"What stops trials early: one of {SpecificationNames.Of<SweepSchedulerKind>()} (none by default)." };
         var grace = new Option<long?>("--grace-steps") { HelpName = "n", Description = "ASHA's first rung, in optimizer steps." };
         var reduction = new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." };
         var concurrent = new Option<int?>("--max-concurrent") { HelpName = "n", Description = "Trials running at once (default 2)." };

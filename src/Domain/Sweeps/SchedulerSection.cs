@@ -5,8 +5,9 @@ using DurableTrainer.Domain.Specification;
 namespace DurableTrainer.Domain.Sweeps;
 
 /// <summary>
-/// The <c>scheduler</c> section of a sweep: none, or ASHA with its grace period (the first rung, in optimizer
-/// steps) and reduction factor η. Rungs sit at grace × η^k steps below the trials' maximum.
+/// The <c>scheduler</c> section of a sweep: which trial scheduler (none, or ASHA with its grace period, the first rung
+/// in optimizer steps, and reduction factor η) and the settings it reads; the scheduler itself
+/// (<see cref="Schedulers.ITrialScheduler"/>) checks them and places the rungs.
 /// </summary>
 public sealed record SchedulerSection(SweepSchedulerKind Kind = SweepSchedulerKind.None, long? GraceSteps = null, double ReductionFactor = 3)
 {
@@ -16,22 +17,13 @@ public sealed record SchedulerSection(SweepSchedulerKind Kind = SweepSchedulerKi
     {
         var rules = new SectionRules(Path);
         rules.Require(Enum.IsDefined(Kind), "kind", "must be one of " + SpecificationNames.Of<SweepSchedulerKind>());
-        if (Kind != SweepSchedulerKind.Asha)
-        {
-            return rules.Errors;
-        }
-
-        rules.Require(GraceSteps is not null, "graceSteps", "is required for asha: the first rung, in optimizer steps");
-        rules.Require(GraceSteps is null or >= 1, "graceSteps", "must be at least 1");
-        rules.Require(GraceSteps is null or < 1 || GraceSteps < maximumSteps, "graceSteps",
-            $"must be less than the trials' maximum of {maximumSteps.ToString(CultureInfo.InvariantCulture)} steps (no trial would reach the first rung)");
-        rules.Require(double.IsFinite(ReductionFactor) && ReductionFactor >= 2 && ReductionFactor <= 100, "reductionFactor", "must be at least 2 and at most 100");
+        Schedulers.TrialSchedulers.Find(Kind)?.Validate(this, maximumSteps, rules);
         return rules.Errors;
     }
 
-    /// <summary>The rungs, in steps, for trials of at most <paramref name="maximumSteps"/>: none without ASHA.</summary>
+    /// <summary>The rungs, in steps, for trials of at most <paramref name="maximumSteps"/>: none without a scheduler that places them.</summary>
     public IReadOnlyList<long> Rungs(long maximumSteps) =>
-        Kind == SweepSchedulerKind.Asha && GraceSteps is { } grace ? AshaScheduler.Rungs(grace, ReductionFactor, maximumSteps) : [];
+        Schedulers.TrialSchedulers.Find(Kind)?.Rungs(this, maximumSteps) ?? [];
 }
 
 /// <summary>

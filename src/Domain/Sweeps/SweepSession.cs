@@ -275,7 +275,8 @@ public sealed class SweepSession
         int rung = Math.Clamp(report.Rung, 0, Math.Max(rungs.Count - 1, 0));
         double value = report.Metric ?? double.NaN;
         double[] recorded = _recorded.Where(record => record.Rung == rung).Select(record => record.Value).ToArray();
-        RungJudgement judgement = AshaScheduler.Judge(recorded, value, Settings.Scheduler.ReductionFactor, Mode, rung, rungs.Count > 0 ? rungs[rung] : report.Steps, Metric);
+        RungJudgement judgement = Schedulers.TrialSchedulers.For(Settings.Scheduler.Kind)
+            .Judge(Settings.Scheduler, new Schedulers.RungReached(recorded, value, Mode, rung, rungs.Count > 0 ? rungs[rung] : report.Steps, Metric));
         if (double.IsFinite(value))
         {
             _recorded.Add(new RungRecord(rung, trial.Index, value));
