@@ -27,75 +27,22 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
     {
         // --seed is the search's seed here; the runs' own seed can be swept or set with --config.
         var training = new TrainingRequestOptions(without: new HashSet<string>(StringComparer.Ordinal) { "training.seed" });
-        var parameters = new Option<string[]>("--param") { HelpName = "path=values", Description = "A parameter to vary: PATH=v1,v2,... (a choice; a grid visits each) or PATH=loguniform:LOW:HIGH, uniform:LOW:HIGH, int:LOW:HIGH (random search with --trials). PATH is a field of the run, e.g. optimizer.learningRate, model.parameters.hiddenUnits. Repeatable.", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore };
-        var trials = new Option<int?>("--trials") { HelpName = "n", Description = "Random search: draw this many points from the space (without it, a full grid)." };
-        var seed = new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed, or the grid's shuffle seed (default 0)." };
-        var shuffle = new Option<bool>("--shuffle") { Description = "Start a grid's trials in a seeded random order instead of as listed (recommended with --scheduler asha)." };
-        var scheduler = new Option<string?>("--scheduler") { HelpName = SpecificationNames.Of<SweepSchedulerKind>().Replace(", ", "|", StringComparison.Ordinal), Description = $"What stops trials early: one of {SpecificationNames.Of<SweepSchedulerKind>()} (none by default)." };
-        var grace = new Option<long?>("--grace-steps") { HelpName = "n", Description = "ASHA's first rung, in optimizer steps." };
-        var reduction = new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." };
-        var concurrent = new Option<int?>("--max-concurrent") { HelpName = "n", Description = "Trials running at once (default 2)." };
-        var budget = new Option<long?>("--budget-steps") { HelpName = "n", Description = "Stop starting and continuing trials once this many optimizer steps are committed." };
-        var trialCheck = new Option<int?>("--trial-check-seconds") { HelpName = "s", Description = "How often the sweep checks that its running trials' runs still exist (default 60)." };
-        var sweepId = new Option<string?>("--sweep-id") { HelpName = "id", Description = "The sweep's id (trials are ID-t000, ID-t001, ...); default sweep-{time}-{random}." };
-        Option<bool> plain = DtrainCommandLine.PlainOption();
-        var json = new Option<bool>("--json") { Description = "Print plain progress, then make the last line one JSON object: the sweep id, each trial's parameters, status, steps and final metric, and the best trial." };
-        Option<double> interval = DtrainCommandLine.IntervalOption();
+        SweepOptions options = DeclareOptions();
 
         var command = new Command("sweep", "Sweep hyperparameters: start Azurite and the worker (unless --server is given), run one trial per point of the space (a grid, or --trials random points), stop weak trials early with --scheduler asha, show a live table of trials, print the best one, and stop what was started.");
         training.AddTo(command);
-        foreach (Option option in new Option[] { parameters, trials, seed, shuffle, scheduler, grace, reduction, concurrent, budget, trialCheck, sweepId, plain, json, interval })
+        foreach (Option option in options.All)
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            JsonObject request = new()
-            {
-                ["base"] = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun()),
-                ["space"] = SweepParameters.Space(parseResult.GetValue(parameters) ?? []),
-            };
-            if (parseResult.GetValue(sweepId) is { } id)
-            {
-                request["sweepId"] = id;
-            }
-
-            request["search"] = parseResult.GetValue(trials) is { } count
-                ? new JsonObject { ["method"] = "random", ["trials"] = count, ["seed"] = parseResult.GetValue(seed) ?? 0 }
-                : new JsonObject { ["method"] = "grid", ["seed"] = parseResult.GetValue(seed) ?? 0, ["shuffle"] = parseResult.GetValue(shuffle) };
-            string kind = parseResult.GetValue(scheduler) ?? (parseResult.GetValue(grace) is not null ? "asha" : "none");
-            var schedulerSection = new JsonObject { ["kind"] = kind };
-            if (parseResult.GetValue(grace) is { } graceSteps)
-            {
-                schedulerSection["graceSteps"] = graceSteps;
-            }
-
-            if (parseResult.GetValue(reduction) is { } eta)
-            {
-                schedulerSection["reductionFactor"] = eta;
-            }
-
-            request["scheduler"] = schedulerSection;
-            if (parseResult.GetValue(concurrent) is { } maxConcurrent)
-            {
-                request["maxConcurrent"] = maxConcurrent;
-            }
-
-            if (parseResult.GetValue(budget) is { } steps)
-            {
-                request["budgetSteps"] = steps;
-            }
-
-            if (parseResult.GetValue(trialCheck) is { } seconds)
-            {
-                request["trialCheckSeconds"] = seconds;
-            }
-
+            JsonObject request = ReadRequest(parseResult, training, options);
             LocalFiles files = training.LocalFiles(parseResult);
-            bool asJson = parseResult.GetValue(json);
+            bool asJson = parseResult.GetValue(options.Json);
             return await RunAsync(request, files, host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption)), commandLine.Key(parseResult),
-                parseResult.GetValue(plain) || asJson, asJson, Interval(parseResult, interval), cancellationToken);
+                parseResult.GetValue(options.Plain) || asJson, asJson, Interval(parseResult, options.Interval), cancellationToken);
         });
 
         command.Subcommands.Add(Status());
@@ -104,6 +51,77 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         command.Subcommands.Add(List());
         command.Subcommands.Add(Plot());
         return command;
+    }
+
+    private static SweepOptions DeclareOptions() => new(
+        Parameters: new Option<string[]>("--param") { HelpName = "path=values", Description = "A parameter to vary: PATH=v1,v2,... (a choice; a grid visits each) or PATH=loguniform:LOW:HIGH, uniform:LOW:HIGH, int:LOW:HIGH (random search with --trials). PATH is a field of the run, e.g. optimizer.learningRate, model.parameters.hiddenUnits. Repeatable.", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore },
+        Trials: new Option<int?>("--trials") { HelpName = "n", Description = "Random search: draw this many points from the space (without it, a full grid)." },
+        Seed: new Option<int?>("--seed") { HelpName = "n", Description = "The random search's seed, or the grid's shuffle seed (default 0)." },
+        Shuffle: new Option<bool>("--shuffle") { Description = "Start a grid's trials in a seeded random order instead of as listed (recommended with --scheduler asha)." },
+        Scheduler: new Option<string?>("--scheduler") { HelpName = SpecificationNames.Of<SweepSchedulerKind>().Replace(", ", "|", StringComparison.Ordinal), Description = $"What stops trials early: one of {SpecificationNames.Of<SweepSchedulerKind>()} (none by default)." },
+        GraceSteps: new Option<long?>("--grace-steps") { HelpName = "n", Description = "ASHA's first rung, in optimizer steps." },
+        ReductionFactor: new Option<double?>("--reduction-factor") { HelpName = "eta", Description = "ASHA's reduction factor η (default 3): at each rung the top 1/η go on." },
+        MaxConcurrent: new Option<int?>("--max-concurrent") { HelpName = "n", Description = "Trials running at once (default 2)." },
+        BudgetSteps: new Option<long?>("--budget-steps") { HelpName = "n", Description = "Stop starting and continuing trials once this many optimizer steps are committed." },
+        TrialCheckSeconds: new Option<int?>("--trial-check-seconds") { HelpName = "s", Description = "How often the sweep checks that its running trials' runs still exist (default 60)." },
+        SweepId: new Option<string?>("--sweep-id") { HelpName = "id", Description = "The sweep's id (trials are ID-t000, ID-t001, ...); default sweep-{time}-{random}." },
+        Plain: DtrainCommandLine.PlainOption(),
+        Json: new Option<bool>("--json") { Description = "Print plain progress, then make the last line one JSON object: the sweep id, each trial's parameters, status, steps and final metric, and the best trial." },
+        Interval: DtrainCommandLine.IntervalOption());
+
+    /// <summary>The sweep request the command line describes: the base run, the space, the search, the scheduler and the limits.</summary>
+    private static JsonObject ReadRequest(ParseResult parseResult, TrainingRequestOptions training, SweepOptions options)
+    {
+        JsonObject request = new()
+        {
+            ["base"] = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun()),
+            ["space"] = SweepParameters.Space(parseResult.GetValue(options.Parameters) ?? []),
+        };
+        if (parseResult.GetValue(options.SweepId) is { } id)
+        {
+            request["sweepId"] = id;
+        }
+
+        request["search"] = ReadSearch(parseResult, options);
+        request["scheduler"] = ReadScheduler(parseResult, options);
+        if (parseResult.GetValue(options.MaxConcurrent) is { } maxConcurrent)
+        {
+            request["maxConcurrent"] = maxConcurrent;
+        }
+
+        if (parseResult.GetValue(options.BudgetSteps) is { } steps)
+        {
+            request["budgetSteps"] = steps;
+        }
+
+        if (parseResult.GetValue(options.TrialCheckSeconds) is { } seconds)
+        {
+            request["trialCheckSeconds"] = seconds;
+        }
+
+        return request;
+    }
+
+    private static JsonObject ReadSearch(ParseResult parseResult, SweepOptions options) =>
+        parseResult.GetValue(options.Trials) is { } count
+            ? new JsonObject { ["method"] = "random", ["trials"] = count, ["seed"] = parseResult.GetValue(options.Seed) ?? 0 }
+            : new JsonObject { ["method"] = "grid", ["seed"] = parseResult.GetValue(options.Seed) ?? 0, ["shuffle"] = parseResult.GetValue(options.Shuffle) };
+
+    private static JsonObject ReadScheduler(ParseResult parseResult, SweepOptions options)
+    {
+        string kind = parseResult.GetValue(options.Scheduler) ?? (parseResult.GetValue(options.GraceSteps) is not null ? "asha" : "none");
+        var schedulerSection = new JsonObject { ["kind"] = kind };
+        if (parseResult.GetValue(options.GraceSteps) is { } graceSteps)
+        {
+            schedulerSection["graceSteps"] = graceSteps;
+        }
+
+        if (parseResult.GetValue(options.ReductionFactor) is { } eta)
+        {
+            schedulerSection["reductionFactor"] = eta;
+        }
+
+        return schedulerSection;
     }
 
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The local stack is disposed asynchronously in the finally block; the analyzer does not follow the nullable local there.")]
@@ -317,4 +335,14 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
 
     private static TimeSpan Interval(ParseResult parseResult, Option<double> interval) =>
         TimeSpan.FromSeconds(Math.Clamp(parseResult.GetValue(interval), 0.1, 3600));
+
+    /// <summary>The options of <c>dtrain sweep</c> itself, beside the training options it shares with <c>dtrain train</c>.</summary>
+    private sealed record SweepOptions(
+        Option<string[]> Parameters, Option<int?> Trials, Option<int?> Seed, Option<bool> Shuffle, Option<string?> Scheduler,
+        Option<long?> GraceSteps, Option<double?> ReductionFactor, Option<int?> MaxConcurrent, Option<long?> BudgetSteps,
+        Option<int?> TrialCheckSeconds, Option<string?> SweepId, Option<bool> Plain, Option<bool> Json, Option<double> Interval)
+    {
+        /// <summary>Every option, in the order the help lists them.</summary>
+        public Option[] All => [Parameters, Trials, Seed, Shuffle, Scheduler, GraceSteps, ReductionFactor, MaxConcurrent, BudgetSteps, TrialCheckSeconds, SweepId, Plain, Json, Interval];
+    }
 }

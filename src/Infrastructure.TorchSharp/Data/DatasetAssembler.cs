@@ -217,40 +217,47 @@ public static class DatasetAssembler
     internal static TargetEncoder TargetsFor(RawExamples train, LearningTask task)
     {
         CheckLabels(train, task);
-        if (task == LearningTask.Regression)
+        return task == LearningTask.Regression ? RegressionTargets(train) : ClassTargets(train, task);
+    }
+
+    /// <summary>Regression targets, standardized per target with the mean and spread of the training labels.</summary>
+    private static TargetEncoder RegressionTargets(RawExamples train)
+    {
+        double[] values = train.Labels.Values!;
+        int width = train.Labels.Width;
+        var mean = new double[width];
+        var std = new double[width];
+        for (int t = 0; t < width; t++)
         {
-            double[] values = train.Labels.Values!;
-            int width = train.Labels.Width;
-            var mean = new double[width];
-            var std = new double[width];
-            for (int t = 0; t < width; t++)
-            {
-                double[] column = Enumerable.Range(0, train.Count).Select(i => values[(i * width) + t]).ToArray();
-                mean[t] = column.Average();
-                double spread = Math.Sqrt(column.Select(v => (v - mean[t]) * (v - mean[t])).Average());
-                std[t] = spread > 1e-12 ? spread : 1;
-            }
-
-            Tensor Standardized(RawExamples examples)
-            {
-                double[] targets = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels, but data.task regression needs numeric targets");
-                if (examples.Labels.Width != width)
-                {
-                    throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but '{train.File}' has {width}");
-                }
-
-                var scaled = new float[targets.Length];
-                for (int i = 0; i < targets.Length; i++)
-                {
-                    scaled[i] = (float)((targets[i] - mean[i % width]) / std[i % width]);
-                }
-
-                return tensor(scaled, [examples.Count, width]);
-            }
-
-            return new TargetEncoder(Standardized, width, null, mean, std);
+            double[] column = Enumerable.Range(0, train.Count).Select(i => values[(i * width) + t]).ToArray();
+            mean[t] = column.Average();
+            double spread = Math.Sqrt(column.Select(v => (v - mean[t]) * (v - mean[t])).Average());
+            std[t] = spread > 1e-12 ? spread : 1;
         }
 
+        return new TargetEncoder(examples => Standardized(examples, train, width, mean, std), width, null, mean, std);
+    }
+
+    private static Tensor Standardized(RawExamples examples, RawExamples train, int width, double[] mean, double[] std)
+    {
+        double[] targets = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels, but data.task regression needs numeric targets");
+        if (examples.Labels.Width != width)
+        {
+            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but '{train.File}' has {width}");
+        }
+
+        var scaled = new float[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            scaled[i] = (float)((targets[i] - mean[i % width]) / std[i % width]);
+        }
+
+        return tensor(scaled, [examples.Count, width]);
+    }
+
+    /// <summary>Class indices into the training labels' classes, sorted by name (or by value for numeric labels).</summary>
+    private static TargetEncoder ClassTargets(RawExamples train, LearningTask task)
+    {
         string[] names = ClassNamesOf(train);
         string[] classes = train.Labels.Names is not null
             ? names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
@@ -266,21 +273,21 @@ public static class DatasetAssembler
         }
 
         var index = classes.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
-        Tensor Encoded(RawExamples examples)
-        {
-            string[] labels = ClassNamesOf(examples);
-            var encoded = new long[labels.Length];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                encoded[i] = index.TryGetValue(labels[i], out long value)
-                    ? value
-                    : throw new DataFormatException($"{Where(examples, i)}: the label '{labels[i]}' is not among the training data's classes ({string.Join(", ", classes.Take(10))}{(classes.Length > 10 ? ", ..." : string.Empty)})");
-            }
+        return new TargetEncoder(examples => Encoded(examples, index, classes), classes.Length, classes, null, null);
+    }
 
-            return tensor(encoded);
+    private static Tensor Encoded(RawExamples examples, Dictionary<string, long> index, string[] classes)
+    {
+        string[] labels = ClassNamesOf(examples);
+        var encoded = new long[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            encoded[i] = index.TryGetValue(labels[i], out long value)
+                ? value
+                : throw new DataFormatException($"{Where(examples, i)}: the label '{labels[i]}' is not among the training data's classes ({string.Join(", ", classes.Take(10))}{(classes.Length > 10 ? ", ..." : string.Empty)})");
         }
 
-        return new TargetEncoder(Encoded, classes.Length, classes, null, null);
+        return tensor(encoded);
     }
 
     private static string[] ClassNamesOf(RawExamples examples)

@@ -270,60 +270,9 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     private async Task<SourceListing> ListAsync(DataSection data, CancellationToken cancellationToken)
     {
         IDatasetStore files = store ?? throw new DatasetException("This host has no dataset store: users' data cannot be read here.");
-        string container = data.Container ?? DataSection.DefaultContainer;
-        var parts = new List<ListedPart>();
-        int count = 0;
-        long bytes = 0;
-
-        async Task<ListedPart> PartAsync(string name, string path, string field, IDataFormat? format)
-        {
-            IReadOnlyList<DatasetFileInfo> listed = await files.ListAsync(container, path, cancellationToken);
-            if (path.EndsWith('/'))
-            {
-                format ??= data.Format is null ? listed.Select(file => _formats.ForPath(file.Path)).FirstOrDefault(found => found is not null) : FormatOf(data, path, field);
-                if (format is null)
-                {
-                    throw new DataFormatException($"the folder '{path}' in {files.LocationOf(container)} holds no files of a known format ({_formats.Names})", field);
-                }
-
-                listed = format.ReadsFolders ? listed : listed.Where(file => format.Extensions.Contains(Path.GetExtension(file.Path).ToLowerInvariant())).ToArray();
-            }
-            else
-            {
-                listed = listed.Where(file => file.Path == path).ToArray();
-            }
-
-            if (listed.Count == 0)
-            {
-                throw new DataFormatException($"there is no {(path.EndsWith('/') ? "data under the folder" : "file")} '{path}' in {files.LocationOf(container)}", field);
-            }
-
-            count += listed.Count;
-            bytes += listed.Sum(file => file.Bytes);
-            if (count > DatasetLimits.MaxFiles)
-            {
-                throw new DataFormatException($"the data has more than {DatasetLimits.MaxFiles} files", field);
-            }
-
-            if (data.Sharded && listed.FirstOrDefault(file => file.Bytes > DatasetLimits.MaxShardBytes) is { } large)
-            {
-                throw new DataFormatException($"the shard '{large.Path}' is larger than {DatasetLimits.MaxShardBytes / (1024 * 1024)} MiB; a worker holds several shards at once, so split it", field);
-            }
-
-            if (bytes > (data.Sharded ? DatasetLimits.MaxShardedBytes : DatasetLimits.MaxBytes))
-            {
-                throw new DataFormatException(data.Sharded
-                    ? $"the data is larger than {DatasetLimits.MaxShardedBytes / (1024L * 1024 * 1024 * 1024)} TiB"
-                    : $"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory; shard it (data.sharded) to stream it instead", field);
-            }
-
-            var part = new ListedPart(name, field, path.EndsWith('/') ? path : string.Empty, listed);
-            parts.Add(part);
-            return part;
-        }
-
+        var listing = new ListingInProgress(files, data.Container ?? DataSection.DefaultContainer, data);
         IDataFormat? format = data.Source!.EndsWith('/') && data.Format is null ? null : FormatOf(data, data.Source!, "data.source");
-        ListedPart source = await PartAsync("source", data.Source!, "data.source", format);
+        ListedPart source = await PartAsync(listing, "source", data.Source!, "data.source", format, cancellationToken);
         format ??= _formats.ForPath(source.Files[0].Path)!;
         if (data.Sharded && format.ReadsFolders)
         {
@@ -337,17 +286,17 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 throw new DataFormatException("names a labels .npy, which goes with a single .npy file; in a folder each file holds its own labels: use .npz files, or a label column index of 2-D .npy files", "data.label");
             }
 
-            await PartAsync("source", labelFile, "data.label", format);
+            await PartAsync(listing, "source", labelFile, "data.label", format, cancellationToken);
         }
 
         if (data.Test is not null)
         {
-            await PartAsync("test", data.Test, "data.test", format);
+            await PartAsync(listing, "test", data.Test, "data.test", format, cancellationToken);
         }
 
         if (data.Validation is not null)
         {
-            await PartAsync("validation", data.Validation, "data.validation", format);
+            await PartAsync(listing, "validation", data.Validation, "data.validation", format, cancellationToken);
         }
 
         if (!format.ReadsImageOptions && (data.ImageSize is not null || data.Channels is not null))
@@ -355,8 +304,69 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
             throw new DataFormatException($"applies to image folders only; this data is {format.Name}", data.ImageSize is not null ? "data.imageSize" : "data.channels");
         }
 
-        string signature = container + "\n" + string.Join("\n", parts.SelectMany(part => part.Files).Select(file => $"{file.Path}\t{file.Bytes}\t{file.Version}"));
-        return new SourceListing(container, format, parts, signature);
+        string signature = listing.Container + "\n" + string.Join("\n", listing.Parts.SelectMany(part => part.Files).Select(file => $"{file.Path}\t{file.Bytes}\t{file.Version}"));
+        return new SourceListing(listing.Container, format, listing.Parts, signature);
+    }
+
+    /// <summary>Lists one part of the section (a file, or a folder's files of its format), counts it against the limits and adds it to the listing.</summary>
+    private async Task<ListedPart> PartAsync(ListingInProgress listing, string name, string path, string field, IDataFormat? format, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<DatasetFileInfo> listed = await FilesOfPartAsync(listing, path, field, format, cancellationToken);
+        CountAgainstLimits(listing, listed, field);
+        var part = new ListedPart(name, field, path.EndsWith('/') ? path : string.Empty, listed);
+        listing.Parts.Add(part);
+        return part;
+    }
+
+    /// <summary>The files a part's path names: the file itself, or a folder's files of the part's format (found from the files when not given).</summary>
+    private async Task<IReadOnlyList<DatasetFileInfo>> FilesOfPartAsync(ListingInProgress listing, string path, string field, IDataFormat? format, CancellationToken cancellationToken)
+    {
+        DataSection data = listing.Data;
+        IReadOnlyList<DatasetFileInfo> listed = await listing.Files.ListAsync(listing.Container, path, cancellationToken);
+        if (path.EndsWith('/'))
+        {
+            format ??= data.Format is null ? listed.Select(file => _formats.ForPath(file.Path)).FirstOrDefault(found => found is not null) : FormatOf(data, path, field);
+            if (format is null)
+            {
+                throw new DataFormatException($"the folder '{path}' in {listing.Files.LocationOf(listing.Container)} holds no files of a known format ({_formats.Names})", field);
+            }
+
+            listed = format.ReadsFolders ? listed : listed.Where(file => format.Extensions.Contains(Path.GetExtension(file.Path).ToLowerInvariant())).ToArray();
+        }
+        else
+        {
+            listed = listed.Where(file => file.Path == path).ToArray();
+        }
+
+        if (listed.Count == 0)
+        {
+            throw new DataFormatException($"there is no {(path.EndsWith('/') ? "data under the folder" : "file")} '{path}' in {listing.Files.LocationOf(listing.Container)}", field);
+        }
+
+        return listed;
+    }
+
+    private static void CountAgainstLimits(ListingInProgress listing, IReadOnlyList<DatasetFileInfo> listed, string field)
+    {
+        DataSection data = listing.Data;
+        listing.Count += listed.Count;
+        listing.Bytes += listed.Sum(file => file.Bytes);
+        if (listing.Count > DatasetLimits.MaxFiles)
+        {
+            throw new DataFormatException($"the data has more than {DatasetLimits.MaxFiles} files", field);
+        }
+
+        if (data.Sharded && listed.FirstOrDefault(file => file.Bytes > DatasetLimits.MaxShardBytes) is { } large)
+        {
+            throw new DataFormatException($"the shard '{large.Path}' is larger than {DatasetLimits.MaxShardBytes / (1024 * 1024)} MiB; a worker holds several shards at once, so split it", field);
+        }
+
+        if (listing.Bytes > (data.Sharded ? DatasetLimits.MaxShardedBytes : DatasetLimits.MaxBytes))
+        {
+            throw new DataFormatException(data.Sharded
+                ? $"the data is larger than {DatasetLimits.MaxShardedBytes / (1024L * 1024 * 1024 * 1024)} TiB"
+                : $"the data is larger than {DatasetLimits.MaxBytes / (1024 * 1024)} MiB, more than one worker holds in memory; shard it (data.sharded) to stream it instead", field);
+        }
     }
 
     /// <summary>Reads every listed file and computes the digest that pins them.</summary>
@@ -420,6 +430,22 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         DataFormatException.Within(field, () => format.Read(files, data));
 
     private sealed record ListedPart(string Name, string Field, string Root, IReadOnlyList<DatasetFileInfo> Files);
+
+    /// <summary>What <see cref="ListAsync"/> has listed so far: its parts, and their files and bytes, counted against the limits as each part is added.</summary>
+    private sealed class ListingInProgress(IDatasetStore files, string container, DataSection data)
+    {
+        public IDatasetStore Files { get; } = files;
+
+        public string Container { get; } = container;
+
+        public DataSection Data { get; } = data;
+
+        public List<ListedPart> Parts { get; } = [];
+
+        public int Count { get; set; }
+
+        public long Bytes { get; set; }
+    }
 
     private sealed record SourceListing(string Container, IDataFormat Format, IReadOnlyList<ListedPart> Parts, string Signature);
 

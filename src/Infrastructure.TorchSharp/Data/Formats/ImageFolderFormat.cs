@@ -31,17 +31,7 @@ public sealed class ImageFolderFormat : IDataFormat
             throw new DataFormatException($"'{files[0].Path[..(files[0].Path.LastIndexOf('/') + 1)]}' holds no PNG or JPEG images");
         }
 
-        var decoded = new List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)>(images.Length);
-        foreach (DataFile image in images)
-        {
-            if (!image.RelativePath.Contains('/', StringComparison.Ordinal))
-            {
-                throw DataFormatException.At(image.Path, "path", $"is not inside a class folder of '{image.Root}'; put each class's images in a folder named after the class");
-            }
-
-            decoded.Add(Decode(image));
-        }
-
+        List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> decoded = DecodeInClassFolders(images);
         int channels = data.Channels ?? (decoded[0].Gray ? 1 : 3);
         if (data.Channels is null && decoded.FirstOrDefault(image => image.Gray != decoded[0].Gray) is { File: not null } other)
         {
@@ -54,6 +44,31 @@ public sealed class ImageFolderFormat : IDataFormat
             throw DataFormatException.At(odd.File.Path, "image", $"is {odd.Width}x{odd.Height} but '{decoded[0].File.Path}' is {width}x{height}; set data.imageSize to resize and crop them all to one size");
         }
 
+        (float[] features, string[] labels) = ToFeatures(decoded, data, channels, width, height);
+        string[] paths = decoded.Select(image => image.File.Path).ToArray();
+        return new RawExamples(images[0].Path, features, [channels, height, width], RawLabels.Of(labels), index => $"'{paths[index]}'");
+    }
+
+    /// <summary>Decodes each image in turn, first checking that it sits in a class folder.</summary>
+    private static List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> DecodeInClassFolders(DataFile[] images)
+    {
+        var decoded = new List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)>(images.Length);
+        foreach (DataFile image in images)
+        {
+            if (!image.RelativePath.Contains('/', StringComparison.Ordinal))
+            {
+                throw DataFormatException.At(image.Path, "path", $"is not inside a class folder of '{image.Root}'; put each class's images in a folder named after the class");
+            }
+
+            decoded.Add(Decode(image));
+        }
+
+        return decoded;
+    }
+
+    /// <summary>Each image's pixel intensities as [channels, height, width] (resized and cropped when data.imageSize is set), and its class.</summary>
+    private static (float[] Features, string[] Labels) ToFeatures(List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> decoded, DataSection data, int channels, int width, int height)
+    {
         int pixels = width * height;
         var features = new float[decoded.Count * channels * pixels];
         var labels = new string[decoded.Count];
@@ -81,8 +96,7 @@ public sealed class ImageFolderFormat : IDataFormat
             }
         }
 
-        string[] paths = decoded.Select(image => image.File.Path).ToArray();
-        return new RawExamples(images[0].Path, features, [channels, height, width], RawLabels.Of(labels), index => $"'{paths[index]}'");
+        return (features, labels);
     }
 
     private static (DataFile File, int Width, int Height, bool Gray, byte[] Rgba) Decode(DataFile image)

@@ -18,12 +18,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(data);
-        var textColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
-        if (data.Label is not null)
-        {
-            textColumns.Add(data.Label);
-        }
-
+        HashSet<string> textColumns = TextColumnsOf(data);
         string[]? header = null;
         bool[] keepsText = [];
         List<double>[]? numbers = null;
@@ -32,13 +27,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
         foreach (DataFile file in files)
         {
             using SepReader reader = Open(file);
-            string[] names = reader.Header.ColNames.ToArray();
-            if (reader.Header.IsEmpty || names.Length == 0 || names.All(string.IsNullOrWhiteSpace))
-            {
-                throw DataFormatException.At(file.Path, "line 1", "the file is empty; a header row naming the columns is expected");
-            }
-
-            CheckHeader(file.Path, names);
+            string[] names = HeaderOf(reader, file);
             if (header is null)
             {
                 header = names;
@@ -51,29 +40,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
                 throw DataFormatException.At(file.Path, "line 1", $"its columns ({string.Join(", ", names)}) differ from those of '{files[0].Path}' ({string.Join(", ", header)}); the files of one table share a header");
             }
 
-            int rowsBefore = origins.Count;
-            foreach (SepReader.Row row in reader)
-            {
-                if (row.ColCount != header.Length)
-                {
-                    throw DataFormatException.At(file.Path, $"line {row.LineNumberFrom}", $"the row has {row.ColCount} values but the header names {header.Length} columns");
-                }
-
-                for (int c = 0; c < header.Length; c++)
-                {
-                    ReadOnlySpan<char> cell = row[c].Span;
-                    bool isNumber = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
-                    numbers![c].Add(isNumber ? value : double.NaN);
-                    text![c].Add(!isNumber || keepsText[c] ? cell.ToString() : null);
-                }
-
-                origins.Add((file.Path, row.LineNumberFrom));
-            }
-
-            if (origins.Count == rowsBefore)
-            {
-                throw DataFormatException.At(file.Path, "line 2", "the file has a header but no rows");
-            }
+            ReadRows(reader, file, header, keepsText, numbers!, text!, origins);
         }
 
         if (header is null)
@@ -81,14 +48,73 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
             throw new DataFormatException("No files to read.");
         }
 
+        TableColumn[] columns = Columns(header, numbers!, text!);
+        return new DataTable(files[0].Path, columns, origins.Count, row => $"'{origins[row].File}' line {origins[row].Line}");
+    }
+
+    /// <summary>The columns whose text is kept whole: the categorical ones and the label.</summary>
+    private static HashSet<string> TextColumnsOf(DataSection data)
+    {
+        var textColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
+        if (data.Label is not null)
+        {
+            textColumns.Add(data.Label);
+        }
+
+        return textColumns;
+    }
+
+    /// <summary>The file's column names, checked: present, named and distinct.</summary>
+    private static string[] HeaderOf(SepReader reader, DataFile file)
+    {
+        string[] names = reader.Header.ColNames.ToArray();
+        if (reader.Header.IsEmpty || names.Length == 0 || names.All(string.IsNullOrWhiteSpace))
+        {
+            throw DataFormatException.At(file.Path, "line 1", "the file is empty; a header row naming the columns is expected");
+        }
+
+        CheckHeader(file.Path, names);
+        return names;
+    }
+
+    /// <summary>Appends every row of the file to the columns, each cell as a number and, where needed, as text.</summary>
+    private static void ReadRows(SepReader reader, DataFile file, string[] header, bool[] keepsText, List<double>[] numbers, List<string?>[] text, List<(string File, int Line)> origins)
+    {
+        int rowsBefore = origins.Count;
+        foreach (SepReader.Row row in reader)
+        {
+            if (row.ColCount != header.Length)
+            {
+                throw DataFormatException.At(file.Path, $"line {row.LineNumberFrom}", $"the row has {row.ColCount} values but the header names {header.Length} columns");
+            }
+
+            for (int c = 0; c < header.Length; c++)
+            {
+                ReadOnlySpan<char> cell = row[c].Span;
+                bool isNumber = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
+                numbers[c].Add(isNumber ? value : double.NaN);
+                text[c].Add(!isNumber || keepsText[c] ? cell.ToString() : null);
+            }
+
+            origins.Add((file.Path, row.LineNumberFrom));
+        }
+
+        if (origins.Count == rowsBefore)
+        {
+            throw DataFormatException.At(file.Path, "line 2", "the file has a header but no rows");
+        }
+    }
+
+    private static TableColumn[] Columns(string[] header, List<double>[] numbers, List<string?>[] text)
+    {
         var columns = new TableColumn[header.Length];
         for (int c = 0; c < header.Length; c++)
         {
-            List<string?> cells = text![c];
-            columns[c] = new TableColumn(header[c], numbers![c].ToArray(), cells.Any(cell => cell is not null) ? cells.ToArray() : null);
+            List<string?> cells = text[c];
+            columns[c] = new TableColumn(header[c], numbers[c].ToArray(), cells.Any(cell => cell is not null) ? cells.ToArray() : null);
         }
 
-        return new DataTable(files[0].Path, columns, origins.Count, row => $"'{origins[row].File}' line {origins[row].Line}");
+        return columns;
     }
 
     private SepReader Open(DataFile file)
