@@ -53,12 +53,12 @@ internal sealed class RunReporter(ITrainingMonitor monitor, PureTrainingService 
         return new TrainingOutcome
         {
             RunId = session.RunId,
-            Status = session.Status switch
+            Status = run.HandedOver && !session.IsFinished ? TrainingOutcomeStatus.ContinuedAsNew : session.Status switch
             {
                 TrainingStatus.Completed => TrainingOutcomeStatus.Completed,
                 TrainingStatus.Stopped => TrainingOutcomeStatus.Stopped,
                 TrainingStatus.Failed => TrainingOutcomeStatus.Failed,
-                _ => TrainingOutcomeStatus.ContinuedAsNew,
+                _ => throw new InvalidOperationException($"Run {session.RunId} has neither ended nor been handed over ({session.Status})."),
             },
             StopReason = session.StopReason?.ToString(),
             FailureReason = session.FailureReason,

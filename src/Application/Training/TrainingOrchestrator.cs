@@ -75,7 +75,7 @@ public sealed class TrainingOrchestrator
         if (await TrainAsync(run) && _ports.Continuation is { } continuation)
         {
             continuation.ContinueAsNew(run.NextExecutionInput());
-            return RunReporter.Outcome(run) with { Status = TrainingOutcomeStatus.ContinuedAsNew };
+            return RunReporter.Outcome(run);
         }
 
         await FinishAsync(run);

@@ -75,7 +75,7 @@ public sealed record Conv2dLayer(string Name, int Channels, int Kernel, int Stri
 
         public override Tensor forward(Tensor input)
         {
-            Tensor output = functional.conv2d(_channelsFirstInput ? input.contiguous() : input, weight, bias, _stride, _padding);
+            Tensor output = functional.conv2d(_channelsFirstInput && !input.is_contiguous() ? input.contiguous() : input, weight, bias, _stride, _padding);
             return output.dim() == 4 ? output.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : output;
         }
     }
