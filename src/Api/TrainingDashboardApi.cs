@@ -1,7 +1,9 @@
+using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Api;
@@ -135,8 +137,13 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         detail,
     };
 
-    /// <summary>The page with the chart library (embedded from npm at build time) spliced in at its two markers.</summary>
+    /// <summary>
+    /// The page with the metrics' names and the chart library (embedded from npm at build time) spliced in at their
+    /// markers, so a new metric needs no edit here.
+    /// </summary>
     private static string LoadPage() => Resource("DurableTrainer.Api.Dashboard.html")
+        .Replace("/* score names */[]", JsonSerializer.Serialize(MonitorMetrics.ScoreNames), StringComparison.Ordinal)
+        .Replace("/* fraction names */[]", JsonSerializer.Serialize(MonitorMetrics.ScoreNames.Where(MonitorMetrics.IsFraction)), StringComparison.Ordinal)
         .Replace("<!-- chart library: style -->", "<style>" + Resource("DurableTrainer.Api.Dashboard.uPlot.css") + "</style>", StringComparison.Ordinal)
         .Replace("<!-- chart library: script -->", "<script>" + Resource("DurableTrainer.Api.Dashboard.uPlot.js") + "</script>", StringComparison.Ordinal);
 

@@ -199,7 +199,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     {
         TrainingRecipe recipe = command.Recipe;
         TrainingSection training = recipe.Training;
-        LearningTask task = dataset.Task;
+        ILearningTaskObjective objective = TaskObjectives.For(dataset.Task);
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
         using var randomness = new StepRandomness();
@@ -262,7 +262,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                     features = augmentation.Apply(features, training.Seed, command.Replica, microBatch);
                 }
 
-                Tensor loss = TaskLoss.Of(task, model.call(features), targets);
+                Tensor loss = objective.Loss(model.call(features), targets);
                 // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.
                 (microBatches == 1 ? loss : loss / microBatches).backward();
                 stepLoss += loss.item<float>();
@@ -423,7 +423,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using var scope = NewDisposeScope();
         model.eval();
         var stopwatch = Stopwatch.StartNew();
-        var accumulator = new EvaluationAccumulator(dataset.Task, dataset.Preprocessing);
+        ITaskEvaluation accumulator = TaskObjectives.For(dataset.Task).StartEvaluation(dataset.Preprocessing);
         using (no_grad())
         {
             examples.ForEachBatch(_options.EvaluationBatchSize, (features, targets) => accumulator.Add(model.call(features), targets));

@@ -23,6 +23,23 @@ public class DataAndTaskTests
     public void DataPaths_StayInsideTheContainer(string path, bool valid) => Assert.Equal(valid, DataSection.IsValidPath(path));
 
     [Fact]
+    public void EveryMetric_IsMarkedWithTheWayItImproves()
+    {
+        Assert.All(Enum.GetValues<MonitorMetric>(), metric =>
+            Assert.NotNull(typeof(MonitorMetric).GetField(metric.ToString())!.GetCustomAttributes(typeof(ImprovesAttribute), inherit: false).SingleOrDefault()));
+    }
+
+    [Fact]
+    public void EveryTask_ReportsAtLeastOneScore_AndEachScoreFindsItsDirection()
+    {
+        Assert.All(Enum.GetValues<LearningTask>(), task => Assert.NotEmpty(MonitorMetrics.ScoresOf(task)));
+        Assert.Equal(MonitorMode.Max, MonitorMetrics.DirectionOf(MonitorMetric.Auc));
+        Assert.Equal(MonitorMode.Min, MonitorMetrics.DirectionOf(MonitorMetric.Rmse));
+        Assert.True(MonitorMetrics.IsFraction(MonitorMetric.Accuracy));
+        Assert.False(MonitorMetrics.IsFraction(MonitorMetric.R2));
+    }
+
+    [Fact]
     public void BuiltInData_RefusesTheFieldsThatDescribeOwnData_NamingEach()
     {
         var errors = new DataSection(DatasetKind.FashionMnist, Label: "y", Format: "csv").Validate();

@@ -80,7 +80,8 @@ public static class ScoreFields
 {
     public static readonly IReadOnlyDictionary<string, double> None = new Dictionary<string, double>();
 
-    public static readonly string[] HeadlineOrder = ["accuracy", "rmse", "auc", "mae", "r2"];
+    /// <summary>The order in which an evaluation's scores are looked for its headline.</summary>
+    public static IReadOnlyList<string> HeadlineOrder => MonitorMetrics.ScoreNames;
 
     public static Dictionary<string, JsonElement>? Write(IReadOnlyDictionary<string, double>? scores) =>
         scores is null || scores.Count == 0

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Specification;
 using ScottPlot;
 
 namespace DurableTrainer.Cli.Plotting;
@@ -64,7 +65,7 @@ public static class SweepPlot
         {
             plot.Add.Annotation("No trial has evaluated yet.");
         }
-        else if (sweep.Metric is "accuracy" or "auc")
+        else if (MonitorMetrics.IsFraction(sweep.Metric))
         {
             plot.Axes.AutoScale();
             var limits = plot.Axes.GetLimits();

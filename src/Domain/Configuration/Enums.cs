@@ -41,35 +41,54 @@ public enum MergeStrategy
     OuterNesterov,
 }
 
-/// <summary>The evaluation metric that early stopping, reduce-on-plateau, the target and "best" are judged by.</summary>
+/// <summary>
+/// The evaluation metric that early stopping, reduce-on-plateau, the target and "best" are judged by. A new metric is a
+/// member here, marked with the way it improves (and <see cref="FractionAttribute"/> when it lies in (0, 1]).
+/// </summary>
 public enum MonitorMetric
 {
+    [Improves(MonitorMode.Max)]
+    [Fraction]
     Accuracy,
+
+    [Improves(MonitorMode.Min)]
     Loss,
 
     /// <summary>Area under the ROC curve of the positive class; binary classification only.</summary>
+    [Improves(MonitorMode.Max)]
+    [Fraction]
     Auc,
 
     /// <summary>Root mean squared error, in the target's own units; regression only.</summary>
+    [Improves(MonitorMode.Min)]
     Rmse,
 
     /// <summary>Mean absolute error, in the target's own units; regression only.</summary>
+    [Improves(MonitorMode.Min)]
     Mae,
 
     /// <summary>Coefficient of determination; regression only.</summary>
+    [Improves(MonitorMode.Max)]
     R2,
 }
 
-/// <summary>What a run learns to predict; it decides the loss, the output count and the metrics.</summary>
+/// <summary>
+/// What a run learns to predict; it decides the loss, the output count and the metrics. A new task is a member here,
+/// marked with the scores its evaluations report (the first one judges a run by default), and one objective class in
+/// the executor's LearningTasks folder.
+/// </summary>
 public enum LearningTask
 {
     /// <summary>One of several classes: cross-entropy; accuracy.</summary>
+    [Reports(MonitorMetric.Accuracy)]
     Classification,
 
     /// <summary>One of two classes: cross-entropy over two outputs; accuracy and ROC AUC.</summary>
+    [Reports(MonitorMetric.Accuracy, MonitorMetric.Auc)]
     Binary,
 
     /// <summary>Numeric targets: mean squared error on standardized targets; RMSE, MAE and R² in the targets' units.</summary>
+    [Reports(MonitorMetric.Rmse, MonitorMetric.Mae, MonitorMetric.R2)]
     Regression,
 }
 

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,7 +38,7 @@ public static class DatasetAssembler
             }
         }
 
-        (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = TargetsFor(train, task);
+        (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = TaskObjectives.For(task).TargetsFrom(train);
         int n = train.Count;
         int[] trainRows = Enumerable.Range(0, n).ToArray();
         int[] testRows = [];
@@ -136,23 +137,6 @@ public static class DatasetAssembler
             : throw new DataFormatException($"'{examples.File}' holds examples of shape [{string.Join(", ", examples.Shape)}] but '{reference.File}' holds [{string.Join(", ", reference.Shape)}]; every split must have the same shape");
     }
 
-    /// <summary>Checks each label of <paramref name="examples"/> can be one of <paramref name="task"/>: a whole class number or a name, or a numeric target.</summary>
-    internal static void CheckLabels(RawExamples examples, LearningTask task)
-    {
-        if (task == LearningTask.Regression)
-        {
-            _ = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels ('{examples.Labels.Names![0]}'), but data.task regression needs numeric targets");
-            return;
-        }
-
-        if (examples.Labels.Width != 1)
-        {
-            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
-        }
-
-        _ = ClassNamesOf(examples);
-    }
-
     private static void CheckFinite(RawExamples examples)
     {
         if (examples.Count == 0)
@@ -207,110 +191,14 @@ public static class DatasetAssembler
         return -1;
     }
 
-    private static string Where(RawExamples examples, int index)
+    internal static string Where(RawExamples examples, int index)
     {
         string where = examples.Locate(index);
         return where.StartsWith('\'') ? where : $"'{examples.File}' {where}";
-    }
-
-    /// <summary>How labels become targets, decided from the training labels: class indices, or standardized regression targets.</summary>
-    internal static TargetEncoder TargetsFor(RawExamples train, LearningTask task)
-    {
-        CheckLabels(train, task);
-        return task == LearningTask.Regression ? RegressionTargets(train) : ClassTargets(train, task);
-    }
-
-    /// <summary>Regression targets, standardized per target with the mean and spread of the training labels.</summary>
-    private static TargetEncoder RegressionTargets(RawExamples train)
-    {
-        double[] values = train.Labels.Values!;
-        int width = train.Labels.Width;
-        var mean = new double[width];
-        var std = new double[width];
-        for (int t = 0; t < width; t++)
-        {
-            double[] column = Enumerable.Range(0, train.Count).Select(i => values[(i * width) + t]).ToArray();
-            mean[t] = column.Average();
-            double spread = Math.Sqrt(column.Select(v => (v - mean[t]) * (v - mean[t])).Average());
-            std[t] = spread > 1e-12 ? spread : 1;
-        }
-
-        return new TargetEncoder(examples => Standardized(examples, train, width, mean, std), width, null, mean, std);
-    }
-
-    private static Tensor Standardized(RawExamples examples, RawExamples train, int width, double[] mean, double[] std)
-    {
-        double[] targets = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels, but data.task regression needs numeric targets");
-        if (examples.Labels.Width != width)
-        {
-            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but '{train.File}' has {width}");
-        }
-
-        var scaled = new float[targets.Length];
-        for (int i = 0; i < targets.Length; i++)
-        {
-            scaled[i] = (float)((targets[i] - mean[i % width]) / std[i % width]);
-        }
-
-        return tensor(scaled, [examples.Count, width]);
-    }
-
-    /// <summary>Class indices into the training labels' classes, sorted by name (or by value for numeric labels).</summary>
-    private static TargetEncoder ClassTargets(RawExamples train, LearningTask task)
-    {
-        string[] names = ClassNamesOf(train);
-        string[] classes = train.Labels.Names is not null
-            ? names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
-            : train.Labels.Values!.Distinct().Order().Select(Format).ToArray();
-        if (classes.Length < 2)
-        {
-            throw new DataFormatException($"'{train.File}' has a single class ('{classes[0]}') in its labels; {SpecificationNames.Of(task)} needs at least two");
-        }
-
-        if (task == LearningTask.Binary && classes.Length != 2)
-        {
-            throw new DataFormatException($"'{train.File}' has {classes.Length} classes ({string.Join(", ", classes.Take(5))}{(classes.Length > 5 ? ", ..." : string.Empty)}); data.task binary needs exactly two");
-        }
-
-        var index = classes.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
-        return new TargetEncoder(examples => Encoded(examples, index, classes), classes.Length, classes, null, null);
-    }
-
-    private static Tensor Encoded(RawExamples examples, Dictionary<string, long> index, string[] classes)
-    {
-        string[] labels = ClassNamesOf(examples);
-        var encoded = new long[labels.Length];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            encoded[i] = index.TryGetValue(labels[i], out long value)
-                ? value
-                : throw new DataFormatException($"{Where(examples, i)}: the label '{labels[i]}' is not among the training data's classes ({string.Join(", ", classes.Take(10))}{(classes.Length > 10 ? ", ..." : string.Empty)})");
-        }
-
-        return tensor(encoded);
-    }
-
-    private static string[] ClassNamesOf(RawExamples examples)
-    {
-        if (examples.Labels.Names is { } names)
-        {
-            return names;
-        }
-
-        double[] values = examples.Labels.Values!;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (values[i] != Math.Floor(values[i]))
-            {
-                throw new DataFormatException($"{Where(examples, i)}: the label {Format(values[i])} is not a whole number, so it cannot name a class; for numeric targets use data.task regression");
-            }
-        }
-
-        return Array.ConvertAll(values, Format);
     }
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Turns a split's labels into the tensor a task's loss takes, and says what the model must output.</summary>
-internal sealed record TargetEncoder(Func<RawExamples, Tensor> Encode, int Outputs, IReadOnlyList<string>? ClassNames, double[]? Mean, double[]? Std);
+public sealed record TargetEncoder(Func<RawExamples, Tensor> Encode, int Outputs, IReadOnlyList<string>? ClassNames, double[]? Mean, double[]? Std);

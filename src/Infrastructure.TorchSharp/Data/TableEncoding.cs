@@ -2,6 +2,7 @@ using System.Globalization;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 
@@ -124,7 +125,7 @@ public sealed class TableEncoding
     private static RawLabels Labels(DataTable table, TableColumn label, LearningTask task)
     {
         bool allNumbers = label.Text is null || label.Text.All(cell => cell is null || ParsesAsNumber(cell));
-        if (task == LearningTask.Regression)
+        if (TaskObjectives.For(task).NeedsNumericLabels)
         {
             for (int row = 0; row < table.Rows; row++)
             {

@@ -1,11 +1,12 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -39,6 +40,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
     public async Task<LoadedDataset> SurveyAsync(IReadOnlyList<Part> parts, Func<string, string> cacheKeyOf, CancellationToken cancellationToken)
     {
         LearningTask task = data.ResolvedTask();
+        ILearningTaskObjective objective = TaskObjectives.For(task);
         var surveyTime = Stopwatch.StartNew();
         Part source = parts.First(part => part.Name == "source");
         // A given test or validation file inside the source folder is held out, not trained on.
@@ -78,7 +80,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 RawExamples read = Decode(file.Path, content);
                 reference ??= read with { Features = [] };
                 DatasetAssembler.Check(read, reference);
-                DatasetAssembler.CheckLabels(read, task);
+                objective.CheckLabels(read);
                 return read.Labels.Width == reference.Labels.Width
                     ? read
                     : throw new DataFormatException($"'{read.File}' has {read.Labels.Width} label(s) per example but '{reference.File}' has {reference.Labels.Width}; every shard must have the same");
@@ -93,7 +95,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
         }
 
         var allTrain = new RawExamples(data.Source!, [], reference!.Shape, Combined(labels), index => $"example {index}");
-        TargetEncoder targets = DataFormatException.Within("data.source", () => DatasetAssembler.TargetsFor(allTrain, task));
+        TargetEncoder targets = DataFormatException.Within("data.source", () => objective.TargetsFrom(allTrain));
         foreach ((DatasetFileInfo file, string field) in test.Concat(validation))
         {
             byte[] content = await ReadFile(file, field, cancellationToken);
@@ -101,7 +103,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             {
                 RawExamples read = Decode(file.Path, content);
                 DatasetAssembler.Check(read, reference);
-                DatasetAssembler.CheckLabels(read, task);
+                objective.CheckLabels(read);
                 using Tensor encoded = targets.Encode(read);
                 return read.Count;
             });
