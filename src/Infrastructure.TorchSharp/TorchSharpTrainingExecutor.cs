@@ -199,45 +199,88 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     {
         TrainingRecipe recipe = command.Recipe;
         TrainingSection training = recipe.Training;
-        ILearningTaskObjective objective = TaskObjectives.For(dataset.Task);
         var phases = Stopwatch.StartNew();
         using var chunkScope = NewDisposeScope();
         using var randomness = new StepRandomness();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, randomness);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
         CheckpointMetadata startMetadata = CheckpointFormat.Read(command.Start, start, spec.Describe(), model, optimizer, recipe.Optimizer.Name.ToString());
+        CheckStartFitsChunk(command, startMetadata);
         long replicaSteps = startMetadata.Cursor.ReplicaSteps;
-        if (replicaSteps != command.ReplicaStepsBefore)
+        using ITrainingBatches batches = dataset.Train.OpenTraining(command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
+        double loadMilliseconds = phases.Elapsed.TotalMilliseconds;
+        var stopwatch = Stopwatch.StartNew();
+        StepsTaken taken = TakeSteps(command, spec, dataset, batches, model, optimizer, randomness, replicaSteps, cancellationToken);
+        stopwatch.Stop();
+        phases.Restart();
+        CheckpointMetadata metadata = MetadataFor(recipe, spec, dataset, true, replicaSteps + command.Steps, command.Replica, command.ReplicaCount);
+        byte[] content = CheckpointFormat.Write(metadata, model, optimizer, capacityHint: start.Length);
+        _logger.LogDebug("Chunk {Output}: load and build {Load:F1} ms, {Steps} steps {Train:F1} ms, save {Save:F1} ms.",
+            command.Output, loadMilliseconds, command.Steps, stopwatch.Elapsed.TotalMilliseconds, phases.Elapsed.TotalMilliseconds);
+        var result = new ChunkResult(
+            command.Output,
+            command.Steps,
+            command.Steps > 0 ? taken.LossSum / command.Steps : double.NaN,
+            taken.LastLoss,
+            taken.Samples,
+            stopwatch.Elapsed.TotalSeconds,
+            taken.Steps)
+        {
+            // Measured once the checkpoint's content is serialised, from the weights it holds, while they are in memory.
+            Validation = command.Evaluate.Validation ? Measure(model, dataset, EvaluationSplit.Validation) : null,
+            Test = command.Evaluate.Test ? Measure(model, dataset, EvaluationSplit.Test) : null,
+        };
+        return (content, result);
+    }
+
+    /// <summary>
+    /// Refuses a start checkpoint whose progress or data cursor does not fit the chunk (resuming from it would not
+    /// repeat the undisturbed run), and warns when it was written under other hyperparameters.
+    /// </summary>
+    private void CheckStartFitsChunk(ChunkCommand command, CheckpointMetadata start)
+    {
+        TrainingSection training = command.Recipe.Training;
+        if (start.Cursor.ReplicaSteps != command.ReplicaStepsBefore)
         {
             throw new InvalidOperationException(
-                $"Checkpoint {command.Start} holds {replicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
+                $"Checkpoint {command.Start} holds {start.Cursor.ReplicaSteps} steps of replica data but the chunk expects {command.ReplicaStepsBefore}.");
         }
 
-        if (startMetadata.Cursor.ShuffleSeed != training.Seed || startMetadata.Cursor.MicroBatchesPerStep != training.GradientAccumulationSteps)
+        if (start.Cursor.ShuffleSeed != training.Seed || start.Cursor.MicroBatchesPerStep != training.GradientAccumulationSteps)
         {
             throw new CheckpointCorruptException(command.Start,
-                $"its data cursor was written with seed {startMetadata.Cursor.ShuffleSeed} and {startMetadata.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {training.Seed} and {training.GradientAccumulationSteps}");
+                $"its data cursor was written with seed {start.Cursor.ShuffleSeed} and {start.Cursor.MicroBatchesPerStep} micro-batches per step, but the run uses seed {training.Seed} and {training.GradientAccumulationSteps}");
         }
 
-        string recipeHash = CheckpointMetadata.HashOf(recipe);
-        if (startMetadata.HyperparameterHash != recipeHash)
+        string recipeHash = CheckpointMetadata.HashOf(command.Recipe);
+        if (start.HyperparameterHash != recipeHash)
         {
             _logger.LogWarning("Checkpoint {Checkpoint} was written under other hyperparameters (hash {Stored}, run {Current}); continuing from its weights and optimizer state.",
-                command.Start, startMetadata.HyperparameterHash, recipeHash);
+                command.Start, start.HyperparameterHash, recipeHash);
         }
+    }
 
-        using ITrainingBatches batches = dataset.Train.OpenTraining(command.Replica, command.ReplicaCount, training.BatchSize, training.Seed);
+    /// <summary>The chunk's optimizer steps, each over its micro-batches, seeded by position so a resumed chunk repeats them.</summary>
+    private static StepsTaken TakeSteps(
+        ChunkCommand command,
+        ModelSpec spec,
+        LoadedDataset dataset,
+        ITrainingBatches batches,
+        nn.Module<Tensor, Tensor> model,
+        OptimizerHelper optimizer,
+        StepRandomness randomness,
+        long replicaSteps,
+        CancellationToken cancellationToken)
+    {
+        TrainingRecipe recipe = command.Recipe;
+        TrainingSection training = recipe.Training;
+        ILearningTaskObjective objective = TaskObjectives.For(dataset.Task);
         ImageAugmentation? augmentation = ImageAugmentation.For(recipe.Data);
         int microBatches = training.GradientAccumulationSteps;
         bool usesRandomness = spec.HasDropout;
-        double loadMilliseconds = phases.Elapsed.TotalMilliseconds;
         Parameter[] parameters = model.parameters().ToArray();
         model.train();
-        var stopwatch = Stopwatch.StartNew();
-        double lossSum = 0;
-        double lastLoss = double.NaN;
-        long samples = 0;
-        var stepMetrics = new List<StepMetric>(command.Steps);
+        var taken = new StepsTaken(new List<StepMetric>(command.Steps));
         for (int step = 0; step < command.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -266,7 +309,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
                 // Summed gradients of the mean micro-batch losses, scaled so that the step sees their average.
                 (microBatches == 1 ? loss : loss / microBatches).backward();
                 stepLoss += loss.item<float>();
-                samples += features.shape[0];
+                taken.Samples += features.shape[0];
             }
 
             if (training.GradientClipNorm is { } maxNorm)
@@ -275,31 +318,12 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             }
 
             optimizer.step();
-            lastLoss = stepLoss / microBatches;
-            lossSum += lastLoss;
-            stepMetrics.Add(new StepMetric((replicaSteps + step + 1) * command.ReplicaCount, lastLoss, learningRate));
+            taken.LastLoss = stepLoss / microBatches;
+            taken.LossSum += taken.LastLoss;
+            taken.Steps.Add(new StepMetric((replicaStep + 1) * command.ReplicaCount, taken.LastLoss, learningRate));
         }
 
-        stopwatch.Stop();
-        phases.Restart();
-        CheckpointMetadata metadata = MetadataFor(recipe, spec, dataset, true, replicaSteps + command.Steps, command.Replica, command.ReplicaCount);
-        byte[] content = CheckpointFormat.Write(metadata, model, optimizer, capacityHint: start.Length);
-        _logger.LogDebug("Chunk {Output}: load and build {Load:F1} ms, {Steps} steps {Train:F1} ms, save {Save:F1} ms.",
-            command.Output, loadMilliseconds, command.Steps, stopwatch.Elapsed.TotalMilliseconds, phases.Elapsed.TotalMilliseconds);
-        var result = new ChunkResult(
-            command.Output,
-            command.Steps,
-            command.Steps > 0 ? lossSum / command.Steps : double.NaN,
-            lastLoss,
-            samples,
-            stopwatch.Elapsed.TotalSeconds,
-            stepMetrics)
-        {
-            // Measured once the checkpoint's content is serialised, from the weights it holds, while they are in memory.
-            Validation = command.Evaluate.Validation ? Measure(model, dataset, EvaluationSplit.Validation) : null,
-            Test = command.Evaluate.Test ? Measure(model, dataset, EvaluationSplit.Test) : null,
-        };
-        return (content, result);
+        return taken;
     }
 
     // The schedule runs on the global step (replica step x replica count), so K replicas follow the same curve as one.
@@ -317,10 +341,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     }
 
     /// <summary>
-    /// Averages the replicas' parameters. For the outer Nesterov strategy (DiLoCo's outer step) the average only
-    /// defines the pseudo-gradient <c>delta = previous - average</c>; then <c>m = mu * m + delta</c> and
-    /// <c>next = previous - lr * (delta + mu * m)</c>. The merged model keeps replica 0's optimizer state, since
-    /// averaging Adam moments is not meaningful in general.
+    /// Averages the replicas' parameters, then for the outer Nesterov strategy takes DiLoCo's outer step from the
+    /// round's start. The merged model keeps replica 0's optimizer state, since averaging Adam moments is not
+    /// meaningful in general.
     /// </summary>
     private static (byte[] Merged, byte[]? Momentum) Merge(MergeCommand command, ModelSpec spec, LoadedDataset dataset, byte[][] replicas, byte[]? start, byte[]? momentumIn)
     {
@@ -330,68 +353,86 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using nn.Module<Tensor, Tensor> merged = ModelFactory.Create(spec);
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, merged);
         long replicaSteps = CheckpointFormat.Read(command.Replicas[0], replicas[0], description, merged, optimizer).Cursor.ReplicaSteps;
-        using nn.Module<Tensor, Tensor> other = ModelFactory.Create(spec);
-        // Parameters and floating-point buffers (batch norm's running statistics) are averaged; integer buffers
-        // (batch norm's step counter) are equal across replicas and kept.
-        Tensor[] mergedState = AveragedState(merged);
         byte[]? momentumOut = null;
         using (no_grad())
         {
-            for (int r = 1; r < replicas.Length; r++)
-            {
-                long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null).Cursor.ReplicaSteps;
-                if (otherSteps != replicaSteps)
-                {
-                    throw new InvalidOperationException(
-                        $"Replica checkpoints disagree on progress: {command.Replicas[0]} has {replicaSteps} steps, {command.Replicas[r]} has {otherSteps}.");
-                }
-
-                Tensor[] otherState = AveragedState(other);
-                for (int p = 0; p < mergedState.Length; p++)
-                {
-                    mergedState[p].add_(otherState[p]);
-                }
-            }
-
-            foreach (Tensor value in mergedState)
-            {
-                value.div_(replicas.Length);
-            }
-
+            AverageOtherReplicasInto(merged, command, spec, replicas, replicaSteps);
             if (start is not null)
             {
-                Tensor[] mergedParameters = merged.parameters().ToArray();
-                using nn.Module<Tensor, Tensor> previous = ModelFactory.Create(spec);
-                CheckpointFormat.Read(command.Start!, start, description, previous, null);
                 using nn.Module<Tensor, Tensor> momentum = ModelFactory.Create(spec);
-                Tensor[] momentumParameters = momentum.parameters().ToArray();
-                if (momentumIn is not null)
-                {
-                    CheckpointFormat.Read(command.MomentumIn!, momentumIn, description, momentum, null);
-                }
-                else
-                {
-                    foreach (Tensor buffer in momentumParameters)
-                    {
-                        buffer.zero_();
-                    }
-                }
-
-                Tensor[] previousParameters = previous.parameters().ToArray();
-                double mu = command.Merge.OuterMomentum;
-                for (int p = 0; p < mergedParameters.Length; p++)
-                {
-                    using var stepScope = NewDisposeScope();
-                    Tensor delta = previousParameters[p] - mergedParameters[p];
-                    momentumParameters[p].mul_(mu).add_(delta);
-                    mergedParameters[p].copy_(previousParameters[p] - (command.Merge.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
-                }
-
+                ApplyOuterNesterovStep(merged, momentum, command, spec, start, momentumIn);
                 momentumOut = CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, false, replicaSteps, 0, command.Replicas.Count), momentum, null);
             }
         }
 
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, replicaSteps, 0, command.Replicas.Count), merged, optimizer), momentumOut);
+    }
+
+    /// <summary>
+    /// Turns <paramref name="merged"/>, holding replica 0, into the replicas' average. Parameters and floating-point
+    /// buffers (batch norm's running statistics) are averaged; integer buffers (batch norm's step counter) are equal
+    /// across replicas and kept.
+    /// </summary>
+    private static void AverageOtherReplicasInto(nn.Module<Tensor, Tensor> merged, MergeCommand command, ModelSpec spec, byte[][] replicas, long replicaSteps)
+    {
+        string description = spec.Describe();
+        using nn.Module<Tensor, Tensor> other = ModelFactory.Create(spec);
+        Tensor[] mergedState = AveragedState(merged);
+        for (int r = 1; r < replicas.Length; r++)
+        {
+            long otherSteps = CheckpointFormat.Read(command.Replicas[r], replicas[r], description, other, null).Cursor.ReplicaSteps;
+            if (otherSteps != replicaSteps)
+            {
+                throw new InvalidOperationException(
+                    $"Replica checkpoints disagree on progress: {command.Replicas[0]} has {replicaSteps} steps, {command.Replicas[r]} has {otherSteps}.");
+            }
+
+            Tensor[] otherState = AveragedState(other);
+            for (int p = 0; p < mergedState.Length; p++)
+            {
+                mergedState[p].add_(otherState[p]);
+            }
+        }
+
+        foreach (Tensor value in mergedState)
+        {
+            value.div_(replicas.Length);
+        }
+    }
+
+    /// <summary>
+    /// DiLoCo's outer step: the average in <paramref name="merged"/> only defines <c>delta = previous - average</c>;
+    /// then <c>m = mu * m + delta</c> and <c>merged = previous - lr * (delta + mu * m)</c>, with <paramref name="momentum"/>
+    /// loaded from the last round's (zero at the first) and left holding the new one.
+    /// </summary>
+    private static void ApplyOuterNesterovStep(nn.Module<Tensor, Tensor> merged, nn.Module<Tensor, Tensor> momentum, MergeCommand command, ModelSpec spec, byte[] start, byte[]? momentumIn)
+    {
+        string description = spec.Describe();
+        Tensor[] mergedParameters = merged.parameters().ToArray();
+        using nn.Module<Tensor, Tensor> previous = ModelFactory.Create(spec);
+        CheckpointFormat.Read(command.Start!, start, description, previous, null);
+        Tensor[] momentumParameters = momentum.parameters().ToArray();
+        if (momentumIn is not null)
+        {
+            CheckpointFormat.Read(command.MomentumIn!, momentumIn, description, momentum, null);
+        }
+        else
+        {
+            foreach (Tensor buffer in momentumParameters)
+            {
+                buffer.zero_();
+            }
+        }
+
+        Tensor[] previousParameters = previous.parameters().ToArray();
+        double mu = command.Merge.OuterMomentum;
+        for (int p = 0; p < mergedParameters.Length; p++)
+        {
+            using var stepScope = NewDisposeScope();
+            Tensor delta = previousParameters[p] - mergedParameters[p];
+            momentumParameters[p].mul_(mu).add_(delta);
+            mergedParameters[p].copy_(previousParameters[p] - (command.Merge.OuterLearningRate * (delta + (mu * momentumParameters[p]))));
+        }
     }
 
     /// <summary>Tensor work goes to the process's tensor threads, with this executor's libtorch thread count (see <see cref="TensorThreads"/>).</summary>
@@ -431,4 +472,16 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
 
         return new EvaluationResult(accumulator.Result(), stopwatch.Elapsed.TotalSeconds);
     }
+}
+
+/// <summary>What a chunk's steps add up to: the summed and last step losses, the samples seen and each step's metric.</summary>
+internal sealed class StepsTaken(List<StepMetric> steps)
+{
+    public List<StepMetric> Steps { get; } = steps;
+
+    public double LossSum { get; set; }
+
+    public double LastLoss { get; set; } = double.NaN;
+
+    public long Samples { get; set; }
 }

@@ -30,29 +30,10 @@ public static class DatasetAssembler
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(train);
         LearningTask task = data.ResolvedTask();
-        foreach ((RawExamples? examples, string field) in new[] { (train, SourceField), (test, TestField), (validation, ValidationField) })
-        {
-            if (examples is not null)
-            {
-                DataFormatException.Within(field, () => Check(examples, train));
-            }
-        }
-
+        CheckSplits(train, test, validation);
         (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = TaskObjectives.For(task).TargetsFrom(train);
         int n = train.Count;
-        int[] trainRows = Enumerable.Range(0, n).ToArray();
-        int[] testRows = [];
-        int[] validationRows = [];
-        if (test is null)
-        {
-            (testRows, trainRows) = HoldOut(trainRows, data.TestFraction ?? DataSection.DefaultTestFraction, data.SplitSeed, TestStream, train.File, "data.testFraction");
-        }
-
-        if (validation is null)
-        {
-            (validationRows, trainRows) = HoldOut(trainRows, data.ValidationFraction ?? DataSection.DefaultValidationFraction, data.SplitSeed, ValidationStream, train.File, "data.validationFraction");
-        }
-
+        (int[] trainRows, int[] testRows, int[] validationRows) = RowsOfEachSplit(data, train, heldOutTest: test is null, heldOutValidation: validation is null);
         long[] shape = [n, .. train.Shape.Select(size => (long)size)];
         // Copied into native memory once and standardized there in place; the held-out splits are then gathered out
         // of it and the training rows moved to its front, so the training split is never a second copy.
@@ -89,6 +70,36 @@ public static class DatasetAssembler
             var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, featureNames);
             return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest);
         }
+    }
+
+    private static void CheckSplits(RawExamples train, RawExamples? test, RawExamples? validation)
+    {
+        foreach ((RawExamples? examples, string field) in new[] { (train, SourceField), (test, TestField), (validation, ValidationField) })
+        {
+            if (examples is not null)
+            {
+                DataFormatException.Within(field, () => Check(examples, train));
+            }
+        }
+    }
+
+    /// <summary>The training file's rows of each split: the seeded test and validation shares are held out of it unless their own files are given.</summary>
+    private static (int[] Train, int[] Test, int[] Validation) RowsOfEachSplit(DataSection data, RawExamples train, bool heldOutTest, bool heldOutValidation)
+    {
+        int[] trainRows = Enumerable.Range(0, train.Count).ToArray();
+        int[] testRows = [];
+        int[] validationRows = [];
+        if (heldOutTest)
+        {
+            (testRows, trainRows) = HoldOut(trainRows, data.TestFraction ?? DataSection.DefaultTestFraction, data.SplitSeed, TestStream, train.File, "data.testFraction");
+        }
+
+        if (heldOutValidation)
+        {
+            (validationRows, trainRows) = HoldOut(trainRows, data.ValidationFraction ?? DataSection.DefaultValidationFraction, data.SplitSeed, ValidationStream, train.File, "data.validationFraction");
+        }
+
+        return (trainRows, testRows, validationRows);
     }
 
     /// <summary>

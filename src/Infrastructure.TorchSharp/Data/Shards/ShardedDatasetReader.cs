@@ -56,22 +56,59 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
 
         if (data.Categorical is { Count: > 0 })
         {
-            // Categories must be the same in every shard's encoding: collect them over all training shards first.
-            foreach ((DatasetFileInfo file, string field) in train)
-            {
-                byte[] content = await ReadFile(file, field, cancellationToken);
-                DataTable table = DataFormatException.Within(field, () => format.Read([new DataFile(file.Path, content)], data).Table)
-                    ?? throw new DataFormatException($"applies to tables; {format.Name} files have no columns", "data.categorical");
-                TableEncoding shardEncoding = DataFormatException.Within(field, () => TableEncoding.From(table, data));
-                _encoding = _encoding is null ? shardEncoding : _encoding.Including(shardEncoding);
-            }
+            await CollectCategoriesAsync(train, cancellationToken);
         }
 
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         var infos = new Dictionary<string, ShardInfo>(StringComparer.Ordinal);
+        using var statistics = new FeatureStatistics();
+        (RawExamples reference, List<RawLabels> labels) = await SurveyTrainingShardsAsync(train, objective, statistics, hashes, infos, cancellationToken);
+        var allTrain = new RawExamples(data.Source!, [], reference.Shape, Combined(labels), index => $"example {index}");
+        TargetEncoder targets = DataFormatException.Within("data.source", () => objective.TargetsFrom(allTrain));
+        await SurveyHeldOutShardsAsync(test.Concat(validation), reference, objective, targets, hashes, infos, cancellationToken);
+        (string axis, Tensor mean, Tensor std) = statistics.Result();
+        using (mean)
+        using (std)
+        {
+            string digest = DatasetProvider.DigestOf(parts.SelectMany(part => part.Files).Select(file => file.Path).Distinct(StringComparer.Ordinal).Select(path => (path, hashes[path])));
+            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
+            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, mean.shape, logger);
+            logger.LogInformation("Surveyed the {Shards} shards of '{Source}' ({Train} training examples in {TrainShards} shards) in {Seconds:F1} s.",
+                infos.Count, data.Source, train.Sum(file => (long)infos[file.File.Path].Count), train.Count, surveyTime.Elapsed.TotalSeconds);
+            string cacheKey = cacheKeyOf(digest);
+            ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
+                new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
+            return new LoadedDataset(data.Source!, new DataShape(reference.Shape, targets.Outputs), task, Split(train), Split(validation), Split(test), preprocessing, digest);
+        }
+    }
+
+    /// <summary>Categories must be the same in every shard's encoding: they are collected over all training shards first.</summary>
+    private async Task CollectCategoriesAsync(List<(DatasetFileInfo File, string Field)> train, CancellationToken cancellationToken)
+    {
+        foreach ((DatasetFileInfo file, string field) in train)
+        {
+            byte[] content = await ReadFile(file, field, cancellationToken);
+            DataTable table = DataFormatException.Within(field, () => format.Read([new DataFile(file.Path, content)], data).Table)
+                ?? throw new DataFormatException($"applies to tables; {format.Name} files have no columns", "data.categorical");
+            TableEncoding shardEncoding = DataFormatException.Within(field, () => TableEncoding.From(table, data));
+            _encoding = _encoding is null ? shardEncoding : _encoding.Including(shardEncoding);
+        }
+    }
+
+    /// <summary>
+    /// Reads every training shard once: checks its shape and labels against the first, adds its features to the
+    /// standardization statistics and records its size and hash. Returns the first shard's shape and every label.
+    /// </summary>
+    private async Task<(RawExamples Reference, List<RawLabels> Labels)> SurveyTrainingShardsAsync(
+        List<(DatasetFileInfo File, string Field)> train,
+        ILearningTaskObjective objective,
+        FeatureStatistics statistics,
+        Dictionary<string, string> hashes,
+        Dictionary<string, ShardInfo> infos,
+        CancellationToken cancellationToken)
+    {
         var labels = new List<RawLabels>();
         RawExamples? reference = null;
-        using var statistics = new FeatureStatistics();
         foreach ((DatasetFileInfo file, string field) in train)
         {
             byte[] content = await ReadFile(file, field, cancellationToken);
@@ -94,9 +131,20 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             Record(file, content, examples.Count, hashes, infos);
         }
 
-        var allTrain = new RawExamples(data.Source!, [], reference!.Shape, Combined(labels), index => $"example {index}");
-        TargetEncoder targets = DataFormatException.Within("data.source", () => objective.TargetsFrom(allTrain));
-        foreach ((DatasetFileInfo file, string field) in test.Concat(validation))
+        return (reference!, labels);
+    }
+
+    /// <summary>Reads every test and validation shard once: its shape, its labels (each must encode) and its size and hash.</summary>
+    private async Task SurveyHeldOutShardsAsync(
+        IEnumerable<(DatasetFileInfo File, string Field)> heldOut,
+        RawExamples reference,
+        ILearningTaskObjective objective,
+        TargetEncoder targets,
+        Dictionary<string, string> hashes,
+        Dictionary<string, ShardInfo> infos,
+        CancellationToken cancellationToken)
+    {
+        foreach ((DatasetFileInfo file, string field) in heldOut)
         {
             byte[] content = await ReadFile(file, field, cancellationToken);
             int count = DataFormatException.Within(field, () =>
@@ -108,21 +156,6 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
                 return read.Count;
             });
             Record(file, content, count, hashes, infos);
-        }
-
-        (string axis, Tensor mean, Tensor std) = statistics.Result();
-        using (mean)
-        using (std)
-        {
-            string digest = DatasetProvider.DigestOf(parts.SelectMany(part => part.Files).Select(file => file.Path).Distinct(StringComparer.Ordinal).Select(path => (path, hashes[path])));
-            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targets.Mean, targets.Std, targets.ClassNames, _encoding?.FeatureNames);
-            var shards = new ShardLoader(store, container, format, data, _encoding, targets, preprocessing, mean.shape, logger);
-            logger.LogInformation("Surveyed the {Shards} shards of '{Source}' ({Train} training examples in {TrainShards} shards) in {Seconds:F1} s.",
-                infos.Count, data.Source, train.Sum(file => (long)infos[file.File.Path].Count), train.Count, surveyTime.Elapsed.TotalSeconds);
-            string cacheKey = cacheKeyOf(digest);
-            ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
-                new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
-            return new LoadedDataset(data.Source!, new DataShape(reference.Shape, targets.Outputs), task, Split(train), Split(validation), Split(test), preprocessing, digest);
         }
     }
 
