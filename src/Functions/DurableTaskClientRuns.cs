@@ -7,9 +7,19 @@ using Microsoft.DurableTask.Client;
 
 namespace DurableTrainer.Functions;
 
-/// <summary>Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>.</summary>
-public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingRunClient, ITrainingRunStarter, ISweepStarter
+/// <summary>
+/// Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>: a given one, or the
+/// invocation's (see <see cref="InvocationDurableClient"/>), asked for on every call.
+/// </summary>
+public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) : ITrainingRunClient, ITrainingRunStarter, ISweepStarter
 {
+    public DurableTaskClientRuns(DurableTaskClient client)
+        : this(() => client)
+    {
+    }
+
+    private DurableTaskClient Client => clientOfCall();
+
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -23,29 +33,29 @@ public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingR
     }
 
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
-        await client.GetInstanceAsync(sweepId, getInputsAndOutputs: false, cancellationToken) is null;
+        await Client.GetInstanceAsync(sweepId, getInputsAndOutputs: false, cancellationToken) is null;
 
     private async Task<bool> TryScheduleAsync(string name, string instanceId, object input, CancellationToken cancellationToken)
     {
-        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
         {
             return false;
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+        await Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), cancellationToken);
         return true;
     }
 
     public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken)) is { } instance ? InstanceRuntimeStatuses.FromName(instance.RuntimeStatus.ToString()) : null;
+        (await Client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken)) is { } instance ? InstanceRuntimeStatuses.FromName(instance.RuntimeStatus.ToString()) : null;
 
     public async Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
-        ToRecord(await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
+        ToRecord(await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
 
     public async Task<IReadOnlyList<RunRecord>> ListAsync(int top, CancellationToken cancellationToken)
     {
         var records = new List<RunRecord>();
-        await foreach (OrchestrationMetadata metadata in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100 }).WithCancellation(cancellationToken))
+        await foreach (OrchestrationMetadata metadata in Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100 }).WithCancellation(cancellationToken))
         {
             records.Add(ToRecord(metadata)!);
         }
@@ -54,19 +64,19 @@ public sealed class DurableTaskClientRuns(DurableTaskClient client) : ITrainingR
     }
 
     public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken) =>
-        client.RaiseEventAsync(instanceId, eventName, data, cancellationToken);
+        Client.RaiseEventAsync(instanceId, eventName, data, cancellationToken);
 
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
-        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+        Client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
 
     public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken) =>
-        client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+        Client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
 
     public Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken) =>
-        client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+        Client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
 
     public async Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken) =>
-        (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount;
+        (await Client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount;
 
     private static RunRecord? ToRecord(OrchestrationMetadata? metadata) => metadata is null ? null : new RunRecord(
         metadata.Name,

@@ -1,7 +1,7 @@
 using Azure.Core.Serialization;
 using DurableTrainer.Api;
+using DurableTrainer.Application;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Durable;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
@@ -12,7 +12,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// Composition root of the Functions app: the same executor, checkpoint store and durable classes as the worker.
+// Composition root of the Functions app: the same application, executor, storage and API as the worker, over the
+// Durable Functions extension's task hub client instead of the self-hosted engine.
 FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
@@ -20,14 +21,15 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(MessageJson.Options));
 
 var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddTorchSharpTraining(executorOptions);
-builder.Services.AddBlobStorage(
-    services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()),
-    services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"],
-    services => services.GetRequiredService<IConfiguration>()["DurableTask:ModelsContainer"]);
-builder.Services.AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
-// Api:WarmUpRun, when set, has the instance load that run's data at start-up (see SubmissionWarmUp).
-builder.Services.AddHostedService<SubmissionWarmUp>();
+builder.Services
+    .AddApplication()
+    .AddTorchSharpTraining(executorOptions)
+    .AddBlobStorage(
+        services => CheckpointStorage.CreateContainer(services.GetRequiredService<IConfiguration>()),
+        services => services.GetRequiredService<IConfiguration>()["DurableTask:MetricsContainer"],
+        services => services.GetRequiredService<IConfiguration>()["DurableTask:ModelsContainer"])
+    .AddFunctionsDurableClient()
+    .AddTrainingApi()
+    .AddTrainingTelemetry(builder.Configuration, "durabletrainer-functions");
 
 builder.Build().Run();

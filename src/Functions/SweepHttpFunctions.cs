@@ -10,7 +10,7 @@ using Microsoft.DurableTask.Client;
 namespace DurableTrainer.Functions;
 
 /// <summary>The sweep routes as HTTP-triggered functions (function keys required), over the shared <see cref="SweepHttpApi"/>.</summary>
-public sealed class SweepHttpFunctions(TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models, ISweepStore sweeps)
+public sealed class SweepHttpFunctions(SweepHttpApi sweeps)
 {
     [Function("StartSweep")]
     public async Task<IActionResult> Start(
@@ -19,8 +19,9 @@ public sealed class SweepHttpFunctions(TimeProvider timeProvider, IDatasetCatalo
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var scope = InvocationDurableClient.Use(client);
         byte[] body = await RequestBody.ReadAsync(request.Body, SweepRequestReader.MaxBodyBytes, cancellationToken);
-        ApiResult result = await Api(client).StartAsync(body, sweepId => TrainingHttpFunctions.ManagementUrls(client, request, sweepId), cancellationToken);
+        ApiResult result = await sweeps.StartAsync(body, sweepId => TrainingHttpFunctions.ManagementUrls(client, request, sweepId), cancellationToken);
         return TrainingHttpFunctions.Write(request, result);
     }
 
@@ -31,7 +32,8 @@ public sealed class SweepHttpFunctions(TimeProvider timeProvider, IDatasetCatalo
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return TrainingHttpFunctions.Write(request, await Api(client).ListAsync(request.Query["top"].FirstOrDefault(), cancellationToken));
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await sweeps.ListAsync(request.Query["top"].FirstOrDefault(), cancellationToken));
     }
 
     [Function("GetSweep")]
@@ -39,28 +41,31 @@ public sealed class SweepHttpFunctions(TimeProvider timeProvider, IDatasetCatalo
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{sweepId}")] HttpRequest request,
         string sweepId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).GetAsync(sweepId, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await sweeps.GetAsync(sweepId, cancellationToken));
+    }
 
     [Function("GetSweepBest")]
     public async Task<IActionResult> GetBest(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{sweepId}/best")] HttpRequest request,
         string sweepId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).GetBestAsync(sweepId, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await sweeps.GetBestAsync(sweepId, cancellationToken));
+    }
 
     [Function("StopSweep")]
     public async Task<IActionResult> Stop(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{sweepId}/stop")] HttpRequest request,
         string sweepId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).StopAsync(sweepId, cancellationToken));
-
-    private SweepHttpApi Api(DurableTaskClient client)
+        CancellationToken cancellationToken)
     {
-        var runs = new DurableTaskClientRuns(client);
-        return new SweepHttpApi(new StartSweepUseCase(runs, sweeps, timeProvider, datasets, models), sweeps, runs);
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await sweeps.StopAsync(sweepId, cancellationToken));
     }
 }

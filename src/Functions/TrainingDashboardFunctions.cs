@@ -11,15 +11,19 @@ namespace DurableTrainer.Functions;
 /// The metrics, checkpoint and dashboard routes as HTTP-triggered functions (function keys required; the page
 /// passes its <c>?code=</c> on to every request it makes). Behind the host's route prefix: <c>/api/dashboard/{runId}</c>.
 /// </summary>
-public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, ICheckpointStore checkpoints)
+public sealed class TrainingDashboardFunctions(TrainingDashboardApi dashboard)
 {
     [Function("GetTrainingMetrics")]
     public async Task<IActionResult> Metrics(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}/metrics")] HttpRequest request,
         string runId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).GetMetricsAsync(runId, request.Query["after"].FirstOrDefault(), request.Query["kind"].FirstOrDefault(), cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await dashboard.GetMetricsAsync(runId, request.Query["after"].FirstOrDefault(), request.Query["kind"].FirstOrDefault(), cancellationToken));
+    }
 
     [Function("GetTrainingCheckpoint")]
     public async Task<IActionResult> Checkpoint(
@@ -27,8 +31,11 @@ public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, I
         string runId,
         string name,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        TrainingHttpFunctions.Write(request, await Api(client).GetCheckpointAsync(runId, name, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await dashboard.GetCheckpointAsync(runId, name, cancellationToken));
+    }
 
     [Function("TrainingDashboard")]
     public static IActionResult Dashboard(
@@ -39,6 +46,4 @@ public sealed class TrainingDashboardFunctions(ITrainingJournalReader journal, I
     public static IActionResult SweepDashboard(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/sweeps/{sweepId}")] HttpRequest request) =>
         TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
-
-    private TrainingDashboardApi Api(DurableTaskClient client) => new(new DurableTaskClientRuns(client), journal, checkpoints);
 }

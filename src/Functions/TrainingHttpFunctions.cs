@@ -16,7 +16,7 @@ namespace DurableTrainer.Functions;
 /// The training routes as HTTP-triggered functions (function keys required). The instance-management routes in
 /// the management payload are served by the Durable Functions extension itself.
 /// </summary>
-public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExporter exporter, IDatasetCatalog datasets, IModelCatalog models, IModelFileStore files, IDatasetStore datasetFiles)
+public sealed class TrainingHttpFunctions(TrainingHttpApi training, ModelExportHttpApi export, ModelFileHttpApi modelFiles, DatasetFileHttpApi datasetFiles)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> Start(
@@ -25,8 +25,9 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var scope = InvocationDurableClient.Use(client);
         byte[] body = await RequestBody.ReadAsync(request.Body, cancellationToken);
-        ApiResult result = await Api(client).StartAsync(body, runId => ManagementUrls(client, request, runId), cancellationToken);
+        ApiResult result = await training.StartAsync(body, runId => ManagementUrls(client, request, runId), cancellationToken);
         return Write(request, result);
     }
 
@@ -37,7 +38,8 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Write(request, await Api(client).ListAsync(request.Query["top"].FirstOrDefault(), cancellationToken));
+        using var scope = InvocationDurableClient.Use(client);
+        return Write(request, await training.ListAsync(request.Query["top"].FirstOrDefault(), cancellationToken));
     }
 
     [Function("GetTrainingRun")]
@@ -45,8 +47,11 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "training/{runId}")] HttpRequest request,
         string runId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        Write(request, await Api(client).GetSummaryAsync(runId, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        using var scope = InvocationDurableClient.Use(client);
+        return Write(request, await training.GetSummaryAsync(runId, cancellationToken));
+    }
 
     [Function("ExportTrainingModel")]
     public async Task<IActionResult> ExportModel(
@@ -56,8 +61,8 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var api = new ModelExportHttpApi(new DurableTaskClientRuns(client), exporter);
-        return Write(request, await api.GetModelAsync(runId, request.Query["format"].FirstOrDefault(), request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
+        using var scope = InvocationDurableClient.Use(client);
+        return Write(request, await export.GetModelAsync(runId, request.Query["format"].FirstOrDefault(), request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
     }
 
     [Function("ExportTrainingModelSpec")]
@@ -68,8 +73,8 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var api = new ModelExportHttpApi(new DurableTaskClientRuns(client), exporter);
-        return Write(request, await api.GetSpecAsync(runId, request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
+        using var scope = InvocationDurableClient.Use(client);
+        return Write(request, await export.GetSpecAsync(runId, request.Query["checkpoint"].FirstOrDefault(), cancellationToken));
     }
 
     [Function("UploadModelFile")]
@@ -80,7 +85,7 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
     {
         ArgumentNullException.ThrowIfNull(request);
         byte[] body = await RequestBody.ReadAsync(request.Body, ModelFileHttpApi.MaxBodyBytes, cancellationToken);
-        return Write(request, await new ModelFileHttpApi(files, models).UploadAsync(name, body, cancellationToken));
+        return Write(request, await modelFiles.UploadAsync(name, body, cancellationToken));
     }
 
     [Function("UploadDatasetFile")]
@@ -91,7 +96,7 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
     {
         ArgumentNullException.ThrowIfNull(request);
         byte[] body = await RequestBody.ReadAsync(request.Body, DatasetFileHttpApi.MaxBodyBytes, cancellationToken);
-        return Write(request, await new DatasetFileHttpApi(datasetFiles).UploadAsync(path, body, cancellationToken));
+        return Write(request, await datasetFiles.UploadAsync(path, body, cancellationToken));
     }
 
     [Function("StopTrainingRun")]
@@ -99,13 +104,10 @@ public sealed class TrainingHttpFunctions(TimeProvider timeProvider, IModelExpor
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training/{runId}/stop")] HttpRequest request,
         string runId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        Write(request, await Api(client).StopAsync(runId, cancellationToken));
-
-    private TrainingHttpApi Api(DurableTaskClient client)
+        CancellationToken cancellationToken)
     {
-        var runs = new DurableTaskClientRuns(client);
-        return new TrainingHttpApi(new TrainModelUseCase(runs, timeProvider, datasets, models), runs);
+        using var scope = InvocationDurableClient.Use(client);
+        return Write(request, await training.StopAsync(runId, cancellationToken));
     }
 
     /// <summary>

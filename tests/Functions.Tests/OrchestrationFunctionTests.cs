@@ -24,7 +24,7 @@ public class OrchestrationFunctionTests
     private static async Task<(DurableTaskTestHost Host, ScriptedExecutor Executor)> StartAsync()
     {
         var executor = new ScriptedExecutor();
-        var functions = new TrainingOrchestrationFunctions(new OneCallAtATime(executor), new RecordingPruner());
+        var functions = FunctionsComposition.Orchestrations(new OneCallAtATime(executor), new RecordingPruner());
         DurableTaskTestHost host = await StartHostAsync(functions);
         return (host, executor);
     }
@@ -147,7 +147,7 @@ public class OrchestrationFunctionTests
     public async Task OrchestratorFunction_WhenAChunkKeepsFailing_RetriesThenEndsFailedWithTheReason()
     {
         var executor = new FailingExecutor();
-        var functions = new TrainingOrchestrationFunctions(executor, new RecordingPruner());
+        var functions = FunctionsComposition.Orchestrations(executor, new RecordingPruner());
         await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks =>
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Tests;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
@@ -10,6 +11,7 @@ using DurableTrainer.TestSupport;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableTrainer.Functions.Tests;
 
@@ -31,16 +33,20 @@ public class SweepOrchestrationTests
         var executor = new CurveExecutor();
         var datasets = new FakeDatasetCatalog();
         var models = new FakeModelCatalog();
-        var functions = new TrainingOrchestrationFunctions(executor, new RecordingPruner(), new RecordingJournal(), store, datasets, models);
+        var functions = FunctionsComposition.Orchestrations(executor, new RecordingPruner(), services => services
+            .AddSingleton<ITrainingJournal>(new RecordingJournal())
+            .AddSingleton<ISweepStore>(store)
+            .AddSingleton<IDatasetCatalog>(datasets)
+            .AddSingleton<IModelCatalog>(models));
         DurableTaskClient? client = null;
         DurableTaskTestHost engine = await DurableTaskTestHost.StartAsync(
             tasks =>
             {
                 OrchestrationFunctionTests.RegisterTraining(tasks, functions);
                 tasks.AddOrchestratorFunc<SweepInput, SweepOutcome>(DurableTaskNames.SweepOrchestration, (context, _) => TrainingOrchestrationFunctions.RunSweep(context));
-                tasks.AddActivityFunc<StartTrialCommand, StartTrialResult>(DurableTaskNames.StartTrial, (_, command) => functions.StartTrialWith(new DurableTaskClientRuns(client!), command));
+                tasks.AddActivityFunc<StartTrialCommand, StartTrialResult>(DurableTaskNames.StartTrial, (_, command) => functions.StartTrial(command, client!));
                 tasks.AddActivityFunc<SweepRecordUpdate, int>(DurableTaskNames.RecordSweep, (_, update) => functions.RecordSweep(update));
-                tasks.AddActivityFunc<FindLostTrialsCommand, IReadOnlyList<LostTrial>>(DurableTaskNames.FindLostTrials, (_, command) => TrainingOrchestrationFunctions.FindLostTrialsWith(new DurableTaskClientRuns(client!), command));
+                tasks.AddActivityFunc<FindLostTrialsCommand, IReadOnlyList<LostTrial>>(DurableTaskNames.FindLostTrials, (_, command) => functions.FindLostTrials(command, client!));
             },
             OrchestrationFunctionTests.HostOptions());
         client = engine.Client;

@@ -5,6 +5,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableTrainer.Functions.Tests;
 
@@ -12,7 +13,9 @@ namespace DurableTrainer.Functions.Tests;
 public class TrainingDashboardFunctionsTests
 {
     private readonly RecordingDurableTaskClient _client = new();
-    private readonly TrainingDashboardFunctions _functions = new(new OneRecordJournal(), new OneCheckpointStore());
+    private readonly TrainingDashboardFunctions _functions = FunctionsComposition.Create<TrainingDashboardFunctions>(services => services
+        .AddSingleton<ITrainingJournalReader>(new OneRecordJournal())
+        .AddSingleton<ICheckpointStore>(new OneCheckpointStore()));
 
     private static HttpRequest Request()
     {

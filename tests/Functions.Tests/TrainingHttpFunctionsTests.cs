@@ -1,12 +1,14 @@
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableTrainer.Functions.Tests;
 
@@ -17,7 +19,12 @@ public class TrainingHttpFunctionsTests
 
     /// <summary>The functions as the host composes them: the real dataset catalog and the built-in model registry.</summary>
     internal static TrainingHttpFunctions Create() =>
-        new(TimeProvider.System, new NoExports(), Datasets, ModelRegistry.BuiltIn.WithFiles(Files), Files, DataFiles);
+        FunctionsComposition.Create<TrainingHttpFunctions>(services => services
+            .AddSingleton<IModelExporter>(new NoExports())
+            .AddSingleton<IDatasetCatalog>(Datasets)
+            .AddSingleton<IModelCatalog>(ModelRegistry.BuiltIn.WithFiles(Files))
+            .AddSingleton<IModelFileStore>(Files)
+            .AddSingleton<IDatasetStore>(DataFiles));
 
     private static readonly DurableTrainer.TestSupport.InMemoryModelFileStore Files = new();
 
