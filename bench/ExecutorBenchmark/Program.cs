@@ -103,7 +103,7 @@ if (pairs == 0)
 // momentary load, so the per-pair ratio cancels most of what makes whole runs wander.
 using (BareLoop bareLoop = TensorThreads.Run(() => new BareLoop(recipe, spec, train), threads))
 {
-    CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("paired"), recipe))).Checkpoint;
+    CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("paired")), recipe))).Checkpoint;
     var ratios = new List<double>();
     for (int pair = 0; pair < pairs; pair++)
     {
@@ -111,7 +111,7 @@ using (BareLoop bareLoop = TensorThreads.Run(() => new BareLoop(recipe, spec, tr
         TensorThreads.Run(() => { bareLoop.Run(chunk); return chunk; }, threads);
         double bareSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica("paired", pair + 1, 0), 0, 1, (long)pair * chunk, chunk, 1.0, recipe, (long)pairs * chunk));
+        ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica(RunId.Parse("paired"), pair + 1, 0), 0, 1, (long)pair * chunk, chunk, 1.0, recipe, (long)pairs * chunk));
         double executorSeconds = clock.Elapsed.TotalSeconds;
         current = result.Checkpoint;
         ratios.Add(bareSeconds / executorSeconds);
@@ -125,7 +125,7 @@ using (BareLoop bareLoop = TensorThreads.Run(() => new BareLoop(recipe, spec, tr
 
 // Evaluation as the activity runs it (checkpoint in, forward passes without gradients over the validation split),
 // at the executor's evaluation batch size; BENCH_EVALUATION_BATCHES="1000,256" compares others.
-CheckpointReference evaluated = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("evaluated"), recipe))).Checkpoint;
+CheckpointReference evaluated = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("evaluated")), recipe))).Checkpoint;
 string batches = Environment.GetEnvironmentVariable("BENCH_EVALUATION_BATCHES") ?? options.EvaluationBatchSize.ToString(CultureInfo.InvariantCulture);
 foreach (int batch in batches.Split(',').Select(value => int.Parse(value, CultureInfo.InvariantCulture)))
 {
@@ -151,12 +151,12 @@ static double Median(List<double> values) => values.Order().ElementAt(values.Cou
 // time spent inside the chunks' step loops, so the rest (checkpoint I/O, model builds) can be reported as overhead.
 static async Task<double> Chunked(TorchSharpTrainingExecutor executor, TrainingRecipe recipe, int steps, int chunk)
 {
-    CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("bench"), recipe))).Checkpoint;
+    CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("bench")), recipe))).Checkpoint;
     double stepSeconds = 0;
     for (int done = 0, round = 1; done < steps; done += chunk, round++)
     {
         int size = Math.Min(chunk, steps - done);
-        var command = new ChunkCommand(current, CheckpointReference.ForReplica("bench", round, 0), 0, 1, done, size, 1.0, recipe, steps);
+        var command = new ChunkCommand(current, CheckpointReference.ForReplica(RunId.Parse("bench"), round, 0), 0, 1, done, size, 1.0, recipe, steps);
         ChunkResult result = await executor.RunChunkAsync(command);
         current = result.Checkpoint;
         stepSeconds += result.Seconds;

@@ -39,8 +39,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return Invalid("checkpoint", "must be final or best");
         }
 
-        RunRecord? run = TrainingRequestValidator.IsValidRunId(runId) ? await runs.GetAsync(runId, cancellationToken) : null;
-        if (run is null)
+        if (!RunId.TryParse(runId, out RunId? id) || await runs.GetAsync(id.Value, cancellationToken) is not { } run)
         {
             return ProblemDetailsFactory.UnknownRun(runId);
         }
@@ -66,7 +65,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return Invalid("format", $"torchscript applies to models trained from a TorchScript file (model.file); this run's model is {input.Specification.Model.KindName()}: use pytorch or safetensors");
         }
 
-        var reference = new CheckpointReference(runId, checkpoint[(runId.Length + 1)..]);
+        var reference = new CheckpointReference(id, checkpoint[(runId.Length + 1)..]);
         try
         {
             ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(input.Specification), format, cancellationToken);

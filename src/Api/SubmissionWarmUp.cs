@@ -54,17 +54,18 @@ public sealed class SubmissionWarmUp(IConfiguration configuration, IDatasetCatal
     {
         TrainingSpecification specification = validated.Specification;
         var recipe = TrainingRecipe.From(specification);
-        var start = CheckpointReference.Initial("warm-up");
-        var output = CheckpointReference.ForReplica("warm-up", 1, 0);
+        RunId warmUp = RunId.Parse("warm-up");
+        var start = CheckpointReference.Initial(warmUp);
+        var output = CheckpointReference.ForReplica(warmUp, 1, 0);
         var evaluation = new EvaluationResult(EvaluationMetrics.Classification(0, 1, 0.5, 1), 1) { Timing = new ExecutorTiming(1, 0, 0) };
-        RoundTrip(new TrainingRunInput("warm-up", specification, validated.Execution));
+        RoundTrip(new TrainingRunInput(warmUp, specification, validated.Execution));
         RoundTrip(new InitializeCommand(start, recipe));
         RoundTrip(new InitializationResult(start, 1, 1, 1, 1));
         RoundTrip(new ChunkCommand(start, output, 0, 1, 0, 1, 1, recipe, 1) { Evaluate = new ForeseenEvaluations(true, true) });
         RoundTrip(new ChunkResult(output, 1, 1, 1, 1, 1, [new StepMetric(1, 1, 1)]) { Timing = new ExecutorTiming(1, 0, 0), Validation = evaluation, Test = evaluation });
         RoundTrip(new EvaluateCommand(output, recipe, EvaluationSplit.Test));
         RoundTrip(evaluation);
-        RoundTrip(new MergeCommand([output], CheckpointReference.Merged("warm-up", 1), recipe, specification.Replicas, start));
+        RoundTrip(new MergeCommand([output], CheckpointReference.Merged(warmUp, 1), recipe, specification.Replicas, start));
     }
 
     private static void RoundTrip<T>(T message) =>

@@ -4,6 +4,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
@@ -93,7 +94,7 @@ public sealed class SweepHttpApi(StartSweepUseCase useCase, ISweepStore store, I
 
     private async Task<(RunRecord? Instance, SweepRecord Record)?> FindAsync(string sweepId, CancellationToken cancellationToken)
     {
-        if (!TrainingRequestValidator.IsValidRunId(sweepId) || await store.GetRecordAsync(sweepId, cancellationToken) is not { } record)
+        if (!RunId.IsValid(sweepId) || await store.GetRecordAsync(sweepId, cancellationToken) is not { } record)
         {
             return null;
         }

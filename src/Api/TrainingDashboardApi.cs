@@ -12,7 +12,7 @@ namespace DurableTrainer.Api;
 /// A page of a run's journal as the metrics route answers it: the records written after the request's cursor, and
 /// the cursor to send next (<c>?after=</c>) for only what is new.
 /// </summary>
-public sealed record RunMetrics(string RunId, IReadOnlyList<TrainingJournalRecord> Records, long Cursor);
+public sealed record RunMetrics(RunId RunId, IReadOnlyList<TrainingJournalRecord> Records, long Cursor);
 
 /// <summary>
 /// The read-only routes behind the dashboard, shared by both hosts: a run's metrics journal, a checkpoint's bytes,
@@ -62,14 +62,14 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
             return new ApiResult(400, ProblemDetailsFactory.Validation(problems), ContentType: ProblemJson);
         }
 
-        if (!await ExistsAsync(runId, cancellationToken))
+        if (await ExistingRunAsync(runId, cancellationToken) is not { } id)
         {
             return ProblemDetailsFactory.UnknownRun(runId);
         }
 
-        TrainingJournalPage page = await journal.ReadAsync(runId, cursor, cancellationToken);
+        TrainingJournalPage page = await journal.ReadAsync(id, cursor, cancellationToken);
         IReadOnlyList<TrainingJournalRecord> records = kinds.Length == 0 ? page.Records : [.. page.Records.Where(record => kinds.Contains(TrainingJournalKinds.NameOf(record.Kind), StringComparer.Ordinal))];
-        return new ApiResult(200, new RunMetrics(runId, records, page.Cursor));
+        return new ApiResult(200, new RunMetrics(id, records, page.Cursor));
     }
 
     /// <summary>GET /api/training/{runId}/checkpoints/{*name}: the checkpoint's bytes, checked against its hash.</summary>
@@ -81,12 +81,12 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
             return new ApiResult(404, Problem(404, "No such checkpoint.", "A checkpoint name is one to four '/'-separated segments of lower-case letters, digits and hyphens, such as 'round-000002/merged'."), ContentType: ProblemJson);
         }
 
-        if (!await ExistsAsync(runId, cancellationToken))
+        if (await ExistingRunAsync(runId, cancellationToken) is not { } id)
         {
             return ProblemDetailsFactory.UnknownRun(runId);
         }
 
-        var reference = new CheckpointReference(runId, checkpointName);
+        var reference = new CheckpointReference(id, checkpointName);
         try
         {
             byte[] content = await checkpoints.LoadAsync(reference, cancellationToken);
@@ -126,8 +126,9 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
         return valid ? name : null;
     }
 
-    private async Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken) =>
-        TrainingRequestValidator.IsValidRunId(runId) && await runs.GetAsync(runId, cancellationToken) is not null;
+    /// <summary>The run of that id when the text is one and the run exists; null otherwise.</summary>
+    private async Task<RunId?> ExistingRunAsync(string runId, CancellationToken cancellationToken) =>
+        RunId.TryParse(runId, out RunId? id) && await runs.GetAsync(id.Value, cancellationToken) is not null ? id : null;
 
     private static object Problem(int status, string title, string detail) => new
     {

@@ -3,6 +3,7 @@ using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Api;
 
@@ -36,7 +37,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
             return new ApiResult(status, ProblemDetailsFactory.Validation(result.Errors, status), ContentType: ProblemJson);
         }
 
-        ManagementPayload payload = managementPayload(result.RunId!);
+        ManagementPayload payload = managementPayload(result.RunId!.Value);
         return new ApiResult(202, payload, payload.StatusQueryGetUri);
     }
 
@@ -141,7 +142,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
     }
 
     private async Task<RunRecord?> FindAsync(string instanceId, CancellationToken cancellationToken) =>
-        TrainingRequestValidator.IsValidRunId(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
+        RunId.IsValid(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
 
     private static ApiResult UnknownRun(string instanceId) => ProblemDetailsFactory.UnknownRun(instanceId);
 

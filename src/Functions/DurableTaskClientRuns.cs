@@ -1,6 +1,7 @@
 using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -23,7 +24,7 @@ public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) 
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryScheduleAsync(DurableTaskNames.Orchestration, input.RunId, input, cancellationToken);
+        return TryScheduleAsync(DurableTaskNames.Orchestration, input.RunId.Value, input, cancellationToken);
     }
 
     public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
@@ -46,8 +47,8 @@ public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) 
         return true;
     }
 
-    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await Client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken)) is { } instance ? InstanceRuntimeStatuses.FromName(instance.RuntimeStatus.ToString()) : null;
+    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(RunId runId, CancellationToken cancellationToken = default) =>
+        (await Client.GetInstanceAsync(runId.Value, getInputsAndOutputs: false, cancellationToken)) is { } instance ? InstanceRuntimeStatuses.FromName(instance.RuntimeStatus.ToString()) : null;
 
     public async Task<RunRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
         ToRecord(await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));

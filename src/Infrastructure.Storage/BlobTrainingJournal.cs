@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Infrastructure.Storage;
 
@@ -21,7 +22,7 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
 
     public const string DefaultContainerName = "metrics";
 
-    public static string BlobName(string runId) => $"{runId}/metrics.jsonl";
+    public static string BlobName(RunId runId) => $"{runId}/metrics.jsonl";
 
     /// <summary>A journal in a container of the same account (and credential) as <paramref name="checkpoints"/>.</summary>
     public static BlobTrainingJournal Beside(BlobContainerClient checkpoints, string? containerName = null)
@@ -30,7 +31,7 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
         return new BlobTrainingJournal(checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(string.IsNullOrWhiteSpace(containerName) ? DefaultContainerName : containerName));
     }
 
-    public async Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
@@ -68,7 +69,7 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
     /// The cursor is a byte offset into the append blob. Every block ends a line, so the bytes from one block's
     /// start to the blob's end are whole records; the next cursor is the offset after the last newline read.
     /// </summary>
-    public async Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default)
+    public async Task<TrainingJournalPage> ReadAsync(RunId runId, long cursor = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cursor);
         BlobClient blob = container.GetBlobClient(BlobName(runId));

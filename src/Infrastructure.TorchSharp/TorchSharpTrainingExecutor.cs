@@ -54,7 +54,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "initialize"));
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId.Value, "initialize"));
         using Activity? span = TrainingTelemetry.StartOperation("InitializeTraining", command.Output);
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
@@ -67,7 +67,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "chunk"));
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId.Value, "chunk"));
         using Activity? span = TrainingTelemetry.StartOperation("RunChunk", command.Output);
         span?.SetTag(TrainingTelemetry.ReplicaTag, command.Replica);
         var wall = Stopwatch.StartNew();
@@ -78,7 +78,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         var write = Stopwatch.StartNew();
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         result = result with { Timing = new ExecutorTiming(wall.Elapsed.TotalSeconds, readSeconds, write.Elapsed.TotalSeconds) };
-        var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId);
+        var runTag = new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, command.Output.RunId.Value);
         TrainingTelemetry.Steps.Add(result.Steps, runTag);
         TrainingTelemetry.Samples.Add(result.Samples, runTag);
         TrainingTelemetry.ChunkDuration.Record(result.Seconds, runTag);
@@ -105,7 +105,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId, "merge"));
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Output.RunId.Value, "merge"));
         using Activity? span = TrainingTelemetry.StartOperation("MergeReplicas", command.Output);
         if (command.Replicas.Count == 0)
         {
@@ -144,7 +144,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
     public async Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId, "evaluate"));
+        using IDisposable? logScope = _logger.BeginScope(TrainingTelemetry.LogScope(command.Checkpoint.RunId.Value, "evaluate"));
         using Activity? span = TrainingTelemetry.StartOperation("EvaluateCheckpoint", command.Checkpoint);
         var wall = Stopwatch.StartNew();
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
@@ -161,7 +161,7 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         EvaluationMetrics metrics = result.Metrics;
         if (metrics.AccuracyOrNull() is { } accuracy)
         {
-            TrainingTelemetry.EvaluationAccuracy.Record(accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, checkpoint.RunId));
+            TrainingTelemetry.EvaluationAccuracy.Record(accuracy, new KeyValuePair<string, object?>(TrainingTelemetry.RunIdTag, checkpoint.RunId.Value));
             span?.SetTag("durabletrainer.accuracy", accuracy);
         }
 

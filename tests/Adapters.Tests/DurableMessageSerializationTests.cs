@@ -42,22 +42,22 @@ public class DurableMessageSerializationTests
 
     public static TheoryData<object> Messages => new()
     {
-        new TrainingRunInput("run-1", Specification, new ExecutionSettings(StepsPerChunk: 100, RoundsPerExecution: 20, ActivityMaxAttempts: 4, ActivityFirstRetrySeconds: 2.5)),
-        new TrainingRunInput("run-2", DeclarativeSpecification, ExecutionSettings.Default),
-        new TrainingRunInput("run-3", TrainingSpecification.Default, ExecutionSettings.Default),
-        new InitializeCommand(CheckpointReference.Initial("run-2"), TrainingRecipe.From(DeclarativeSpecification)),
-        new InitializeCommand(CheckpointReference.Initial("run-1"), Recipe),
-        new InitializationResult(CheckpointReference.Initial("run-1"), 60000, 10000, 421642),
-        new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 1, 2), 2, 4, 100, 250, 0.5, Recipe),
-        new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 250, 0.4, 0.35, 16000, 12.5),
-        new ChunkResult(CheckpointReference.ForReplica("run-1", 1, 2), 2, 0.4, 0.35, 128, 0.1, [new StepMetric(402, 0.45, 0.001), new StepMetric(404, 0.35, 0.001)]),
-        new Durable.Adapters.RecordMetricsCommand("run-1", [new TrainingJournalRecord(TrainingJournalKind.Evaluation, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]),
-        new EvaluateCommand(CheckpointReference.Merged("run-1", 3), Recipe),
+        new TrainingRunInput(RunId.Parse("run-1"), Specification, new ExecutionSettings(StepsPerChunk: 100, RoundsPerExecution: 20, ActivityMaxAttempts: 4, ActivityFirstRetrySeconds: 2.5)),
+        new TrainingRunInput(RunId.Parse("run-2"), DeclarativeSpecification, ExecutionSettings.Default),
+        new TrainingRunInput(RunId.Parse("run-3"), TrainingSpecification.Default, ExecutionSettings.Default),
+        new InitializeCommand(CheckpointReference.Initial(RunId.Parse("run-2")), TrainingRecipe.From(DeclarativeSpecification)),
+        new InitializeCommand(CheckpointReference.Initial(RunId.Parse("run-1")), Recipe),
+        new InitializationResult(CheckpointReference.Initial(RunId.Parse("run-1")), 60000, 10000, 421642),
+        new ChunkCommand(CheckpointReference.Initial(RunId.Parse("run-1")), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 2), 2, 4, 100, 250, 0.5, Recipe),
+        new ChunkResult(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 2), 250, 0.4, 0.35, 16000, 12.5),
+        new ChunkResult(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 2), 2, 0.4, 0.35, 128, 0.1, [new StepMetric(402, 0.45, 0.001), new StepMetric(404, 0.35, 0.001)]),
+        new Durable.Adapters.RecordMetricsCommand(RunId.Parse("run-1"), [new TrainingJournalRecord(TrainingJournalKind.Evaluation, 250, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) { Round = 1, Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }]),
+        new EvaluateCommand(CheckpointReference.Merged(RunId.Parse("run-1"), 3), Recipe),
         new EvaluationResult(EvaluationMetrics.Classification(0, 0.3, 0.9, 10000), 1.5),
-        new Durable.Adapters.PruneCommand([CheckpointReference.Initial("run-1"), CheckpointReference.Merged("run-1", 4)]),
+        new Durable.Adapters.PruneCommand([CheckpointReference.Initial(RunId.Parse("run-1")), CheckpointReference.Merged(RunId.Parse("run-1"), 4)]),
         new TrainingOutcome
         {
-            RunId = "run-1",
+            RunId = RunId.Parse("run-1"),
             Status = TrainingOutcomeStatus.Completed,
             StopReason = "PlanCompleted",
             StepsDone = 2814,
@@ -86,8 +86,8 @@ public class DurableMessageSerializationTests
     [InlineData(TrainingPhase.Completed, TrainingOutcomeStatus.Completed)]
     public void PhaseAndStatus_TravelByTheirNamesWhicheverOptionsTheHostUses(TrainingPhase phase, TrainingOutcomeStatus status)
     {
-        var progress = new TrainingProgress { RunId = "run-1", Phase = phase };
-        var outcome = new TrainingOutcome { RunId = "run-1", Status = status };
+        var progress = new TrainingProgress { RunId = RunId.Parse("run-1"), Phase = phase };
+        var outcome = new TrainingOutcome { RunId = RunId.Parse("run-1"), Status = status };
 
         foreach (JsonSerializerOptions options in new[] { MessageJson.Options, JsonSerializerOptions.Web })
         {
@@ -102,11 +102,11 @@ public class DurableMessageSerializationTests
     {
         var specification = (TrainingSpecification.Default with { Training = TrainingSpecification.Default.Training with { MaxSteps = 100 } }).Validated().GetValueOrThrow();
         var execution = new ExecutionSettings(StepsPerChunk: 10, ChunkSeconds: 45);
-        var session = new TrainingSession("run-1");
-        session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk, execution.ChunkSeconds), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
-        session.RecordRound(new RoundMetrics(1, 10, 0.5, 0.4, 640, 1.5), CheckpointReference.ForReplica("run-1", 1, 0));
+        var session = new TrainingSession(RunId.Parse("run-1"));
+        session.Start(new Domain.Decisions.PureTrainingService().Plan(specification, 1000, execution.StepsPerChunk, execution.ChunkSeconds), CheckpointReference.Initial(RunId.Parse("run-1")), DateTime.UnixEpoch);
+        session.RecordRound(new RoundMetrics(1, 10, 0.5, 0.4, 640, 1.5), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.6, 0.8, 100), specification);
-        var input = new TrainingRunInput("run-1", specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged("run-1", 1), 2));
+        var input = new TrainingRunInput(RunId.Parse("run-1"), specification, execution, new TrainingResumeState(session.ToSnapshot(), CheckpointReference.Merged(RunId.Parse("run-1"), 1), 2));
 
         var back = JsonSerializer.Deserialize<TrainingRunInput>(JsonSerializer.Serialize(input, MessageJson.Options), MessageJson.Options)!;
 
@@ -122,7 +122,7 @@ public class DurableMessageSerializationTests
     [Fact]
     public void ChunkMessages_KeepTheForeseenEvaluationsAndWhatTheChunkMeasured()
     {
-        var command = new ChunkCommand(CheckpointReference.Initial("r"), CheckpointReference.ForReplica("r", 1, 0), 0, 1, 0, 10, 1.0, Recipe)
+        var command = new ChunkCommand(CheckpointReference.Initial(RunId.Parse("r")), CheckpointReference.ForReplica(RunId.Parse("r"), 1, 0), 0, 1, 0, 10, 1.0, Recipe)
         {
             Evaluate = new Domain.Decisions.ForeseenEvaluations(Validation: true, Test: true),
         };
@@ -143,8 +143,8 @@ public class DurableMessageSerializationTests
     [Fact]
     public void MergeCommand_RoundTripsWithItsReplicaList()
     {
-        var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0), CheckpointReference.ForReplica("r", 1, 1)], CheckpointReference.Merged("r", 1), Recipe,
-            new ReplicaSection(2, MergeStrategy.OuterNesterov, 0.7, 0.9), CheckpointReference.Initial("r"), null, new CheckpointReference("r", "round-000001/outer-momentum"));
+        var command = new MergeCommand([CheckpointReference.ForReplica(RunId.Parse("r"), 1, 0), CheckpointReference.ForReplica(RunId.Parse("r"), 1, 1)], CheckpointReference.Merged(RunId.Parse("r"), 1), Recipe,
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, 0.7, 0.9), CheckpointReference.Initial(RunId.Parse("r")), null, new CheckpointReference(RunId.Parse("r"), "round-000001/outer-momentum"));
 
         var back = JsonSerializer.Deserialize<MergeCommand>(JsonSerializer.Serialize(command, MessageJson.Options), MessageJson.Options)!;
 
@@ -158,7 +158,7 @@ public class DurableMessageSerializationTests
     [Fact]
     public void ChunkCommand_StaysFarBelowTheQueueMessageLimit()
     {
-        var command = new ChunkCommand(CheckpointReference.Initial(new string('r', 63)), CheckpointReference.ForReplica(new string('r', 63), 999999, 15), 15, 16, long.MaxValue, 100000, 1.0, Recipe);
+        var command = new ChunkCommand(CheckpointReference.Initial(RunId.Parse(new string('r', 63))), CheckpointReference.ForReplica(RunId.Parse(new string('r', 63)), 999999, 15), 15, 16, long.MaxValue, 100000, 1.0, Recipe);
 
         Assert.True(JsonSerializer.SerializeToUtf8Bytes(command, MessageJson.Options).Length < 2048);
     }
@@ -178,7 +178,7 @@ public class DurableMessageSerializationTests
     public void SpecificationEnums_AreKebabCaseInTheOrchestrationInput()
     {
         var specification = TrainingSpecification.Create(data: new DataSection(DatasetKind.FashionMnist), optimizer: new OptimizerSection(OptimizerKind.AdamW)).GetValueOrThrow();
-        using var document = JsonDocument.Parse(JsonSerializer.Serialize(new TrainingRunInput("run-1", specification, ExecutionSettings.Default), MessageJson.Options));
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(new TrainingRunInput(RunId.Parse("run-1"), specification, ExecutionSettings.Default), MessageJson.Options));
         JsonElement written = document.RootElement.GetProperty("specification");
 
         Assert.Equal("fashion-mnist", written.GetProperty("data").GetProperty("dataset").GetString());
@@ -193,7 +193,7 @@ public class DurableMessageSerializationTests
     [Fact]
     public void MergeStrategy_IsKebabCaseInTheMergeCommand()
     {
-        var command = new MergeCommand([CheckpointReference.ForReplica("r", 1, 0)], CheckpointReference.Merged("r", 1), Recipe, new ReplicaSection(2, MergeStrategy.OuterNesterov));
+        var command = new MergeCommand([CheckpointReference.ForReplica(RunId.Parse("r"), 1, 0)], CheckpointReference.Merged(RunId.Parse("r"), 1), Recipe, new ReplicaSection(2, MergeStrategy.OuterNesterov));
 
         Assert.Contains("\"merge\":\"outer-nesterov\"", JsonSerializer.Serialize(command, MessageJson.Options), StringComparison.Ordinal);
     }
@@ -202,9 +202,9 @@ public class DurableMessageSerializationTests
     public void TrainingRunInput_KeepsModelParametersAndDeclarativeLayers()
     {
         TrainingRunInput back = JsonSerializer.Deserialize<TrainingRunInput>(
-            JsonSerializer.Serialize(new TrainingRunInput("run-1", Specification, ExecutionSettings.Default), MessageJson.Options), MessageJson.Options)!;
+            JsonSerializer.Serialize(new TrainingRunInput(RunId.Parse("run-1"), Specification, ExecutionSettings.Default), MessageJson.Options), MessageJson.Options)!;
         TrainingRunInput declarative = JsonSerializer.Deserialize<TrainingRunInput>(
-            JsonSerializer.Serialize(new TrainingRunInput("run-2", DeclarativeSpecification, new ExecutionSettings(StepsPerChunk: 20)), MessageJson.Options), MessageJson.Options)!;
+            JsonSerializer.Serialize(new TrainingRunInput(RunId.Parse("run-2"), DeclarativeSpecification, new ExecutionSettings(StepsPerChunk: 20)), MessageJson.Options), MessageJson.Options)!;
 
         Assert.Equal("cnn", back.Specification.Model.Architecture);
         Assert.Equal(Specification.Model.Parameters!.OrderBy(pair => pair.Key), back.Specification.Model.Parameters!.OrderBy(pair => pair.Key));

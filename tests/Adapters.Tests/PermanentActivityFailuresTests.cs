@@ -7,7 +7,7 @@ namespace DurableTrainer.Adapters.Tests;
 
 public class PermanentActivityFailuresTests
 {
-    private static readonly CheckpointReference Input = CheckpointReference.ForReplica("run-1", 3, 0);
+    private static readonly CheckpointReference Input = CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0);
 
     private static TaskFailureDetails Failure(Type type) => new(type.FullName!, "what went wrong", null, null, null);
 

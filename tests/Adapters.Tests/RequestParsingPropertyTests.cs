@@ -8,6 +8,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 using FsCheck.Xunit;
 
 namespace DurableTrainer.Adapters.Tests;
@@ -79,7 +80,7 @@ public class RequestParsingPropertyTests
             return validationErrors.Count > 0 && validationErrors.All(error => error.Field.Length > 0 && error.Rule.Length > 0);
         }
 
-        TrainingRequest normalized = TrainingRequest.From(request.RunId ?? "run-x", validated.Specification, validated.Execution);
+        TrainingRequest normalized = TrainingRequest.From(RunId.Parse(request.RunId ?? "run-x"), validated.Specification, validated.Execution);
         var (reread, rereadErrors) = TrainingRequestReader.Read(JsonSerializer.SerializeToUtf8Bytes(normalized, SpecificationJson.Options));
         if (reread is null || rereadErrors.Count > 0)
         {

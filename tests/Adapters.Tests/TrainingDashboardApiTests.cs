@@ -35,7 +35,7 @@ public class TrainingDashboardApiTests
 
         Assert.Equal(200, result.StatusCode);
         var metrics = Assert.IsType<RunMetrics>(result.Body);
-        Assert.Equal("run-1", metrics.RunId);
+        Assert.Equal("run-1", metrics.RunId.Value);
         Assert.Single(metrics.Records);
         Assert.Equal(1, metrics.Cursor);
     }
@@ -140,7 +140,7 @@ public class TrainingDashboardApiTests
 
     private sealed class FixedJournal : ITrainingJournalReader
     {
-        public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
+        public Task<TrainingJournalPage> ReadAsync(RunId runId, long cursor = 0, CancellationToken cancellationToken = default) =>
             Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalKind.Step, 1, DateTime.UnixEpoch) { Loss = 1 }] : [], 1));
     }
 
@@ -149,7 +149,7 @@ public class TrainingDashboardApiTests
         public Task SaveAsync(CheckpointReference reference, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
         public Task<byte[]> LoadAsync(CheckpointReference reference, CancellationToken cancellationToken = default) =>
-            reference == new CheckpointReference("run-1", "round-000001/merged") ? Task.FromResult(new byte[] { 1, 2, 3 }) : throw new CheckpointNotFoundException(reference);
+            reference == new CheckpointReference(RunId.Parse("run-1"), "round-000001/merged") ? Task.FromResult(new byte[] { 1, 2, 3 }) : throw new CheckpointNotFoundException(reference);
 
         public Task DeleteAsync(CheckpointReference reference, CancellationToken cancellationToken = default) => Task.CompletedTask;
 

@@ -80,7 +80,7 @@ public class TrainingJournalFormatTests
     [Fact]
     public void StepRecords_SpreadTheChunksDurationOverItsStepsAndAreFiledUnderTheCommandsRound()
     {
-        var command = new ChunkCommand(CheckpointReference.Initial("run-1"), CheckpointReference.ForReplica("run-1", 7, 1), 1, 2, 0, 2, 1.0, null!) { Round = 7 };
+        var command = new ChunkCommand(CheckpointReference.Initial(RunId.Parse("run-1")), CheckpointReference.ForReplica(RunId.Parse("run-1"), 7, 1), 1, 2, 0, 2, 1.0, null!) { Round = 7 };
         var result = new ChunkResult(command.Output, 2, 0.5, 0.4, 128, 4.0, [new StepMetric(2, 0.6, 0.01), new StepMetric(4, 0.4, 0.01)]);
 
         var records = RunChunkActivity.StepRecords(command, result, result.StepMetrics!, T0);

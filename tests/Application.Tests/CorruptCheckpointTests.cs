@@ -24,23 +24,23 @@ public class CorruptCheckpointTests
         // Round 2's output turns out corrupt when round 3 reads it: training goes back to round 1 (kept at its interval).
         var executor = new ScriptedExecutor();
         var input = TestRuns.Input(ChunksOfTen, FiftySteps, checkpoints: new CheckpointSection(IntervalSteps: 10, KeepLast: 5));
-        var outcome = await RunAsync(new CorruptOnceAfterWrite(executor, CheckpointReference.ForReplica("run-1", 2, 0)), input);
+        var outcome = await RunAsync(new CorruptOnceAfterWrite(executor, CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0)), input);
 
         Assert.Equal(TrainingOutcomeStatus.Completed, outcome.Status);
         Assert.Equal(50, outcome.StepsDone);
         Assert.Equal(1, outcome.RollbacksUsed);
         ChunkCommand[] chunks = executor.Calls.OfType<ChunkCommand>().ToArray();
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 2, 0), chunks[2].Start);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 1, 0), chunks[3].Start);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0), chunks[2].Start);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0), chunks[3].Start);
         Assert.Equal(10, chunks[3].ReplicaStepsBefore);
-        Assert.Contains(CheckpointReference.ForReplica("run-1", 2, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0), _pruner.Pruned);
     }
 
     [Fact]
     public async Task ACorruptInitialCheckpointWithNothingBeforeIt_FailsWithAClearReason()
     {
         var executor = new ScriptedExecutor();
-        executor.Corrupt.Add(CheckpointReference.Initial("run-1"));
+        executor.Corrupt.Add(CheckpointReference.Initial(RunId.Parse("run-1")));
 
         var outcome = await RunAsync(executor, TestRuns.Input(ChunksOfTen, FiftySteps));
 
@@ -54,7 +54,7 @@ public class CorruptCheckpointTests
     public async Task CorruptionThatKeepsComingBack_FailsOnceTheRollbacksAreSpent()
     {
         var executor = new ScriptedExecutor();
-        var corruptEveryTime = new CorruptAlways(executor, CheckpointReference.ForReplica("run-1", 2, 0));
+        var corruptEveryTime = new CorruptAlways(executor, CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0));
 
         var outcome = await RunAsync(
             corruptEveryTime,

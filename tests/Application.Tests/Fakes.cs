@@ -190,8 +190,8 @@ public sealed class RecordingRunStarter : ITrainingRunStarter
     /// <summary>Runs as scheduled here report Running; <see cref="Statuses"/> overrides that, and anything else does not exist.</summary>
     public Dictionary<string, InstanceRuntimeStatus?> Statuses { get; } = [];
 
-    public Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Statuses.TryGetValue(runId, out InstanceRuntimeStatus? status) ? status : Scheduled.Any(input => input.RunId == runId) ? InstanceRuntimeStatus.Running : null);
+    public Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(RunId runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Statuses.TryGetValue(runId.Value, out InstanceRuntimeStatus? status) ? status : Scheduled.Any(input => input.RunId == runId) ? InstanceRuntimeStatus.Running : null);
 }
 
 /// <summary>
@@ -261,7 +261,7 @@ public sealed class RecordingJournal : ITrainingJournal
 
     public IEnumerable<TrainingJournalRecord> Records => Appends.SelectMany(append => append);
 
-    public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
     {
         lock (Appends)
         {
@@ -348,7 +348,7 @@ internal static class TestRuns
         OptimizerSection? optimizer = null,
         string runId = "run-1") =>
         new(
-            runId,
+            RunId.Parse(runId),
             TrainingSpecification.Create(optimizer: optimizer, training: training, evaluation: evaluation, stopping: stopping, checkpoints: checkpoints, replicas: replicas).GetValueOrThrow(),
             execution ?? ExecutionSettings.Default);
 }

@@ -3,6 +3,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
 
@@ -17,7 +18,7 @@ public class SpecificationJsonTests
             schedule: new ScheduleSection(LearningRateSchedule.CosineWithWarmup),
             replicas: new ReplicaSection(Count: 2, Merge: MergeStrategy.OuterNesterov)).GetValueOrThrow();
 
-        string json = JsonSerializer.Serialize(TrainingRequest.From("run-1", specification, ExecutionSettings.Default), SpecificationJson.Options);
+        string json = JsonSerializer.Serialize(TrainingRequest.From(RunId.Parse("run-1"), specification, ExecutionSettings.Default), SpecificationJson.Options);
 
         Assert.Contains("\"dataset\":\"fashion-mnist\"", json, StringComparison.Ordinal);
         Assert.Contains("\"name\":\"adamw\"", json, StringComparison.Ordinal);

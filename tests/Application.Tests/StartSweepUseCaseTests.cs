@@ -72,7 +72,7 @@ public class StartSweepUseCaseTests
         Assert.All(input.Trials, trial => Assert.Equal(1000, trial.PlannedSteps));
         Assert.Equal("accuracy", input.Metric);
         SweepRecord record = sweeps.Stored.OfType<SweepRecord>().Single();
-        Assert.Equal("grid-t000", record.Trials[0].RunId);
+        Assert.Equal("grid-t000", record.Trials[0].RunId.Value);
         // Nested loops, the first dimension outermost.
         Assert.Equal(0.01, record.Trials[1].Parameters["optimizer.learningRate"].GetDouble());
         Assert.Equal(128, record.Trials[1].Parameters["model.parameters.hiddenUnits"].GetInt32());

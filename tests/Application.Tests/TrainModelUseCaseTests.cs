@@ -3,6 +3,7 @@ using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
 
@@ -54,7 +55,7 @@ public class TrainModelUseCaseTests
         var result = await UseCase.StartAsync(new TrainingRequest { Training = new TrainingSection(Epochs: 1), Model = new ModelSection("mlp") });
 
         Assert.True(result.Started);
-        Assert.True(TrainingRequestValidator.IsValidRunId(result.RunId));
+        Assert.True(RunId.IsValid(result.RunId?.Value));
         var scheduled = Assert.Single(_starter.Scheduled);
         Assert.Equal(result.RunId, scheduled.RunId);
         Assert.Null(scheduled.Resume);
@@ -144,7 +145,7 @@ public class TrainModelUseCaseTests
 
         Assert.True(result.Conflict);
         Assert.False(result.Started);
-        Assert.Equal("taken", result.RunId);
+        Assert.Equal("taken", result.RunId?.Value);
         Assert.Equal("runId", Assert.Single(result.Errors).Field);
     }
 
@@ -155,28 +156,9 @@ public class TrainModelUseCaseTests
             new TrainingRequest { Training = new TrainingSection(MaxSteps: 100), Execution = new ExecutionSettings(StepsPerChunk: 20) }, _datasets, _models);
 
         (ValidatedRequest? again, IReadOnlyList<ValidationError> errors) = await TrainingRequestValidator.ValidateAsync(
-            TrainingRequest.From("run-1", first!.Specification, first.Execution), _datasets, _models);
+            TrainingRequest.From(RunId.Parse("run-1"), first!.Specification, first.Execution), _datasets, _models);
 
         Assert.Empty(errors);
         Assert.Equal(first, again);
     }
-
-    [Theory]
-    [InlineData("a")]
-    [InlineData("run-2024-01")]
-    [InlineData("0123456789012345678901234567890123456789012345678901234567890ab")]
-    public void IsValidRunId_AcceptsLowerCaseDigitsAndInnerHyphens(string runId) =>
-        Assert.True(TrainingRequestValidator.IsValidRunId(runId));
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("-leading")]
-    [InlineData("trailing-")]
-    [InlineData("Upper")]
-    [InlineData("a/b")]
-    [InlineData("..")]
-    [InlineData("a\nb")]
-    [InlineData("0123456789012345678901234567890123456789012345678901234567890abc")]
-    public void IsValidRunId_RejectsAnythingUnsafeForBlobNamesAndUrls(string runId) =>
-        Assert.False(TrainingRequestValidator.IsValidRunId(runId));
 }

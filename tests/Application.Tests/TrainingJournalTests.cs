@@ -1,9 +1,10 @@
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Tests;
 
@@ -171,7 +172,7 @@ public class FailingJournalTests
 
         public List<TrainingJournalRecord> Written { get; } = [];
 
-        public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
         {
             if (_left-- > 0)
             {
@@ -281,7 +282,7 @@ public class HousekeepingBesideTheNextRoundTests
 
         public List<TrainingJournalRecord> Written { get; } = [];
 
-        public async Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        public async Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
         {
             Calls++;
             if (await chunks.WaitForAChunkAsync())

@@ -39,12 +39,12 @@ public class TrainingOrchestratorTests
         Assert.All(_executor.Calls.OfType<ChunkCommand>(), chunk => Assert.Equal(40, chunk.TotalSteps));
         var evaluations = _executor.Calls.OfType<EvaluateCommand>().Where(call => call.Split == EvaluationSplit.Validation).ToArray();
         Assert.Equal(2, evaluations.Length);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), evaluations[^1].Checkpoint);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0), evaluations[^1].Checkpoint);
         Assert.Equal(40, outcome.FinalEvaluation!.Step);
         Assert.Equal("run-1/round-000003/replica-00", outcome.FinalCheckpoint);
         // The best checkpoint is the final one here, so the test split measures it once, after training.
         EvaluateCommand test = Assert.Single(_executor.Calls.OfType<EvaluateCommand>(), call => call.Split == EvaluationSplit.Test);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), test.Checkpoint);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0), test.Checkpoint);
         Assert.Same(test, _executor.Calls[^1]);
         Assert.Equal(40, outcome.TestEvaluation!.Step);
         Assert.Null(outcome.BestTestEvaluation);
@@ -112,7 +112,7 @@ public class TrainingOrchestratorTests
 
         var evaluations = executor.Calls.OfType<EvaluateCommand>().ToArray();
         Assert.Equal(
-            new[] { (EvaluationSplit.Validation, CheckpointReference.Merged("run-1", 2)), (EvaluationSplit.Test, CheckpointReference.Merged("run-1", 2)) },
+            new[] { (EvaluationSplit.Validation, CheckpointReference.Merged(RunId.Parse("run-1"), 2)), (EvaluationSplit.Test, CheckpointReference.Merged(RunId.Parse("run-1"), 2)) },
             evaluations.Select(call => (call.Split, call.Checkpoint)));
         Assert.Equal((60L, 60L), (outcome.FinalEvaluation!.Step, outcome.TestEvaluation!.Step));
     }
@@ -137,7 +137,7 @@ public class TrainingOrchestratorTests
         var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 15, Metric: MonitorMetric.Loss, Mode: MonitorMode.Max)), measuring);
 
         EvaluateCommand test = Assert.Single(measuring.Calls.OfType<EvaluateCommand>());
-        Assert.Equal((EvaluationSplit.Test, CheckpointReference.ForReplica("run-1", 1, 0)), (test.Split, test.Checkpoint));
+        Assert.Equal((EvaluationSplit.Test, CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0)), (test.Split, test.Checkpoint));
         Assert.Equal((40L, 15L), (outcome.TestEvaluation!.Step, outcome.BestTestEvaluation!.Step));
     }
 
@@ -163,7 +163,7 @@ public class TrainingOrchestratorTests
         var outcome = await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs, new EvaluationSection(IntervalSteps: 15, Metric: MonitorMetric.Loss, Mode: MonitorMode.Max)));
 
         var tests = _executor.Calls.OfType<EvaluateCommand>().Where(call => call.Split == EvaluationSplit.Test).Select(call => call.Checkpoint).ToArray();
-        Assert.Equal(new[] { CheckpointReference.ForReplica("run-1", 3, 0), CheckpointReference.ForReplica("run-1", 1, 0) }, tests);
+        Assert.Equal(new[] { CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0) }, tests);
         Assert.Equal((40L, 15L), (outcome.TestEvaluation!.Step, outcome.BestTestEvaluation!.Step));
         Assert.Equal("run-1/round-000001/replica-00", outcome.BestCheckpoint);
     }
@@ -186,7 +186,7 @@ public class TrainingOrchestratorTests
         await RunAsync(TestRuns.Input(ChunksOfFifteen, TwoEpochs));
 
         var chunks = _executor.Calls.OfType<ChunkCommand>().ToArray();
-        Assert.Equal(CheckpointReference.Initial("run-1"), chunks[0].Start);
+        Assert.Equal(CheckpointReference.Initial(RunId.Parse("run-1")), chunks[0].Start);
         for (int i = 1; i < chunks.Length; i++)
         {
             Assert.Equal(chunks[i - 1].Output, chunks[i].Start);
@@ -207,7 +207,7 @@ public class TrainingOrchestratorTests
         var merges = _executor.Calls.OfType<MergeCommand>().ToArray();
         Assert.Equal(2, merges.Length);
         Assert.All(merges, merge => Assert.Equal(MergeStrategy.Average, merge.Merge.Merge));
-        Assert.Equal(CheckpointReference.Merged("run-1", 1), chunks[3].Start);
+        Assert.Equal(CheckpointReference.Merged(RunId.Parse("run-1"), 1), chunks[3].Start);
         Assert.Equal(chunks.Take(3).Select(chunk => chunk.Output), merges[0].Replicas);
         Assert.Subset(_pruner.Pruned.ToHashSet(), chunks.Select(chunk => chunk.Output).ToHashSet());
     }
@@ -223,7 +223,7 @@ public class TrainingOrchestratorTests
         Assert.Null(merges[0].MomentumIn);
         Assert.Equal(merges[0].MomentumOut, merges[1].MomentumIn);
         Assert.Equal(merges[1].MomentumOut, merges[2].MomentumIn);
-        Assert.Equal(CheckpointReference.Initial("run-1"), merges[0].Start);
+        Assert.Equal(CheckpointReference.Initial(RunId.Parse("run-1")), merges[0].Start);
         Assert.Equal(merges[0].Output, merges[1].Start);
         Assert.All(merges, merge => Assert.Equal((MergeStrategy.OuterNesterov, 0.5, 0.8), (merge.Merge.Merge, merge.Merge.OuterLearningRate, merge.Merge.OuterMomentum)));
         Assert.Contains(merges[0].MomentumOut!, _pruner.Pruned);
@@ -262,7 +262,7 @@ public class TrainingOrchestratorTests
         Assert.Equal(5, chunks.Length);
         Assert.Equal(chunks[1].Start, chunks[2].Start);
         Assert.Equal(new[] { 1.0, 1.0, 0.5, 0.5, 0.5 }, chunks.Select(chunk => chunk.LearningRateScale));
-        Assert.Contains(CheckpointReference.ForReplica("run-1", 2, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0), _pruner.Pruned);
     }
 
     [Fact]
@@ -275,7 +275,7 @@ public class TrainingOrchestratorTests
         Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("after 2 rollback", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal("run-1/round-000001/replica-00", outcome.FinalCheckpoint);
-        Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
+        Assert.DoesNotContain(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0), _pruner.Pruned);
     }
 
     [Fact]
@@ -308,10 +308,10 @@ public class TrainingOrchestratorTests
         var outcome = await RunAsync(TestRuns.Input(
             ChunksOfTen, Steps(100), new EvaluationSection(IntervalSteps: 10), checkpoints: new CheckpointSection(IntervalSteps: 30, KeepLast: 1)));
 
-        Assert.DoesNotContain(CheckpointReference.ForReplica("run-1", 10, 0), _pruner.Pruned);
-        Assert.Contains(CheckpointReference.ForReplica("run-1", 1, 0), _pruner.Pruned);
-        Assert.Contains(CheckpointReference.Initial("run-1"), _pruner.Pruned);
-        Assert.DoesNotContain(new CheckpointReference("run-1", outcome.BestCheckpoint!.Split('/', 2)[1]), _pruner.Pruned);
+        Assert.DoesNotContain(CheckpointReference.ForReplica(RunId.Parse("run-1"), 10, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0), _pruner.Pruned);
+        Assert.Contains(CheckpointReference.Initial(RunId.Parse("run-1")), _pruner.Pruned);
+        Assert.DoesNotContain(new CheckpointReference(RunId.Parse("run-1"), outcome.BestCheckpoint!.Split('/', 2)[1]), _pruner.Pruned);
     }
 
     [Fact]
@@ -321,7 +321,7 @@ public class TrainingOrchestratorTests
         // the loop must fail loudly rather than train on values nobody checked.
         TrainingSpecification invalid = TrainingSpecification.Default with { Training = TrainingSpecification.Default.Training with { BatchSize = -1 } };
 
-        var outcome = await RunAsync(new TrainingRunInput("run-1", invalid, ExecutionSettings.Default));
+        var outcome = await RunAsync(new TrainingRunInput(RunId.Parse("run-1"), invalid, ExecutionSettings.Default));
 
         Assert.Equal(TrainingOutcomeStatus.Failed, outcome.Status);
         Assert.Contains("training.batchSize", outcome.FailureReason, StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Contracts;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Cli.Tests;
 
@@ -21,7 +22,7 @@ public sealed class SweepPlotTests : IDisposable
     }
 
     private static SweepTrialView Trial(int index, string status, double learningRate) => new(
-        index, $"s1-t{index:000}", new Dictionary<string, JsonElement> { ["optimizer.learningRate"] = JsonSerializer.SerializeToElement(learningRate) },
+        index, RunId.Parse($"s1-t{index:000}"), new Dictionary<string, JsonElement> { ["optimizer.learningRate"] = JsonSerializer.SerializeToElement(learningRate) },
         status, status == "Stopped" ? 100 : 400, 400, 1, 0.8, status == "Stopped" ? "stopped by ASHA at rung 1" : null);
 
     private static string Metrics(string runId, params (long Step, double Accuracy)[] evaluations) => JsonSerializer.Serialize(new

@@ -1,6 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Client;
 using DurableTrainer.Cli.Watching;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Cli.Tests;
 
@@ -15,7 +16,7 @@ public sealed class WatchIntervalTests
         InstanceRuntimeStatus.Running,
         new TrainingProgress
         {
-            RunId = "run-i",
+            RunId = RunId.Parse("run-i"),
             Phase = phase,
             Round = 3,
             TotalRounds = 4,

@@ -163,11 +163,11 @@ public class DataAndTaskTests
 
     private static TrainingSession Started()
     {
-        var session = new TrainingSession("run-1");
-        session.Start(new TrainingPlan(TotalSteps: 100, StepsPerChunk: 10, Replicas: 1, StepsPerEpoch: 50, BatchSize: 32, TrainExamples: 1600, EvaluationIntervalSteps: 10, CheckpointIntervalSteps: 10), CheckpointReference.Initial("run-1"), DateTime.UnixEpoch);
+        var session = new TrainingSession(RunId.Parse("run-1"));
+        session.Start(new TrainingPlan(TotalSteps: 100, StepsPerChunk: 10, Replicas: 1, StepsPerEpoch: 50, BatchSize: 32, TrainExamples: 1600, EvaluationIntervalSteps: 10, CheckpointIntervalSteps: 10), CheckpointReference.Initial(RunId.Parse("run-1")), DateTime.UnixEpoch);
         for (int round = 1; round <= 3; round++)
         {
-            session.RecordRound(new RoundMetrics(round, round * 10, 1, 1, 320, 1), CheckpointReference.ForReplica("run-1", round, 0));
+            session.RecordRound(new RoundMetrics(round, round * 10, 1, 1, 320, 1), CheckpointReference.ForReplica(RunId.Parse("run-1"), round, 0));
         }
 
         return session;

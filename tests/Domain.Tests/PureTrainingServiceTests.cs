@@ -306,7 +306,7 @@ public class PureTrainingServiceTests
             // Newest (70), best (10), and the last two taken at 20-step intervals (60, 40).
             new[] { "round-000001/replica-00", "round-000004/replica-00", "round-000006/replica-00", "round-000007/replica-00" },
             session.HeldCheckpoints.Select(held => held.Checkpoint.Name).Order(StringComparer.Ordinal).ToArray());
-        Assert.Contains(CheckpointReference.Initial("run-1"), pruned);
+        Assert.Contains(CheckpointReference.Initial(RunId.Parse("run-1")), pruned);
     }
 
     [Fact]

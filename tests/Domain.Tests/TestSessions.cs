@@ -27,8 +27,9 @@ internal static class TestSessions
 
     public static TrainingSession Started(TrainingSpecification specification, int stepsPerChunk = DefaultStepsPerChunk, int trainExamples = 1000, string runId = "run-1", double? chunkSeconds = null)
     {
-        var session = new TrainingSession(runId);
-        session.Start(new PureTrainingService().Plan(specification, trainExamples, stepsPerChunk, chunkSeconds), CheckpointReference.Initial(runId), Start);
+        var id = RunId.Parse(runId);
+        var session = new TrainingSession(id);
+        session.Start(new PureTrainingService().Plan(specification, trainExamples, stepsPerChunk, chunkSeconds), CheckpointReference.Initial(id), Start);
         return session;
     }
 

@@ -13,8 +13,8 @@ public class TrainingSessionTests
 
     private static TrainingSession StartedSession()
     {
-        var session = new TrainingSession("run-1");
-        session.Start(Plan, CheckpointReference.Initial("run-1"), TestSessions.Start);
+        var session = new TrainingSession(RunId.Parse("run-1"));
+        session.Start(Plan, CheckpointReference.Initial(RunId.Parse("run-1")), TestSessions.Start);
         return session;
     }
 
@@ -32,7 +32,7 @@ public class TrainingSessionTests
     {
         var session = StartedSession();
 
-        Assert.Throws<InvalidOperationException>(() => session.Start(Plan, CheckpointReference.Initial("run-1"), TestSessions.Start));
+        Assert.Throws<InvalidOperationException>(() => session.Start(Plan, CheckpointReference.Initial(RunId.Parse("run-1")), TestSessions.Start));
         Assert.Single(session.Events);
     }
 
@@ -40,7 +40,7 @@ public class TrainingSessionTests
     public void RecordRound_AdvancesCountersAndCheckpoint()
     {
         var session = StartedSession();
-        var checkpoint = CheckpointReference.ForReplica("run-1", 1, 0);
+        var checkpoint = CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0);
 
         session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), checkpoint);
 
@@ -57,8 +57,8 @@ public class TrainingSessionTests
     {
         var session = StartedSession();
 
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
-        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
+        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0));
 
         var saved = Assert.Single(session.Events.OfType<CheckpointSaved>());
         Assert.Equal(20, saved.StepsDone);
@@ -70,24 +70,24 @@ public class TrainingSessionTests
     public void RecordRound_ThatDoesNotAdvance_IsRefused()
     {
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
 
         Assert.Throws<InvalidOperationException>(() =>
-            session.RecordRound(new RoundMetrics(2, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0)));
+            session.RecordRound(new RoundMetrics(2, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0)));
     }
 
     [Fact]
     public void RecordEvaluation_OnlyABetterAccuracyBecomesBest()
     {
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), Defaults);
-        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
+        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(20, 0.6, 0.7, 100), Defaults);
 
         Assert.Equal(0.8, session.BestEvaluation!.AccuracyOrNull());
         Assert.Equal(0.8, session.BestMetric);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 1, 0), session.BestCheckpoint);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0), session.BestCheckpoint);
         Assert.Equal(1, session.EvaluationsSinceImprovement);
         var evaluations = session.Events.OfType<EvaluationCompleted>().ToArray();
         Assert.True(evaluations[0].IsBest);
@@ -99,15 +99,15 @@ public class TrainingSessionTests
     {
         var specification = Spec(evaluation: new EvaluationSection(Metric: MonitorMetric.Loss), stopping: new StoppingSection(EarlyStoppingMinDelta: 0.05));
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), specification);
-        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 2, 0));
+        session.RecordRound(new RoundMetrics(2, 20, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 2, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(20, 0.47, 0.9, 100), specification);
-        session.RecordRound(new RoundMetrics(3, 30, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 3, 0));
+        session.RecordRound(new RoundMetrics(3, 30, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(30, 0.4, 0.7, 100), specification);
 
         Assert.Equal(0.4, session.BestMetric);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 3, 0), session.BestCheckpoint);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 3, 0), session.BestCheckpoint);
         Assert.Equal(new[] { true, false, true }, session.Events.OfType<EvaluationCompleted>().Select(evaluation => evaluation.IsBest));
     }
 
@@ -115,13 +115,13 @@ public class TrainingSessionTests
     public void RollBack_KeepsTheLatestCheckpointAndLowersTheScale()
     {
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
 
         session.RollBack(0.5, "diverged");
 
         Assert.Equal(1, session.RollbacksUsed);
         Assert.Equal(0.5, session.LearningRateScale);
-        Assert.Equal(CheckpointReference.ForReplica("run-1", 1, 0), session.LatestCheckpoint);
+        Assert.Equal(CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0), session.LatestCheckpoint);
         var rolledBack = Assert.IsType<RolledBack>(session.Events[^1]);
         Assert.Equal(10, rolledBack.StepsDone);
     }
@@ -141,7 +141,7 @@ public class TrainingSessionTests
     public void ForgetCheckpoints_RefusesTheNewestAndTheBest()
     {
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
 
         Assert.Throws<InvalidOperationException>(() => session.ForgetCheckpoints([session.LatestCheckpoint!]));
     }
@@ -149,11 +149,11 @@ public class TrainingSessionTests
     [Fact]
     public void History_IsBoundedToItsCapacity()
     {
-        var session = new TrainingSession("run-1");
-        session.Start(Plan with { TotalSteps = 10_000 }, CheckpointReference.Initial("run-1"), TestSessions.Start);
+        var session = new TrainingSession(RunId.Parse("run-1"));
+        session.Start(Plan with { TotalSteps = 10_000 }, CheckpointReference.Initial(RunId.Parse("run-1")), TestSessions.Start);
         for (int round = 1; round <= TrainingSession.HistoryCapacity + 10; round++)
         {
-            session.RecordRound(new RoundMetrics(round, round * 10L, 1.0, 1.0, 320, 1.0), CheckpointReference.ForReplica("run-1", round, 0));
+            session.RecordRound(new RoundMetrics(round, round * 10L, 1.0, 1.0, 320, 1.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), round, 0));
         }
 
         Assert.Equal(TrainingSession.HistoryCapacity, session.RecentRounds.Count);
@@ -164,7 +164,7 @@ public class TrainingSessionTests
     public void Snapshot_RestoresAnEqualSession()
     {
         var session = StartedSession();
-        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica("run-1", 1, 0));
+        session.RecordRound(new RoundMetrics(1, 10, 2.0, 1.5, 320, 2.0), CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0));
         session.RecordEvaluation(EvaluationMetrics.Classification(10, 0.5, 0.8, 100), Defaults);
         session.AdjustLearningRate(0.5, "test");
 

@@ -385,7 +385,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         string final = status.GetProperty("output").GetProperty("finalCheckpoint").GetString()
             ?? throw new InvalidOperationException("The run has no final checkpoint.");
         string[] parts = final.Split('/', 2);
-        byte[] content = await new BlobCheckpointStore(Checkpoints).LoadAsync(new CheckpointReference(parts[0], parts[1]));
+        byte[] content = await new BlobCheckpointStore(Checkpoints).LoadAsync(new CheckpointReference(RunId.Parse(parts[0]), parts[1]));
         return Convert.ToHexString(SHA256.HashData(content));
     }
 
@@ -397,7 +397,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         await foreach (BlobItem item in Checkpoints.GetBlobsAsync(BlobTraits.None, BlobStates.None, runId + "/", CancellationToken.None))
         {
             string name = item.Name[(runId.Length + 1)..^".ckpt".Length];
-            await store.LoadAsync(new CheckpointReference(runId, name));
+            await store.LoadAsync(new CheckpointReference(RunId.Parse(runId), name));
             verified++;
         }
 

@@ -3,6 +3,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Tests;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Adapters;
 using Microsoft.DurableTask;
@@ -71,7 +72,7 @@ public class OrchestrationFunctionTests
 
     private static TrainingRunInput Input(string runId, int replicas = 1, long maxSteps = 60, int roundsPerExecution = 50) =>
         new(
-            runId,
+            RunId.Parse(runId),
             TrainingSpecification.Create(
                 training: new TrainingSection(MaxSteps: maxSteps, BatchSize: 32),
                 evaluation: new EvaluationSection(IntervalSteps: 30),

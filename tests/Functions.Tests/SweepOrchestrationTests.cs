@@ -112,15 +112,15 @@ public class SweepOrchestrationTests
         double[] rates = request.Space[0].Values!.Select(value => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         int favoured = record.Trials.Where(trial => trial.Status == "Completed").MaxBy(trial => CurveExecutor.Accuracy(rates[trial.Index], 160))!.Index;
         Assert.Equal(favoured, best.Index);
-        Assert.Equal($"sweep-asha-t{favoured:D3}", best.RunId);
-        OrchestrationMetadata bestRun = (await host.Engine.Client.GetInstanceAsync(best.RunId, getInputsAndOutputs: true))!;
+        Assert.Equal($"sweep-asha-t{favoured:D3}", best.RunId.Value);
+        OrchestrationMetadata bestRun = (await host.Engine.Client.GetInstanceAsync(best.RunId.Value, getInputsAndOutputs: true))!;
         TrainingOutcome bestOutcome = bestRun.ReadOutputAs<TrainingOutcome>()!;
         Assert.Equal(TrainingOutcomeStatus.Completed, bestOutcome.Status);
         Assert.NotNull(bestOutcome.FinalCheckpoint);
 
         // A stopped trial's own run says it was stopped by the scheduler, and why.
         SweepTrialView stopped = record.Trials.First(trial => trial.Status == "Stopped");
-        TrainingOutcome stoppedOutcome = (await host.Engine.Client.GetInstanceAsync(stopped.RunId, getInputsAndOutputs: true))!.ReadOutputAs<TrainingOutcome>()!;
+        TrainingOutcome stoppedOutcome = (await host.Engine.Client.GetInstanceAsync(stopped.RunId.Value, getInputsAndOutputs: true))!.ReadOutputAs<TrainingOutcome>()!;
         Assert.Equal("SchedulerStopped", stoppedOutcome.StopReason);
         Assert.Equal(stopped.Reason, stoppedOutcome.StopDetail);
 

@@ -74,7 +74,7 @@ public class TrainingDashboardFunctionsTests
 
     private sealed class OneRecordJournal : ITrainingJournalReader
     {
-        public Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default) =>
+        public Task<TrainingJournalPage> ReadAsync(RunId runId, long cursor = 0, CancellationToken cancellationToken = default) =>
             Task.FromResult(new TrainingJournalPage(cursor == 0 ? [new TrainingJournalRecord(TrainingJournalKind.Evaluation, 10, DateTime.UnixEpoch) { Loss = 0.5, Scores = new Dictionary<string, double> { ["accuracy"] = 0.8 } }] : [], 1));
     }
 

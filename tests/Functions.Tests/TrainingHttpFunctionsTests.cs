@@ -111,7 +111,7 @@ public class TrainingHttpFunctionsTests
         Assert.Equal("Training", scheduled.Name.Name);
         Assert.Equal("fn-run", scheduled.InstanceId);
         var input = Assert.IsType<TrainingRunInput>(scheduled.Input);
-        Assert.Equal("fn-run", input.RunId);
+        Assert.Equal("fn-run", input.RunId.Value);
         Assert.Equal("mlp", input.Specification.Model.Architecture);
         Assert.Equal(32, input.Specification.Model.Parameters!["hiddenUnits"]);
         Assert.Equal(1, input.Specification.Training.Epochs);

@@ -17,7 +17,7 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task SaveThenLoad_ReturnsTheSameBytesUnderARunScopedName()
     {
-        var reference = CheckpointReference.ForReplica("run-7", 3, 1);
+        var reference = CheckpointReference.ForReplica(RunId.Parse("run-7"), 3, 1);
         byte[] content = Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray();
 
         await Store.SaveAsync(reference, content);
@@ -30,8 +30,8 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task Save_Again_OverwritesOnlyItsOwnBlob()
     {
-        var mine = CheckpointReference.ForReplica("run-1", 1, 0);
-        var other = CheckpointReference.ForReplica("run-1", 1, 1);
+        var mine = CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 0);
+        var other = CheckpointReference.ForReplica(RunId.Parse("run-1"), 1, 1);
         await Store.SaveAsync(other, new byte[] { 9 });
 
         await Store.SaveAsync(mine, new byte[] { 1 });
@@ -44,7 +44,7 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task Load_OfAnAlteredBlob_IsRejectedByItsHash()
     {
-        var reference = CheckpointReference.Initial("run-2");
+        var reference = CheckpointReference.Initial(RunId.Parse("run-2"));
         await Store.SaveAsync(reference, new byte[] { 1, 2, 3, 4 });
         var blob = _container.GetBlobClient(BlobCheckpointStore.BlobName(reference));
         var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
@@ -60,9 +60,9 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task Load_OfAMissingCheckpoint_SaysWhichOne()
     {
-        await Store.SaveAsync(CheckpointReference.Initial("exists"), new byte[] { 1 });
+        await Store.SaveAsync(CheckpointReference.Initial(RunId.Parse("exists")), new byte[] { 1 });
 
-        var error = await Assert.ThrowsAsync<CheckpointNotFoundException>(() => Store.LoadAsync(CheckpointReference.Initial("absent")));
+        var error = await Assert.ThrowsAsync<CheckpointNotFoundException>(() => Store.LoadAsync(CheckpointReference.Initial(RunId.Parse("absent"))));
 
         Assert.Contains("absent/initial", error.Message, StringComparison.Ordinal);
     }
@@ -70,7 +70,7 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task Container_IsPrivate()
     {
-        await Store.SaveAsync(CheckpointReference.Initial("run-3"), new byte[] { 1 });
+        await Store.SaveAsync(CheckpointReference.Initial(RunId.Parse("run-3")), new byte[] { 1 });
 
         var access = await _container.GetAccessPolicyAsync();
 

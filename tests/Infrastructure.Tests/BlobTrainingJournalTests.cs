@@ -3,6 +3,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.TestSupport;
 
@@ -24,11 +25,11 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
         string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
 
-        await journal.AppendAsync("run-1", [Step(1, 2.0), Step(2, 1.5)]);
-        await journal.AppendAsync("run-1", [Step(2, 1.5), Step(3, 1.2)]); // a retried activity writes step 2 again
-        await journal.AppendAsync("run-2", [Step(1, 9.0)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0), Step(2, 1.5)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(2, 1.5), Step(3, 1.2)]); // a retried activity writes step 2 again
+        await journal.AppendAsync(RunId.Parse("run-2"), [Step(1, 9.0)]);
 
-        var records = (await journal.ReadAsync("run-1")).Records;
+        var records = (await journal.ReadAsync(RunId.Parse("run-1"))).Records;
         Assert.Equal(new long[] { 1, 2, 3 }, records.Select(record => record.Step));
         Assert.Equal(1.2, records[^1].Loss);
         BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
@@ -43,7 +44,7 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     {
         var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
 
-        TrainingJournalPage page = await journal.ReadAsync("nobody");
+        TrainingJournalPage page = await journal.ReadAsync(RunId.Parse("nobody"));
         Assert.Empty(page.Records);
         Assert.Equal(0, page.Cursor);
     }
@@ -52,14 +53,14 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     public async Task Read_FromTheCursorAPageGave_ReturnsOnlyRecordsAppendedSince()
     {
         var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
-        await journal.AppendAsync("run-1", [Step(1, 2.0), Step(2, 1.5)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0), Step(2, 1.5)]);
 
-        TrainingJournalPage first = await journal.ReadAsync("run-1");
-        TrainingJournalPage nothingNew = await journal.ReadAsync("run-1", first.Cursor);
-        await journal.AppendAsync("run-1", [Step(3, 1.2)]);
-        await journal.AppendAsync("run-1", [Step(4, 1.1), Step(5, 1.0)]);
-        TrainingJournalPage second = await journal.ReadAsync("run-1", first.Cursor);
-        TrainingJournalPage all = await journal.ReadAsync("run-1");
+        TrainingJournalPage first = await journal.ReadAsync(RunId.Parse("run-1"));
+        TrainingJournalPage nothingNew = await journal.ReadAsync(RunId.Parse("run-1"), first.Cursor);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(3, 1.2)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(4, 1.1), Step(5, 1.0)]);
+        TrainingJournalPage second = await journal.ReadAsync(RunId.Parse("run-1"), first.Cursor);
+        TrainingJournalPage all = await journal.ReadAsync(RunId.Parse("run-1"));
 
         Assert.Equal(new long[] { 1, 2 }, first.Records.Select(record => record.Step));
         Assert.Equal((0, first.Cursor), (nothingNew.Records.Count, nothingNew.Cursor));
@@ -74,12 +75,12 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     {
         string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
-        await journal.AppendAsync("run-1", [Step(1, 2.0)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0)]);
         await _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics).DeleteBlobAsync("run-1/metrics.jsonl");
 
-        await journal.AppendAsync("run-1", [Step(2, 1.5)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(2, 1.5)]);
 
-        Assert.Equal(new long[] { 2 }, (await journal.ReadAsync("run-1")).Records.Select(record => record.Step));
+        Assert.Equal(new long[] { 2 }, (await journal.ReadAsync(RunId.Parse("run-1"))).Records.Select(record => record.Step));
     }
 
     [Fact]
@@ -90,9 +91,9 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
         // About 100 bytes a record: 40,000 records are more than one 3 MiB block.
         TrainingJournalRecord[] records = [.. Enumerable.Range(1, 40_000).Select(step => Step(step, 1.0 / step))];
 
-        await journal.AppendAsync("run-1", records);
+        await journal.AppendAsync(RunId.Parse("run-1"), records);
 
-        var read = (await journal.ReadAsync("run-1")).Records;
+        var read = (await journal.ReadAsync(RunId.Parse("run-1"))).Records;
         Assert.Equal(records.Select(record => record.Step), read.Select(record => record.Step));
         BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
         BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;

@@ -39,7 +39,7 @@ internal sealed class ExecutorHarness : IDisposable
     public TorchSharpTrainingExecutor Executor { get; }
 
     public async Task<CheckpointReference> InitializeAsync(string runId, TrainingRecipe recipe) =>
-        (await Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(runId), recipe))).Checkpoint;
+        (await Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse(runId)), recipe))).Checkpoint;
 
     public Task<ChunkResult> ChunkAsync(TrainingRecipe recipe, CheckpointReference start, string output, long before, int steps, int replica = 0, int replicas = 1, ForeseenEvaluations? evaluate = null) =>
         Executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(start.RunId, output), replica, replicas, before, steps, 1.0, recipe) { Evaluate = evaluate ?? ForeseenEvaluations.None });
@@ -104,7 +104,7 @@ internal static class TestRecipes
     {
         ModelSpec spec = SpecOf(recipe);
         using var model = ModelFactory.Create(spec);
-        CheckpointFormat.Read(new CheckpointReference("test", "checkpoint"), checkpoint, spec.Describe(), model, null);
+        CheckpointFormat.Read(new CheckpointReference(RunId.Parse("test"), "checkpoint"), checkpoint, spec.Describe(), model, null);
         return model.parameters().Select(parameter => parameter.detach().clone()).ToArray();
     }
 }

@@ -58,9 +58,9 @@ public sealed class ExecutorTelemetryTests : IDisposable
     [Fact]
     public async Task Chunk_EmitsASpanTaggedWithTheRunAndCountsItsStepsAndSamples()
     {
-        var start = (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("otel-run"), Mlp))).Checkpoint;
-        await _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference("otel-run", "round-000001/replica-00"), 0, 1, 0, 7, 1.0, Mlp));
-        await _executor.EvaluateAsync(new EvaluateCommand(new CheckpointReference("otel-run", "round-000001/replica-00"), Mlp));
+        var start = (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("otel-run")), Mlp))).Checkpoint;
+        await _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(RunId.Parse("otel-run"), "round-000001/replica-00"), 0, 1, 0, 7, 1.0, Mlp));
+        await _executor.EvaluateAsync(new EvaluateCommand(new CheckpointReference(RunId.Parse("otel-run"), "round-000001/replica-00"), Mlp));
 
         Activity chunk = Assert.Single(_spans, span => span.OperationName == "RunChunk" && (string?)span.GetTagItem(TrainingTelemetry.RunIdTag) == "otel-run");
         Assert.Equal("otel-run/round-000001/replica-00", chunk.GetTagItem(TrainingTelemetry.CheckpointTag));
@@ -75,8 +75,8 @@ public sealed class ExecutorTelemetryTests : IDisposable
     [Fact]
     public async Task EveryLogLineOfAnOperation_CarriesTheRunIdInItsScope()
     {
-        var start = (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("scoped-run"), Mlp))).Checkpoint;
-        await _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference("scoped-run", "c"), 0, 1, 0, 2, 1.0, Mlp));
+        var start = (await _executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("scoped-run")), Mlp))).Checkpoint;
+        await _executor.RunChunkAsync(new ChunkCommand(start, new CheckpointReference(RunId.Parse("scoped-run"), "c"), 0, 1, 0, 2, 1.0, Mlp));
 
         var chunkLines = _logger.Lines.Where(line => line.Message.StartsWith("Chunk scoped-run/c", StringComparison.Ordinal)).ToArray();
         Assert.NotEmpty(chunkLines);

@@ -21,14 +21,14 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
         using var datasets = new DatasetProvider(options);
         var store = new InMemoryCheckpointStore();
         var executor = new TorchSharpTrainingExecutor(store, datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
-        CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("memory"), recipe))).Checkpoint;
+        CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("memory")), recipe))).Checkpoint;
         long liveAfterWarmUp = 0;
         long residentAfterWarmUp = 0;
         const int Chunks = 40;
         const int WarmUp = 10;
         for (int chunk = 1; chunk <= Chunks; chunk++)
         {
-            ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica("memory", chunk, 0), 0, 1, (chunk - 1) * 5L, 5, 1.0, recipe, Chunks * 5));
+            ChunkResult result = await executor.RunChunkAsync(new ChunkCommand(current, CheckpointReference.ForReplica(RunId.Parse("memory"), chunk, 0), 0, 1, (chunk - 1) * 5L, 5, 1.0, recipe, Chunks * 5));
             await executor.EvaluateAsync(new EvaluateCommand(result.Checkpoint, recipe));
             await store.DeleteAsync(current);
             current = result.Checkpoint;

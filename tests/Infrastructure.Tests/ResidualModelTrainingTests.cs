@@ -35,7 +35,7 @@ public sealed class ResidualModelTrainingTests(Xunit.Abstractions.ITestOutputHel
     public async Task ResidualModel_TrainsWithFiniteFallingLossAndEvaluates(string name)
     {
         TrainingRecipe recipe = RecipeFor(name);
-        InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("train-" + name), recipe));
+        InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("train-" + name)), recipe));
         EvaluationResult before = await Executor.EvaluateAsync(new EvaluateCommand(initialized.Checkpoint, recipe, EvaluationSplit.Test));
 
         ChunkResult chunk = await _harness.ChunkAsync(recipe, initialized.Checkpoint, "trained", 0, 4 * HalfSteps);

@@ -134,7 +134,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
     public async Task ScriptedCnn_TrainsWithFallingLossAndEvaluates()
     {
         TrainingRecipe recipe = RecipeFor(await StoreAsync("cnn.pt"));
-        InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial("script-train"), recipe));
+        InitializationResult initialized = await _harness.Executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("script-train")), recipe));
 
         ChunkResult chunk = await _harness.ChunkAsync(recipe, initialized.Checkpoint, "trained", 0, 3 * Steps);
         EvaluationResult evaluation = await _harness.Executor.EvaluateAsync(new EvaluateCommand(chunk.Checkpoint, recipe, EvaluationSplit.Test));
@@ -195,8 +195,8 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         bool outer = strategy == MergeStrategy.OuterNesterov;
 
         CheckpointReference merged = await _harness.Executor.MergeAsync(new MergeCommand(
-            [r0.Checkpoint, r1.Checkpoint], new CheckpointReference("script-merge", "round-000001/merged"), recipe, merge,
-            Start: outer ? start : null, MomentumOut: outer ? new CheckpointReference("script-merge", "round-000001/momentum") : null));
+            [r0.Checkpoint, r1.Checkpoint], new CheckpointReference(RunId.Parse("script-merge"), "round-000001/merged"), recipe, merge,
+            Start: outer ? start : null, MomentumOut: outer ? new CheckpointReference(RunId.Parse("script-merge"), "round-000001/momentum") : null));
         EvaluationResult evaluation = await _harness.Executor.EvaluateAsync(new EvaluateCommand(merged, recipe));
 
         Assert.True(double.IsFinite(evaluation.Loss));

@@ -125,9 +125,9 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
     {
         var start = await InitializeAsync("merge", Mlp);
         var replica = await ChunkAsync(Mlp, start, "r0", 0, 5);
-        Store.Blobs[new CheckpointReference("merge", "r1")] = Store.Blobs[replica.Checkpoint];
+        Store.Blobs[new CheckpointReference(RunId.Parse("merge"), "r1")] = Store.Blobs[replica.Checkpoint];
 
-        var merged = await Executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference("merge", "r1")], new CheckpointReference("merge", "m"), Mlp, new ReplicaSection(2)));
+        var merged = await Executor.MergeAsync(new MergeCommand([replica.Checkpoint, new CheckpointReference(RunId.Parse("merge"), "r1")], new CheckpointReference(RunId.Parse("merge"), "m"), Mlp, new ReplicaSection(2)));
 
         Assert.Equal(Store.Blobs[replica.Checkpoint], Store.Blobs[merged]);
     }
@@ -139,7 +139,7 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r0 = await ChunkAsync(Mlp, start, "r0", 0, 60, replica: 0, replicas: 2);
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 60, replica: 1, replicas: 2);
 
-        var merged = await Executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference("avg", "m"), Mlp, new ReplicaSection(2)));
+        var merged = await Executor.MergeAsync(new MergeCommand([r0.Checkpoint, r1.Checkpoint], new CheckpointReference(RunId.Parse("avg"), "m"), Mlp, new ReplicaSection(2)));
         var evaluation = await Executor.EvaluateAsync(new EvaluateCommand(merged, Mlp));
 
         Assert.NotEqual(Store.Blobs[r0.Checkpoint], Store.Blobs[merged]);
@@ -167,12 +167,12 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "avg"), Mlp, new ReplicaSection(2)));
-        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer", "nesterov"), Mlp,
-            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.0), start, MomentumIn: null, MomentumOut: new CheckpointReference("outer", "momentum")));
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference(RunId.Parse("outer"), "avg"), Mlp, new ReplicaSection(2)));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference(RunId.Parse("outer"), "nesterov"), Mlp,
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.0), start, MomentumIn: null, MomentumOut: new CheckpointReference(RunId.Parse("outer"), "momentum")));
 
         Assert.True(ParametersClose(Store.Blobs[average], Store.Blobs[outer], Mlp));
-        Assert.True(Store.Blobs.ContainsKey(new CheckpointReference("outer", "momentum")));
+        Assert.True(Store.Blobs.ContainsKey(new CheckpointReference(RunId.Parse("outer"), "momentum")));
     }
 
     [Fact]
@@ -183,9 +183,9 @@ public sealed class TorchSharpTrainingExecutorTests : IDisposable
         var r1 = await ChunkAsync(Mlp, start, "r1", 0, 20, replica: 1, replicas: 2);
         CheckpointReference[] replicas = [r0.Checkpoint, r1.Checkpoint];
 
-        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "avg"), Mlp, new ReplicaSection(2)));
-        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference("outer2", "nesterov"), Mlp,
-            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.5), start, MomentumIn: null, MomentumOut: new CheckpointReference("outer2", "momentum")));
+        var average = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference(RunId.Parse("outer2"), "avg"), Mlp, new ReplicaSection(2)));
+        var outer = await Executor.MergeAsync(new MergeCommand(replicas, new CheckpointReference(RunId.Parse("outer2"), "nesterov"), Mlp,
+            new ReplicaSection(2, MergeStrategy.OuterNesterov, OuterLearningRate: 1.0, OuterMomentum: 0.5), start, MomentumIn: null, MomentumOut: new CheckpointReference(RunId.Parse("outer2"), "momentum")));
 
         // With m = delta on the first round, next = previous - (1 + mu) * delta: 1.5 times the average's step.
         double averageStep = Distance(Store.Blobs[start], Store.Blobs[average]);

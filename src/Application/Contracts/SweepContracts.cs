@@ -1,5 +1,6 @@
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Sweeps;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Contracts;
 
@@ -76,7 +77,7 @@ public sealed record StartTrialResult(bool Started, string? Error = null);
 /// <summary>One trial as the sweep's status shows it.</summary>
 public sealed record SweepTrialView(
     int Index,
-    string RunId,
+    RunId RunId,
     IReadOnlyDictionary<string, System.Text.Json.JsonElement> Parameters,
     string Status,
     long Steps,
@@ -104,7 +105,7 @@ public sealed record SweepRecord(
     IReadOnlyList<SweepTrialView> Trials,
     int? BestTrial)
 {
-    public static string TrialRunId(string sweepId, int trial) => $"{sweepId}-t{trial:D3}";
+    public static RunId TrialRunId(string sweepId, int trial) => RunId.Parse($"{sweepId}-t{trial:D3}");
 
     public SweepTrialView? Best => BestTrial is { } best && best >= 0 && best < Trials.Count ? Trials[best] : null;
 }
@@ -116,7 +117,7 @@ public sealed record SweepRecordUpdate(string SweepId, string Status, long Steps
 public sealed record SweepProgress(string SweepId, string Status, int Trials, int Running, int Finished, long StepsDone, int? BestTrial, double? BestMetric, int Execution);
 
 /// <summary>The sweep orchestration's output.</summary>
-public sealed record SweepOutcome(string SweepId, string Status, int Trials, int Completed, int Stopped, int Failed, int NotStarted, long StepsDone, int? BestTrial, string? BestRunId, double? BestMetric, string Metric)
+public sealed record SweepOutcome(string SweepId, string Status, int Trials, int Completed, int Stopped, int Failed, int NotStarted, long StepsDone, int? BestTrial, RunId? BestRunId, double? BestMetric, string Metric)
 {
     public const string ContinuedAsNew = "ContinuedAsNew";
 }

@@ -1,5 +1,6 @@
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Contracts;
 
@@ -23,12 +24,12 @@ public sealed record TrainingRequest
     public ExecutionSettings? Execution { get; init; }
 
     /// <summary>The request a validated run stands for: every section present, with the values used.</summary>
-    public static TrainingRequest From(string runId, TrainingSpecification specification, ExecutionSettings execution)
+    public static TrainingRequest From(RunId runId, TrainingSpecification specification, ExecutionSettings execution)
     {
         ArgumentNullException.ThrowIfNull(specification);
         return new TrainingRequest
         {
-            RunId = runId,
+            RunId = runId?.Value,
             Data = specification.Data,
             Model = specification.Model,
             Optimizer = specification.Optimizer,

@@ -11,7 +11,7 @@ namespace DurableTrainer.Application.Contracts;
 /// default filled in); after a continue-as-new, also the compact state the run carries on from.
 /// </summary>
 /// <remarks><see cref="Trial"/> is set when the run is a trial of a sweep: it pauses at the sweep's rungs for a verdict.</remarks>
-public sealed record TrainingRunInput(string RunId, TrainingSpecification Specification, ExecutionSettings Execution, TrainingResumeState? Resume = null, TrialLink? Trial = null);
+public sealed record TrainingRunInput(RunId RunId, TrainingSpecification Specification, ExecutionSettings Execution, TrainingResumeState? Resume = null, TrialLink? Trial = null);
 
 /// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
 /// <remarks><see cref="RungsReported"/> counts the sweep rungs a trial has already reported at.</remarks>
@@ -126,7 +126,7 @@ public enum TrainingOutcomeStatus
 /// <summary>Progress as a monitor shows it. Bounded in size: it becomes the orchestration's custom status.</summary>
 public sealed record TrainingProgress
 {
-    public required string RunId { get; init; }
+    public required RunId RunId { get; init; }
 
     [JsonConverter(typeof(JsonStringEnumConverter<TrainingPhase>))]
     public required TrainingPhase Phase { get; init; }
@@ -168,7 +168,7 @@ public sealed record TrainingProgress
 /// </summary>
 public sealed record TrainingOutcome
 {
-    public required string RunId { get; init; }
+    public required RunId RunId { get; init; }
 
     [JsonConverter(typeof(JsonStringEnumConverter<TrainingOutcomeStatus>))]
     public required TrainingOutcomeStatus Status { get; init; }

@@ -37,7 +37,7 @@ public static class TrainingTelemetry
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         Activity? activity = Source.StartActivity(operation);
-        activity?.SetTag(RunIdTag, checkpoint.RunId);
+        activity?.SetTag(RunIdTag, checkpoint.RunId.Value);
         activity?.SetTag(CheckpointTag, checkpoint.ToString());
         return activity;
     }

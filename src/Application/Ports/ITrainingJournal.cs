@@ -1,4 +1,5 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Ports;
 
@@ -8,7 +9,7 @@ namespace DurableTrainer.Application.Ports;
 /// </summary>
 public interface ITrainingJournal
 {
-    Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default);
+    Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -19,7 +20,7 @@ public interface ITrainingJournal
 /// </summary>
 public interface ITrainingJournalReader
 {
-    Task<TrainingJournalPage> ReadAsync(string runId, long cursor = 0, CancellationToken cancellationToken = default);
+    Task<TrainingJournalPage> ReadAsync(RunId runId, long cursor = 0, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Records written after a cursor, and the cursor to pass next time (where this page ended).</summary>
@@ -30,5 +31,5 @@ public sealed class NoTrainingJournal : ITrainingJournal
 {
     public static NoTrainingJournal Instance { get; } = new();
 
-    public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

@@ -1,4 +1,5 @@
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Ports;
 
@@ -9,5 +10,5 @@ public interface ITrainingRunStarter
     Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default);
 
     /// <summary>The run's runtime status as the engine names it (Running, Completed, Terminated, ...); null when no such run exists.</summary>
-    Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default);
+    Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(RunId runId, CancellationToken cancellationToken = default);
 }

@@ -1,5 +1,6 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Sweeps;
 
@@ -16,7 +17,7 @@ public sealed class FindLostTrialsHandler(ITrainingRunStarter runs)
         var lost = new List<LostTrial>();
         foreach (int trial in command.Trials)
         {
-            string runId = SweepRecord.TrialRunId(command.SweepId, trial);
+            RunId runId = SweepRecord.TrialRunId(command.SweepId, trial);
             InstanceRuntimeStatus? status = await runs.GetRuntimeStatusAsync(runId, cancellationToken);
             if (status is null)
             {

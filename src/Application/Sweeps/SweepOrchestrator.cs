@@ -1,6 +1,7 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Sweeps;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Sweeps;
 
@@ -105,14 +106,14 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
 
     private void Send(SweepInput input, SweepAction action)
     {
-        string runId = SweepRecord.TrialRunId(input.SweepId, action.Trial);
+        RunId runId = SweepRecord.TrialRunId(input.SweepId, action.Trial);
         switch (action)
         {
             case SweepAction.Verdict verdict:
-                host.SendVerdict(runId, new RungVerdict(verdict.Continue, verdict.Reason));
+                host.SendVerdict(runId.Value, new RungVerdict(verdict.Continue, verdict.Reason));
                 break;
             case SweepAction.SignalStop:
-                host.SignalStop(runId);
+                host.SignalStop(runId.Value);
                 break;
         }
     }

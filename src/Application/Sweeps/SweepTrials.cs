@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Sweeps;
 
@@ -64,7 +65,7 @@ public static partial class SweepTrials
     }
 
     /// <summary>The request of trial <paramref name="trial"/>: the base with every dimension's value set, or the problem with the point.</summary>
-    public static (TrainingRequest? Request, ValidationError? Error) Materialize(TrainingRequest baseRequest, IReadOnlyList<SweepDimension> space, IReadOnlyList<double> draws, string runId)
+    public static (TrainingRequest? Request, ValidationError? Error) Materialize(TrainingRequest baseRequest, IReadOnlyList<SweepDimension> space, IReadOnlyList<double> draws, RunId runId)
     {
         ArgumentNullException.ThrowIfNull(baseRequest);
         ArgumentNullException.ThrowIfNull(space);
@@ -80,7 +81,7 @@ public static partial class SweepTrials
             }
         }
 
-        root["runId"] = runId;
+        root["runId"] = runId.Value;
         try
         {
             return (root.Deserialize<TrainingRequest>(SpecificationJson.Options) ?? new TrainingRequest(), null);

@@ -26,7 +26,7 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
     {
         TrainingSession session = run.Session;
         TrainingPlan plan = session.Plan!;
-        string runId = session.RunId;
+        RunId runId = session.RunId;
         CheckpointReference start = session.LatestCheckpoint!;
         long replicaStepsBefore = session.StepsDone / plan.Replicas;
         bool outer = run.Specification.Replicas.Merge == MergeStrategy.OuterNesterov;

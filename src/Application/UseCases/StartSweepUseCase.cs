@@ -5,6 +5,7 @@ using DurableTrainer.Application.Sweeps;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Sweeps;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.UseCases;
 
@@ -23,7 +24,7 @@ public sealed record StartSweepResult(string? SweepId, IReadOnlyList<ValidationE
 public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
 {
     /// <summary>A sweep id leaves room for the trial suffix (<c>-t999</c>) within a run id's length.</summary>
-    public const int MaxSweepIdLength = TrainingRequestValidator.MaxRunIdLength - 5;
+    public const int MaxSweepIdLength = RunId.MaxLength - 5;
 
     /// <summary>Past this many, further problems with the trials' points are summarised as a count.</summary>
     public const int MaxPointErrors = 20;
@@ -73,7 +74,7 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
 
     private static void AddNamingErrors(SweepRequest request, List<ValidationError> errors)
     {
-        if (request.SweepId is { } requested && (!TrainingRequestValidator.IsValidRunId(requested) || requested.Length > MaxSweepIdLength))
+        if (request.SweepId is { } requested && (!RunId.IsValid(requested) || requested.Length > MaxSweepIdLength))
         {
             errors.Add(new ValidationError("sweepId", $"must be 1 to {MaxSweepIdLength} lower-case letters, digits or inner hyphens"));
         }
@@ -137,7 +138,7 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
     /// <summary>Checks one point as a run; returns its planned steps, or null after adding its problems.</summary>
     private async Task<long?> PlanAsync(TrainingRequest pinnedBase, IReadOnlyList<SweepDimension> space, IReadOnlyList<double> point, List<ValidationError> errors, CancellationToken cancellationToken)
     {
-        (TrainingRequest? trial, ValidationError? problem) = SweepTrials.Materialize(pinnedBase, space, point, runId: "sweep-point-check");
+        (TrainingRequest? trial, ValidationError? problem) = SweepTrials.Materialize(pinnedBase, space, point, runId: RunId.Parse("sweep-point-check"));
         if (trial is null)
         {
             errors.Add(problem!);
@@ -202,7 +203,7 @@ public sealed class StartTrialHandler(ISweepStore store, IDatasetCatalog dataset
             return new StartTrialResult(false, $"the definition of sweep {command.SweepId} is missing from storage");
         }
 
-        string runId = SweepRecord.TrialRunId(command.SweepId, command.Trial);
+        RunId runId = SweepRecord.TrialRunId(command.SweepId, command.Trial);
         (TrainingRequest? request, ValidationError? problem) = SweepTrials.Materialize(definition.Base, definition.Space, command.Draws, runId);
         if (request is null)
         {

@@ -1,11 +1,12 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.UseCases;
 
 /// <summary>The outcome of asking to start a run.</summary>
-public sealed record StartTrainingResult(string? RunId, IReadOnlyList<ValidationError> Errors, bool Conflict)
+public sealed record StartTrainingResult(RunId? RunId, IReadOnlyList<ValidationError> Errors, bool Conflict)
 {
     public bool Started => RunId is not null && Errors.Count == 0 && !Conflict;
 }
@@ -25,7 +26,8 @@ public sealed class TrainModelUseCase(ITrainingRunStarter starter, TimeProvider 
             return new StartTrainingResult(null, errors, Conflict: false);
         }
 
-        string runId = request.RunId ?? NewRunId();
+        // The validator has checked a named id against the rule (as the field runId), so parsing it cannot fail here.
+        RunId runId = request.RunId is { } named ? RunId.Parse(named) : NewRunId();
         var input = new TrainingRunInput(runId, validated.Specification, validated.Execution);
         bool scheduled = await starter.TryScheduleAsync(input, cancellationToken);
         return scheduled
@@ -33,6 +35,6 @@ public sealed class TrainModelUseCase(ITrainingRunStarter starter, TimeProvider 
             : new StartTrainingResult(runId, [new ValidationError("runId", $"a run named '{runId}' already exists")], Conflict: true);
     }
 
-    private string NewRunId() =>
-        $"run-{timeProvider.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+    private RunId NewRunId() =>
+        RunId.Parse($"run-{timeProvider.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
 }

@@ -4,6 +4,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.UseCases;
 
@@ -16,18 +17,8 @@ public sealed record ValidatedRequest(TrainingSpecification Specification, Execu
 /// </summary>
 public static partial class TrainingRequestValidator
 {
-    public const int MaxRunIdLength = 63;
-
-    /// <summary>Lower-case letters, digits and inner hyphens: safe as an instance id, a blob prefix and a URL segment.</summary>
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex RunIdPattern();
-
-    public static bool IsValidRunId(string? runId) => runId is not null && RunIdPattern().IsMatch(runId);
-
     public static ValidationError? ValidateRunId(string? runId) =>
-        runId is null || IsValidRunId(runId)
-            ? null
-            : new ValidationError("runId", $"must be 1 to {MaxRunIdLength} lower-case letters, digits or inner hyphens");
+        runId is null || RunId.IsValid(runId) ? null : new ValidationError("runId", RunId.Rule);
 
     public static async Task<(ValidatedRequest? Request, IReadOnlyList<ValidationError> Errors)> ValidateAsync(
         TrainingRequest request, IDatasetCatalog datasets, IModelCatalog models, CancellationToken cancellationToken = default)

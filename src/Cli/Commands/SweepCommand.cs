@@ -313,7 +313,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
             var curves = new List<TrialCurve>();
             foreach (SweepTrialView trial in status.Sweep.Trials.Where(trial => trial.Status is not ("Pending" or "NotStarted")))
             {
-                byte[]? body = await client.GetRunResourceAsync(trial.RunId, "metrics?kind=evaluation", "metrics", cancellationToken);
+                byte[]? body = await client.GetRunResourceAsync(trial.RunId.Value, "metrics?kind=evaluation", "metrics", cancellationToken);
                 try
                 {
                     curves.Add(new TrialCurve(trial, body is null ? [] : TrialCurve.Read(System.Text.Encoding.UTF8.GetString(body), metric)));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
 using DurableTrainer.Contracts;
+using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Cli.Watching;
 
@@ -54,7 +55,7 @@ public sealed record RunSnapshot(
             ? null
             : new TrainingProgress
             {
-                RunId = summary.RunId,
+                RunId = Domain.Training.RunId.Parse(summary.RunId),
                 Phase = phase,
                 Step = summary.Step ?? 0,
                 TotalSteps = summary.TotalSteps ?? 0,
@@ -66,7 +67,7 @@ public sealed record RunSnapshot(
             ? null
             : new TrainingOutcome
             {
-                RunId = summary.RunId,
+                RunId = Domain.Training.RunId.Parse(summary.RunId),
                 Status = status,
                 StopReason = summary.StopReason,
                 FailureReason = summary.FailureReason,

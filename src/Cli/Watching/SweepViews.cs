@@ -96,7 +96,7 @@ public static class SweepViews
     private static JsonNode TrialJson(SweepTrialView trial) => new JsonObject
     {
         ["index"] = trial.Index,
-        ["runId"] = trial.RunId,
+        ["runId"] = trial.RunId.Value,
         ["parameters"] = JsonNode.Parse(JsonSerializer.Serialize(trial.Parameters)),
         ["status"] = trial.Status,
         ["steps"] = trial.Steps,

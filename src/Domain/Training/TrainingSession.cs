@@ -20,13 +20,13 @@ public sealed class TrainingSession
     private readonly List<EvaluationMetrics> _evaluations = [];
     private readonly List<HeldCheckpoint> _held = [];
 
-    public TrainingSession(string runId)
+    public TrainingSession(RunId runId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        ArgumentNullException.ThrowIfNull(runId);
         RunId = runId;
     }
 
-    public string RunId { get; }
+    public RunId RunId { get; }
     public TrainingStatus Status { get; private set; } = TrainingStatus.Pending;
     public TrainingPlan? Plan { get; private set; }
     public DateTime StartedAtUtc { get; private set; }

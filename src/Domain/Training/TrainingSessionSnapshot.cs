@@ -8,7 +8,7 @@ public sealed record HeldCheckpoint(CheckpointReference Checkpoint, long StepsDo
 /// it continues as new. Bounded in size whatever the length of the run.
 /// </summary>
 public sealed record TrainingSessionSnapshot(
-    string RunId,
+    RunId RunId,
     TrainingStatus Status,
     TrainingPlan? Plan,
     DateTime StartedAtUtc,

@@ -15,7 +15,7 @@ public sealed class ActivityCheckpointPruner(TaskOrchestrationContext context, T
 /// <summary>Journal writes as an activity: appending to a blob is I/O, which orchestration code must not do itself.</summary>
 public sealed class ActivityTrainingJournal(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingJournal
 {
-    public Task AppendAsync(string runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) =>
+    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) =>
         context.CallActivityAsync<int>(DurableTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records), activityOptions);
 }
 
@@ -35,4 +35,4 @@ public sealed class ContinueAsNewContinuation(TaskOrchestrationContext context) 
 public sealed record PruneCommand(IReadOnlyList<CheckpointReference> Checkpoints);
 
 /// <summary>The input of the record-metrics activity.</summary>
-public sealed record RecordMetricsCommand(string RunId, IReadOnlyList<TrainingJournalRecord> Records);
+public sealed record RecordMetricsCommand(RunId RunId, IReadOnlyList<TrainingJournalRecord> Records);

@@ -44,7 +44,7 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, DatasetPr
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(spec);
-        string baseName = checkpoint.RunId;
+        string baseName = checkpoint.RunId.Value;
         if (format == ModelExportFormat.Spec)
         {
             CheckpointMetadata metadata = CheckpointFormat.ReadMetadata(checkpoint, content);

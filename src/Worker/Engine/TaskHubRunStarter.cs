@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 
 namespace DurableTrainer.Worker.Engine;
@@ -11,7 +12,7 @@ public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarte
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return TryCreateAsync(DurableTaskNames.Orchestration, input.RunId, input);
+        return TryCreateAsync(DurableTaskNames.Orchestration, input.RunId.Value, input);
     }
 
     public Task<bool> TryScheduleAsync(SweepInput input, CancellationToken cancellationToken = default)
@@ -20,8 +21,8 @@ public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarte
         return TryCreateAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input);
     }
 
-    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await engine.Client.GetOrchestrationStateAsync(runId)) is { } state ? InstanceRuntimeStatuses.FromName(state.OrchestrationStatus.ToString()) : null;
+    public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(RunId runId, CancellationToken cancellationToken = default) =>
+        (await engine.Client.GetOrchestrationStateAsync(runId.Value)) is { } state ? InstanceRuntimeStatuses.FromName(state.OrchestrationStatus.ToString()) : null;
 
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>
         await engine.Client.GetOrchestrationStateAsync(sweepId) is null;
