@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace DurableTrainer.Cli.LocalStack;
 
 /// <summary>
@@ -71,9 +73,9 @@ public sealed class AzuriteServer : IAsyncDisposable
                 // Without --disableTelemetry Azurite reports usage to Microsoft, and on a machine that cannot reach
                 // the collector its exit waits about 12 s for the send to give up.
                 "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--location", dataDirectory,
-                "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(),
-                "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(),
-                "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(),
+                "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
+                "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
+                "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),
             ],
             logPath);
         var server = new AzuriteServer(process, blobPort, queuePort, tablePort, dataDirectory);

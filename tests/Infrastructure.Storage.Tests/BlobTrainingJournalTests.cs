@@ -1,0 +1,102 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.Storage;
+using DurableTrainer.TestSupport;
+
+namespace DurableTrainer.Infrastructure.Storage.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public class BlobTrainingJournalTests(AzuriteFixture azurite)
+{
+    private static readonly DateTime T0 = new(2026, 11, 29, 0, 0, 0, DateTimeKind.Utc);
+
+    private readonly BlobContainerClient _checkpoints =
+        new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("ckpt-" + Guid.NewGuid().ToString("N")[..10]);
+
+    private static TrainingJournalRecord Step(long step, double loss) => new(TrainingJournalKind.Step, step, T0.AddSeconds(step)) { Round = 1, Replica = 0, Loss = loss };
+
+    [Fact]
+    public async Task Appends_GoToOnePrivateAppendBlobBesideTheCheckpoints_AndReadBackWithoutDuplicates()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0), Step(2, 1.5)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(2, 1.5), Step(3, 1.2)]); // a retried activity writes step 2 again
+        await journal.AppendAsync(RunId.Parse("run-2"), [Step(1, 9.0)]);
+
+        var records = (await journal.ReadAsync(RunId.Parse("run-1"))).Records;
+        Assert.Equal(new long[] { 1, 2, 3 }, records.Select(record => record.Step));
+        Assert.Equal(1.2, records[^1].Loss);
+        BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
+        BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
+        Assert.Equal(BlobType.Append, properties.BlobType);
+        Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+        Assert.False(await _checkpoints.ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Read_OfARunWithNoJournal_IsEmpty()
+    {
+        var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
+
+        TrainingJournalPage page = await journal.ReadAsync(RunId.Parse("nobody"));
+        Assert.Empty(page.Records);
+        Assert.Equal(0, page.Cursor);
+    }
+
+    [Fact]
+    public async Task Read_FromTheCursorAPageGave_ReturnsOnlyRecordsAppendedSince()
+    {
+        var journal = BlobTrainingJournal.Beside(_checkpoints, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0), Step(2, 1.5)]);
+
+        TrainingJournalPage first = await journal.ReadAsync(RunId.Parse("run-1"));
+        TrainingJournalPage nothingNew = await journal.ReadAsync(RunId.Parse("run-1"), first.Cursor);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(3, 1.2)]);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(4, 1.1), Step(5, 1.0)]);
+        TrainingJournalPage second = await journal.ReadAsync(RunId.Parse("run-1"), first.Cursor);
+        TrainingJournalPage all = await journal.ReadAsync(RunId.Parse("run-1"));
+
+        Assert.Equal(new long[] { 1, 2 }, first.Records.Select(record => record.Step));
+        Assert.Equal((0, first.Cursor), (nothingNew.Records.Count, nothingNew.Cursor));
+        Assert.Equal(new long[] { 3, 4, 5 }, second.Records.Select(record => record.Step));
+        Assert.Equal(all.Cursor, second.Cursor);
+        Assert.True(second.Cursor > first.Cursor);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, all.Records.Select(record => record.Step));
+    }
+
+    [Fact]
+    public async Task Append_AfterTheJournalBlobWasDeleted_StartsItAgain()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(1, 2.0)]);
+        await _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics).DeleteBlobAsync("run-1/metrics.jsonl");
+
+        await journal.AppendAsync(RunId.Parse("run-1"), [Step(2, 1.5)]);
+
+        Assert.Equal(new long[] { 2 }, (await journal.ReadAsync(RunId.Parse("run-1"))).Records.Select(record => record.Step));
+    }
+
+    [Fact]
+    public async Task Append_OfMoreThanOneBlockOfRecords_SplitsThemAtWholeLinesAndReadsBackEveryOne()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        // About 100 bytes a record: 40,000 records are more than one 3 MiB block.
+        TrainingJournalRecord[] records = [.. Enumerable.Range(1, 40_000).Select(step => Step(step, 1.0 / step))];
+
+        await journal.AppendAsync(RunId.Parse("run-1"), records);
+
+        var read = (await journal.ReadAsync(RunId.Parse("run-1"))).Records;
+        Assert.Equal(records.Select(record => record.Step), read.Select(record => record.Step));
+        BlobContainerClient container = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics);
+        BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
+        Assert.True(properties.BlobCommittedBlockCount >= 2, $"{properties.BlobCommittedBlockCount} block(s) of {properties.ContentLength} bytes");
+    }
+}
