@@ -1,4 +1,5 @@
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Api;
 

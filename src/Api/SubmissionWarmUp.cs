@@ -7,7 +7,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;

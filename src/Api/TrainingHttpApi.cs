@@ -2,7 +2,8 @@ using System.Text;
 using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Api;

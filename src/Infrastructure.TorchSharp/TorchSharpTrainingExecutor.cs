@@ -2,7 +2,7 @@ using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Observability;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Api.Tests;

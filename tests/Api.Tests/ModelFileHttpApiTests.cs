@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.TestSupport;
 

@@ -1,6 +1,6 @@
 using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Text;
 using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Api.Tests;

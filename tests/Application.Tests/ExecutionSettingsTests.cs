@@ -13,7 +13,7 @@ public class ExecutionSettingsTests
 
     private TrainModelUseCase UseCase => new(_starter, TimeProvider.System, new FakeDatasetCatalog(), new FakeModelCatalog());
 
-    private static string[] Fields(IEnumerable<Domain.Configuration.ValidationError> errors) =>
+    private static string[] Fields(IEnumerable<Domain.Specification.ValidationError> errors) =>
         errors.Select(error => error.Field).Order(StringComparer.Ordinal).ToArray();
 
     [Theory]

@@ -2,7 +2,7 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;

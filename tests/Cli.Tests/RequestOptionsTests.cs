@@ -5,7 +5,7 @@ using System.Text.Json;
 using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 
 namespace DurableTrainer.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Sweeps;
 using DurableTrainer.TestSupport;
 

@@ -1,4 +1,5 @@
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Sweeps;
 using FsCheck;
 using FsCheck.Xunit;
@@ -120,7 +121,7 @@ public class SweepTests
     public void BadDimension_IsRefusedAtItsPath(DistributionKind kind, int choices, double low, double high, string field, string rule)
     {
         var space = new SearchSpace([new SearchDimension("a.b", kind, choices, low, high)]);
-        IReadOnlyList<Configuration.ValidationError> errors = space.Validate(new SearchSection(SearchMethod.Random, 4));
+        IReadOnlyList<Specification.ValidationError> errors = space.Validate(new SearchSection(SearchMethod.Random, 4));
         Assert.Contains(errors, error => error.Field == field && error.Rule.Contains(rule, StringComparison.Ordinal));
     }
 

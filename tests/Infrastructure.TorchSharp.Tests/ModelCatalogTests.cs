@@ -1,5 +1,5 @@
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;

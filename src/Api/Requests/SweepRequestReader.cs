@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Sweeps;
 

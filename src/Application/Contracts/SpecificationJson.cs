@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Contracts;
@@ -14,7 +14,7 @@ public static class SpecificationJson
 {
     public static JsonNamingPolicy EnumNaming { get; } = new SpecificationEnumNaming();
 
-    /// <summary>Converts the enumerations of the specification (the Domain's configuration namespace) and nothing else.</summary>
+    /// <summary>Converts the enumerations of the specification (the Domain's Kinds namespace) and nothing else.</summary>
     public static JsonConverterFactory EnumConverter { get; } = new SpecificationEnumConverter();
 
     /// <summary>A map of numbers (the model's parameters) reads true and false as 1 and 0, as requests write switches.</summary>

@@ -3,7 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Sweeps;

@@ -2,8 +2,9 @@ using System.Globalization;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Sweeps;
-using DurableTrainer.Domain.Configuration;
 using DurableTrainer.Domain.Decisions;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Sweeps;
 using DurableTrainer.Domain.Training;
 

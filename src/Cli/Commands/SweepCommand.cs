@@ -9,7 +9,7 @@ using DurableTrainer.Cli.LocalStack;
 using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Cli.Watching;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using Spectre.Console;
 

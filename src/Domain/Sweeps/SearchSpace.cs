@@ -1,5 +1,6 @@
 using System.Globalization;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Domain.Sweeps;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 
 namespace DurableTrainer.Domain.Sweeps;
 

@@ -1,4 +1,4 @@
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;

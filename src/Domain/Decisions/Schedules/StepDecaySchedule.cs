@@ -1,4 +1,4 @@
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 
 namespace DurableTrainer.Domain.Decisions.Schedules;
 

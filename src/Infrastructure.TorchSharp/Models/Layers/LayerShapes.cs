@@ -1,5 +1,5 @@
 using System.Globalization;
-using DurableTrainer.Domain.Configuration;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;

@@ -1,4 +1,4 @@
-namespace DurableTrainer.Domain.Configuration;
+namespace DurableTrainer.Domain.Specification;
 
 /// <summary>Either a valid value or the full list of broken rules; never both.</summary>
 public sealed class ValidationResult<T>

@@ -1,4 +1,4 @@
-namespace DurableTrainer.Domain.Configuration;
+namespace DurableTrainer.Domain.Specification;
 
 /// <summary>One broken rule: which field (as the request spells it) and what the rule is.</summary>
 public sealed record ValidationError(string Field, string Rule)

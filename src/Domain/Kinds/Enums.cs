@@ -1,4 +1,4 @@
-namespace DurableTrainer.Domain.Configuration;
+namespace DurableTrainer.Domain.Kinds;
 
 public enum OptimizerKind
 {

@@ -1,4 +1,4 @@
-namespace DurableTrainer.Domain.Configuration;
+namespace DurableTrainer.Domain.Kinds;
 
 /// <summary>The scores an evaluation of a <see cref="LearningTask"/> reports besides its loss, the default judge first.</summary>
 [AttributeUsage(AttributeTargets.Field, AllowMultiple = false)]

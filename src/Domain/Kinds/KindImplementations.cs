@@ -1,4 +1,4 @@
-namespace DurableTrainer.Domain.Configuration;
+namespace DurableTrainer.Domain.Kinds;
 
 /// <summary>
 /// Finds, among the classes of the assembly that declares <typeparamref name="TImplementation"/>, the one that
