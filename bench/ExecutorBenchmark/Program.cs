@@ -12,7 +12,6 @@ using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TorchSharp;
 using static TorchSharp.torch;
 
 // Usage: ExecutorBenchmark <mlp|cnn|cnn-bn|resnet> <steps> <chunk> <threads> [repeats] [pairs]

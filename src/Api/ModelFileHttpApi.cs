@@ -1,5 +1,4 @@
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Api;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Durable;
 
 namespace DurableTrainer.Api;
 

@@ -11,7 +11,6 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Durable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

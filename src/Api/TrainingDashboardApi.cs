@@ -1,8 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.UseCases;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 

@@ -2,7 +2,6 @@ using System.Text;
 using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 

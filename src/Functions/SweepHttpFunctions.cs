@@ -1,7 +1,5 @@
 using DurableTrainer.Api;
 using DurableTrainer.Api.Requests;
-using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.UseCases;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,4 @@
 using DurableTrainer.Api;
-using DurableTrainer.Application.Ports;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

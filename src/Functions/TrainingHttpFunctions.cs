@@ -1,10 +1,7 @@
 using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.Ports;
-using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
-using DurableTrainer.Durable;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,4 @@
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.Sweeps;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable;
 using DurableTrainer.Durable.Activities;

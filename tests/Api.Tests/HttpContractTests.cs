@@ -1,7 +1,5 @@
 using System.Text.Json;
-using DurableTrainer.Api;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Application.Contracts;
 
 namespace DurableTrainer.Api.Tests;

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.TestSupport;
 

@@ -1,4 +1,3 @@
-using DurableTrainer.Api;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;

@@ -1,4 +1,3 @@
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;

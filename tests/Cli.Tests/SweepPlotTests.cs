@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Plotting;
 using DurableTrainer.Contracts;

@@ -1,7 +1,6 @@
 using System.Net;
 using DurableTrainer.Cli.Commands;
 using DurableTrainer.Cli.Watching;
-using DurableTrainer.Contracts;
 using Spectre.Console;
 
 namespace DurableTrainer.Cli.Tests;

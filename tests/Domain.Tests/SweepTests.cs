@@ -1,5 +1,4 @@
 using DurableTrainer.Domain.Kinds;
-using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Sweeps;
 using FsCheck;
 using FsCheck.Xunit;

@@ -4,7 +4,6 @@ using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Durable;
 
 namespace DurableTrainer.Durable.Tests;
 

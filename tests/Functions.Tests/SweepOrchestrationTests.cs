@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Tests;
@@ -8,7 +7,6 @@ using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Sweeps;
 using DurableTrainer.Durable;
 using DurableTrainer.TestSupport;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.Infrastructure.Storage.Tests;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.Infrastructure.Storage.Tests;

@@ -4,7 +4,6 @@ using Azure.Storage.Blobs.Specialized;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.TestSupport;
 
 namespace DurableTrainer.Infrastructure.Storage.Tests;

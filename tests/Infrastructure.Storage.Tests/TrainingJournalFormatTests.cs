@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Durable.Activities;
-using DurableTrainer.Infrastructure.Storage;
 
 namespace DurableTrainer.Infrastructure.Storage.Tests;
 

@@ -1,6 +1,5 @@
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;

@@ -5,7 +5,6 @@ using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Observability;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using Microsoft.Extensions.Logging;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;

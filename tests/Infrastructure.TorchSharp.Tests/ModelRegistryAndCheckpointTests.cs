@@ -4,7 +4,6 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Decisions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using static DurableTrainer.Infrastructure.TorchSharp.Tests.TestRecipes;

@@ -2,7 +2,6 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.TorchSharp;
 using static DurableTrainer.Infrastructure.TorchSharp.Tests.TestRecipes;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;

@@ -1,4 +1,3 @@
-using DurableTrainer.Infrastructure.TorchSharp;
 using TorchSharp;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;

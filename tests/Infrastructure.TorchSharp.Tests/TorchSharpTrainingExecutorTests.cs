@@ -3,7 +3,6 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
-using DurableTrainer.Infrastructure.TorchSharp;
 using static DurableTrainer.Infrastructure.TorchSharp.Tests.TestRecipes;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;

@@ -1,8 +1,6 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Api.Requests;

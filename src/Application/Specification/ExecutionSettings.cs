@@ -1,4 +1,3 @@
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Application.Specification;

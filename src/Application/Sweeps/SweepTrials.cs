@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
@@ -65,7 +64,7 @@ public static partial class SweepTrials
         return null;
     }
 
-    /// <summary>The request of trial <paramref name="trial"/>: the base with every dimension's value set, or the problem with the point.</summary>
+    /// <summary>The request of the trial named <paramref name="runId"/>: the base with every dimension's value set, or the problem with the point.</summary>
     public static (TrainingRequest? Request, ValidationError? Error) Materialize(TrainingRequest baseRequest, IReadOnlyList<SweepDimension> space, IReadOnlyList<double> draws, RunId runId)
     {
         ArgumentNullException.ThrowIfNull(baseRequest);

@@ -15,7 +15,7 @@ internal sealed record RoundResult(RoundMetrics Metrics, CheckpointReference Che
 /// <summary>
 /// Plays one round: fans out one chunk per replica from the session's latest checkpoint, waits for all of them,
 /// and merges their outputs when there is more than one (or the merge is an outer step). The evaluations
-/// <paramref name="foreseen"/> names are made as early as they can be: when no merge follows, the chunk's output is
+/// the caller foresees are made as early as they can be: when no merge follows, the chunk's output is
 /// the round's checkpoint, so the chunk measures it while the model is in memory; after a merge they are started
 /// side by side, so that a run's final validation and test take the longer of the two on a pool of workers rather
 /// than their sum and one hop between them.

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Decisions;
-using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Training;

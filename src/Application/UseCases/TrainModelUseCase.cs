@@ -1,6 +1,5 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 

@@ -36,7 +36,7 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
     }
 
     /// <summary>Writes <c>{runId}.pt</c> (or <c>.safetensors</c>) and <c>{runId}.json</c> into <paramref name="directory"/>, and says so.</summary>
-    /// <param name="format">A format of <see cref="ModelExportHttpApi.Formats"/>; null for the server's default for the model.</param>
+    /// <param name="format">A format the export route accepts (pytorch, safetensors, torchscript); null for the server's default for the model.</param>
     public static async Task ExportAsync(TrainingServerClient client, string runId, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken, string? format = null)
     {
         ArgumentNullException.ThrowIfNull(client);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Commands;
 using DurableTrainer.Contracts;
-using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Cli.Watching;
 

@@ -1,7 +1,7 @@
 namespace DurableTrainer.Domain.Kinds;
 
 /// <summary>
-/// Finds, among the classes of the assembly that declares <typeparamref name="TImplementation"/>, the one that
+/// Finds, among the classes of the assembly that declares an implementation interface, the one that
 /// implements each name of an enumeration: so a new kind (a schedule, an optimizer) is one class and one member.
 /// Two classes for one name fail at once; a name without a class is left for the caller's test to find.
 /// </summary>

@@ -1,5 +1,3 @@
-using DurableTrainer.Domain.Kinds;
-
 namespace DurableTrainer.Domain.Specification;
 
 /// <summary>The <c>checkpoints</c> section: a checkpoint crossing a multiple of the interval is kept; the last so many kept ones are retained.</summary>

@@ -1,5 +1,3 @@
-using DurableTrainer.Domain.Kinds;
-
 namespace DurableTrainer.Domain.Specification;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 

@@ -1,5 +1,4 @@
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.Ports;
 using DurableTrainer.Application.Training;
 using DurableTrainer.Application.Specification;
 using DurableTrainer.Domain.Decisions;

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -6,7 +6,6 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Data;

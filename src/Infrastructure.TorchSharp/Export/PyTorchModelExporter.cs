@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;

@@ -18,7 +18,7 @@ public interface ILearningTaskObjective
     /// <summary>True when every label must be a number (a regression target); false when labels name classes.</summary>
     bool NeedsNumericLabels { get; }
 
-    /// <summary>Throws a <see cref="DataFormatException"/> naming the file and row when a label cannot be one of this task's.</summary>
+    /// <summary>Throws a <see cref="Data.Formats.DataFormatException"/> naming the file and row when a label cannot be one of this task's.</summary>
     void CheckLabels(RawExamples examples);
 
     /// <summary>How labels become targets, decided from the training split's labels; also the model's output count.</summary>

@@ -1,5 +1,4 @@
 using DurableTrainer.Domain.Kinds;
-using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using static TorchSharp.torch;

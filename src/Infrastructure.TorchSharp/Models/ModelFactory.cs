@@ -1,9 +1,7 @@
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
 using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -3,7 +3,6 @@ using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTrainer.Application.Contracts;
-using DurableTrainer.Application.Ports;
 using DurableTrainer.Durable;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableTrainer.Api;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Contracts;
-using DurableTrainer.Durable;
 using DurableTrainer.Worker.Engine;
 
 namespace DurableTrainer.Worker.Http;

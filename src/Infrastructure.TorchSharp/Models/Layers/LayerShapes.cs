@@ -1,5 +1,4 @@
 using System.Globalization;
-using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;

@@ -1,6 +1,5 @@
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
