@@ -298,6 +298,48 @@ public sealed class RequestOptionsTests
     }
 
     [Fact]
+    public async Task Train_WithImageFolders_UploadsTheTestAndValidationFoldersAsFoldersToo()
+    {
+        var server = new FakeServer(request => request.Method == HttpMethod.Put
+            ? FakeServer.Json(HttpStatusCode.Created, $$"""{"container":"datasets","path":"{{request.Uri.AbsolutePath["/api/datasets/".Length..]}}","bytes":3}""")
+            : request.Method == HttpMethod.Post
+                ? FakeServer.Json(HttpStatusCode.Accepted, ManagementJson("run-x"))
+                : FakeServer.Json(HttpStatusCode.OK, Statuses.Ended("run-x", "Completed", "PlanCompleted", 40, 0.9)));
+        string root = Directory.CreateTempSubdirectory("dtrain-image-folders-").FullName;
+        string[] splits = ["train", "test", "val"];
+        for (int s = 0; s < splits.Length; s++)
+        {
+            foreach (string label in new[] { "cat", "dog" })
+            {
+                Directory.CreateDirectory(Path.Combine(root, splits[s], label));
+                await File.WriteAllBytesAsync(Path.Combine(root, splits[s], label, "1.png"), [1, 2, (byte)s]);
+            }
+        }
+
+        try
+        {
+            DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address,
+                "--data-dir", Path.Combine(root, "train"), "--test-file", Path.Combine(root, "test"), "--validation-file", Path.Combine(root, "val"));
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            string[] uploads = server.Requests.Where(r => r.Method == HttpMethod.Put).Select(r => r.Uri.AbsolutePath).ToArray();
+            Assert.Equal(6, uploads.Length);
+            JsonElement data = PostedBody(server).GetProperty("data");
+            foreach (string field in new[] { "source", "test", "validation" })
+            {
+                Assert.Matches("^uploads/[0-9a-f]{16}/$", data.GetProperty(field).GetString());
+            }
+
+            Assert.Equal(3, new[] { "source", "test", "validation" }.Select(field => data.GetProperty(field).GetString()).Distinct().Count());
+            Assert.Contains(uploads, path => path.EndsWith("/cat/1.png", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Train_WithAMissingDataFile_OrATestFileAlone_IsAUsageErrorAndSendsNothing()
     {
         var server = Accepting();

@@ -136,6 +136,26 @@ public sealed class UserDataTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task ImageFolders_ForTestAndValidation_AreReadAsTheTrainingFolderIs_NothingHeldOut()
+    {
+        string[] classes = ["left", "right"];
+        foreach ((string split, int count) in new[] { ("train", 40), ("test", 10), ("val", 6) })
+        {
+            for (int n = 0; n < count; n++)
+            {
+                _harness.DataFiles.Put($"folders/{split}/{classes[n % 2]}/{n:D3}.png", DataFiles.QuadrantImage(n % 2, 8, 8, gray: true, seed: n + count));
+            }
+        }
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "folders/train/", Test: "folders/test/", Validation: "folders/val/"));
+
+        Assert.Empty(check.Errors);
+        var dataset = await _harness.Datasets.GetAsync(check.Data!);
+        Assert.Equal((40, 6, 10), (dataset.Train.Count, dataset.Validation.Count, dataset.Test.Count));
+        Assert.Equal(classes, dataset.Preprocessing.ClassNames);
+    }
+
+    [Fact]
     public async Task ImageFolder_OfMixedSizesAndKinds_IsResizedCroppedAndMadeGrayscaleWhenAsked()
     {
         for (int n = 0; n < 40; n++)

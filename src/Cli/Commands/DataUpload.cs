@@ -50,12 +50,12 @@ public sealed class DataUpload
 
         if (testFile is not null)
         {
-            upload.AddFile("test", "--test-file", testFile);
+            upload.AddFileOrDirectory("test", "--test-file", testFile);
         }
 
         if (validationFile is not null)
         {
-            upload.AddFile("validation", "--validation-file", validationFile);
+            upload.AddFileOrDirectory("validation", "--validation-file", validationFile);
         }
 
         return upload;
@@ -107,6 +107,19 @@ public sealed class DataUpload
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>A test or validation part may be a folder, as the training data may: an image folder's test/ beside its train/.</summary>
+    private void AddFileOrDirectory(string field, string option, FileInfo path)
+    {
+        if (!path.Exists && Directory.Exists(path.FullName))
+        {
+            AddDirectory(field, option, new DirectoryInfo(path.FullName));
+        }
+        else
+        {
+            AddFile(field, option, path);
+        }
     }
 
     private void AddFile(string field, string option, FileInfo file)
