@@ -132,7 +132,7 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
         {
             if (server is null)
             {
-                stack = await LocalStackSession.StartAsync(host.Out);
+                stack = await LocalStackSession.StartAsync(host.Error);
                 key = null;
             }
 

@@ -72,7 +72,8 @@ public static class TrainCommand
             }
             else
             {
-                stack = await LocalStackSession.StartAsync(output, ExpectedRun(request, files));
+                // Starting and stopping the stack is not the command's output: it goes to standard error, beside progress.
+                stack = await LocalStackSession.StartAsync(host.Error, ExpectedRun(request, files));
                 baseAddress = stack.BaseAddress;
                 key = null;
             }
@@ -111,6 +112,12 @@ public static class TrainCommand
         ManagementPayload payload = await client.StartAsync(request, cancellationToken);
         TimeSpan submission = wall.Elapsed;
         output.WriteLine($"Started run {payload.Id}. Status: {ServerErrors.Display(new Uri(payload.StatusQueryGetUri))}");
+        if (stack is not null)
+        {
+            // The local stack is our worker, which serves the dashboard at its root (a Functions app serves it under /api).
+            output.WriteLine($"Dashboard: {ServerErrors.Display(new Uri(stack.BaseAddress, $"dashboard/{payload.Id}"))}");
+        }
+
         var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
         RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
         output.WriteLine();
