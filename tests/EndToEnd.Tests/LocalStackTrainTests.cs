@@ -1,3 +1,5 @@
+using DurableTrainer.TestSupport;
+
 namespace DurableTrainer.EndToEnd.Tests;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace DurableTrainer.EndToEnd.Tests;
 public sealed class LocalStackTrainTests
 {
     [Fact]
-    public async Task TrainOnTheLocalStack_PrintsTheRunsDashboard_AndKeepsStackMessagesOffStandardOutput()
+    public async Task TrainOnTheLocalStack_PrintsTheRunsDashboard_KeepsStackMessagesOffStandardOutput_AndStopsTheWorkerGracefully()
     {
         string runId = "local-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -21,5 +23,8 @@ public sealed class LocalStackTrainTests
         Assert.Contains("Worker listening on http://127.0.0.1:", train.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(train.OutLines, line => line.Contains(" listening on ", StringComparison.Ordinal));
         Assert.Contains(train.OutLines, line => line.StartsWith($"Run {runId}: Completed", StringComparison.Ordinal));
+        // Stopped with SIGTERM, the engine releases its task hub's leases; killed, it left the next stack ~30 s of waiting.
+        string[] workerLog = await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, ".azurite", "logs", "worker.log"));
+        Assert.Equal("Durable engine stopped.", workerLog.Select(line => line.Trim()).LastOrDefault(line => line.StartsWith("Durable engine", StringComparison.Ordinal)));
     }
 }
