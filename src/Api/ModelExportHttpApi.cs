@@ -38,7 +38,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return Invalid("checkpoint", "must be final or best");
         }
 
-        if (!RunId.TryParse(runId, out RunId? id) || await runs.GetAsync(id.Value, cancellationToken) is not { } run)
+        if (await runs.FindRunAsync(runId, cancellationToken) is not (RunId id, RunRecord run))
         {
             return ProblemDetailsFactory.UnknownRun(runId);
         }

@@ -126,7 +126,7 @@ public sealed class TrainingDashboardApi(ITrainingRunClient runs, ITrainingJourn
 
     /// <summary>The run of that id when the text is one and the run exists; null otherwise.</summary>
     private async Task<RunId?> ExistingRunAsync(string runId, CancellationToken cancellationToken) =>
-        RunId.TryParse(runId, out RunId? id) && await runs.GetAsync(id.Value, cancellationToken) is not null ? id : null;
+        (await runs.FindRunAsync(runId, cancellationToken))?.Id;
 
     private static object Problem(int status, string title, string detail) => new
     {

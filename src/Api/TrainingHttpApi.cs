@@ -3,7 +3,6 @@ using DurableTrainer.Api.Requests;
 using DurableTrainer.Application.UseCases;
 using DurableTrainer.Contracts;
 using DurableTrainer.Domain.Specification;
-using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Api;
 
@@ -142,7 +141,7 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
     }
 
     private async Task<RunRecord?> FindAsync(string instanceId, CancellationToken cancellationToken) =>
-        RunId.IsValid(instanceId) ? await runs.GetAsync(instanceId, cancellationToken) : null;
+        (await runs.FindRunAsync(instanceId, cancellationToken))?.Run;
 
     private static ApiResult UnknownRun(string instanceId) => ProblemDetailsFactory.UnknownRun(instanceId);
 

@@ -9,21 +9,12 @@ namespace DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 /// <summary>Labels that name classes: whole numbers or texts, one per example, encoded as indices into the training split's classes.</summary>
 public static class ClassLabels
 {
-    public static void Check(RawExamples examples)
-    {
-        if (examples.Labels.Width != 1)
-        {
-            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
-        }
-
-        _ = NamesOf(examples);
-    }
+    public static void Check(RawExamples examples) => _ = CheckedNames(examples);
 
     /// <summary>Class indices into the training labels' classes, sorted by name (or by value for numeric labels).</summary>
     public static TargetEncoder Encoder(RawExamples train, LearningTask task)
     {
-        Check(train);
-        string[] names = NamesOf(train);
+        string[] names = CheckedNames(train);
         string[] classes = train.Labels.Names is not null
             ? names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
             : train.Labels.Values!.Distinct().Order().Select(DatasetAssembler.Format).ToArray();
@@ -35,6 +26,12 @@ public static class ClassLabels
         var index = classes.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
         return new TargetEncoder(examples => Encoded(examples, index, classes), classes.Length, classes, null, null);
     }
+
+    /// <summary>The labels as class names, once checked: one per example, each a name or a whole number.</summary>
+    private static string[] CheckedNames(RawExamples examples) =>
+        examples.Labels.Width == 1
+            ? NamesOf(examples)
+            : throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} labels per example; classification takes one (for several numeric targets use data.task regression)");
 
     private static Tensor Encoded(RawExamples examples, Dictionary<string, long> index, string[] classes)
     {
