@@ -34,6 +34,11 @@ public static class ApiRoutes
     public static readonly ApiRoute ExportTrainingModelSpec = new("ExportTrainingModelSpec", "GET", "training/{runId}/model/spec");
     public static readonly ApiRoute GetTrainingMetrics = new("GetTrainingMetrics", "GET", "training/{runId}/metrics");
     public static readonly ApiRoute GetTrainingCheckpoint = new("GetTrainingCheckpoint", "GET", "training/{runId}/checkpoints/{*name}");
+    public static readonly ApiRoute PredictWithRun = new("PredictWithRun", "POST", "training/{runId}/predict");
+    public static readonly ApiRoute StartPrediction = new("StartPrediction", "POST", "predictions");
+    public static readonly ApiRoute ListPredictions = new("ListPredictions", "GET", "predictions");
+    public static readonly ApiRoute GetPrediction = new("GetPrediction", "GET", "predictions/{predictionId}");
+    public static readonly ApiRoute StopPrediction = new("StopPrediction", "POST", "predictions/{predictionId}/stop");
     public static readonly ApiRoute UploadModelFile = new("UploadModelFile", "PUT", "models/{name}") { UsesDurableClient = false };
     public static readonly ApiRoute UploadDatasetFile = new("UploadDatasetFile", "PUT", "datasets/{*path}") { UsesDurableClient = false };
     public static readonly ApiRoute StartSweep = new("StartSweep", "POST", "sweeps");
@@ -56,6 +61,7 @@ public static class ApiRoutes
     [
         StartTraining, ListTrainingRuns, GetTrainingRun, StopTrainingRun, ExportTrainingModel, ExportTrainingModelSpec,
         GetTrainingMetrics, GetTrainingCheckpoint, UploadModelFile, UploadDatasetFile,
+        PredictWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction,
         StartSweep, ListSweeps, GetSweep, GetSweepBest, StopSweep, TrainingDashboard, SweepDashboard,
         Health, GetInstanceStatus, PurgeInstance, RaiseInstanceEvent, TerminateInstance, SuspendInstance, ResumeInstance,
     ];

@@ -14,6 +14,7 @@ public static class DependencyInjection
         services.AddSingleton<DatasetFileHttpApi>();
         services.AddSingleton<TrainingDashboardApi>();
         services.AddSingleton<SweepHttpApi>();
+        services.AddSingleton<PredictionHttpApi>();
         services.AddHostedService<SubmissionWarmUp>();
         return services;
     }

@@ -1,6 +1,6 @@
-using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Contracts;
+using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
@@ -43,31 +43,22 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             return ProblemDetailsFactory.UnknownRun(runId);
         }
 
-        TrainingOutcome? outcome = RunRecordPayloads.Read<TrainingOutcome>(run.SerializedOutput);
-        string? checkpoint = which == "best" ? outcome?.BestCheckpoint : outcome?.FinalCheckpoint;
-        TrainingRunInput? input = RunRecordPayloads.Read<TrainingRunInput>(run.SerializedInput);
-        if (checkpoint is null || input is null || !checkpoint.StartsWith(runId + "/", StringComparison.Ordinal))
+        CheckpointChoice choice = which == "best" ? CheckpointChoice.Best : CheckpointChoice.Final;
+        if (RunCheckpoints.Find(id, run, choice) is not ({ } reference, { } recipe))
         {
-            return new ApiResult(409, new
-            {
-                type = "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.10",
-                title = "The run has no model to export yet.",
-                status = 409,
-                detail = $"Run '{runId}' is {run.RuntimeStatus} and has no {which ?? "final"} checkpoint; export it once it has ended.",
-            }, ContentType: ProblemDetailsFactory.ContentType);
+            return RunCheckpoints.NoModel(id, run, choice, "export");
         }
 
-        bool torchScript = input.Specification.Model.IsTorchScript();
+        bool torchScript = recipe.Model.IsTorchScript();
         ModelExportFormat format = requested ?? (torchScript ? ModelExportFormat.TorchScript : ModelExportFormat.PyTorch);
         if (format == ModelExportFormat.TorchScript && !torchScript)
         {
-            return Invalid("format", $"torchscript applies to models trained from a TorchScript file (model.file); this run's model is {input.Specification.Model.KindName()}: use pytorch or safetensors");
+            return Invalid("format", $"torchscript applies to models trained from a TorchScript file (model.file); this run's model is {recipe.Model.KindName()}: use pytorch or safetensors");
         }
 
-        var reference = new CheckpointReference(id, checkpoint[(runId.Length + 1)..]);
         try
         {
-            ExportedModel export = await exporter.ExportAsync(reference, TrainingRecipe.From(input.Specification), format, cancellationToken);
+            ExportedModel export = await exporter.ExportAsync(reference, recipe, format, cancellationToken);
             return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
         }
         catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException or ModelFileException or DatasetException)

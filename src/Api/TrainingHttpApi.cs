@@ -74,8 +74,10 @@ public sealed class TrainingHttpApi(TrainModelUseCase useCase, ITrainingRunClien
         }
 
         IReadOnlyList<RunRecord> records = await runs.ListAsync(count, cancellationToken);
-        // Sweeps are orchestrations too, listed by their own route; their trials are runs and stay here.
-        return new ApiResult(200, records.Where(record => record.Name != Durable.DurableTaskNames.SweepOrchestration).Select(RunSummaries.From).ToArray());
+        // Sweeps and prediction jobs are orchestrations too, listed by their own routes; a sweep's trials are runs and stay here.
+        return new ApiResult(200, records
+            .Where(record => record.Name is not Durable.DurableTaskNames.SweepOrchestration and not Durable.DurableTaskNames.PredictionOrchestration)
+            .Select(RunSummaries.From).ToArray());
     }
 
     /// <summary>POST /api/training/{id}/stop: finish the current round, keep its checkpoint, end as stopped.</summary>

@@ -18,6 +18,7 @@ public static class DependencyInjection
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TrainModelUseCase>();
         services.AddSingleton<StartSweepUseCase>();
+        services.AddSingleton<StartPredictionUseCase>();
         services.AddSingleton<StartTrialHandler>();
         services.AddSingleton<RecordSweepHandler>();
         services.AddSingleton<FindLostTrialsHandler>();

@@ -14,4 +14,8 @@ public static class DurableTaskNames
     public const string StartTrial = "StartTrial";
     public const string RecordSweep = "RecordSweep";
     public const string FindLostTrials = "FindLostTrials";
+    public const string PredictionOrchestration = "Prediction";
+    public const string PredictPart = "PredictPart";
+    public const string SummarizePredictions = "SummarizePredictions";
+    public const string WritePredictionManifest = "WritePredictionManifest";
 }

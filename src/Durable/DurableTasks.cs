@@ -40,7 +40,7 @@ public sealed record DurableTaskRegistration(string Name, DurableTaskKind Kind, 
 }
 
 /// <summary>
-/// Every orchestration and activity of a training run and of a sweep: the one table hosts register from. The
+/// Every orchestration and activity of a training run, a sweep and a prediction job: the one table hosts register from. The
 /// self-hosted worker creates each from its container on every work item; the Functions app's hand-written
 /// <c>[Function]</c> wrappers are checked against it one for one by a test.
 /// </summary>
@@ -59,6 +59,10 @@ public static class DurableTasks
         Activity<StartTrialActivity>(DurableTaskNames.StartTrial),
         Activity<RecordSweepActivity>(DurableTaskNames.RecordSweep),
         Activity<FindLostTrialsActivity>(DurableTaskNames.FindLostTrials),
+        Orchestration<PredictionOrchestration>(DurableTaskNames.PredictionOrchestration),
+        Activity<PredictPartActivity>(DurableTaskNames.PredictPart),
+        Activity<SummarizePredictionsActivity>(DurableTaskNames.SummarizePredictions),
+        Activity<WritePredictionManifestActivity>(DurableTaskNames.WritePredictionManifest),
     ];
 
     private static DurableTaskRegistration Orchestration<T>(string name)

@@ -12,7 +12,7 @@ namespace DurableTrainer.Functions;
 /// Schedules and manages runs through the Functions extension's <see cref="DurableTaskClient"/>: a given one, or the
 /// invocation's (see <see cref="InvocationDurableClient"/>), asked for on every call.
 /// </summary>
-public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) : ITrainingRunClient, ITrainingRunStarter, ISweepStarter
+public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) : ITrainingRunClient, ITrainingRunStarter, ISweepStarter, IPredictionJobStarter
 {
     public DurableTaskClientRuns(DurableTaskClient client)
         : this(() => client)
@@ -31,6 +31,12 @@ public sealed class DurableTaskClientRuns(Func<DurableTaskClient> clientOfCall) 
     {
         ArgumentNullException.ThrowIfNull(input);
         return TryScheduleAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input, cancellationToken);
+    }
+
+    public Task<bool> TryScheduleAsync(PredictionJobInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return TryScheduleAsync(DurableTaskNames.PredictionOrchestration, input.PredictionId.Value, input, cancellationToken);
     }
 
     public async Task<bool> IsFreeAsync(string sweepId, CancellationToken cancellationToken = default) =>

@@ -8,7 +8,7 @@ namespace DurableTrainer.Functions;
 public static class FunctionsRegistration
 {
     /// <summary>
-    /// Registers the run starter, the sweep starter and the run client over the invocation's task hub client
+    /// Registers the run, sweep and prediction job starters and the run client over the invocation's task hub client
     /// (<see cref="InvocationDurableClient"/>), so the use cases and the API are built by the container, as in the
     /// self-hosted worker.
     /// </summary>
@@ -18,6 +18,7 @@ public static class FunctionsRegistration
         services.AddSingleton(new DurableTaskClientRuns(() => InvocationDurableClient.Current));
         services.AddSingleton<ITrainingRunStarter>(provider => provider.GetRequiredService<DurableTaskClientRuns>());
         services.AddSingleton<ISweepStarter>(provider => provider.GetRequiredService<DurableTaskClientRuns>());
+        services.AddSingleton<IPredictionJobStarter>(provider => provider.GetRequiredService<DurableTaskClientRuns>());
         services.AddSingleton<ITrainingRunClient>(provider => provider.GetRequiredService<DurableTaskClientRuns>());
         return services;
     }

@@ -21,6 +21,7 @@ public sealed class TrainingOrchestrationFunctions(IServiceProvider services)
     // Stateless, so one instance serves every orchestration (the Functions host may run many at once).
     private static readonly TrainingOrchestration Orchestration = new();
     private static readonly SweepOrchestration Sweep = new();
+    private static readonly PredictionOrchestration Prediction = new();
 
     [Function(DurableTaskNames.Orchestration)]
     public static Task<TrainingOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -38,6 +39,15 @@ public sealed class TrainingOrchestrationFunctions(IServiceProvider services)
         SweepInput input = context.GetInput<SweepInput>()
             ?? throw new InvalidOperationException($"Sweep {context.InstanceId} was started without an input.");
         return Sweep.RunAsync(context, input);
+    }
+
+    [Function(DurableTaskNames.PredictionOrchestration)]
+    public static Task<PredictionManifest> RunPrediction([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        PredictionJobInput input = context.GetInput<PredictionJobInput>()
+            ?? throw new InvalidOperationException($"Prediction job {context.InstanceId} was started without an input.");
+        return Prediction.RunAsync(context, input);
     }
 
     [Function(DurableTaskNames.Initialize)]
@@ -83,6 +93,18 @@ public sealed class TrainingOrchestrationFunctions(IServiceProvider services)
     [Function(DurableTaskNames.RecordSweep)]
     public Task<int> RecordSweep([ActivityTrigger] SweepRecordUpdate update) =>
         Activity<RecordSweepActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.RecordSweep, update.SweepId), update);
+
+    [Function(DurableTaskNames.PredictPart)]
+    public Task<PredictionPartResult> PredictPart([ActivityTrigger] PredictPartCommand command, string instanceId) =>
+        Activity<PredictPartActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.PredictPart, instanceId), command);
+
+    [Function(DurableTaskNames.SummarizePredictions)]
+    public Task<EvaluationMetrics> SummarizePredictions([ActivityTrigger] SummarizePredictionsCommand command, string instanceId) =>
+        Activity<SummarizePredictionsActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.SummarizePredictions, instanceId), command);
+
+    [Function(DurableTaskNames.WritePredictionManifest)]
+    public Task<int> WritePredictionManifest([ActivityTrigger] WriteManifestCommand command, string instanceId) =>
+        Activity<WritePredictionManifestActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.WritePredictionManifest, instanceId), command);
 
     private T Activity<T>()
         where T : ITaskActivity => ActivatorUtilities.GetServiceOrCreateInstance<T>(services);

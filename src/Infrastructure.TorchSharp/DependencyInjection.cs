@@ -3,6 +3,7 @@ using DurableTrainer.Application.Ports;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Export;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.Infrastructure.TorchSharp.Prediction;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableTrainer.Infrastructure.TorchSharp;
@@ -27,6 +28,9 @@ public static class DependencyInjection
         services.AddSingleton<IModelCatalog>(provider => provider.GetRequiredService<ModelRegistry>());
         services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
         services.AddSingleton<IModelExporter, PyTorchModelExporter>();
+        services.AddSingleton<IModelPredictor>(provider => new TorchSharpModelPredictor(
+            provider.GetRequiredService<ICheckpointStore>(), provider.GetRequiredService<DatasetProvider>(), options,
+            provider.GetRequiredService<ModelRegistry>(), provider.GetService<IDatasetStore>()));
         return services;
     }
 }

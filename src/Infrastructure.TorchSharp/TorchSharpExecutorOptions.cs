@@ -25,6 +25,12 @@ public sealed class TorchSharpExecutorOptions
     /// </summary>
     public int EvaluationBatchSize { get; set; } = 128;
 
+    /// <summary>
+    /// Rows per forward pass when predicting. A part's rows always meet the same batches (counted from its first
+    /// row), so a part predicted twice, anywhere, gives the same bits.
+    /// </summary>
+    public int PredictionBatchSize { get; set; } = 256;
+
     /// <summary>Shards of sharded datasets a worker process keeps decoded in memory, shared by its chunks (each reading chunk leases up to three).</summary>
     public int ShardsInMemory { get; set; } = 4;
 

@@ -140,3 +140,26 @@ public enum SweepSchedulerKind
     /// <summary>Asynchronous successive halving: at each rung a trial goes on only when it is in the top 1/η so far.</summary>
     Asha,
 }
+
+/// <summary>Which of a run's checkpoints a model is taken from.</summary>
+public enum CheckpointChoice
+{
+    /// <summary>The checkpoint the run ended on.</summary>
+    Final,
+
+    /// <summary>The checkpoint that scored best on validation (the run's monitored metric).</summary>
+    Best,
+}
+
+/// <summary>The file format batch predictions are written in.</summary>
+public enum PredictionOutputFormat
+{
+    /// <summary>A header and one row per input row: the id column when named, the prediction, each class's probability.</summary>
+    Csv,
+
+    /// <summary>The same columns as CSV, typed.</summary>
+    Parquet,
+
+    /// <summary>The numbers only: class probabilities [N, classes], or predicted values [N] or [N, targets].</summary>
+    Npy,
+}

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DurableTrainer.Domain.Kinds;
 
 namespace DurableTrainer.Domain.Specification;
@@ -15,6 +16,7 @@ namespace DurableTrainer.Domain.Specification;
 /// <item><see cref="Sha256"/> pins the data's content at submission: a run never trains on data that changed under it.</item>
 /// <item>Images can be augmented while training: a random crop after <see cref="CropPadding"/> pixels of padding, and a
 /// <see cref="HorizontalFlip"/> of half the images, drawn from (seed, replica, step) so resume stays exact.</item>
+/// <item>A table's <see cref="IdColumn"/> names its rows: it is no feature, and predictions carry it.</item>
 /// <item><see cref="Sharded"/> data is a folder whose every file is a shard: workers stream shards instead of holding the
 /// dataset, so it may be larger than one worker's memory. Test and validation are then whole shards held out (or the
 /// given files), and an epoch visits the shards in a seeded order, each shuffled within.</item>
@@ -39,7 +41,9 @@ public sealed record DataSection(
     int? Channels = null,
     int CropPadding = 0,
     bool HorizontalFlip = false,
-    bool Sharded = false)
+    bool Sharded = false,
+    // Left out of the JSON when unset, so that recipes without it hash as they did before it existed.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdColumn = null)
 {
     public const string Path = "data";
     public const string DefaultContainer = "datasets";
@@ -89,7 +93,7 @@ public sealed record DataSection(
                 ("container", Container is not null), ("format", Format is not null), ("label", Label is not null),
                 ("categorical", Categorical is not null), ("test", Test is not null), ("testFraction", TestFraction is not null),
                 ("validation", Validation is not null), ("sha256", Sha256 is not null), ("imageSize", ImageSize is not null), ("channels", Channels is not null),
-                ("sharded", Sharded),
+                ("sharded", Sharded), ("idColumn", IdColumn is not null),
             })
             {
                 rules.Require(!given, field, "describes your own data; give data.source with it (the built-in datasets have their own files)");
@@ -103,6 +107,9 @@ public sealed record DataSection(
         }
 
         rules.Require(Label is null || (!string.IsNullOrWhiteSpace(Label) && Label.Length <= 256), "label", "must be a column name of 1 to 256 characters");
+        rules.Require(IdColumn is null || (!string.IsNullOrWhiteSpace(IdColumn) && IdColumn.Length <= 256), "idColumn", "must be a column name of 1 to 256 characters");
+        rules.Require(IdColumn is null || IdColumn != Label, "idColumn", "is the label column; an id names rows and cannot be the label");
+        rules.Require(IdColumn is null || !(Categorical ?? []).Contains(IdColumn), "idColumn", "is declared categorical; an id names rows and is no feature");
         return rules.Errors;
     }
 

@@ -24,7 +24,7 @@ public static class DatasetAssembler
     private const string ValidationField = "data.validation";
 
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The splits pass to the LoadedDataset returned, which owns and disposes them.")]
-    public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, IReadOnlyList<string>? featureNames = null)
+    public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, TableEncoding? encoding = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(train);
@@ -66,8 +66,8 @@ public static class DatasetAssembler
             DataSplit testSplit = test is null ? FromIndices(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
             DataSplit validationSplit = validation is null ? FromIndices(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
             DataSplit trainSplit = new(MoveToTheFront(all, trainIndex), allTargets.index_select(0, trainIndex));
-            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, featureNames);
-            return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest);
+            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, encoding?.FeatureNames);
+            return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest) { Encoding = encoding };
         }
     }
 
@@ -147,7 +147,7 @@ public static class DatasetAssembler
             : throw new DataFormatException($"'{examples.File}' holds examples of shape [{string.Join(", ", examples.Shape)}] but '{reference.File}' holds [{string.Join(", ", reference.Shape)}]; every split must have the same shape");
     }
 
-    private static void CheckFinite(RawExamples examples)
+    internal static void CheckFinite(RawExamples examples)
     {
         if (examples.Count == 0)
         {

@@ -420,7 +420,7 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
                 encoding.Encode(table, task),
                 test?.Table is { } testTable ? DataFormatException.Within("data.test", () => encoding.Encode(testTable, task)) : null,
                 validation?.Table is { } validationTable ? DataFormatException.Within("data.validation", () => encoding.Encode(validationTable, task)) : null,
-                encoding.FeatureNames);
+                encoding);
         }
 
         return DatasetAssembler.Assemble(name, files.Digest, data, train.Examples!, test?.Examples, validation?.Examples);

@@ -104,6 +104,9 @@ public sealed class LoadedDataset(string name, DataShape shape, LearningTask tas
     /// <summary>SHA-256 over every file the dataset was read from (names and contents); what <c>data.sha256</c> pins.</summary>
     public string Digest { get; } = digest;
 
+    /// <summary>How a table's columns became features (null for arrays and images): rows to predict on are encoded by it.</summary>
+    public TableEncoding? Encoding { get; init; }
+
     public IExampleSplit Split(EvaluationSplit split) => split == EvaluationSplit.Test ? Test : Validation;
 
     public void Dispose()

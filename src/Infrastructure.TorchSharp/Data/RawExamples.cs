@@ -7,7 +7,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// </summary>
 public sealed record RawExamples(string File, float[] Features, int[] Shape, RawLabels Labels, Func<int, string> Locate)
 {
-    public int Count => Labels.Count;
+    /// <summary>How many examples: one per label, or for unlabelled examples (rows to predict) one per <see cref="Shape"/> of features.</summary>
+    public int Count => Labels.IsNone ? Features.Length / Math.Max(1, FeaturesPerExample) : Labels.Count;
 
     public int FeaturesPerExample => Shape.Aggregate(1, (product, size) => product * size);
 }
@@ -19,6 +20,11 @@ public sealed record RawExamples(string File, float[] Features, int[] Shape, Raw
 public sealed record RawLabels(string[]? Names, double[]? Values, int Width = 1)
 {
     public int Count => Names?.Length ?? (Values is null ? 0 : Values.Length / Math.Max(Width, 1));
+
+    /// <summary>True for examples read without labels (rows to predict on).</summary>
+    public bool IsNone => Names is null && Values is null;
+
+    public static RawLabels None { get; } = new(null, null);
 
     public static RawLabels Of(string[] names) => new(names, null);
 

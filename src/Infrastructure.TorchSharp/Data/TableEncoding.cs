@@ -36,6 +36,11 @@ public sealed class TableEncoding
             throw new DataFormatException($"data.label must name the label column of '{train.File}'; its columns are {columns}");
         }
 
+        if (data.IdColumn is not null && train.Find(data.IdColumn) is null)
+        {
+            throw DataFormatException.At(train.File, "line 1", $"has no id column '{data.IdColumn}' (data.idColumn); its columns are {columns}");
+        }
+
         if (train.Find(data.Label) is null)
         {
             throw DataFormatException.At(train.File, "line 1", $"has no label column '{data.Label}' (data.label); its columns are {columns}");
@@ -51,7 +56,7 @@ public sealed class TableEncoding
 
         var categoricalColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
         var features = new List<(string, string[]?)>();
-        foreach (TableColumn column in train.Columns.Where(column => column.Name != data.Label))
+        foreach (TableColumn column in train.Columns.Where(column => column.Name != data.Label && column.Name != data.IdColumn))
         {
             string[]? categories = categoricalColumns.Contains(column.Name)
                 ? column.Text!.Select(cell => cell ?? string.Empty).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
@@ -66,6 +71,15 @@ public sealed class TableEncoding
 
         return new TableEncoding(data.Label, features);
     }
+
+    /// <summary>The column this encoding's labels come from.</summary>
+    public string LabelColumn => _label;
+
+    /// <summary>The columns the features are read from, in order.</summary>
+    public IReadOnlyList<string> FeatureColumns => _features.Select(feature => feature.Column).ToArray();
+
+    /// <summary>The categories a categorical column was trained with; null for a numeric column.</summary>
+    public IReadOnlyList<string>? CategoriesOf(string column) => _features.FirstOrDefault(feature => feature.Column == column).Categories;
 
     /// <summary>This encoding with the categories of <paramref name="other"/> (another shard's) added: one encoding for every shard of a dataset.</summary>
     public TableEncoding Including(TableEncoding other)
@@ -85,6 +99,35 @@ public sealed class TableEncoding
     {
         ArgumentNullException.ThrowIfNull(table);
         TableColumn label = table.Find(_label) ?? throw DataFormatException.At(table.File, "line 1", $"has no label column '{_label}' (data.label)");
+        return new RawExamples(table.File, Features(table, unseenCategoryIsAnError: false), [FeatureNames.Count], Labels(table, label, task), table.Locate);
+    }
+
+    /// <summary>
+    /// Rows to predict on, encoded as training encoded its rows, except that a category training never saw is an
+    /// error (the model has no input for it) rather than all zeros. The label column is optional: when present, the
+    /// examples carry labels. Columns that are neither features nor the label nor <paramref name="idColumn"/> are
+    /// <see cref="PredictionRows.IgnoredColumns"/>.
+    /// </summary>
+    public PredictionRows EncodeForPrediction(DataTable table, LearningTask task, string? idColumn)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        string?[]? ids = null;
+        if (idColumn is not null)
+        {
+            TableColumn id = table.Find(idColumn) ?? throw DataFormatException.At(table.File, "line 1", $"has no id column '{idColumn}' (data.idColumn)");
+            ids = id.Text ?? Array.ConvertAll(id.Numbers, DatasetAssembler.Format);
+        }
+
+        TableColumn? label = table.Find(_label);
+        var known = new HashSet<string>(FeatureColumns.Append(_label).Append(idColumn ?? _label), StringComparer.Ordinal);
+        string[] ignored = [.. table.Columns.Select(column => column.Name).Where(name => !known.Contains(name))];
+        RawLabels labels = label is null ? RawLabels.None : Labels(table, label, task);
+        var examples = new RawExamples(table.File, Features(table, unseenCategoryIsAnError: true), [FeatureNames.Count], labels, table.Locate);
+        return new PredictionRows(examples, ids, ignored);
+    }
+
+    private float[] Features(DataTable table, bool unseenCategoryIsAnError)
+    {
         TableColumn[] columns = _features.Select(feature => table.Find(feature.Column)
             ?? throw DataFormatException.At(table.File, "line 1", $"has no column '{feature.Column}', which the training data has")).ToArray();
         int width = FeatureNames.Count;
@@ -97,10 +140,15 @@ public sealed class TableEncoding
                 TableColumn column = columns[f];
                 if (_features[f].Categories is { } categories)
                 {
-                    int index = Array.BinarySearch(categories, column.Text![row] ?? string.Empty, StringComparer.Ordinal);
+                    string cell = CellText(column, row);
+                    int index = Array.BinarySearch(categories, cell, StringComparer.Ordinal);
                     if (index >= 0)
                     {
                         features[offset + index] = 1;
+                    }
+                    else if (unseenCategoryIsAnError)
+                    {
+                        throw new DataFormatException($"{table.Locate(row)}, column '{column.Name}': the category '{Shorten(cell)}' was not in the training data, so the model has no input for it; its categories are {string.Join(", ", categories.Take(10))}{(categories.Length > 10 ? ", ..." : string.Empty)}");
                     }
 
                     offset += categories.Length;
@@ -108,19 +156,24 @@ public sealed class TableEncoding
                 }
 
                 double value = column.Numbers[row];
-                if (double.IsNaN(value) && column.Text?[row] is { } cell && !ParsesAsNumber(cell))
+                if (double.IsNaN(value) && column.Text?[row] is { } text && !ParsesAsNumber(text))
                 {
-                    throw new DataFormatException(cell.Length == 0
+                    throw new DataFormatException(text.Length == 0
                         ? $"{table.Locate(row)}, column '{column.Name}': the value is missing; fill it in or drop the row"
-                        : $"{table.Locate(row)}, column '{column.Name}': '{Shorten(cell)}' is not a number; declare the column in data.categorical to one-hot encode it");
+                        : $"{table.Locate(row)}, column '{column.Name}': '{Shorten(text)}' is not a number; declare the column in data.categorical to one-hot encode it");
                 }
 
                 features[offset++] = (float)value;
             }
         }
 
-        return new RawExamples(table.File, features, [width], Labels(table, label, task), table.Locate);
+        return features;
     }
+
+    // A categorical column read as numbers (a prediction file whose categories all parse) keeps no text: its numbers
+    // are then spelled as training spelled numeric categories.
+    private static string CellText(TableColumn column, int row) =>
+        column.Text is { } text ? text[row] ?? string.Empty : DatasetAssembler.Format(column.Numbers[row]);
 
     private static RawLabels Labels(DataTable table, TableColumn label, LearningTask task)
     {
@@ -147,3 +200,6 @@ public sealed class TableEncoding
 
     private static string Shorten(string cell) => cell.Length <= 40 ? cell : cell[..40] + "…";
 }
+
+/// <summary>Rows to predict on: the encoded examples (with labels when the table had the label column), each row's id when an id column was named, and the columns that played no part.</summary>
+public sealed record PredictionRows(RawExamples Examples, string?[]? Ids, IReadOnlyList<string> IgnoredColumns);

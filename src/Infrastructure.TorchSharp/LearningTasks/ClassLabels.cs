@@ -23,8 +23,16 @@ public static class ClassLabels
             throw new DataFormatException($"'{train.File}' has a single class ('{classes[0]}') in its labels; {SpecificationNames.Of(task)} needs at least two");
         }
 
-        var index = classes.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
-        return new TargetEncoder(examples => Encoded(examples, index, classes), classes.Length, classes, null, null);
+        return EncoderFor(classes);
+    }
+
+    /// <summary>Class indices into <paramref name="classes"/>, the training split's classes in order.</summary>
+    public static TargetEncoder EncoderFor(IReadOnlyList<string> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        string[] names = [.. classes];
+        var index = names.Select((name, i) => (name, i)).ToDictionary(pair => pair.name, pair => (long)pair.i, StringComparer.Ordinal);
+        return new TargetEncoder(examples => Encoded(examples, index, names), names.Length, names, null, null);
     }
 
     /// <summary>The labels as class names, once checked: one per example, each a name or a whole number.</summary>

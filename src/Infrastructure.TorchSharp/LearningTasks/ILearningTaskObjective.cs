@@ -24,10 +24,16 @@ public interface ILearningTaskObjective
     /// <summary>How labels become targets, decided from the training split's labels; also the model's output count.</summary>
     TargetEncoder TargetsFrom(RawExamples train);
 
+    /// <summary>How labels become targets as training decided it (recorded in <paramref name="preprocessing"/>): for labelled rows to predict on.</summary>
+    TargetEncoder TargetsAsTrained(Preprocessing preprocessing);
+
     Tensor Loss(Tensor outputs, Tensor targets, nn.Reduction reduction = nn.Reduction.Mean);
 
     /// <summary>A fresh accumulator for one evaluation, fed batch by batch.</summary>
     ITaskEvaluation StartEvaluation(Preprocessing preprocessing);
+
+    /// <summary>What a batch's outputs [N, outputs] predict, in the user's terms (class probabilities, or targets in their units).</summary>
+    PredictedValues Predict(Tensor outputs, Preprocessing preprocessing);
 }
 
 /// <summary>One evaluation of a task in progress: the batches' outputs and targets go in, the metrics come out.</summary>

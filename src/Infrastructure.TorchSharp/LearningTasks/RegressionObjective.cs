@@ -33,7 +33,15 @@ public sealed class RegressionObjective : ILearningTaskObjective
             std[t] = spread > 1e-12 ? spread : 1;
         }
 
-        return new TargetEncoder(examples => Standardized(examples, train, width, mean, std), width, null, mean, std);
+        return new TargetEncoder(examples => Standardized(examples, $"'{train.File}'", width, mean, std), width, null, mean, std);
+    }
+
+    public TargetEncoder TargetsAsTrained(Preprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        double[] mean = preprocessing.TargetMean ?? throw new InvalidOperationException("A regression model's preprocessing holds its targets' mean.");
+        double[] std = preprocessing.TargetStd ?? throw new InvalidOperationException("A regression model's preprocessing holds its targets' spread.");
+        return new TargetEncoder(examples => Standardized(examples, "the training data", mean.Length, mean, std), mean.Length, null, mean, std);
     }
 
     public Tensor Loss(Tensor outputs, Tensor targets, nn.Reduction reduction = nn.Reduction.Mean) =>
@@ -41,12 +49,29 @@ public sealed class RegressionObjective : ILearningTaskObjective
 
     public ITaskEvaluation StartEvaluation(Preprocessing preprocessing) => new RegressionEvaluation(this, preprocessing);
 
-    private static Tensor Standardized(RawExamples examples, RawExamples train, int width, double[] mean, double[] std)
+    /// <summary>The model learnt standardized targets: each is turned back into the label's units with the training split's mean and spread.</summary>
+    public PredictedValues Predict(Tensor outputs, Preprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        using Tensor doubles = outputs.to_type(ScalarType.Float64);
+        double[] values = doubles.data<double>().ToArray();
+        int width = (int)outputs.shape[1];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int t = i % width;
+            values[i] = (values[i] * (preprocessing.TargetStd?[t] ?? 1)) + (preprocessing.TargetMean?[t] ?? 0);
+        }
+
+        return new PredictedValues((int)outputs.shape[0], width, null, values, null);
+    }
+
+    private static Tensor Standardized(RawExamples examples, string trainedOn, int width, double[] mean, double[] std)
     {
         double[] targets = examples.Labels.Values ?? throw new DataFormatException($"'{examples.File}' has text labels, but data.task regression needs numeric targets");
         if (examples.Labels.Width != width)
         {
-            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but '{train.File}' has {width}");
+            throw new DataFormatException($"'{examples.File}' has {examples.Labels.Width} targets per example but {trainedOn} has {width}");
         }
 
         var scaled = new float[targets.Length];

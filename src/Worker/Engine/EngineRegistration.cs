@@ -25,6 +25,7 @@ public static class EngineRegistration
         services.AddSingleton<TaskHubRunStarter>();
         services.AddSingleton<ITrainingRunStarter>(provider => provider.GetRequiredService<TaskHubRunStarter>());
         services.AddSingleton<ISweepStarter>(provider => provider.GetRequiredService<TaskHubRunStarter>());
+        services.AddSingleton<IPredictionJobStarter>(provider => provider.GetRequiredService<TaskHubRunStarter>());
         services.AddSingleton<ITrainingRunClient, TaskHubRunClient>();
         return services;
     }

@@ -6,8 +6,8 @@ using DurableTrainer.Durable;
 
 namespace DurableTrainer.Worker.Engine;
 
-/// <summary>Starts runs and sweeps as orchestration instances whose instance id is the run's (or sweep's) id.</summary>
-public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarter, ISweepStarter
+/// <summary>Starts runs, sweeps and prediction jobs as orchestration instances whose instance id is the run's (sweep's, job's) id.</summary>
+public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarter, ISweepStarter, IPredictionJobStarter
 {
     public Task<bool> TryScheduleAsync(TrainingRunInput input, CancellationToken cancellationToken = default)
     {
@@ -19,6 +19,12 @@ public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarte
     {
         ArgumentNullException.ThrowIfNull(input);
         return TryCreateAsync(DurableTaskNames.SweepOrchestration, input.SweepId, input);
+    }
+
+    public Task<bool> TryScheduleAsync(PredictionJobInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return TryCreateAsync(DurableTaskNames.PredictionOrchestration, input.PredictionId.Value, input);
     }
 
     public async Task<InstanceRuntimeStatus?> GetRuntimeStatusAsync(RunId runId, CancellationToken cancellationToken = default) =>

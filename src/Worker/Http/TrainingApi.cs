@@ -65,6 +65,19 @@ public static class TrainingApi
             Write(await api.GetModelAsync(runId, format, checkpoint, cancellationToken)),
         [ApiRoutes.ExportTrainingModelSpec] = async (string runId, string? checkpoint, ModelExportHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)),
+        [ApiRoutes.PredictWithRun] = async (string runId, HttpRequest request, PredictionHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.PredictRowsAsync(runId, await UploadedBodyAsync(request, PredictionHttpApi.MaxPredictBodyBytes, cancellationToken), cancellationToken)),
+        [ApiRoutes.StartPrediction] = async (HttpRequest request, PredictionHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
+        {
+            byte[] body = await RequestBody.ReadAsync(request.Body, Api.Requests.PredictionRequestReader.MaxBodyBytes, cancellationToken);
+            return Write(await api.StartAsync(body, predictionId => Management(request, engine, predictionId), cancellationToken));
+        },
+        [ApiRoutes.ListPredictions] = async (string? top, PredictionHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.ListAsync(top, cancellationToken)),
+        [ApiRoutes.GetPrediction] = async (string predictionId, PredictionHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetAsync(predictionId, cancellationToken)),
+        [ApiRoutes.StopPrediction] = async (string predictionId, PredictionHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.StopAsync(predictionId, cancellationToken)),
         [ApiRoutes.UploadModelFile] = async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)),
         [ApiRoutes.UploadDatasetFile] = async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>

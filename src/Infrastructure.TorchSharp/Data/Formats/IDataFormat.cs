@@ -26,6 +26,12 @@ public interface IDataFormat
     /// naming the file and the row, column or image when they do not hold what they should.
     /// </summary>
     DataRead Read(IReadOnlyList<DataFile> files, DataSection data);
+
+    /// <summary>
+    /// Reads files to predict on: as <see cref="Read"/>, except that labels are optional. Examples read without them
+    /// have <see cref="RawLabels.None"/>. A table format needs nothing more (its label column may simply be absent).
+    /// </summary>
+    DataRead ReadForPrediction(IReadOnlyList<DataFile> files, DataSection data) => Read(files, data);
 }
 
 /// <summary>A file's path (relative to the container) and bytes; <see cref="Root"/> is the folder it was read as part of ("" for a single file).</summary>

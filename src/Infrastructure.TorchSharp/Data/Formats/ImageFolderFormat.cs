@@ -21,7 +21,12 @@ public sealed class ImageFolderFormat : IDataFormat
 
     public bool ReadsImageOptions => true;
 
-    public DataRead Read(IReadOnlyList<DataFile> files, DataSection data)
+    public DataRead Read(IReadOnlyList<DataFile> files, DataSection data) => Read(files, data, labelsOptional: false);
+
+    /// <summary>Images to predict on may lie in the folder itself: unless every one is in a class folder, they are read without labels.</summary>
+    public DataRead ReadForPrediction(IReadOnlyList<DataFile> files, DataSection data) => Read(files, data, labelsOptional: true);
+
+    private static RawExamples Read(IReadOnlyList<DataFile> files, DataSection data, bool labelsOptional)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(data);
@@ -31,7 +36,8 @@ public sealed class ImageFolderFormat : IDataFormat
             throw new DataFormatException($"'{files[0].Path[..(files[0].Path.LastIndexOf('/') + 1)]}' holds no PNG or JPEG images");
         }
 
-        List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> decoded = DecodeInClassFolders(images);
+        bool labelled = !labelsOptional || images.All(InClassFolder);
+        List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> decoded = labelled ? DecodeInClassFolders(images) : images.Select(Decode).ToList();
         int channels = data.Channels ?? (decoded[0].Gray ? 1 : 3);
         if (data.Channels is null && decoded.FirstOrDefault(image => image.Gray != decoded[0].Gray) is { File: not null } other)
         {
@@ -46,7 +52,7 @@ public sealed class ImageFolderFormat : IDataFormat
 
         (float[] features, string[] labels) = ToFeatures(decoded, data, channels, width, height);
         string[] paths = decoded.Select(image => image.File.Path).ToArray();
-        return new RawExamples(images[0].Path, features, [channels, height, width], RawLabels.Of(labels), index => $"'{paths[index]}'");
+        return new RawExamples(images[0].Path, features, [channels, height, width], labelled ? RawLabels.Of(labels) : RawLabels.None, index => $"'{paths[index]}'");
     }
 
     /// <summary>Decodes each image in turn, first checking that it sits in a class folder.</summary>
@@ -55,7 +61,7 @@ public sealed class ImageFolderFormat : IDataFormat
         var decoded = new List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)>(images.Length);
         foreach (DataFile image in images)
         {
-            if (!image.RelativePath.Contains('/', StringComparison.Ordinal))
+            if (!InClassFolder(image))
             {
                 throw DataFormatException.At(image.Path, "path", $"is not inside a class folder of '{image.Root}'; put each class's images in a folder named after the class");
             }
@@ -65,6 +71,8 @@ public sealed class ImageFolderFormat : IDataFormat
 
         return decoded;
     }
+
+    private static bool InClassFolder(DataFile image) => image.RelativePath.Contains('/', StringComparison.Ordinal);
 
     /// <summary>Each image's pixel intensities as [channels, height, width] (resized and cropped when data.imageSize is set), and its class.</summary>
     private static (float[] Features, string[] Labels) ToFeatures(List<(DataFile File, int Width, int Height, bool Gray, byte[] Rgba)> decoded, DataSection data, int channels, int width, int height)
@@ -77,7 +85,7 @@ public sealed class ImageFolderFormat : IDataFormat
             var image = decoded[n];
             // The class is the first folder below the dataset's folder, as torchvision's ImageFolder has it.
             string relative = image.File.RelativePath;
-            labels[n] = relative[..relative.IndexOf('/', StringComparison.Ordinal)];
+            labels[n] = InClassFolder(image.File) ? relative[..relative.IndexOf('/', StringComparison.Ordinal)] : string.Empty;
             byte[] rgba = data.ImageSize is null ? image.Rgba : ResizeAndCrop(image.Rgba, image.Width, image.Height, width);
             int offset = n * channels * pixels;
             for (int p = 0; p < pixels; p++)

@@ -26,17 +26,22 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
             ? source[..(source.LastIndexOf('/') + 1)] + label
             : null;
 
-    public DataRead Read(IReadOnlyList<DataFile> files, DataSection data)
+    public DataRead Read(IReadOnlyList<DataFile> files, DataSection data) => Read(files, data, labelsOptional: false);
+
+    /// <summary>Without labels, an archive needs only its features array and a single .npy is features whole.</summary>
+    public DataRead ReadForPrediction(IReadOnlyList<DataFile> files, DataSection data) => Read(files, data, labelsOptional: true);
+
+    private static RawExamples Read(IReadOnlyList<DataFile> files, DataSection data, bool labelsOptional)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(data);
         DataFile file = files[0];
         if (files.Count == 2 && LabelFileOf(file.Path, data) == files[1].Path)
         {
-            return ReadArray(file, files[1], data);
+            return ReadArray(file, files[1], data, labelsOptional);
         }
 
-        RawExamples[] parts = files.Select(part => IsArchive(part, data) ? ReadArchive(part, data) : ReadArray(part, null, data)).ToArray();
+        RawExamples[] parts = files.Select(part => IsArchive(part, data) ? ReadArchive(part, data, labelsOptional) : ReadArray(part, null, data, labelsOptional)).ToArray();
         return parts.Length == 1 ? parts[0] : Concatenated(parts);
     }
 
@@ -48,7 +53,7 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         RawExamples first = parts[0];
         foreach (RawExamples part in parts.Skip(1))
         {
-            if (!part.Shape.SequenceEqual(first.Shape) || part.Labels.Width != first.Labels.Width)
+            if (!part.Shape.SequenceEqual(first.Shape) || part.Labels.Width != first.Labels.Width || part.Labels.IsNone != first.Labels.IsNone)
             {
                 throw DataFormatException.At(part.File, "shape",
                     $"holds examples of shape [{string.Join(", ", part.Shape)}] with {part.Labels.Width} label(s) each, but '{first.File}' holds [{string.Join(", ", first.Shape)}] with {first.Labels.Width}; every file of a folder must match");
@@ -62,15 +67,16 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         }
 
         float[] features = new float[parts.Sum(part => (long)part.Features.Length)];
-        double[] labels = new double[parts.Sum(part => (long)part.Labels.Values!.Length)];
+        double[] labels = new double[parts.Sum(part => (long)(part.Labels.Values?.Length ?? 0))];
         long featureAt = 0;
         long labelAt = 0;
         foreach (RawExamples part in parts)
         {
             Array.Copy(part.Features, 0, features, featureAt, part.Features.Length);
-            Array.Copy(part.Labels.Values!, 0, labels, labelAt, part.Labels.Values!.Length);
+            double[] partLabels = part.Labels.Values ?? [];
+            Array.Copy(partLabels, 0, labels, labelAt, partLabels.Length);
             featureAt += part.Features.Length;
-            labelAt += part.Labels.Values!.Length;
+            labelAt += partLabels.Length;
         }
 
         string Locate(int index)
@@ -80,10 +86,10 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
             return $"'{parts[p].File}' {parts[p].Locate(index - starts[p])}";
         }
 
-        return new RawExamples(first.File, features, first.Shape, RawLabels.Of(labels, first.Labels.Width), Locate);
+        return new RawExamples(first.File, features, first.Shape, first.Labels.IsNone ? RawLabels.None : RawLabels.Of(labels, first.Labels.Width), Locate);
     }
 
-    private static RawExamples ReadArchive(DataFile file, DataSection data)
+    private static RawExamples ReadArchive(DataFile file, DataSection data, bool labelsOptional)
     {
         var arrays = new Dictionary<string, NumPyArray>(StringComparer.Ordinal);
         try
@@ -106,6 +112,14 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         }
 
         string? labelName = data.Label ?? LabelNames.FirstOrDefault(arrays.ContainsKey);
+        if (labelsOptional && (labelName is null || !arrays.ContainsKey(labelName)))
+        {
+            string? only = FeatureNames.FirstOrDefault(arrays.ContainsKey) ?? (arrays.Count == 1 ? arrays.Keys.First() : null);
+            return only is null
+                ? throw DataFormatException.At(file.Path, "archive", $"has no features array named {string.Join(", ", FeatureNames)} (it holds {string.Join(", ", arrays.Keys)})")
+                : Examples(file.Path, arrays[only], null, $"array '{only}'", "no labels");
+        }
+
         if (labelName is null || !arrays.TryGetValue(labelName, out NumPyArray? labels))
         {
             throw DataFormatException.At(file.Path, "archive", $"has no labels array {(data.Label is null ? "named " + string.Join(", ", LabelNames) : $"'{data.Label}'")} (it holds {string.Join(", ", arrays.Keys)}); name it with data.label");
@@ -120,12 +134,17 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         return Examples(file.Path, arrays[featureName], labels, $"array '{featureName}'", $"array '{labelName}'");
     }
 
-    private static RawExamples ReadArray(DataFile file, DataFile? labelFile, DataSection data)
+    private static RawExamples ReadArray(DataFile file, DataFile? labelFile, DataSection data, bool labelsOptional)
     {
         NumPyArray array = NumPyArray.Parse(file.Path, file.Content);
         if (labelFile is not null)
         {
             return Examples(file.Path, array, NumPyArray.Parse(labelFile.Path, labelFile.Content), "features", $"labels '{labelFile.Path}'");
+        }
+
+        if (labelsOptional && data.Label is null)
+        {
+            return Examples(file.Path, array, null, "features", "no labels");
         }
 
         if (data.Label is null || !int.TryParse(data.Label, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int column))
@@ -168,7 +187,7 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         return Examples(file.Path, new NumPyArray([rows, columns - 1], features, array.Dtype), new NumPyArray([rows], labels, array.Dtype), "features", $"column {column}");
     }
 
-    private static RawExamples Examples(string file, NumPyArray features, NumPyArray labels, string featureWhat, string labelWhat)
+    private static RawExamples Examples(string file, NumPyArray features, NumPyArray? labels, string featureWhat, string labelWhat)
     {
         if (features.Shape.Length == 0 || features.Shape[0] == 0)
         {
@@ -176,6 +195,11 @@ public sealed class NumPyFormat(string name, params string[] extensions) : IData
         }
 
         int examples = features.Shape[0];
+        if (labels is null)
+        {
+            return new RawExamples(file, features.ToSingles(), features.Shape.Length == 1 ? [1] : features.Shape[1..], RawLabels.None, index => $"example {index}");
+        }
+
         if (labels.Shape.Length == 0 || labels.Shape[0] != examples || labels.Shape.Length > 2)
         {
             throw DataFormatException.At(file, labelWhat, $"has shape ({string.Join(", ", labels.Shape)}) but the features hold {examples} examples; labels of shape ({examples}) or ({examples}, targets) are expected");

@@ -52,13 +52,18 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
         return new DataTable(files[0].Path, columns, origins.Count, row => $"'{origins[row].File}' line {origins[row].Line}");
     }
 
-    /// <summary>The columns whose text is kept whole: the categorical ones and the label.</summary>
+    /// <summary>The columns whose text is kept whole: the categorical ones, the label and the id column.</summary>
     private static HashSet<string> TextColumnsOf(DataSection data)
     {
         var textColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
         if (data.Label is not null)
         {
             textColumns.Add(data.Label);
+        }
+
+        if (data.IdColumn is not null)
+        {
+            textColumns.Add(data.IdColumn);
         }
 
         return textColumns;

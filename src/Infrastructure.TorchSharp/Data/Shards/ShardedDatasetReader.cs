@@ -78,7 +78,7 @@ internal sealed class ShardedDatasetReader(IDatasetStore store, string container
             string cacheKey = cacheKeyOf(digest);
             ShardedSplit Split(IEnumerable<(DatasetFileInfo File, string Field)> files) =>
                 new(cacheKey, files.Select(file => infos[file.File.Path]).ToArray(), cache, shards.LoadAsync);
-            return new LoadedDataset(data.Source!, new DataShape(reference.Shape, targets.Outputs), task, Split(train), Split(validation), Split(test), preprocessing, digest);
+            return new LoadedDataset(data.Source!, new DataShape(reference.Shape, targets.Outputs), task, Split(train), Split(validation), Split(test), preprocessing, digest) { Encoding = _encoding };
         }
     }
 

@@ -1,0 +1,39 @@
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Training;
+using Microsoft.DurableTask;
+
+namespace DurableTrainer.Durable.Adapters;
+
+/// <summary>
+/// The prediction loop's host in a durable orchestration: parts, the summary and the manifest are activities,
+/// progress is the custom status, the clock is the orchestration's. A part that fails for good (its data or the
+/// checkpoint changed) fails the job with that reason in the user's words.
+/// </summary>
+public sealed class DurablePredictionHost(TaskOrchestrationContext context, TaskOptions activityOptions) : IPredictionHost
+{
+    public DateTime UtcNow => context.CurrentUtcDateTime;
+
+    public Task<PredictionPartResult> PredictPartAsync(PredictPartCommand command) =>
+        Permanent(() => context.CallActivityAsync<PredictionPartResult>(DurableTaskNames.PredictPart, command, activityOptions));
+
+    public Task<EvaluationMetrics> SummarizeAsync(SummarizePredictionsCommand command) =>
+        Permanent(() => context.CallActivityAsync<EvaluationMetrics>(DurableTaskNames.SummarizePredictions, command, activityOptions));
+
+    public Task WriteManifestAsync(WriteManifestCommand command) =>
+        context.CallActivityAsync<int>(DurableTaskNames.WritePredictionManifest, command, activityOptions);
+
+    public void Report(PredictionProgress progress) => context.SetCustomStatus(progress);
+
+    private static async Task<T> Permanent<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (TaskFailedException exception) when (exception.FailureDetails is { } failure && PermanentActivityFailures.IsPermanent(failure))
+        {
+            throw new DatasetException(failure.ErrorMessage);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Ports;
+using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Predictions;
+using DurableTrainer.Domain.Specification;
+using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
+using DurableTrainer.Infrastructure.TorchSharp.Prediction;
+using DurableTrainer.TestSupport;
+
+namespace DurableTrainer.Infrastructure.TorchSharp.Tests;
+
+/// <summary>
+/// The predictor against a really trained checkpoint: predictions in the user's terms (regression targets in their
+/// own units, classes by name), batch parts that are the same bytes every time and whose metrics equal one
+/// evaluation of the same rows, and bad rows or changed files refused by name.
+/// </summary>
+public sealed class ModelPredictorTests : IDisposable
+{
+    private readonly ExecutorHarness _harness = new();
+    private readonly TorchSharpModelPredictor _predictor;
+
+    public ModelPredictorTests()
+    {
+        _predictor = new TorchSharpModelPredictor(_harness.Store, _harness.Datasets, new TorchSharpExecutorOptions { Threads = 1 }, _harness.Models, _harness.DataFiles);
+    }
+
+    public void Dispose()
+    {
+        _predictor.Dispose();
+        _harness.Dispose();
+    }
+
+    [Fact]
+    public async Task Regression_PredictsTargetsInTheirOwnUnits_AndTheJobsMetricsEqualAnEvaluationOfTheSameRows()
+    {
+        _harness.DataFiles.Put("houses.csv", DataFiles.RegressionCsv(1000));
+        _harness.DataFiles.Put("houses-test.csv", DataFiles.RegressionCsv(300, seed: 11));
+        var data = new DataSection(Source: "houses.csv", Label: "target", Task: LearningTask.Regression, Test: "houses-test.csv");
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(data, steps: 300);
+
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "houses-test.csv"), rowsPerPart: 128);
+        Assert.Empty(plan.Errors);
+        Assert.True(plan.Labelled);
+        Assert.Equal([128L, 128L, 44L], plan.Parts!.Select(part => part.Rows).ToArray());
+        PredictionJobInput job = Job("houses-job", checkpoint, recipe, plan, PredictionOutputFormat.Csv);
+        PredictionPartResult[] parts = [.. await Task.WhenAll(job.Parts.Select(part => _predictor.PredictPartAsync(Application.Predictions.PredictionOrchestrator.CommandFor(job, part))))];
+        EvaluationMetrics metrics = await _predictor.SummarizeAsync(new SummarizePredictionsCommand(job.PredictionId, recipe, job.Destination, job.Parts.Count));
+
+        EvaluationMetrics evaluated = (await _harness.Executor.EvaluateAsync(new EvaluateCommand(checkpoint, recipe, EvaluationSplit.Test))).Metrics;
+        Assert.Equal(evaluated.Examples, metrics.Examples);
+        Assert.Equal(evaluated.Value(MonitorMetric.Rmse), metrics.Value(MonitorMetric.Rmse), 5);
+        Assert.Equal(evaluated.Value(MonitorMetric.R2), metrics.Value(MonitorMetric.R2), 5);
+        string[] rows = [.. parts.SelectMany(part => Encoding.UTF8.GetString(_harness.DataFiles.Files("predictions").Single(file => file.Path == "houses-job/" + part.Path).Content).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))];
+        double[] predicted = [.. rows.Select(row => double.Parse(row, CultureInfo.InvariantCulture))];
+        double[] targets = [.. DataFiles.RegressionCsv(300, seed: 11).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => double.Parse(line.Split(',')[3], CultureInfo.InvariantCulture))];
+        // In the target's units (mean about 10, spread about 3.6), not standardized: within the model's error of each target.
+        double rmse = Math.Sqrt(predicted.Zip(targets, (p, t) => (p - t) * (p - t)).Average());
+        Assert.Equal(metrics.Value(MonitorMetric.Rmse), rmse, 4);
+        Assert.InRange(rmse, 0, 0.6);
+    }
+
+    [Fact]
+    public async Task APartPredictedTwice_WritesTheSameBytes_InEveryFormat()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(600));
+        _harness.DataFiles.Put("iris/new.csv", DataFiles.ClassificationCsv(90, seed: 5));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 60);
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/new.csv"), rowsPerPart: 50);
+        Assert.Empty(plan.Errors);
+
+        foreach (PredictionOutputFormat format in Enum.GetValues<PredictionOutputFormat>())
+        {
+            PredictionJobInput job = Job("iris-" + SpecificationNames.Of(format), checkpoint, recipe, plan, format);
+            PredictPartCommand command = Application.Predictions.PredictionOrchestrator.CommandFor(job, job.Parts[1]);
+            PredictionPartResult once = await _predictor.PredictPartAsync(command);
+            PredictionPartResult again = await _predictor.PredictPartAsync(command);
+
+            Assert.Equal(once.Sha256, again.Sha256);
+            Assert.Equal(40, once.Rows);
+        }
+
+        byte[] npy = _harness.DataFiles.Files("predictions").Single(file => file.Path == "iris-npy/part-00001.npy").Content;
+        NumPyArray probabilities = NumPyArray.Parse("part-00001.npy", npy);
+        Assert.Equal([40, 3], probabilities.Shape);
+        Assert.All(Enumerable.Range(0, 40), row => Assert.Equal(1.0, probabilities.Values.Skip(row * 3).Take(3).Sum(), 5));
+    }
+
+    [Fact]
+    public async Task Plan_RefusesAnUnseenCategoryAndAMissingColumn_NamingTheFileRowAndColumn()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        _harness.DataFiles.Put("iris/purple.csv", "x0,x1,x2,x3,colour\n1,2,3,4,red\n1,2,3,4,purple\n");
+        _harness.DataFiles.Put("iris/narrow.csv", "x0,x1,x2,colour\n1,2,3,red\n");
+
+        PredictionPlan purple = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/purple.csv"), 100);
+        PredictionPlan narrow = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/narrow.csv"), 100);
+
+        ValidationError unseen = Assert.Single(purple.Errors);
+        Assert.Equal("data.source", unseen.Field);
+        Assert.Contains("'iris/purple.csv' line 3, column 'colour': the category 'purple' was not in the training data", unseen.Rule, StringComparison.Ordinal);
+        Assert.Contains("has no column 'x3'", Assert.Single(narrow.Errors).Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APart_FailsAtOnce_WhenItsFileChangedAfterSubmission_NamingTheFileAndBothHashes()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        _harness.DataFiles.Put("iris/new.csv", DataFiles.ClassificationCsv(30, seed: 3));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/new.csv"), 100);
+        PredictionJobInput job = Job("changed", checkpoint, recipe, plan, PredictionOutputFormat.Csv);
+        _harness.DataFiles.Put("iris/new.csv", DataFiles.ClassificationCsv(30, seed: 4));
+
+        DatasetException failure = await Assert.ThrowsAsync<DatasetException>(() => _predictor.PredictPartAsync(Application.Predictions.PredictionOrchestrator.CommandFor(job, job.Parts[0])));
+
+        Assert.Contains("'iris/new.csv' changed under prediction job changed", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(plan.Parts![0].Files[0].Sha256, failure.Message, StringComparison.Ordinal);
+        Assert.False(_harness.DataFiles.Files("predictions").Any());
+    }
+
+    [Fact]
+    public async Task Rows_OfAnImageModel_AreNestedOrFlatLists_AndAWrongShapeIsNamed()
+    {
+        TrainingRecipe recipe = TestRecipes.Recipe(TestRecipes.Architecture("mlp"));
+        CheckpointReference start = await _harness.InitializeAsync("synthetic-rows", recipe);
+        float[] pixels = [.. Enumerable.Range(0, 784).Select(i => (i % 17) / 17f)];
+        string nested = JsonSerializer.Serialize(new[] { new[] { Enumerable.Range(0, 28).Select(r => pixels.Skip(r * 28).Take(28).ToArray()).ToArray() } });
+        string flat = JsonSerializer.Serialize(new[] { pixels });
+
+        RowPredictions fromNested = await _predictor.PredictRowsAsync(start, recipe, JsonDocument.Parse(nested).RootElement);
+        RowPredictions fromFlat = await _predictor.PredictRowsAsync(start, recipe, JsonDocument.Parse(flat).RootElement);
+        PredictionInputException wrong = await Assert.ThrowsAsync<PredictionInputException>(() => _predictor.PredictRowsAsync(start, recipe, JsonDocument.Parse("[[[1,2],[3,4]]]").RootElement));
+
+        Assert.Equal(fromNested.Predictions[0].Probabilities, fromFlat.Predictions[0].Probabilities);
+        Assert.Equal(10, fromNested.Classes!.Count);
+        Assert.Equal("rows[0]", wrong.Field);
+        Assert.Contains("nested lists of shape [1, 28, 28], or one flat list of 784 numbers", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PredictionFiles_WriteNpyThatNumPyReadersRead_AndQuoteCsvFields()
+    {
+        var predictions = new PredictedValues(2, 2, [0.25f, 0.75f, 0.5f, 0.5f], null, ["a,b", "c"]);
+
+        byte[] npy = PredictionFiles.Write(PredictionOutputFormat.Npy, predictions, null, null);
+        string csv = Encoding.UTF8.GetString(PredictionFiles.Write(PredictionOutputFormat.Csv, predictions, ["x", "y\"z"], "id"));
+
+        NumPyArray array = NumPyArray.Parse("p.npy", npy);
+        Assert.Equal([2, 2], array.Shape);
+        Assert.Equal([0.25, 0.75, 0.5, 0.5], array.Values);
+        Assert.Equal(0, (npy.Length - array.Values.Length * 4) % 64);
+        Assert.Equal("id,prediction,\"probability_a,b\",probability_c\nx,c,0.25,0.75\n\"y\"\"z\",\"a,b\",0.5,0.5\n", csv);
+    }
+
+    private async Task<(CheckpointReference Checkpoint, TrainingRecipe Recipe)> TrainAsync(DataSection data, int steps)
+    {
+        DatasetCheck check = await _harness.Datasets.CheckAsync(data);
+        Assert.Empty(check.Errors);
+        TrainingRecipe recipe = TrainingRecipe.From(TrainingSpecification.Create(
+            data: check.Data!,
+            model: new ModelSection("mlp"),
+            optimizer: new OptimizerSection(OptimizerKind.Adam, LearningRate: 0.01),
+            training: new TrainingSection(BatchSize: 32)).GetValueOrThrow());
+        CheckpointReference start = await _harness.InitializeAsync("predictor", recipe);
+        ChunkResult chunk = await _harness.ChunkAsync(recipe, start, "trained", 0, steps);
+        return (chunk.Checkpoint, recipe);
+    }
+
+    private static PredictionJobInput Job(string id, CheckpointReference checkpoint, TrainingRecipe recipe, PredictionPlan plan, PredictionOutputFormat format) => new(
+        PredictionId.Parse(id), checkpoint, plan.CheckpointSha256!, recipe, plan.Data!, new PredictionDestination("predictions", id + "/", format),
+        plan.Parts!, plan.Labelled, 2, plan.IgnoredColumns ?? [], plan.Rows, DateTime.UnixEpoch);
+}
