@@ -39,6 +39,7 @@ public static class ApiRoutes
     public static readonly ApiRoute ListPredictions = new("ListPredictions", "GET", "predictions");
     public static readonly ApiRoute GetPrediction = new("GetPrediction", "GET", "predictions/{predictionId}");
     public static readonly ApiRoute StopPrediction = new("StopPrediction", "POST", "predictions/{predictionId}/stop");
+    public static readonly ApiRoute GetPredictionPart = new("GetPredictionPart", "GET", "predictions/{predictionId}/parts/{index}");
     public static readonly ApiRoute UploadModelFile = new("UploadModelFile", "PUT", "models/{name}") { UsesDurableClient = false };
     public static readonly ApiRoute UploadDatasetFile = new("UploadDatasetFile", "PUT", "datasets/{*path}") { UsesDurableClient = false };
     public static readonly ApiRoute StartSweep = new("StartSweep", "POST", "sweeps");
@@ -61,7 +62,7 @@ public static class ApiRoutes
     [
         StartTraining, ListTrainingRuns, GetTrainingRun, StopTrainingRun, ExportTrainingModel, ExportTrainingModelSpec,
         GetTrainingMetrics, GetTrainingCheckpoint, UploadModelFile, UploadDatasetFile,
-        PredictWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction,
+        PredictWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction, GetPredictionPart,
         StartSweep, ListSweeps, GetSweep, GetSweepBest, StopSweep, TrainingDashboard, SweepDashboard,
         Health, GetInstanceStatus, PurgeInstance, RaiseInstanceEvent, TerminateInstance, SuspendInstance, ResumeInstance,
     ];

@@ -14,7 +14,7 @@ namespace DurableTrainer.Api;
 /// Using what a run trained: <c>POST /api/training/{id}/predict</c> answers a few rows at once; <c>/api/predictions</c>
 /// starts, shows, lists and stops batch prediction jobs, which run as durable orchestrations.
 /// </summary>
-public sealed class PredictionHttpApi(ITrainingRunClient runs, StartPredictionUseCase useCase, IModelPredictor predictor)
+public sealed class PredictionHttpApi(ITrainingRunClient runs, StartPredictionUseCase useCase, IModelPredictor predictor, IDatasetStore files)
 {
     /// <summary>A synchronous request's limit: a thousand rows of a 28x28 image as JSON fit.</summary>
     public const int MaxPredictBodyBytes = 16 * 1024 * 1024;
@@ -171,6 +171,31 @@ public sealed class PredictionHttpApi(ITrainingRunClient runs, StartPredictionUs
 
         await runs.TerminateAsync(job.InstanceId, "Stopped through the HTTP API.", cancellationToken);
         return new ApiResult(202, null);
+    }
+
+    /// <summary>GET /api/predictions/{id}/parts/{index}: a finished job's part file, as the manifest lists it.</summary>
+    public async Task<ApiResult> GetPartAsync(string predictionId, string index, CancellationToken cancellationToken)
+    {
+        if (await FindJobAsync(predictionId, cancellationToken) is not { } job)
+        {
+            return UnknownJob(predictionId);
+        }
+
+        if (job.RuntimeStatus != InstanceRuntimeStatus.Completed || RunRecordPayloads.Read<PredictionManifest>(job.SerializedOutput) is not { } manifest)
+        {
+            return Conflict("The prediction job has not finished.", $"Prediction job '{job.InstanceId}' is {job.RuntimeStatus}; its parts can be read once it has completed.");
+        }
+
+        if (!int.TryParse(index, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int part) || part >= manifest.Parts.Count)
+        {
+            return Invalid(400, "index", $"must be a part number from 0 to {manifest.Parts.Count - 1}");
+        }
+
+        string path = manifest.Folder + manifest.Parts[part].Path;
+        byte[]? content = await files.ReadAsync(manifest.Container, path, cancellationToken);
+        return content is null
+            ? Conflict("The part is gone.", $"'{path}' is no longer in {files.LocationOf(manifest.Container)}; it was deleted after the job completed.")
+            : new ApiResult(200, content, ContentType: "application/octet-stream", FileName: manifest.Parts[part].Path);
     }
 
     private async Task<RunRecord?> FindJobAsync(string predictionId, CancellationToken cancellationToken) =>

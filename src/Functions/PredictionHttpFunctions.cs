@@ -68,4 +68,16 @@ public sealed class PredictionHttpFunctions(PredictionHttpApi predictions)
         using var scope = InvocationDurableClient.Use(client);
         return TrainingHttpFunctions.Write(request, await predictions.StopAsync(predictionId, cancellationToken));
     }
+
+    [Function("GetPredictionPart")]
+    public async Task<IActionResult> GetPart(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "predictions/{predictionId}/parts/{index}")] HttpRequest request,
+        string predictionId,
+        string index,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        using var scope = InvocationDurableClient.Use(client);
+        return TrainingHttpFunctions.Write(request, await predictions.GetPartAsync(predictionId, index, cancellationToken));
+    }
 }

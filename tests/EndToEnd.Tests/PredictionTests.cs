@@ -133,6 +133,38 @@ public sealed class PredictionTests(WorkerFixture fixture) : IClassFixture<Worke
         Assert.NotNull(await container.GetBlobClient("score-once/manifest.json").DownloadContentAsync());
     }
 
+    [Fact]
+    public async Task DtrainPredict_UploadsTheRows_AndWritesOnePredictionFile_InCsvAndNpy()
+    {
+        await EnsureTrainedAsync();
+        string folder = Path.Combine(fixture.Azurite.WorkDirectory, "predict-cli");
+        Directory.CreateDirectory(folder);
+        string rows = Path.Combine(folder, "rows.csv");
+        await File.WriteAllTextAsync(rows, WithIds(DataFiles.ClassificationCsv(130, seed: 9)));
+        string csv = Path.Combine(folder, "out.csv");
+        string npy = Path.Combine(folder, "out.npy");
+
+        DtrainProcess toCsv = await DtrainProcess.RunAsync("predict", Run, "--server", Server, "--data-file", rows, "--id-column", "id", "--rows-per-part", "50", "-o", csv, "--json");
+        DtrainProcess toNpy = await DtrainProcess.RunAsync("predict", Run, "--server", Server, "--data-file", rows, "--format", "npy", "--rows-per-part", "50", "-o", npy);
+
+        Assert.True(toCsv.ExitCode == 0, toCsv.ToString());
+        Assert.True(toNpy.ExitCode == 0, toNpy.ToString());
+        string[] lines = await File.ReadAllLinesAsync(csv);
+        Assert.Equal(131, lines.Length);
+        Assert.StartsWith("id,prediction,probability_class-a", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("row-0129,", lines[^1], StringComparison.Ordinal);
+        JsonElement line = JsonDocument.Parse(toCsv.OutLines[^1]).RootElement;
+        Assert.Equal("Completed", line.GetProperty("status").GetString());
+        Assert.Equal(130, line.GetProperty("rows").GetInt64());
+        Assert.Equal(3, line.GetProperty("parts").GetInt32());
+        Assert.InRange(line.GetProperty("metrics").GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+        byte[] array = await File.ReadAllBytesAsync(npy);
+        string header = Encoding.ASCII.GetString(array, 10, BitConverter.ToUInt16(array, 8));
+        Assert.Contains("'descr': '<f4'", header, StringComparison.Ordinal);
+        Assert.Contains("'shape': (130, 3)", header, StringComparison.Ordinal);
+        Assert.Equal(10 + header.Length + (130 * 3 * 4), array.Length);
+    }
+
     [Theory]
     [InlineData("""{"model":{"run":"predict-csv"},"data":{"source":"score/missing.csv"}}""", "data.source", "there is no file 'score/missing.csv'")]
     [InlineData("""{"model":{"run":"predict-csv"},"data":{"source":"score/new.csv"},"output":{"path":"../up"}}""", "output.path", "must be a folder in the container")]

@@ -51,6 +51,7 @@ public class BuildOutputTests
     [InlineData("ListPredictions", "httpTrigger")]
     [InlineData("GetPrediction", "httpTrigger")]
     [InlineData("StopPrediction", "httpTrigger")]
+    [InlineData("GetPredictionPart", "httpTrigger")]
     public void FunctionsMetadata_ListsTheFunctionWithItsTrigger(string name, string trigger)
     {
         JsonElement function = Functions().Single(f => f.GetProperty("name").GetString() == name);

@@ -53,6 +53,30 @@ public sealed class TrainingServerClient : IDisposable
         return Deserialize<ManagementPayload>(body, "the management payload");
     }
 
+    /// <summary>POST /api/predictions: starts a batch prediction job; the answer is its orchestration's management payload.</summary>
+    public async Task<ManagementPayload> StartPredictionAsync(JsonObject request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        string body = await SendForTextAsync(HttpMethod.Post, "api/predictions", content, runId: null, cancellationToken);
+        return Deserialize<ManagementPayload>(body, "the management payload");
+    }
+
+    /// <summary>GET /api/predictions/{id}: the job's progress, and its manifest once done.</summary>
+    public async Task<PredictionStatusView> GetPredictionAsync(string predictionId, CancellationToken cancellationToken)
+    {
+        string body = await SendForTextAsync(HttpMethod.Get, $"api/predictions/{Uri.EscapeDataString(predictionId)}", null, runId: null, cancellationToken);
+        return Deserialize<PredictionStatusView>(body, "the prediction job's status");
+    }
+
+    /// <summary>GET /api/predictions/{id}/parts/{index}: one part file of a finished job.</summary>
+    public async Task<byte[]> GetPredictionPartAsync(string predictionId, int index, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Get, $"api/predictions/{Uri.EscapeDataString(predictionId)}/parts/{index}", null, cancellationToken);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? bytes : throw ServerErrors.FromResponse(response.StatusCode, Encoding.UTF8.GetString(bytes), Server, null);
+    }
+
     /// <summary>GET /api/sweeps/{id}: every trial and the best one.</summary>
     public async Task<SweepStatusView> GetSweepAsync(string sweepId, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
 /// <c>dtrain</c>'s command tree: global options (<c>--server</c>, <c>--key</c>), then train, start, status, watch, stop,
-/// suspend, resume, list, plot, export and sweep. Every failure ends as a sentence on standard error and an exit code from
+/// suspend, resume, list, plot, export, predict and sweep. Every failure ends as a sentence on standard error and an exit code from
 /// <see cref="ExitCodes"/>.
 /// </summary>
 public sealed class DtrainCommandLine
@@ -37,6 +37,7 @@ public sealed class DtrainCommandLine
 
         Root.Subcommands.Add(new PlotCommand(this, host).Create());
         Root.Subcommands.Add(new ExportCommand(this, host).Create());
+        Root.Subcommands.Add(new PredictCommand(this, host).Create());
         Root.Subcommands.Add(new SweepCommand(this, host).Create());
     }
 

@@ -78,6 +78,8 @@ public static class TrainingApi
             Write(await api.GetAsync(predictionId, cancellationToken)),
         [ApiRoutes.StopPrediction] = async (string predictionId, PredictionHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.StopAsync(predictionId, cancellationToken)),
+        [ApiRoutes.GetPredictionPart] = async (string predictionId, string index, PredictionHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GetPartAsync(predictionId, index, cancellationToken)),
         [ApiRoutes.UploadModelFile] = async (string name, HttpRequest request, ModelFileHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.UploadAsync(name, await UploadedBodyAsync(request, ModelFileHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)),
         [ApiRoutes.UploadDatasetFile] = async (string path, HttpRequest request, DatasetFileHttpApi api, CancellationToken cancellationToken) =>
