@@ -49,6 +49,7 @@ public static class ApiRoutes
     public static readonly ApiRoute StopSweep = new("StopSweep", "POST", "sweeps/{sweepId}/stop");
     public static readonly ApiRoute TrainingDashboard = new("TrainingDashboard", "GET", "dashboard/{runId?}") { WorkerTemplate = "/dashboard/{runId?}", UsesDurableClient = false };
     public static readonly ApiRoute SweepDashboard = new("SweepDashboard", "GET", "dashboard/sweeps/{sweepId}") { WorkerTemplate = "/dashboard/sweeps/{sweepId}", UsesDurableClient = false };
+    public static readonly ApiRoute PredictionDashboard = new("PredictionDashboard", "GET", "dashboard/predictions/{predictionId}") { WorkerTemplate = "/dashboard/predictions/{predictionId}", UsesDurableClient = false };
 
     public static readonly ApiRoute Health = new("Health", "GET", "health") { WorkerOnly = true };
     public static readonly ApiRoute GetInstanceStatus = WorkerOnlyRoute("GetInstanceStatus", "GET", Instance);
@@ -63,7 +64,7 @@ public static class ApiRoutes
         StartTraining, ListTrainingRuns, GetTrainingRun, StopTrainingRun, ExportTrainingModel, ExportTrainingModelSpec,
         GetTrainingMetrics, GetTrainingCheckpoint, UploadModelFile, UploadDatasetFile,
         PredictWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction, GetPredictionPart,
-        StartSweep, ListSweeps, GetSweep, GetSweepBest, StopSweep, TrainingDashboard, SweepDashboard,
+        StartSweep, ListSweeps, GetSweep, GetSweepBest, StopSweep, TrainingDashboard, SweepDashboard, PredictionDashboard,
         Health, GetInstanceStatus, PurgeInstance, RaiseInstanceEvent, TerminateInstance, SuspendInstance, ResumeInstance,
     ];
 

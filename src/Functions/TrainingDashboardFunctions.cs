@@ -45,4 +45,9 @@ public sealed class TrainingDashboardFunctions(TrainingDashboardApi dashboard)
     public static IActionResult SweepDashboard(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/sweeps/{sweepId}")] HttpRequest request) =>
         TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
+
+    [Function("PredictionDashboard")]
+    public static IActionResult PredictionDashboard(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/predictions/{predictionId}")] HttpRequest request) =>
+        TrainingHttpFunctions.Write(request, TrainingDashboardApi.Dashboard());
 }

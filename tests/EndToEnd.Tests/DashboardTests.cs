@@ -256,6 +256,43 @@ public sealed class DashboardTests(KeyedWorkerFixture fixture, ITestOutputHelper
         });
     }
 
+    [Fact]
+    public async Task PredictionDashboard_InHeadlessChromium_ShowsTheJobsPartsAndMetrics_AndTheListLinksToIt()
+    {
+        await Chromium.EnsureInstalledAsync(output.WriteLine);
+        await StartAsync("""{"runId":"e2e-predict-page","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":20},"execution":{"stepsPerChunk":20}}""");
+        Assert.Equal("Completed", (await WaitForEndAsync("e2e-predict-page", TimeSpan.FromMinutes(2))).GetProperty("runtimeStatus").GetString());
+        var random = new Random(3);
+        byte[] rows = DataFiles.Npz(("x", DataFiles.Npy([.. Enumerable.Range(0, 300 * 784).Select(_ => (float)random.NextDouble())], 300, 1, 28, 28)), ("y", DataFiles.Npy([.. Enumerable.Range(0, 300).Select(i => (long)(i % 10))], 300)));
+        using (HttpResponseMessage put = await fixture.Http.PutBytesAsync(new Uri("/api/datasets/page-rows/rows.npz", UriKind.Relative), rows))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        using HttpResponseMessage started = await fixture.Http.PostJsonAsync(new Uri("/api/predictions", UriKind.Relative),
+            """{"predictionId":"e2e-page-job","model":{"run":"e2e-predict-page"},"data":{"source":"page-rows/rows.npz"},"rowsPerPart":100}""");
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+
+        await InChromiumAsync(async (page, consoleErrors) =>
+        {
+            await page.GotoAsync(new Uri(fixture.Worker.BaseAddress, $"/dashboard/predictions/e2e-page-job?code={KeyedWorkerFixture.Key}").ToString());
+
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ended'", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+            Assert.Equal("Completed", await page.InnerTextAsync("#prediction-status"));
+            Assert.Equal("3 / 3", await page.InnerTextAsync("#prediction-parts"));
+            Assert.Equal("300 / 300", await page.InnerTextAsync("#prediction-rows"));
+            Assert.Contains("accuracy", await page.InnerTextAsync("#prediction-metrics"), StringComparison.Ordinal);
+            Assert.Equal(3, await page.Locator("#prediction-parts-table tr").CountAsync());
+            Assert.EndsWith($"/api/predictions/e2e-page-job/parts/2?code={KeyedWorkerFixture.Key}", await page.Locator("#prediction-parts-table tr:last-child a").GetAttributeAsync("href"), StringComparison.Ordinal);
+            Assert.Empty(consoleErrors);
+
+            await page.ClickAsync("#all-runs");
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'listed'");
+            Assert.EndsWith($"/dashboard/predictions/e2e-page-job?code={KeyedWorkerFixture.Key}", await page.Locator("#predictions a:text-is('e2e-page-job')").GetAttributeAsync("href"), StringComparison.Ordinal);
+            Assert.Empty(consoleErrors);
+        });
+    }
+
     /// <summary>Runs <paramref name="use"/> on a fresh page of headless chromium, collecting the page's console errors.</summary>
     private static async Task InChromiumAsync(Func<IPage, List<string>, Task> use)
     {

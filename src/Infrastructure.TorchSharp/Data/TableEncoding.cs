@@ -114,7 +114,8 @@ public sealed class TableEncoding
         string?[]? ids = null;
         if (idColumn is not null)
         {
-            TableColumn id = table.Find(idColumn) ?? throw DataFormatException.At(table.File, "line 1", $"has no id column '{idColumn}' (data.idColumn)");
+            TableColumn id = table.Find(idColumn)
+                ?? throw new DataFormatException($"'{table.File}' has no column '{idColumn}'; its columns are {string.Join(", ", table.Columns.Select(column => column.Name))}", "data.idColumn");
             ids = id.Text ?? Array.ConvertAll(id.Numbers, DatasetAssembler.Format);
         }
 

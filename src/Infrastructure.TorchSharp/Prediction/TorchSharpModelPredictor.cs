@@ -27,17 +27,20 @@ public sealed class TorchSharpModelPredictor(
     IDatasetStore? store = null) : IModelPredictor, IDisposable
 {
     private const int CachedModels = 8;
+    private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly ConcurrentDictionary<string, Lazy<PredictionModel>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _loadOrder = new();
+    private readonly ConcurrentDictionary<string, (PredictionModel Model, long LoadedAt)> _recent = new(StringComparer.Ordinal);
     private readonly PredictionSource _source = new(store);
     private readonly int _threads = options.ResolveThreads();
 
     public async Task<RowPredictions> PredictRowsAsync(CheckpointReference checkpoint, TrainingRecipe recipe, JsonElement rows, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
-        (PredictionModel model, _) = await ModelAsync(checkpoint, recipe, pinnedSha256: null, cancellationToken);
+        PredictionModel model = await RecentModelAsync(checkpoint, recipe, cancellationToken);
         PredictionRows read = JsonRows.Read(rows, model.Dataset);
         RawExamples examples = read.Examples;
         PredictedValues predicted = await TensorThreads.RunAsync(() => model.Predict(examples, 0, examples.Count, options.PredictionBatchSize), _threads, cancellationToken);
@@ -136,6 +139,25 @@ public sealed class TorchSharpModelPredictor(
         ArgumentNullException.ThrowIfNull(command);
         PredictionDestination destination = command.Destination;
         await _source.Store.SaveAsync(destination.Container, destination.ManifestPath, JsonSerializer.SerializeToUtf8Bytes(command.Manifest, ManifestJson), cancellationToken);
+    }
+
+    /// <summary>
+    /// For requests of a few rows: the model this checkpoint gave within the last <see cref="RecentFor"/>, without
+    /// reading and hashing the checkpoint again (most of a one-row request's time otherwise). A finished run's
+    /// checkpoint does not change; the window bounds how long a purged and retrained run of the same id could be
+    /// answered by its predecessor's model.
+    /// </summary>
+    private async Task<PredictionModel> RecentModelAsync(CheckpointReference checkpoint, TrainingRecipe recipe, CancellationToken cancellationToken)
+    {
+        string key = $"{checkpoint}|{CheckpointMetadataKey(recipe)}";
+        if (_recent.TryGetValue(key, out (PredictionModel Model, long LoadedAt) recent) && Stopwatch.GetElapsedTime(recent.LoadedAt) < RecentFor)
+        {
+            return recent.Model;
+        }
+
+        (PredictionModel model, _) = await ModelAsync(checkpoint, recipe, pinnedSha256: null, cancellationToken);
+        _recent[key] = (model, Stopwatch.GetTimestamp());
+        return model;
     }
 
     /// <summary>

@@ -90,6 +90,7 @@ public static class TrainingApi
             Write(await dashboard.GetCheckpointAsync(runId, name, cancellationToken)),
         [ApiRoutes.TrainingDashboard] = () => Write(TrainingDashboardApi.Dashboard()),
         [ApiRoutes.SweepDashboard] = () => Write(TrainingDashboardApi.Dashboard()),
+        [ApiRoutes.PredictionDashboard] = () => Write(TrainingDashboardApi.Dashboard()),
         // 503 until the task hub is ready, so whoever waits for the worker waits for storage too.
         [ApiRoutes.Health] = (DurableEngine engine) => engine.IsReady
             ? Results.Ok(new { status = "ok" })
