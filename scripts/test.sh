@@ -18,6 +18,13 @@ if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
   apt_install python3-torch libopenblas0-openmp || echo "python3-torch could not be installed; the PyTorch interop tests will skip." >&2
 fi
 
+# The ONNX export test checks the files with Debian's ONNX checker (python3-onnx 1.12); without it that test fails
+# saying how to get it.
+if ! /usr/bin/python3 -c "import onnx" >/dev/null 2>&1; then
+  echo "Installing Debian's python3-onnx for the ONNX export test..."
+  apt_install python3-onnx || echo "Without python3-onnx the ONNX export test fails." >&2
+fi
+
 cd "$repo_root"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -15,7 +15,7 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
     private static IReadOnlyDictionary<string, ModelExportFormat> Formats => ApiLimits.ExportFormats;
 
     /// <summary>
-    /// <paramref name="format"/>: pytorch, safetensors or torchscript; by default torchscript for a model trained
+    /// <paramref name="format"/>: pytorch, safetensors, torchscript or onnx; by default torchscript for a model trained
     /// from a TorchScript file and pytorch otherwise. <paramref name="which"/>: final (default) or best.
     /// </summary>
     public Task<ApiResult> GetModelAsync(string runId, string? format, string? which, CancellationToken cancellationToken)
@@ -51,6 +51,11 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
 
         bool torchScript = recipe.Model.IsTorchScript();
         ModelExportFormat format = requested ?? (torchScript ? ModelExportFormat.TorchScript : ModelExportFormat.PyTorch);
+        if (format == ModelExportFormat.Onnx && torchScript)
+        {
+            return Invalid("format", "onnx applies to built-in and declarative models; a model trained from a TorchScript file is the user's TorchScript code, which only PyTorch's exporter reads: export it as torchscript and run torch.onnx.export on it");
+        }
+
         if (format == ModelExportFormat.TorchScript && !torchScript)
         {
             return Invalid("format", $"torchscript applies to models trained from a TorchScript file (model.file); this run's model is {recipe.Model.KindName()}: use pytorch or safetensors");

@@ -17,5 +17,6 @@ public static class ApiLimits
         ["pytorch"] = ModelExportFormat.PyTorch,
         ["safetensors"] = ModelExportFormat.Safetensors,
         ["torchscript"] = ModelExportFormat.TorchScript,
+        ["onnx"] = ModelExportFormat.Onnx,
     };
 }

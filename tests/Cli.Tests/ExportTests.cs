@@ -36,6 +36,7 @@ public sealed class ExportTests : IDisposable
     [Theory]
     [InlineData("torchscript", "run-1.pt")]
     [InlineData("safetensors", "run-1.safetensors")]
+    [InlineData("onnx", "run-1.onnx")]
     public async Task Export_WithAFormat_AsksTheServerForItAndNamesTheFileAfterIt(string format, string file)
     {
         byte[] model = [1, 2, 3];
@@ -53,7 +54,7 @@ public sealed class ExportTests : IDisposable
     [Fact]
     public async Task Export_WithAnUnknownFormat_IsAUsageErrorNamingTheChoices()
     {
-        DtrainRun run = await DtrainRun.InvokeAsync(new FakeServer(_ => FakeServer.Empty(HttpStatusCode.OK)), "export", "run-1", "--format", "onnx", "-o", _directory, "--server", FakeServer.Address);
+        DtrainRun run = await DtrainRun.InvokeAsync(new FakeServer(_ => FakeServer.Empty(HttpStatusCode.OK)), "export", "run-1", "--format", "keras", "-o", _directory, "--server", FakeServer.Address);
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("torchscript", run.Error, StringComparison.Ordinal);

@@ -134,6 +134,23 @@ public sealed class PredictionTests(WorkerFixture fixture) : IClassFixture<Worke
     }
 
     [Fact]
+    public async Task DtrainExport_FormatOnnx_WritesTheRunsOnnxFile_WithItsPreprocessing()
+    {
+        await EnsureTrainedAsync();
+        string folder = Path.Combine(fixture.Azurite.WorkDirectory, "onnx-export");
+
+        DtrainProcess export = await DtrainProcess.RunAsync("export", Run, "--server", Server, "--format", "onnx", "-o", folder);
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        byte[] onnx = await File.ReadAllBytesAsync(Path.Combine(folder, Run + ".onnx"));
+        string text = Encoding.UTF8.GetString(onnx);
+        Assert.Equal(0x08, onnx[0]);
+        Assert.Contains("durabletrainer.preprocessing", text, StringComparison.Ordinal);
+        Assert.Contains("colour=red", text, StringComparison.Ordinal);
+        Assert.Contains("Gemm", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DtrainPredict_UploadsTheRows_AndWritesOnePredictionFile_InCsvAndNpy()
     {
         await EnsureTrainedAsync();

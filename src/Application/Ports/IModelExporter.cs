@@ -20,6 +20,12 @@ public enum ModelExportFormat
     /// <summary>The trained TorchScript module itself (<c>torch.jit.load</c>), for models trained from a TorchScript file.</summary>
     TorchScript,
 
+    /// <summary>
+    /// An ONNX model (opset 17) of a built-in or declarative model: input <c>features</c> (preprocessed, dynamic batch),
+    /// output <c>logits</c>; the preprocessing travels in its metadata.
+    /// </summary>
+    Onnx,
+
     /// <summary>JSON describing the architecture, layer names, input preprocessing and provenance, to rebuild the model.</summary>
     Spec,
 }

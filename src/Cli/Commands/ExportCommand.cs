@@ -8,7 +8,7 @@ namespace DurableTrainer.Cli.Commands;
 /// <c>dtrain export RUN [-o DIR] [--format F]</c>: the final model and its model spec (<c>{runId}.json</c>), from
 /// <c>GET /api/training/{runId}/model</c> and <c>.../model/spec</c>. The model is <c>{runId}.pt</c>: by default the
 /// trained TorchScript module for a model trained from a TorchScript file, and a PyTorch state_dict otherwise;
-/// <c>--format safetensors</c> writes <c>{runId}.safetensors</c>.
+/// <c>--format safetensors</c> writes <c>{runId}.safetensors</c>, <c>--format onnx</c> <c>{runId}.onnx</c>.
 /// </summary>
 public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
 {
@@ -21,7 +21,7 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
             HelpName = "dir",
             DefaultValueFactory = _ => new DirectoryInfo(Directory.GetCurrentDirectory()),
         };
-        var format = new Option<string?>("--format") { HelpName = "format", Description = "torchscript (the default for a TorchScript model), pytorch (a state_dict; the default otherwise) or safetensors." };
+        var format = new Option<string?>("--format") { HelpName = "format", Description = "torchscript (the default for a TorchScript model), pytorch (a state_dict; the default otherwise), safetensors or onnx (built-in and declarative models)." };
         format.AcceptOnlyFromAmong([.. ApiLimits.ExportFormats.Keys]);
         var command = new Command("export", "Download a finished run's final model: {run}.pt (TorchScript for a TorchScript model, a PyTorch state_dict otherwise) and {run}.json (model spec).") { run, output, format };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -36,7 +36,7 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
     }
 
     /// <summary>Writes <c>{runId}.pt</c> (or <c>.safetensors</c>) and <c>{runId}.json</c> into <paramref name="directory"/>, and says so.</summary>
-    /// <param name="format">A format the export route accepts (pytorch, safetensors, torchscript); null for the server's default for the model.</param>
+    /// <param name="format">A format the export route accepts (pytorch, safetensors, torchscript, onnx); null for the server's default for the model.</param>
     public static async Task ExportAsync(TrainingServerClient client, string runId, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken, string? format = null)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -48,7 +48,8 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
         byte[] spec = await client.GetRunResourceAsync(runId, "model/spec", "model spec", cancellationToken)
             ?? throw MissingRoute(client, runId, "model/spec");
         Directory.CreateDirectory(directory.FullName);
-        string modelPath = Path.Combine(directory.FullName, runId + (string.Equals(format, "safetensors", StringComparison.OrdinalIgnoreCase) ? ".safetensors" : ".pt"));
+        string extension = format?.ToLowerInvariant() switch { "safetensors" => ".safetensors", "onnx" => ".onnx", _ => ".pt" };
+        string modelPath = Path.Combine(directory.FullName, runId + extension);
         string specPath = Path.Combine(directory.FullName, runId + ".json");
         await WriteWholeAsync(modelPath, model, cancellationToken);
         await WriteWholeAsync(specPath, spec, cancellationToken);

@@ -55,9 +55,33 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, DatasetPr
             throw new ArgumentException($"Only a model trained from a TorchScript file exports as TorchScript; this one is {spec.Kind}.", nameof(format));
         }
 
+        if (format == ModelExportFormat.Onnx && spec.Script is not null)
+        {
+            throw new ArgumentException(
+                "A model trained from a TorchScript file does not export as ONNX here: its graph is the user's TorchScript code, which only PyTorch's exporter reads " +
+                "(torch.onnx.export on the module `dtrain export --format torchscript` writes); built-in and declarative models export as ONNX.", nameof(format));
+        }
+
         using var scope = NewDisposeScope();
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
-        CheckpointFormat.Read(checkpoint, content, spec.Describe(), model, null);
+        CheckpointMetadata read = CheckpointFormat.Read(checkpoint, content, spec.Describe(), model, null);
+        if (format == ModelExportFormat.Onnx)
+        {
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["durabletrainer.checkpoint"] = checkpoint.ToString(),
+                ["durabletrainer.model"] = spec.Kind,
+                ["durabletrainer.spec"] = spec.Describe(),
+            };
+            if (preprocessing is not null)
+            {
+                metadata["durabletrainer.preprocessing"] = JsonSerializer.Serialize(preprocessing, Json);
+            }
+
+            byte[] onnx = Onnx.OnnxGraph.Write(spec.Layers, spec.Shape.Input, spec.Shape.Outputs, model.state_dict(), metadata, read.TorchSharpVersion);
+            return new ExportedModel(baseName + ".onnx", "application/octet-stream", onnx);
+        }
+
         // A TorchScript model's state dict is the user's module's own, without the executor's wrapper prefix.
         nn.Module network = model is ScriptedNetwork scripted ? scripted.Script : model;
         if (format == ModelExportFormat.TorchScript)

@@ -25,6 +25,14 @@ public abstract record Layer(string Name)
     public abstract Module<Tensor, Tensor> Build(int[] input, LayerBuild build);
 
     /// <summary>
+    /// Adds this layer to an ONNX graph as standard operators (opset <see cref="Export.Onnx.OnnxGraph.Opset"/>), from
+    /// the value <paramref name="input"/> of shape <paramref name="shape"/> (without the batch dimension), taking its
+    /// weights by their state-dict keys; returns its output's value name. The eval-mode computation: what
+    /// <see cref="Build"/>'s module computes after <c>eval()</c>.
+    /// </summary>
+    public abstract string ToOnnx(Export.Onnx.OnnxGraph graph, string input, int[] shape);
+
+    /// <summary>
     /// Whether this layer itself (not the layers nested in it) draws random numbers in training, so that the step
     /// must seed its generator.
     /// </summary>

@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -26,5 +27,13 @@ public sealed record BatchNormLayer(string Name) : Layer(Name)
     {
         ArgumentNullException.ThrowIfNull(input);
         return input.Length == 1 ? BatchNorm1d(input[0]) : BatchNorm2d(input[0]);
+    }
+
+    /// <summary>Eval mode: the running statistics, with TorchSharp's default epsilon.</summary>
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("BatchNormalization", [input, graph.Weight(Name + ".weight"), graph.Weight(Name + ".bias"), graph.Weight(Name + ".running_mean"), graph.Weight(Name + ".running_var")],
+            graph.Output(Name), OnnxAttribute.Of("epsilon", 1e-5f));
     }
 }

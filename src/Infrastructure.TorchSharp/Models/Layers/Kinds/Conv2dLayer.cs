@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,6 +40,13 @@ public sealed record Conv2dLayer(string Name, int Channels, int Kernel, int Stri
     {
         ArgumentNullException.ThrowIfNull(input);
         return new ChannelsLastConv2d(input[0], Channels, Kernel, Stride, Padding);
+    }
+
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Conv", [input, graph.Weight(Name + ".weight"), graph.Weight(Name + ".bias")], graph.Output(Name),
+            OnnxAttribute.Of("kernel_shape", Kernel, Kernel), OnnxAttribute.Of("strides", Stride, Stride), OnnxAttribute.Of("pads", Padding, Padding, Padding, Padding));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -35,5 +36,12 @@ public sealed record DropoutLayer(string Name, double P) : Layer(Name)
         ArgumentNullException.ThrowIfNull(build);
         // Without randomness (evaluation, merges) a plain Dropout stands in: it has no state and is an identity in eval mode.
         return build.Randomness is { } randomness ? new CounterDropout(P, randomness) : Dropout(P);
+    }
+
+    /// <summary>An identity in eval mode.</summary>
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Identity", [input], graph.Output(Name));
     }
 }

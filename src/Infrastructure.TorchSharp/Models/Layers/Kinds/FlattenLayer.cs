@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -23,4 +24,10 @@ public sealed record FlattenLayer(string Name) : Layer(Name)
     }
 
     public override Module<Tensor, Tensor> Build(int[] input, LayerBuild build) => Flatten();
+
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Flatten", [input], graph.Output(Name), OnnxAttribute.Of("axis", 1L));
+    }
 }

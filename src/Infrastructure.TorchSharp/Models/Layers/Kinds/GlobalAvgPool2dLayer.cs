@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -16,6 +17,14 @@ public sealed record GlobalAvgPool2dLayer(string Name) : Layer(Name)
     }
 
     public override Module<Tensor, Tensor> Build(int[] input, LayerBuild build) => new GlobalAveragePool();
+
+    /// <summary>GlobalAveragePool keeps [N, C, 1, 1]; the layer gives [N, C].</summary>
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        string pooled = graph.Node("GlobalAveragePool", [input], graph.Output(Name) + "_pooled");
+        return graph.Node("Flatten", [pooled], graph.Output(Name), OnnxAttribute.Of("axis", 1L));
+    }
 
     /// <summary>The mean over height and width: [N, C, H, W] to [N, C].</summary>
     private sealed class GlobalAveragePool : Module<Tensor, Tensor>

@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -32,5 +33,12 @@ public sealed record LinearLayer(string Name, int Units) : Layer(Name)
     {
         ArgumentNullException.ThrowIfNull(input);
         return Linear(input[0], Units);
+    }
+
+    /// <summary>x · Wᵀ + b: TorchSharp keeps W as [units, in].</summary>
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Gemm", [input, graph.Weight(Name + ".weight"), graph.Weight(Name + ".bias")], graph.Output(Name), OnnxAttribute.Of("transB", 1L));
     }
 }

@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
@@ -21,6 +22,16 @@ public sealed record Pool2dLayer(string Name, string Type, int Kernel, int Strid
     }
 
     public override nn.Module<Tensor, Tensor> Build(int[] input, LayerBuild build) => Create(this);
+
+    /// <summary>Average pooling counts the padding in its divisor, as PyTorch's and TorchSharp's do by default.</summary>
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        OnnxAttribute[] window = [OnnxAttribute.Of("kernel_shape", Kernel, Kernel), OnnxAttribute.Of("strides", Stride, Stride), OnnxAttribute.Of("pads", Padding, Padding, Padding, Padding)];
+        return Type == "maxpool2d"
+            ? graph.Node("MaxPool", [input], graph.Output(Name), window)
+            : graph.Node("AveragePool", [input], graph.Output(Name), [.. window, OnnxAttribute.Of("count_include_pad", 1L)]);
+    }
 
     private static LayerType Kind(string type, Func<Pool2dLayer, nn.Module<Tensor, Tensor>> create) => new(
         type,

@@ -1,3 +1,4 @@
+using DurableTrainer.Infrastructure.TorchSharp.Export.Onnx;
 using DurableTrainer.Domain.Specification;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -52,6 +53,15 @@ public sealed record ResidualLayer(string Name, IReadOnlyList<LayerSpec> Layers,
     {
         ArgumentNullException.ThrowIfNull(build);
         return new ResidualBlock(build.Stack(Layers, input), Shortcut.Count > 0 ? build.Stack(Shortcut, input) : null);
+    }
+
+    public override string ToOnnx(OnnxGraph graph, string input, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        string prefix = graph.Output(Name) + ".";
+        string main = graph.Sequence(Layers, input, shape, prefix + "layers.");
+        string shortcut = Shortcut.Count > 0 ? graph.Sequence(Shortcut, input, shape, prefix + "shortcut.") : input;
+        return graph.Node("Add", [main, shortcut], graph.Output(Name));
     }
 
     /// <summary>layers(x) + shortcut(x), the shortcut being the identity when absent.</summary>
