@@ -87,15 +87,15 @@ agreement="$(baseline agree "$out/ours.csv" "$out/theirs.csv")"
 stop_workers
 
 # scale_job WORKERS LABEL: workers of 1 thread each, one activity at a time, in the bench's hub (where the model's run
-# is). A first job warms them (each loads the model and the run's training data for its preprocessing) and lets the
+# is), the job's default parallelism of 4 (parts queued ahead, so a worker that finishes one takes the next at once). A first job warms them (each loads the model and the run's training data for its preprocessing) and lets the
 # task hub's partition leases settle among them; the second, the same job, is measured. Prints "fresh measured" seconds.
 scale_job() {
   local workers="$1" label="$2" fresh seconds
   for index in $(seq 1 "$workers"); do
     start_worker $((7280 + index)) "$hub" Training__Threads=1 DurableTask__MaxConcurrentActivities=1
   done
-  fresh=$(predict_job http://127.0.0.1:7281 "$label-warm" bench-scale-rows "$workers")
-  seconds=$(predict_job http://127.0.0.1:7281 "$label" bench-scale-rows "$workers")
+  fresh=$(predict_job http://127.0.0.1:7281 "$label-warm" bench-scale-rows 4)
+  seconds=$(predict_job http://127.0.0.1:7281 "$label" bench-scale-rows 4)
   stop_workers
   echo "$fresh $seconds"
 }
@@ -150,7 +150,7 @@ value() { awk -v key="$1" '$1==key{print $2}' <<<"$2"; }
   echo
   echo "## Scale-out: 2 workers of 1 thread against 1"
   echo
-  echo "The same job on $scale_shards shards ($scale_rows rows), one activity at a time on each worker, parallelism = workers. Each"
+  echo "The same job on $scale_shards shards ($scale_rows rows), one activity at a time on each worker, the default parallelism of 4. Each"
   echo "side starts its workers in the task hub that holds the model's run, runs the job once to warm them (the first job's"
   echo "time, in the second column, also holds each worker's first load of the model and the run's training data, and the"
   echo "hub's partition leases settling between workers that just started) and then measures the same job again. The ceiling"

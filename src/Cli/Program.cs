@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DurableTrainer.Cli.Commands;
 
 // dtrain: the command-line client. `dtrain --help` lists the commands, options, environment variables and exit codes.
@@ -8,5 +9,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancellation.Cancel();
 };
+
+// SIGTERM (a service manager, `kill`) stops as politely as Ctrl+C: `dtrain up` and `train` stop what they started.
+using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+});
 
 return await new DtrainCommandLine(CliHost.ForConsole()).RunAsync(args, cancellation.Token);

@@ -53,7 +53,7 @@ public sealed class ErrorMessageTests
         DtrainRun run = await DtrainRun.InvokeAsync(null, "list", "--server", $"http://127.0.0.1:{port}");
 
         Assert.Equal(ExitCodes.Unreachable, run.ExitCode);
-        Assert.Equal($"Could not reach the DurableTrainer server at http://127.0.0.1:{port}. Start it with `dtrain train` or pass --server.", run.Error.Trim());
+        Assert.Equal($"Could not reach the DurableTrainer server at http://127.0.0.1:{port}. Start it with `dtrain up` or `dtrain train`, or pass --server.", run.Error.Trim());
     }
 
     [Fact]

@@ -27,4 +27,69 @@ public sealed class LocalStackTrainTests
         string[] workerLog = await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, ".azurite", "logs", "worker.log"));
         Assert.Equal("Durable engine stopped.", workerLog.Select(line => line.Trim()).LastOrDefault(line => line.StartsWith("Durable engine", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Up_KeepsAStackThatOtherCommandsUseWithoutAServer_UntilInterrupted()
+    {
+        string runId = "up-" + Guid.NewGuid().ToString("N")[..8];
+        string note = Path.Combine(RepositoryPaths.Root, ".azurite", "stack.json");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(DtrainProcess.Assembly);
+        start.ArgumentList.Add("up");
+        start.Environment.Remove("DTRAIN_SERVER");
+        using System.Diagnostics.Process up = System.Diagnostics.Process.Start(start)!;
+        Task<string> upErrors = up.StandardError.ReadToEndAsync();
+        try
+        {
+            string? api = await up.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            string? dashboard = await up.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Matches("^API: http://127\\.0\\.0\\.1:[0-9]+/api/training$", api ?? string.Empty);
+            Assert.Matches("^Dashboard: http://127\\.0\\.0\\.1:[0-9]+/dashboard$", dashboard ?? string.Empty);
+            Assert.True(File.Exists(note));
+
+            DtrainProcess train = await DtrainProcess.RunAsync("train", "--run-id", runId, "--dataset", "synthetic", "--model", "mlp", "--max-steps", "10", "--steps-per-chunk", "10", "--plain");
+            DtrainProcess list = await DtrainProcess.RunAsync("list");
+            DtrainProcess status = await DtrainProcess.RunAsync("status", runId);
+            DtrainProcess second = await DtrainProcess.RunAsync("up");
+
+            Assert.True(train.ExitCode == 0, train.ToString());
+            Assert.Contains("Using the local stack `dtrain up` keeps at", train.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Azurite listening", train.Error, StringComparison.Ordinal);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            Assert.Contains(list.OutLines, line => line.StartsWith(runId, StringComparison.Ordinal));
+            Assert.True(status.ExitCode == 0, status.ToString());
+            Assert.Contains("Completed", status.Out, StringComparison.Ordinal);
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Contains("already up", second.Error, StringComparison.Ordinal);
+            Assert.Equal(api, second.OutLines[0]);
+        }
+        finally
+        {
+            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.True(up.ExitCode == 0, await upErrors);
+        Assert.False(File.Exists(note), "dtrain up left its note behind.");
+    }
+
+    [Fact]
+    public async Task Status_WithNoServerUp_StartsALocalStackForItsOwnWork_AndReadsTheRunTrainedThere()
+    {
+        string runId = "read-" + Guid.NewGuid().ToString("N")[..8];
+        DtrainProcess train = await DtrainProcess.RunAsync("train", "--run-id", runId, "--dataset", "synthetic", "--model", "mlp", "--max-steps", "10", "--steps-per-chunk", "10", "--plain");
+        Assert.True(train.ExitCode == 0, train.ToString());
+
+        DtrainProcess status = await DtrainProcess.RunAsync("status", runId);
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("Completed", status.Out, StringComparison.Ordinal);
+        // Nothing answered at the default address, so the command started the stack for itself, and said so on standard error.
+        Assert.Contains("Azurite listening on 127.0.0.1:", status.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", status.Out, StringComparison.Ordinal);
+    }
 }

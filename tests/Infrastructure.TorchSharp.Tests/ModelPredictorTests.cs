@@ -7,8 +7,10 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Predictions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
+using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
+using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.Infrastructure.TorchSharp.Prediction;
 using DurableTrainer.TestSupport;
 
@@ -141,6 +143,40 @@ public sealed class ModelPredictorTests : IDisposable
         Assert.Equal(10, fromNested.Classes!.Count);
         Assert.Equal("rows[0]", wrong.Field);
         Assert.Contains("nested lists of shape [1, 28, 28], or one flat list of 784 numbers", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task ATorchScriptModel_PredictsThroughTheSamePath_AsItsEvaluationMeasuresIt()
+    {
+        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        StoredModelFile stored = await _harness.Files.SaveAsync("cnn.pt", SystemPyTorch.TorchScriptFixture("cnn.pt"));
+        TrainingRecipe recipe = TestRecipes.Recipe(new ModelSection(File: stored.Name, Sha256: stored.Sha256), new OptimizerSection(LearningRate: 1e-2), new TrainingSection(BatchSize: 32, Seed: 5));
+        CheckpointReference trained = (await _harness.ChunkAsync(recipe, await _harness.InitializeAsync("scripted", recipe), "trained", 0, 8)).Checkpoint;
+        using var scope = global::TorchSharp.torch.NewDisposeScope();
+        global::TorchSharp.torch.Tensor images = (await _harness.Datasets.GetAsync(recipe.Data)).Test.Held().Features.narrow(0, 0, 3);
+        // The rows as a user sends them: pixel intensities before standardization (the synthetic images' mean and spread undone).
+        Data.Preprocessing preprocessing = (await _harness.Datasets.GetAsync(recipe.Data)).Preprocessing;
+        float[] raw = [.. images.contiguous().data<float>().ToArray().Select(value => (value * preprocessing.FeatureStd[0]) + preprocessing.FeatureMean[0])];
+        string rows = JsonSerializer.Serialize(raw.Chunk(784).ToArray());
+
+        RowPredictions predictions = await _predictor.PredictRowsAsync(trained, recipe, JsonDocument.Parse(rows).RootElement);
+
+        ModelSpec spec = await _harness.Models.ResolveAsync(recipe.Model, TestRecipes.Synthetic);
+        using var model = ModelFactory.Create(spec);
+        CheckpointFormat.Read(trained, _harness.Store.Blobs[trained], spec.Describe(), model, null);
+        model.eval();
+        float[] expected;
+        using (global::TorchSharp.torch.no_grad())
+        {
+            expected = global::TorchSharp.torch.nn.functional.softmax(model.call(images), 1).contiguous().data<float>().ToArray();
+        }
+
+        Assert.Equal(3, predictions.Predictions.Count);
+        for (int row = 0; row < 3; row++)
+        {
+            double[] probabilities = [.. predictions.Classes!.Select(name => predictions.Predictions[row].Probabilities![name])];
+            Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(expected[(row * 10) + c], probabilities[c], 5));
+        }
     }
 
     [Fact]

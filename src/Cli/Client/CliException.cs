@@ -7,5 +7,8 @@ public sealed class CliException(string message, int exitCode) : Exception(messa
 {
     public int ExitCode { get; } = exitCode;
 
+    /// <summary>True when nothing listened at the server's address (the connection was refused), as opposed to a failure or a timeout.</summary>
+    public bool NothingListening { get; init; }
+
     public static CliException Usage(string message) => new(message, ExitCodes.Usage);
 }

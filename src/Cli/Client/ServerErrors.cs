@@ -12,8 +12,8 @@ public static class ServerErrors
     public const string KeyHint = "pass --key or set DTRAIN_KEY";
 
     public static CliException Unreachable(Uri server) => new(
-        $"Could not reach the DurableTrainer server at {Display(server)}. Start it with `dtrain train` or pass --server.",
-        ExitCodes.Unreachable);
+        $"Could not reach the DurableTrainer server at {Display(server)}. Start it with `dtrain up` or `dtrain train`, or pass --server.",
+        ExitCodes.Unreachable) { NothingListening = true };
 
     public static CliException TimedOut(Uri server, TimeSpan timeout) => new(
         $"The DurableTrainer server at {Display(server)} did not answer within {timeout.TotalSeconds:F0} s. Check that it is healthy, or pass --server.",

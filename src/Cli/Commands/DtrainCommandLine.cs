@@ -3,11 +3,12 @@ using System.CommandLine.Help;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using DurableTrainer.Cli.Client;
+using DurableTrainer.Cli.LocalStack;
 
 namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
-/// <c>dtrain</c>'s command tree: global options (<c>--server</c>, <c>--key</c>), then train, start, status, watch, stop,
+/// <c>dtrain</c>'s command tree: global options (<c>--server</c>, <c>--key</c>), then train, up, start, status, watch, stop,
 /// suspend, resume, list, plot, export, predict and sweep. Every failure ends as a sentence on standard error and an exit code from
 /// <see cref="ExitCodes"/>.
 /// </summary>
@@ -30,6 +31,7 @@ public sealed class DtrainCommandLine
 
         var runCommands = new RunCommands(this, host);
         Root.Subcommands.Add(TrainCommand.Create(this, host));
+        Root.Subcommands.Add(new UpCommand(host).Create());
         foreach (Command command in runCommands.Create())
         {
             Root.Subcommands.Add(command);
@@ -92,6 +94,40 @@ public sealed class DtrainCommandLine
     public string? Key(ParseResult parseResult) => _host.Key(parseResult.GetValue(KeyOption));
 
     public TrainingServerClient Client(ParseResult parseResult) => _host.Client(Server(parseResult), Key(parseResult));
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, a command that reads or uses runs, against the server the command line names;
+    /// without one, against the local stack <c>dtrain up</c> keeps standing, else the worker at the default address,
+    /// else a local stack started on the repository's local data for this command alone and stopped after it.
+    /// </summary>
+    public async Task<int> WithServerAsync(ParseResult parseResult, Func<TrainingServerClient, Task<int>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        Uri? named = _host.ExplicitServer(parseResult.GetValue(ServerOption));
+        if (named is not null)
+        {
+            using TrainingServerClient client = _host.Client(named, Key(parseResult));
+            return await work(client);
+        }
+
+        if (await StandingStack.FindAsync(cancellationToken) is { } standing)
+        {
+            using TrainingServerClient client = _host.Client(standing.Address, null);
+            return await work(client);
+        }
+
+        try
+        {
+            using TrainingServerClient client = _host.Client(new Uri(CliHost.DefaultServer), Key(parseResult));
+            return await work(client);
+        }
+        catch (CliException exception) when (exception.NothingListening)
+        {
+            await using LocalServer local = await LocalServer.UseAsync(_host.Error, cancellationToken: cancellationToken);
+            using TrainingServerClient client = _host.Client(local.Address, null);
+            return await work(client);
+        }
+    }
 
     public static JsonObject DefaultRun()
     {

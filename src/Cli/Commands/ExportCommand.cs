@@ -28,9 +28,11 @@ public sealed class ExportCommand(DtrainCommandLine commandLine, CliHost host)
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
             DirectoryInfo directory = parseResult.GetValue(output)!;
-            using TrainingServerClient client = commandLine.Client(parseResult);
-            await ExportAsync(client, runId, directory, host.Out, cancellationToken, parseResult.GetValue(format));
-            return ExitCodes.Success;
+            return await commandLine.WithServerAsync(parseResult, async client =>
+            {
+                await ExportAsync(client, runId, directory, host.Out, cancellationToken, parseResult.GetValue(format));
+                return ExitCodes.Success;
+            }, cancellationToken);
         });
         return command;
     }

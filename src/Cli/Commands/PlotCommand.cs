@@ -30,19 +30,25 @@ internal sealed class PlotCommand(DtrainCommandLine commandLine, CliHost host)
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
             (FileInfo target, int w, int h) = image.Read(parseResult);
-            RunMetrics metrics = parseResult.GetValue(fromFile) is { } file
-                ? ParseFile(file, runId)
-                : await FetchAsync(parseResult, runId, cancellationToken);
-            TrainingPlot.SavePng(metrics, target.FullName, w, h);
-            host.Out.WriteLine($"Wrote {target.FullName}: {metrics.StepLosses.Count} step losses, {metrics.ChunkLosses.Count} chunk means, {metrics.Evaluations.Count} evaluations.");
-            return ExitCodes.Success;
+            if (parseResult.GetValue(fromFile) is { } file)
+            {
+                return Save(ParseFile(file, runId), target, w, h);
+            }
+
+            return await commandLine.WithServerAsync(parseResult, async client => Save(await FetchAsync(client, runId, cancellationToken), target, w, h), cancellationToken);
         });
         return command;
     }
 
-    private async Task<RunMetrics> FetchAsync(ParseResult parseResult, string runId, CancellationToken cancellationToken)
+    private int Save(RunMetrics metrics, FileInfo target, int width, int height)
     {
-        using TrainingServerClient client = commandLine.Client(parseResult);
+        TrainingPlot.SavePng(metrics, target.FullName, width, height);
+        host.Out.WriteLine($"Wrote {target.FullName}: {metrics.StepLosses.Count} step losses, {metrics.ChunkLosses.Count} chunk means, {metrics.Evaluations.Count} evaluations.");
+        return ExitCodes.Success;
+    }
+
+    private async Task<RunMetrics> FetchAsync(TrainingServerClient client, string runId, CancellationToken cancellationToken)
+    {
         byte[]? body = await client.GetRunResourceAsync(runId, "metrics", "metrics", cancellationToken);
         if (body is not null)
         {

@@ -82,16 +82,16 @@ public sealed class PredictCommand(DtrainCommandLine commandLine, CliHost host)
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The local stack is disposed asynchronously in the finally block.")]
     private async Task<int> RunAsync(PredictionJob job, Uri? server, string? key, CancellationToken cancellationToken)
     {
-        LocalStackSession? stack = null;
+        LocalServer? stack = null;
         try
         {
             if (server is null)
             {
-                stack = await LocalStackSession.StartAsync(host.Error);
+                stack = await LocalServer.UseAsync(host.Error, cancellationToken: cancellationToken);
                 key = null;
             }
 
-            using TrainingServerClient client = host.Client(server ?? stack!.BaseAddress, key);
+            using TrainingServerClient client = host.Client(server ?? stack!.Address, key);
             await job.Upload.ApplyAsync(client, job.Request, host.Error, cancellationToken);
             return await SubmitAndWatchAsync(client, job, cancellationToken);
         }

@@ -80,16 +80,18 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
-            using TrainingServerClient client = commandLine.Client(parseResult);
-            RunSummary summary = await client.GetSummaryAsync(runId, cancellationToken);
-            if (parseResult.GetValue(json))
+            return await commandLine.WithServerAsync(parseResult, async client =>
             {
-                host.Out.WriteLine(JsonSerializer.Serialize(summary, IndentedJson));
-                return ExitCodes.Success;
-            }
+                RunSummary summary = await client.GetSummaryAsync(runId, cancellationToken);
+                if (parseResult.GetValue(json))
+                {
+                    host.Out.WriteLine(JsonSerializer.Serialize(summary, IndentedJson));
+                    return ExitCodes.Success;
+                }
 
-            WriteStatus(host.Out, summary);
-            return ExitCodes.Success;
+                WriteStatus(host.Out, summary);
+                return ExitCodes.Success;
+            }, cancellationToken);
         });
         return command;
     }
@@ -153,8 +155,10 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string runId = DtrainCommandLine.RunId(parseResult, run);
-            using TrainingServerClient client = commandLine.Client(parseResult);
-            return await WatchToEndAsync(client, runId, null, parseResult.GetValue(plain), parseResult.GetValue(interval), cancellationToken, parseResult.GetValue(json));
+            return await commandLine.WithServerAsync(
+                parseResult,
+                client => WatchToEndAsync(client, runId, null, parseResult.GetValue(plain), parseResult.GetValue(interval), cancellationToken, parseResult.GetValue(json)),
+                cancellationToken);
         });
         return command;
     }
@@ -219,37 +223,39 @@ internal sealed class RunCommands(DtrainCommandLine commandLine, CliHost host)
                 throw CliException.Usage($"--top must be between 1 and {ApiLimits.MaxListed}, not {count}.");
             }
 
-            using TrainingServerClient client = commandLine.Client(parseResult);
-            IReadOnlyList<RunSummary> runs = await client.ListAsync(count, cancellationToken);
-            if (parseResult.GetValue(json))
+            return await commandLine.WithServerAsync(parseResult, async client =>
             {
-                host.Out.WriteLine(JsonSerializer.Serialize(runs, IndentedJson));
-            }
-            else if (runs.Count == 0)
-            {
-                host.Out.WriteLine("No runs yet. Start one with `dtrain start` or `dtrain train`.");
-            }
-            else if (host.Terminal is { } terminal)
-            {
-                var table = new Table().Border(TableBorder.Simple);
-                foreach (string header in Headers)
+                IReadOnlyList<RunSummary> runs = await client.ListAsync(count, cancellationToken);
+                if (parseResult.GetValue(json))
                 {
-                    table.AddColumn(header);
+                    host.Out.WriteLine(JsonSerializer.Serialize(runs, IndentedJson));
+                }
+                else if (runs.Count == 0)
+                {
+                    host.Out.WriteLine("No runs yet. Start one with `dtrain start` or `dtrain train`.");
+                }
+                else if (host.Terminal is { } terminal)
+                {
+                    var table = new Table().Border(TableBorder.Simple);
+                    foreach (string header in Headers)
+                    {
+                        table.AddColumn(header);
+                    }
+
+                    foreach (RunSummary summary in runs)
+                    {
+                        table.AddRow(Cells(summary).Select(Markup.Escape).ToArray());
+                    }
+
+                    terminal.Write(table);
+                }
+                else
+                {
+                    WriteColumns(host.Out, runs);
                 }
 
-                foreach (RunSummary summary in runs)
-                {
-                    table.AddRow(Cells(summary).Select(Markup.Escape).ToArray());
-                }
-
-                terminal.Write(table);
-            }
-            else
-            {
-                WriteColumns(host.Out, runs);
-            }
-
-            return ExitCodes.Success;
+                return ExitCodes.Success;
+            }, cancellationToken);
         });
         return command;
     }

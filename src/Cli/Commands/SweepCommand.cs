@@ -127,16 +127,16 @@ public sealed class SweepCommand(DtrainCommandLine commandLine, CliHost host)
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The local stack is disposed asynchronously in the finally block; the analyzer does not follow the nullable local there.")]
     private async Task<int> RunAsync(JsonObject request, LocalFiles files, Uri? server, string? key, bool plain, bool json, TimeSpan interval, CancellationToken cancellationToken)
     {
-        LocalStackSession? stack = null;
+        LocalServer? stack = null;
         try
         {
             if (server is null)
             {
-                stack = await LocalStackSession.StartAsync(host.Error);
+                stack = await LocalServer.UseAsync(host.Error, cancellationToken: cancellationToken);
                 key = null;
             }
 
-            using TrainingServerClient client = host.Client(server ?? stack!.BaseAddress, key);
+            using TrainingServerClient client = host.Client(server ?? stack!.Address, key);
             JsonObject baseRun = request["base"]!.AsObject();
             await files.ApplyAsync(client, baseRun, host.Out, cancellationToken);
             var wall = Stopwatch.StartNew();

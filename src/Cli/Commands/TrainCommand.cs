@@ -62,7 +62,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(host);
         TextWriter output = host.Out;
-        LocalStackSession? stack = null;
+        LocalServer? stack = null;
         try
         {
             Uri baseAddress;
@@ -73,8 +73,8 @@ public static class TrainCommand
             else
             {
                 // Starting and stopping the stack is not the command's output: it goes to standard error, beside progress.
-                stack = await LocalStackSession.StartAsync(host.Error, ExpectedRun(request, files));
-                baseAddress = stack.BaseAddress;
+                stack = await LocalServer.UseAsync(host.Error, ExpectedRun(request, files), cancellationToken);
+                baseAddress = stack.Address;
                 key = null;
             }
 
@@ -105,7 +105,7 @@ public static class TrainCommand
     }
 
     private static async Task<int> SubmitAndWatchAsync(
-        CliHost host, TrainingServerClient client, TextWriter output, JsonObject request, LocalStackSession? stack, bool plain, bool json, DirectoryInfo? export, CancellationToken cancellationToken)
+        CliHost host, TrainingServerClient client, TextWriter output, JsonObject request, LocalServer? stack, bool plain, bool json, DirectoryInfo? export, CancellationToken cancellationToken)
     {
         // From submission, as the report and the JSON line say: starting the local stack is not the run's time.
         var wall = Stopwatch.StartNew();
@@ -115,13 +115,13 @@ public static class TrainCommand
         if (stack is not null)
         {
             // The local stack is our worker, which serves the dashboard at its root (a Functions app serves it under /api).
-            output.WriteLine($"Dashboard: {ServerErrors.Display(new Uri(stack.BaseAddress, $"dashboard/{payload.Id}"))}");
+            output.WriteLine($"Dashboard: {ServerErrors.Display(new Uri(stack.Address, $"dashboard/{payload.Id}"))}");
         }
 
         var watcher = new RunWatcher(client, TimeSpan.FromSeconds(1));
         RunSnapshot final = await watcher.WatchAsync(payload.Id, payload.StatusQueryGetUri, host.WatchView(plain), cancellationToken);
         output.WriteLine();
-        RunReport.Write(output, final, wall.Elapsed, "from submission", stack is null ? null : name => $"{stack.Azurite.BlobEndpoint}/checkpoints/{name}.ckpt");
+        RunReport.Write(output, final, wall.Elapsed, "from submission", stack is null ? null : name => $"{stack.BlobEndpoint}/checkpoints/{name}.ckpt");
         string? exportedTo = null;
         if (export is not null && final.Outcome?.FinalCheckpoint is not null)
         {
