@@ -140,7 +140,7 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
-    public async Task ModelRoutes_ExportAFinishedRunForPyTorch_AndRefuseWhatCannotBeExported()
+    public async Task ModelRoutes_ExportAFinishedRunForPyTorchAndOnnx_AndRefuseWhatCannotBeExported()
     {
         await StartAsync("""{"runId":"e2e-export","data":{"dataset":"synthetic"},"model":{"architecture":"mlp","parameters":{"hiddenLayers":2,"batchNorm":true,"dropout":0.1}},"training":{"gradientAccumulationSteps":2,"batchSize":16,"maxSteps":40},"execution":{"stepsPerChunk":20}}""");
         using (HttpResponseMessage early = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model", UriKind.Relative)))
@@ -166,7 +166,11 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         using HttpResponseMessage safetensors = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=safetensors", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, safetensors.StatusCode);
 
-        using HttpResponseMessage badFormat = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=onnx", UriKind.Relative));
+        using HttpResponseMessage onnx = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=onnx", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
+        Assert.Equal("e2e-export.onnx", onnx.Content.Headers.ContentDisposition?.FileNameStar ?? onnx.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+
+        using HttpResponseMessage badFormat = await fixture.Http.GetAsync(new Uri("/api/training/e2e-export/model?format=keras", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
         Assert.Contains("format", await badFormat.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using HttpResponseMessage unknown = await fixture.Http.GetAsync(new Uri("/api/training/no-such-run/model", UriKind.Relative));
