@@ -9,6 +9,7 @@ using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.Export;
 using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.Infrastructure.TorchSharp.Prediction;
@@ -25,11 +26,14 @@ public sealed class ModelPredictorTests : IDisposable
 {
     private readonly ExecutorHarness _harness = new();
     private readonly TorchSharpModelPredictor _predictor;
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
 
-    public ModelPredictorTests()
+    public ModelPredictorTests(Xunit.Abstractions.ITestOutputHelper output)
     {
+        _output = output;
         _predictor = new TorchSharpModelPredictor(_harness.Store, _harness.Datasets, new TorchSharpExecutorOptions { Threads = 1 }, _harness.Models, _harness.DataFiles);
     }
+
 
     public void Dispose()
     {
@@ -144,6 +148,54 @@ public sealed class ModelPredictorTests : IDisposable
         Assert.Equal("rows[0]", wrong.Field);
         Assert.Contains("nested lists of shape [1, 28, 28], or one flat list of 784 numbers", wrong.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A table's predictions here against PyTorch's on the exported model (Debian's python3-torch), fed the same encoded and standardized rows.</summary>
+    [SkippableFact]
+    public async Task TablePredictions_AgreeWithPyTorchOnTheExportedModel()
+    {
+        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(900));
+        string rows = DataFiles.ClassificationCsv(500, seed: 13);
+        _harness.DataFiles.Put("iris/new.csv", rows);
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 150);
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/new.csv"), rowsPerPart: 500);
+        PredictionJobInput job = Job("iris-pytorch", checkpoint, recipe, plan, PredictionOutputFormat.Npy);
+        await _predictor.PredictPartAsync(Application.Predictions.PredictionOrchestrator.CommandFor(job, job.Parts[0]));
+        double[] ours = NumPyArray.Parse("ours.npy", _harness.DataFiles.Files("predictions").Single(file => file.Path == "iris-pytorch/part-00000.npy").Content).Values;
+
+        // The same rows as the model takes them: encoded by the run's table encoding, standardized by its statistics.
+        Data.LoadedDataset dataset = await _harness.Datasets.GetAsync(recipe.Data);
+        var csv = Data.Formats.DataFormats.BuiltIn.Find("csv")!;
+        Data.DataTable table = csv.ReadForPrediction([new DataFile("iris/new.csv", Encoding.UTF8.GetBytes(rows))], recipe.Data).Table!;
+        float[] features = dataset.Encoding!.EncodeForPrediction(table, dataset.Task, idColumn: null).Examples.Features;
+        int width = dataset.Preprocessing.FeatureMean.Length;
+        float[] standardized = [.. features.Select((value, i) => (value - dataset.Preprocessing.FeatureMean[i % width]) / dataset.Preprocessing.FeatureStd[i % width])];
+        var exporter = new PyTorchModelExporter(_harness.Store, _harness.Datasets);
+        string folder = Directory.CreateTempSubdirectory("dt-predict-pytorch-").FullName;
+        try
+        {
+            string weights = Path.Combine(folder, "model.pt"), spec = Path.Combine(folder, "model.json"), input = Path.Combine(folder, "rows.f32"), logits = Path.Combine(folder, "logits.f32");
+            await File.WriteAllBytesAsync(weights, (await exporter.ExportAsync(checkpoint, recipe, ModelExportFormat.PyTorch)).Content);
+            await File.WriteAllBytesAsync(spec, (await exporter.ExportAsync(checkpoint, recipe, ModelExportFormat.Spec)).Content);
+            await File.WriteAllBytesAsync(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(standardized.AsSpan()).ToArray());
+            SystemPyTorch.Run(SystemPyTorch.Python, Path.Combine(RepositoryPaths.Root, "interop", "pytorch", "durabletrainer_model.py"), weights, spec, input, "500", logits);
+            float[] theirLogits = new float[500 * 3];
+            Buffer.BlockCopy(await File.ReadAllBytesAsync(logits), 0, theirLogits, 0, theirLogits.Length * sizeof(float));
+            double[] theirs = [.. theirLogits.Chunk(3).SelectMany(row => { double top = row.Max(); double[] e = [.. row.Select(v => Math.Exp(v - top))]; return e.Select(v => v / e.Sum()); })];
+
+            int agree = Enumerable.Range(0, 500).Count(row => ArgMax(ours, row) == ArgMax(theirs, row));
+            double largest = ours.Zip(theirs).Max(pair => Math.Abs(pair.First - pair.Second));
+            _output.WriteLine($"table: classes agree on {agree} of 500 rows; largest probability difference {largest:E2}");
+            Assert.Equal(500, agree);
+            Assert.True(largest < 1e-5, $"probabilities differ by up to {largest}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static int ArgMax(double[] probabilities, int row) => Enumerable.Range(0, 3).MaxBy(c => probabilities[(row * 3) + c]);
 
     [SkippableFact]
     public async Task ATorchScriptModel_PredictsThroughTheSamePath_AsItsEvaluationMeasuresIt()
