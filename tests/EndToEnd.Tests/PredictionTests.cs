@@ -182,6 +182,33 @@ public sealed class PredictionTests(WorkerFixture fixture) : IClassFixture<Worke
         Assert.Equal(10 + header.Length + (130 * 3 * 4), array.Length);
     }
 
+    [Fact]
+    public async Task ARunWithoutAFinalCheckpoint_Answers409_ToTheRouteAndToAJob_AndStartsNothing()
+    {
+        using (HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative),
+            """{"runId":"still-training","data":{"dataset":"synthetic"},"model":{"architecture":"mlp"},"training":{"maxSteps":1000000},"execution":{"stepsPerChunk":50}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        }
+
+        try
+        {
+            using HttpResponseMessage rows = await fixture.Http.PostJsonAsync(new Uri("/api/training/still-training/predict", UriKind.Relative), """{"rows":[[0.5]]}""");
+            using HttpResponseMessage job = await fixture.Http.PostJsonAsync(new Uri("/api/predictions", UriKind.Relative),
+                """{"predictionId":"too-early","model":{"run":"still-training"},"data":{"source":"score/new.csv"}}""");
+
+            Assert.Equal(HttpStatusCode.Conflict, rows.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, job.StatusCode);
+            Assert.Contains("has no final checkpoint", await job.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using HttpResponseMessage status = await fixture.Http.GetAsync(new Uri("/api/predictions/too-early", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
+        }
+        finally
+        {
+            using HttpResponseMessage terminate = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/still-training/terminate?reason=test", UriKind.Relative), null);
+        }
+    }
+
     [Theory]
     [InlineData("""{"model":{"run":"predict-csv"},"data":{"source":"score/missing.csv"}}""", "data.source", "there is no file 'score/missing.csv'")]
     [InlineData("""{"model":{"run":"predict-csv"},"data":{"source":"score/new.csv"},"output":{"path":"../up"}}""", "output.path", "must be a folder in the container")]

@@ -131,6 +131,41 @@ public sealed class ModelPredictorTests : IDisposable
     }
 
     [Fact]
+    public async Task APart_FailsAtOnce_WhenTheCheckpointChangedAfterSubmission_NamingItAndBothHashes()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        _harness.DataFiles.Put("iris/new.csv", DataFiles.ClassificationCsv(30, seed: 3));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "iris/new.csv"), 100);
+        PredictionJobInput job = Job("retrained", checkpoint, recipe, plan, PredictionOutputFormat.Csv);
+        await _harness.ChunkAsync(recipe, checkpoint, checkpoint.Name, 10, 5);
+
+        DatasetException failure = await Assert.ThrowsAsync<DatasetException>(() => _predictor.PredictPartAsync(Application.Predictions.PredictionOrchestrator.CommandFor(job, job.Parts[0])));
+
+        Assert.Contains($"The checkpoint {checkpoint} changed under the prediction job", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(plan.CheckpointSha256!, failure.Message, StringComparison.Ordinal);
+        Assert.False(_harness.DataFiles.Files("predictions").Any());
+    }
+
+    [Fact]
+    public async Task Plan_RefusesColourImagesForAGrayscaleModel_NamingBothShapes()
+    {
+        for (int image = 0; image < 40; image++)
+        {
+            _harness.DataFiles.Put($"shapes/{(image % 2 == 0 ? "left" : "right")}/{image}.png", DataFiles.QuadrantImage(image % 2, 8, 8, gray: true, seed: image));
+            _harness.DataFiles.Put($"colour/{image}.png", DataFiles.QuadrantImage(image % 2, 8, 8, gray: false, seed: image));
+        }
+
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "shapes/"), steps: 5);
+
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "colour/"), 100);
+
+        ValidationError error = Assert.Single(plan.Errors);
+        Assert.Equal("data.source", error.Field);
+        Assert.Contains("holds rows of shape [3, 8, 8] but the run's model takes [1, 8, 8]", error.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rows_OfAnImageModel_AreNestedOrFlatLists_AndAWrongShapeIsNamed()
     {
         TrainingRecipe recipe = TestRecipes.Recipe(TestRecipes.Architecture("mlp"));
