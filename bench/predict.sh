@@ -162,6 +162,11 @@ value() { awk -v key="$1" '$1==key{print $2}' <<<"$2"; }
   printf '%s\n' "${scale_rows_md[@]}"
   echo
   echo "Median speed-up **$(median "${speedups[@]}")**, ceiling $(median "${ceilings[@]}"), share of the ceiling **$(median "${efficiencies[@]}")**."
+  if printf '%s\n' "${efficiencies[@]}" | awk '$1 > 1 {found=1} END {exit !found}'; then
+    echo
+    echo "A share above 1 is no speed-up: the single worker stalled in that pair (compare its time with the other pairs'),"
+    echo "so read the other pairs, not the median."
+  fi
   echo
   echo "## Latency of the predict route"
   echo
