@@ -14,26 +14,34 @@ public sealed class DurablePredictionHost(TaskOrchestrationContext context, Task
 {
     public DateTime UtcNow => context.CurrentUtcDateTime;
 
-    public Task<PredictionPartResult> PredictPartAsync(PredictPartCommand command) =>
-        Permanent(() => context.CallActivityAsync<PredictionPartResult>(DurableTaskNames.PredictPart, command, activityOptions));
+    public Task<PredictionPartResult> PredictPartAsync(PredictPartCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Permanent(command.Checkpoint, () => context.CallActivityAsync<PredictionPartResult>(DurableTaskNames.PredictPart, command, activityOptions));
+    }
 
     public Task<EvaluationMetrics> SummarizeAsync(SummarizePredictionsCommand command) =>
-        Permanent(() => context.CallActivityAsync<EvaluationMetrics>(DurableTaskNames.SummarizePredictions, command, activityOptions));
+        Permanent(null, () => context.CallActivityAsync<EvaluationMetrics>(DurableTaskNames.SummarizePredictions, command, activityOptions));
 
     public Task WriteManifestAsync(WriteManifestCommand command) =>
         context.CallActivityAsync<int>(DurableTaskNames.WritePredictionManifest, command, activityOptions);
 
     public void Report(PredictionProgress progress) => context.SetCustomStatus(progress);
 
-    private static async Task<T> Permanent<T>(Func<Task<T>> call)
+    /// <summary>The call's permanent failure rebuilt as the application's own exception, as the training executor's adapter does.</summary>
+    private static async Task<T> Permanent<T>(CheckpointReference? checkpoint, Func<Task<T>> call)
     {
         try
         {
             return await call();
         }
-        catch (TaskFailedException exception) when (exception.FailureDetails is { } failure && PermanentActivityFailures.IsPermanent(failure))
+        catch (TaskFailedException exception) when (exception.FailureDetails is { } failure
+            && PermanentActivityFailures.Rebuild(failure, checkpoint ?? UnknownCheckpoint) is { } permanent)
         {
-            throw new DatasetException(failure.ErrorMessage);
+            throw permanent;
         }
     }
+
+    // Only a corrupt checkpoint's rebuild reads the reference; the summary reads none, so any name serves there.
+    private static readonly CheckpointReference UnknownCheckpoint = new(RunId.Parse("prediction"), "none");
 }
