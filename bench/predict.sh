@@ -52,7 +52,7 @@ predict_job() {
     -d "{\"predictionId\":\"$id\",\"model\":{\"run\":\"bench-model\"},\"data\":{\"source\":\"$source/\",\"sharded\":true},\"parallelism\":$parallel}" >/dev/null
   while :; do
     status="$(curl -sf "$at/api/predictions/$id" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["runtimeStatus"])')"
-    [ "$status" = Running ] || [ "$status" = Pending ] || break
+    [ "$status" = Running ] || [ "$status" = Pending ] || [ "$status" = ContinuedAsNew ] || break
     sleep 0.2
   done
   [ "$status" = Completed ] || { echo "Prediction job $id ended $status; the worker logs are in $stack_dir." >&2; exit 1; }

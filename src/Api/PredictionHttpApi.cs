@@ -210,7 +210,8 @@ public sealed class PredictionHttpApi(ITrainingRunClient runs, StartPredictionUs
         string? failure = record.RuntimeStatus is InstanceRuntimeStatus.Failed or InstanceRuntimeStatus.Terminated ? FailureOf(record.SerializedOutput) : null;
         return new PredictionStatusView(
             record.InstanceId,
-            record.RuntimeStatus,
+            // Between two executions of a long job (it continues as new every few hundred parts), it is running.
+            record.RuntimeStatus == InstanceRuntimeStatus.ContinuedAsNew ? InstanceRuntimeStatus.Running : record.RuntimeStatus,
             input?.Checkpoint.RunId.Value,
             input?.Checkpoint.ToString(),
             RunRecordPayloads.Read<PredictionProgress>(record.SerializedCustomStatus),

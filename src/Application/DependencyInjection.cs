@@ -16,6 +16,7 @@ public static class DependencyInjection
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new Predictions.PredictionJobSettings());
         services.AddSingleton<TrainModelUseCase>();
         services.AddSingleton<StartSweepUseCase>();
         services.AddSingleton<StartPredictionUseCase>();

@@ -2,6 +2,7 @@ using Azure.Core.Serialization;
 using DurableTrainer.Api;
 using DurableTrainer.Application;
 using DurableTrainer.Application.Contracts;
+using DurableTrainer.Application.Predictions;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Functions;
 using DurableTrainer.Infrastructure.Storage;
@@ -22,6 +23,7 @@ builder.Services.Configure<WorkerOptions>(options => options.Serializer = new Js
 
 var executorOptions = builder.Configuration.GetSection(TorchSharpExecutorOptions.SectionName).Get<TorchSharpExecutorOptions>() ?? new();
 builder.Services
+    .AddSingleton(builder.Configuration.GetSection(PredictionJobSettings.SectionName).Get<PredictionJobSettings>() ?? new())
     .AddApplication()
     .AddTorchSharpTraining(executorOptions)
     .AddBlobStorage(

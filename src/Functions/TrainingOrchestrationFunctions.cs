@@ -42,7 +42,7 @@ public sealed class TrainingOrchestrationFunctions(IServiceProvider services)
     }
 
     [Function(DurableTaskNames.PredictionOrchestration)]
-    public static Task<PredictionManifest> RunPrediction([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static Task<PredictionManifest?> RunPrediction([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         PredictionJobInput input = context.GetInput<PredictionJobInput>()

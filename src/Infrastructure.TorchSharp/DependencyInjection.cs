@@ -30,7 +30,8 @@ public static class DependencyInjection
         services.AddSingleton<IModelExporter, PyTorchModelExporter>();
         services.AddSingleton<IModelPredictor>(provider => new TorchSharpModelPredictor(
             provider.GetRequiredService<ICheckpointStore>(), provider.GetRequiredService<DatasetProvider>(), options,
-            provider.GetRequiredService<ModelRegistry>(), provider.GetService<IDatasetStore>()));
+            provider.GetRequiredService<ModelRegistry>(), provider.GetService<IDatasetStore>(),
+            provider.GetService<ILoggerFactory>()?.CreateLogger<TorchSharpModelPredictor>()));
         return services;
     }
 }

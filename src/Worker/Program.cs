@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using DurableTrainer.Api;
 using DurableTrainer.Application;
+using DurableTrainer.Application.Predictions;
 using DurableTrainer.Durable.Hosting;
 using DurableTrainer.Infrastructure.Storage;
 using DurableTrainer.Infrastructure.TorchSharp;
@@ -27,6 +28,7 @@ if (StorageEndpoints.Problem(connectionString) is { } connectionProblem)
 }
 
 builder.Services
+    .AddSingleton(builder.Configuration.GetSection(PredictionJobSettings.SectionName).Get<PredictionJobSettings>() ?? new())
     .AddApplication()
     .AddTorchSharpTraining(executorOptions)
     .AddBlobStorage(

@@ -19,7 +19,7 @@ public sealed class PredictionOrchestratorTests
     public async Task RunsAtMostTheParallelismAtOnce_AndListsPartsInInputOrderHoweverTheyEnd()
     {
         var host = new ScriptedHost();
-        Task<PredictionManifest> job = new PredictionOrchestrator(host).RunAsync(Input(parts: 5, parallelism: 2, labelled: true));
+        Task<PredictionManifest?> job = new PredictionOrchestrator(host).RunAsync(Input(parts: 5, parallelism: 2, labelled: true));
 
         Assert.Equal([0, 1], host.Started);
         host.Finish(1);
@@ -28,7 +28,7 @@ public sealed class PredictionOrchestratorTests
         host.Finish(0);
         host.Finish(4);
         host.Finish(3);
-        PredictionManifest manifest = await job;
+        PredictionManifest manifest = (await job)!;
 
         Assert.Equal(2, host.MostAtOnce);
         Assert.Equal(["part-00000.csv", "part-00001.csv", "part-00002.csv", "part-00003.csv", "part-00004.csv"], manifest.Parts.Select(part => part.Path).ToArray());
@@ -44,10 +44,38 @@ public sealed class PredictionOrchestratorTests
     {
         var host = new ScriptedHost { FinishAtOnce = true };
 
-        PredictionManifest manifest = await new PredictionOrchestrator(host).RunAsync(Input(parts: 3, parallelism: 4, labelled: false));
+        PredictionManifest? manifest = await new PredictionOrchestrator(host).RunAsync(Input(parts: 3, parallelism: 4, labelled: false));
 
-        Assert.Null(manifest.Metrics);
+        Assert.Null(manifest!.Metrics);
         Assert.False(host.Summarized);
+    }
+
+    [Fact]
+    public async Task ALongJob_ContinuesAsNewAfterEachWindowOfParts_CarryingResults_AndItsManifestListsEveryPartInOrder()
+    {
+        var host = new ScriptedHost { FinishAtOnce = true };
+        PredictionJobInput input = Input(parts: 5, parallelism: 4, labelled: true) with { PartsPerExecution = 2 };
+        var executions = new List<IReadOnlyList<int>>();
+        PredictionManifest? manifest = null;
+
+        for (int execution = 0; execution < 5 && manifest is null; execution++)
+        {
+            host.Started.Clear();
+            manifest = await new PredictionOrchestrator(host).RunAsync(input);
+            executions.Add([.. host.Started]);
+            if (manifest is null)
+            {
+                input = host.Continued ?? throw new InvalidOperationException("an execution ended with neither a manifest nor a next input");
+                host.Continued = null;
+            }
+        }
+
+        Assert.Equal([[0, 1], [2, 3], [4]], executions.Select(started => started.ToArray()).ToArray());
+        Assert.Equal(["part-00000.csv", "part-00001.csv", "part-00002.csv", "part-00003.csv", "part-00004.csv"], manifest!.Parts.Select(part => part.Path).ToArray());
+        Assert.Equal(50, manifest.Rows);
+        Assert.NotNull(manifest.Metrics);
+        Assert.Equal(5, host.Progress[^1].PartsDone);
+        Assert.Equal(50, host.Progress[^1].RowsDone);
     }
 
     [Theory]
@@ -130,5 +158,9 @@ public sealed class PredictionOrchestratorTests
         }
 
         public void Report(PredictionProgress progress) => Progress.Add(progress);
+
+        public PredictionJobInput? Continued { get; set; }
+
+        public void ContinueAsNew(PredictionJobInput next) => Continued = next;
     }
 }

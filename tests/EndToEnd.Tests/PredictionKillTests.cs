@@ -8,10 +8,13 @@ namespace DurableTrainer.EndToEnd.Tests;
 
 /// <summary>
 /// A batch prediction job whose workers are SIGKILLed at random points ends with the same parts, byte for byte
-/// (the same rows and SHA-256 in its manifest), as the same job left alone.
+/// (the same rows and SHA-256 in its manifest), as the same job left alone. Its worker continues a job as new every
+/// three parts, so the kills also land around the hand-overs between executions.
 /// </summary>
-public sealed class PredictionKillTests(WorkerFixture fixture, ITestOutputHelper output) : IClassFixture<WorkerFixture>
+public sealed class PredictionKillTests(ShortExecutionWorkerFixture fixture, ITestOutputHelper output) : IClassFixture<ShortExecutionWorkerFixture>
 {
+    private const int PartsPerExecution = 3;
+
     private const int Shards = 8;
     private const int RowsPerShard = 1500;
 
@@ -58,6 +61,14 @@ public sealed class PredictionKillTests(WorkerFixture fixture, ITestOutputHelper
             Assert.Equal(Shards, Hashes(calm).Length);
             Assert.Equal(Hashes(calm), Hashes(stormy));
             Assert.Equal(Shards * RowsPerShard, stormy.GetProperty("manifest").GetProperty("rows").GetInt64());
+            // The last execution started with the parts of the earlier ones done: the job did continue as new.
+            foreach (string job in new[] { "calm", "stormy" })
+            {
+                JsonElement instance = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/runtime/webhooks/durabletask/instances/{job}", UriKind.Relative))).RootElement;
+                JsonElement input = instance.GetProperty("input");
+                JsonElement lastInput = input.ValueKind == JsonValueKind.String ? JsonDocument.Parse(input.GetString()!).RootElement : input;
+                Assert.Equal((Shards - 1) / PartsPerExecution * PartsPerExecution, lastInput.GetProperty("done").GetArrayLength());
+            }
         }
         finally
         {
@@ -113,4 +124,11 @@ public sealed class PredictionKillTests(WorkerFixture fixture, ITestOutputHelper
         Assert.True(job.GetProperty("runtimeStatus").GetString() == "Completed", job.ToString());
         return job;
     }
+}
+
+/// <summary>A worker whose prediction jobs continue as new every few parts, as a job of thousands of parts does every few hundred.</summary>
+public sealed class ShortExecutionWorkerFixture : WorkerFixture
+{
+    protected override IReadOnlyDictionary<string, string> WorkerSettings { get; } =
+        new Dictionary<string, string>(Settings) { ["Predictions__PartsPerExecution"] = "3" };
 }

@@ -44,6 +44,20 @@ public sealed class BadDataTests : IDisposable
     }
 
     [Fact]
+    public async Task AShardOverTheSizeLimit_IsRefusedByName_BeforeAnyShardIsRead()
+    {
+        _harness.DataFiles.Put("shards/a.csv", DataFiles.ClassificationCsv(30));
+        _harness.DataFiles.PutListedAs("shards/b.csv", DatasetLimits.MaxShardBytes + 1, DataFiles.ClassificationCsv(30, seed: 2));
+
+        DatasetCheck check = await _harness.Datasets.CheckAsync(new DataSection(Source: "shards/", Label: "species", Categorical: ["colour"], Sharded: true));
+
+        ValidationError error = Assert.Single(check.Errors);
+        Assert.Equal("data.source", error.Field);
+        Assert.Contains("the shard 'shards/b.csv' is larger than 512 MiB", error.Rule, StringComparison.Ordinal);
+        Assert.Equal(0, _harness.DataFiles.Reads);
+    }
+
+    [Fact]
     public async Task BinaryTask_WithThreeClasses_SaysItNeedsExactlyTwo()
     {
         _harness.DataFiles.Put("three.csv", DataFiles.ClassificationCsv(60));

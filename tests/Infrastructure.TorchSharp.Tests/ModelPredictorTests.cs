@@ -114,6 +114,67 @@ public sealed class ModelPredictorTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_ChecksFilesSeveralAtOnce_ButNamesTheFirstBadFileInInputOrder()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        for (int shard = 0; shard < 12; shard++)
+        {
+            _harness.DataFiles.Put($"mixed/{shard:D2}.csv", shard switch
+            {
+                5 => "x0,x1,x2,x3,colour\n1,2,3,4,red\n1,2,3,4,purple\n",
+                9 => "x0,x1,x2,colour\n1,2,3,red\n",
+                _ => DataFiles.ClassificationCsv(20, seed: shard),
+            });
+        }
+
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "mixed/", Sharded: true), 100);
+
+            Assert.Contains("'mixed/05.csv' line 3, column 'colour'", Assert.Single(plan.Errors).Rule, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Plan_RefusesAFileOverTheSizeLimit_NamingIt_BeforeReadingAnyFile()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        _harness.DataFiles.Put("rows/a.csv", DataFiles.ClassificationCsv(30, seed: 3));
+        _harness.DataFiles.PutListedAs("rows/b.csv", DatasetLimits.MaxShardBytes + 1, DataFiles.ClassificationCsv(30, seed: 4));
+        int readsBefore = _harness.DataFiles.Reads;
+
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "rows/", Sharded: true), 100);
+
+        ValidationError error = Assert.Single(plan.Errors);
+        Assert.Equal("data.source", error.Field);
+        Assert.Contains("the file 'rows/b.csv' is larger than 512 MiB", error.Rule, StringComparison.Ordinal);
+        Assert.Equal(readsBefore, _harness.DataFiles.Reads);
+    }
+
+    [Fact]
+    public async Task Plan_RefusesMoreFilesThanTheLimit_BeforeReadingAnyFile()
+    {
+        _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));
+        (CheckpointReference checkpoint, TrainingRecipe recipe) = await TrainAsync(new DataSection(Source: "iris/train.csv", Label: "species", Categorical: ["colour"]), steps: 10);
+        string shard = DataFiles.ClassificationCsv(1, seed: 3);
+        for (int file = 0; file <= DatasetLimits.MaxFiles; file++)
+        {
+            _harness.DataFiles.Put($"many/{file:D6}.csv", shard);
+        }
+
+        int readsBefore = _harness.DataFiles.Reads;
+
+        PredictionPlan plan = await _predictor.PlanAsync(checkpoint, recipe, new DataSection(Source: "many/", Sharded: true), 100);
+
+        ValidationError error = Assert.Single(plan.Errors);
+        Assert.Equal("data.source", error.Field);
+        Assert.Contains($"more than {DatasetLimits.MaxFiles} files", error.Rule, StringComparison.Ordinal);
+        Assert.Equal(readsBefore, _harness.DataFiles.Reads);
+    }
+
+    [Fact]
     public async Task APart_FailsAtOnce_WhenItsFileChangedAfterSubmission_NamingTheFileAndBothHashes()
     {
         _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(300));

@@ -67,7 +67,11 @@ public sealed record PredictionDestination(string Container, string Folder, Pred
     };
 }
 
-/// <summary>A job as its orchestration runs it: everything checked, pinned and cut into parts at submission.</summary>
+/// <summary>
+/// A job as its orchestration runs it: everything checked, pinned and cut into parts at submission. An execution
+/// runs at most <see cref="PartsPerExecution"/> parts and continues as new with their results in <see cref="Done"/>
+/// (the first parts, in order), so a job of thousands of parts never replays a history of thousands of activities.
+/// </summary>
 public sealed record PredictionJobInput(
     PredictionId PredictionId,
     CheckpointReference Checkpoint,
@@ -80,7 +84,16 @@ public sealed record PredictionJobInput(
     int Parallelism,
     IReadOnlyList<string> IgnoredColumns,
     long Rows,
-    DateTime SubmittedUtc);
+    DateTime SubmittedUtc,
+    int PartsPerExecution = PredictionJobInput.DefaultPartsPerExecution,
+    IReadOnlyList<PredictionPartResult>? Done = null)
+{
+    /// <summary>
+    /// Large enough that waiting for an execution's last parts before continuing costs about 1 % of a job at the
+    /// highest parallelism, small enough that a replay stays short.
+    /// </summary>
+    public const int DefaultPartsPerExecution = 500;
+}
 
 /// <summary>Predict one part and write it (and, for labelled rows, its evaluation file).</summary>
 public sealed record PredictPartCommand(

@@ -12,7 +12,8 @@ public interface IPredictionJobStarter
 
 /// <summary>
 /// The prediction loop's view of its host: parts, the summary and the manifest are I/O (activities in a durable
-/// engine); progress is shown (custom status); the clock is the host's (replay-safe in a durable engine).
+/// engine); progress is shown (custom status); the clock is the host's (replay-safe in a durable engine); a long job
+/// continues as new.
 /// </summary>
 public interface IPredictionHost
 {
@@ -23,6 +24,9 @@ public interface IPredictionHost
     Task WriteManifestAsync(WriteManifestCommand command);
 
     void Report(PredictionProgress progress);
+
+    /// <summary>Ends this execution and starts the job again from <paramref name="next"/>, with a fresh history.</summary>
+    void ContinueAsNew(PredictionJobInput next);
 
     DateTime UtcNow { get; }
 }

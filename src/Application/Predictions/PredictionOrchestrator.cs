@@ -8,23 +8,30 @@ namespace DurableTrainer.Application.Predictions;
 /// <summary>
 /// The batch prediction loop: keep up to <see cref="PredictionJobInput.Parallelism"/> parts running, take each as it
 /// ends (in any order), then, for labelled rows, measure the task's metrics over all parts in input order, and write
-/// the manifest. It awaits only its host, so a durable engine can replay it; a part's output is a pure function of
-/// (job, part), so a redelivered part rewrites the same bytes.
+/// the manifest. An execution runs the next <see cref="PredictionJobInput.PartsPerExecution"/> parts, waits for them
+/// all and continues as new with their results, so its history stays short. It awaits only its host, so a durable
+/// engine can replay it; a part's output is a pure function of (job, part), so a redelivered part rewrites the same
+/// bytes.
 /// </summary>
 public sealed class PredictionOrchestrator(IPredictionHost host)
 {
-    public async Task<PredictionManifest> RunAsync(PredictionJobInput input)
+    /// <summary>The job's manifest, or null when this execution handed the rest of the job to the next one.</summary>
+    public async Task<PredictionManifest?> RunAsync(PredictionJobInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var results = new PredictionPartResult?[input.Parts.Count];
+        var results = new List<PredictionPartResult>(input.Parts.Count);
+        results.AddRange(input.Done ?? []);
+        int first = results.Count;
+        int end = Math.Min(input.Parts.Count, first + Math.Max(1, input.PartsPerExecution));
+        var window = new PredictionPartResult?[end - first];
         var running = new List<Task<PredictionPartResult>>();
-        int next = 0;
-        int done = 0;
-        long rowsDone = 0;
+        int next = first;
+        int done = first;
+        long rowsDone = results.Sum(result => result.Rows);
         Report(input, done, rowsDone, "predicting");
-        while (done < input.Parts.Count)
+        while (done < end)
         {
-            while (running.Count < Math.Max(1, input.Parallelism) && next < input.Parts.Count)
+            while (running.Count < Math.Max(1, input.Parallelism) && next < end)
             {
                 running.Add(host.PredictPartAsync(CommandFor(input, input.Parts[next++])));
             }
@@ -32,10 +39,17 @@ public sealed class PredictionOrchestrator(IPredictionHost host)
             Task<PredictionPartResult> finished = await Task.WhenAny(running);
             running.Remove(finished);
             PredictionPartResult result = await finished;
-            results[result.Index] = result;
+            window[result.Index - first] = result;
             done++;
             rowsDone += result.Rows;
             Report(input, done, rowsDone, done < input.Parts.Count ? "predicting" : input.Labelled ? "measuring" : "writing the manifest");
+        }
+
+        results.AddRange(window.Select(result => result!));
+        if (end < input.Parts.Count)
+        {
+            host.ContinueAsNew(input with { Done = results });
+            return null;
         }
 
         EvaluationMetrics? metrics = input.Labelled
@@ -49,7 +63,7 @@ public sealed class PredictionOrchestrator(IPredictionHost host)
             input.Destination.Container,
             input.Destination.Folder,
             rowsDone,
-            [.. results.Select(result => new PredictionManifestPart(result!.Path, result.Rows, result.Sha256))],
+            [.. results.Select(result => new PredictionManifestPart(result.Path, result.Rows, result.Sha256))],
             input.IgnoredColumns,
             metrics);
         await host.WriteManifestAsync(new WriteManifestCommand(input.Destination, manifest));

@@ -1,5 +1,6 @@
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
+using DurableTrainer.Application.Predictions;
 using DurableTrainer.Domain.Predictions;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
@@ -17,7 +18,7 @@ public sealed record StartPredictionResult(PredictionId? PredictionId, IReadOnly
 /// check the rows against the run and cut them into parts, and schedules the job only when all is well. Nothing is
 /// written before that, so a refused request changes nothing.
 /// </summary>
-public sealed class StartPredictionUseCase(IPredictionJobStarter starter, IModelPredictor predictor, TimeProvider timeProvider)
+public sealed class StartPredictionUseCase(IPredictionJobStarter starter, IModelPredictor predictor, TimeProvider timeProvider, PredictionJobSettings settings)
 {
     public async Task<StartPredictionResult> StartAsync(PredictionRequest request, CheckpointReference checkpoint, TrainingRecipe recipe, CancellationToken cancellationToken = default)
     {
@@ -40,18 +41,19 @@ public sealed class StartPredictionUseCase(IPredictionJobStarter starter, IModel
         PredictionOutputSection output = request.Output ?? new PredictionOutputSection();
         string folder = output.Path is { } path ? (path.EndsWith('/') ? path : path + "/") : id.Value + "/";
         var input = new PredictionJobInput(
-            id,
-            checkpoint,
-            plan.CheckpointSha256!,
-            recipe,
-            plan.Data!,
-            new PredictionDestination(output.Container ?? PredictionOutputSection.DefaultContainer, folder, output.Format),
-            plan.Parts!,
-            plan.Labelled,
-            request.Parallelism ?? PredictionRequest.DefaultParallelism,
-            plan.IgnoredColumns ?? [],
-            plan.Rows,
-            timeProvider.GetUtcNow().UtcDateTime);
+            PredictionId: id,
+            Checkpoint: checkpoint,
+            CheckpointSha256: plan.CheckpointSha256!,
+            Recipe: recipe,
+            Data: plan.Data!,
+            Destination: new PredictionDestination(output.Container ?? PredictionOutputSection.DefaultContainer, folder, output.Format),
+            Parts: plan.Parts!,
+            Labelled: plan.Labelled,
+            Parallelism: request.Parallelism ?? PredictionRequest.DefaultParallelism,
+            IgnoredColumns: plan.IgnoredColumns ?? [],
+            Rows: plan.Rows,
+            SubmittedUtc: timeProvider.GetUtcNow().UtcDateTime,
+            PartsPerExecution: Math.Max(1, settings.PartsPerExecution));
         return await starter.TryScheduleAsync(input, cancellationToken)
             ? new StartPredictionResult(id, [], Conflict: false, input.Parts.Count)
             : new StartPredictionResult(null, [new ValidationError("predictionId", $"'{id}' is taken: a job, run or sweep of that id exists (purge it to reuse the id)")], Conflict: true);

@@ -156,7 +156,8 @@ public sealed class PredictCommand(DtrainCommandLine commandLine, CliHost host)
                 }
             }
 
-            if (status.RuntimeStatus is not (InstanceRuntimeStatus.Running or InstanceRuntimeStatus.Pending or InstanceRuntimeStatus.Suspended))
+            // A long job continues as new between windows of parts: in flight too.
+            if (!status.RuntimeStatus.IsRunning())
             {
                 return status;
             }

@@ -7,8 +7,8 @@ namespace DurableTrainer.Durable.Adapters;
 
 /// <summary>
 /// The prediction loop's host in a durable orchestration: parts, the summary and the manifest are activities,
-/// progress is the custom status, the clock is the orchestration's. A part that fails for good (its data or the
-/// checkpoint changed) fails the job with that reason in the user's words.
+/// progress is the custom status, the clock is the orchestration's, and a long job continues as new. A part that
+/// fails for good (its data or the checkpoint changed) fails the job with that reason in the user's words.
 /// </summary>
 public sealed class DurablePredictionHost(TaskOrchestrationContext context, TaskOptions activityOptions) : IPredictionHost
 {
@@ -27,6 +27,8 @@ public sealed class DurablePredictionHost(TaskOrchestrationContext context, Task
         context.CallActivityAsync<int>(DurableTaskNames.WritePredictionManifest, command, activityOptions);
 
     public void Report(PredictionProgress progress) => context.SetCustomStatus(progress);
+
+    public void ContinueAsNew(PredictionJobInput next) => context.ContinueAsNew(next, preserveUnprocessedEvents: true);
 
     /// <summary>The call's permanent failure rebuilt as the application's own exception, as the training executor's adapter does.</summary>
     private static async Task<T> Permanent<T>(CheckpointReference? checkpoint, Func<Task<T>> call)

@@ -12,11 +12,14 @@ internal sealed record PlannedParts(IReadOnlyList<PredictionPart> Parts, bool La
 /// <summary>
 /// Finds and reads the rows of a prediction job in the dataset store. A table or array file is read whole and cut
 /// into row ranges; a folder of images is cut into groups of images, each read on its own. At submission every file
-/// is read once and checked as its part will read it; a part then reads only its files, and checks each against the
-/// SHA-256 pinned at submission.
+/// is read once, a few at a time, and checked as its part will read it; a part then reads only its files, and checks
+/// each against the SHA-256 pinned at submission.
 /// </summary>
 internal sealed class PredictionSource(IDatasetStore? store, DataFormats? formats = null)
 {
+    // Each file being checked is held whole with its parsed rows: a bound on memory as well as on cores.
+    private const int MaxFilesCheckedAtOnce = 4;
+
     private readonly DataFormats _formats = formats ?? DataFormats.BuiltIn;
 
     public IDatasetStore Store => store ?? throw new DatasetException("This host has no dataset store: rows to predict on cannot be read here.");
@@ -25,36 +28,84 @@ internal sealed class PredictionSource(IDatasetStore? store, DataFormats? format
     {
         string container = data.Container ?? DataSection.DefaultContainer;
         (IDataFormat format, IReadOnlyList<DatasetFileInfo> listed) = await ListAsync(data, container, cancellationToken);
+        IReadOnlyList<DatasetFileInfo>[] groups = format.ReadsFolders ? [.. listed.Chunk(rowsPerPart)] : [.. listed.Select(file => (IReadOnlyList<DatasetFileInfo>)[file])];
+        CheckedGroup[] checkedGroups = await CheckAllAsync(groups, group => CheckGroupAsync(group, format, data, container, model, cancellationToken), cancellationToken);
         var parts = new List<PredictionPart>();
         var ignored = new SortedSet<string>(StringComparer.Ordinal);
         bool labelled = true;
         long rows = 0;
-        IEnumerable<IReadOnlyList<DatasetFileInfo>> groups = format.ReadsFolders ? listed.Chunk(rowsPerPart) : listed.Select(file => (IReadOnlyList<DatasetFileInfo>)[file]);
-        foreach (IReadOnlyList<DatasetFileInfo> group in groups)
+        foreach (CheckedGroup group in checkedGroups)
         {
-            var pinned = new List<PinnedFile>(group.Count);
-            var files = new List<DataFile>(group.Count);
-            foreach (DatasetFileInfo file in group)
+            labelled &= group.Labelled;
+            ignored.UnionWith(group.IgnoredColumns);
+            rows += group.Rows;
+            for (long first = 0; first < group.Rows; first += format.ReadsFolders ? group.Rows : rowsPerPart)
             {
-                byte[] content = await Store.ReadAsync(container, file.Path, cancellationToken)
-                    ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {Store.LocationOf(container)} while it was read", "data.source");
-                pinned.Add(new PinnedFile(file.Path, TorchSharpModelPredictor.Sha256(content)));
-                files.Add(new DataFile(file.Path, content, Root(data)));
-            }
-
-            PredictionRows read = DataFormatException.Within("data.source", () => Read(format, files, data, model));
-            labelled &= !read.Examples.Labels.IsNone;
-            ignored.UnionWith(read.IgnoredColumns);
-            int count = read.Examples.Count;
-            rows += count;
-            for (long first = 0; first < count; first += format.ReadsFolders ? count : rowsPerPart)
-            {
-                long length = format.ReadsFolders ? count : Math.Min(rowsPerPart, count - first);
-                parts.Add(new PredictionPart(parts.Count, pinned, first, length));
+                long length = format.ReadsFolders ? group.Rows : Math.Min(rowsPerPart, group.Rows - first);
+                parts.Add(new PredictionPart(parts.Count, group.Files, first, length));
             }
         }
 
         return new PlannedParts(parts, labelled, [.. ignored], rows);
+    }
+
+    /// <summary>What checking one group of files found; its rows are dropped, so a plan holds only a few groups' rows at once.</summary>
+    private sealed record CheckedGroup(IReadOnlyList<PinnedFile> Files, int Rows, bool Labelled, IReadOnlyList<string> IgnoredColumns);
+
+    /// <summary>
+    /// Checks the groups a few at once (reading, hashing and parsing a file is mostly one core's work, and a worker
+    /// that plans has its other cores idle), keeping their order. A failure is the first one in input order: a group
+    /// after a failed one is not read, one before it still is.
+    /// </summary>
+    private static async Task<CheckedGroup[]> CheckAllAsync(IReadOnlyList<DatasetFileInfo>[] groups, Func<IReadOnlyList<DatasetFileInfo>, Task<CheckedGroup>> check, CancellationToken cancellationToken)
+    {
+        var results = new CheckedGroup[groups.Length];
+        var failures = new Exception?[groups.Length];
+        int firstFailure = int.MaxValue;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, MaxFilesCheckedAtOnce), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), options, async (index, _) =>
+        {
+            if (index > Volatile.Read(ref firstFailure))
+            {
+                return;
+            }
+
+            try
+            {
+                results[index] = await check(groups[index]);
+            }
+            catch (Exception exception) when (exception is DataFormatException or DatasetException)
+            {
+                failures[index] = exception;
+                int seen;
+                while (index < (seen = Volatile.Read(ref firstFailure)) && Interlocked.CompareExchange(ref firstFailure, index, seen) != seen)
+                {
+                }
+            }
+        });
+
+        if (firstFailure != int.MaxValue)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[firstFailure]!);
+        }
+
+        return results;
+    }
+
+    private async Task<CheckedGroup> CheckGroupAsync(IReadOnlyList<DatasetFileInfo> group, IDataFormat format, DataSection data, string container, PredictionModel model, CancellationToken cancellationToken)
+    {
+        var pinned = new List<PinnedFile>(group.Count);
+        var files = new List<DataFile>(group.Count);
+        foreach (DatasetFileInfo file in group)
+        {
+            byte[] content = await Store.ReadAsync(container, file.Path, cancellationToken)
+                ?? throw new DataFormatException($"the file '{file.Path}' disappeared from {Store.LocationOf(container)} while it was read", "data.source");
+            pinned.Add(new PinnedFile(file.Path, TorchSharpModelPredictor.Sha256(content)));
+            files.Add(new DataFile(file.Path, content, Root(data)));
+        }
+
+        PredictionRows read = DataFormatException.Within("data.source", () => Read(format, files, data, model));
+        return new CheckedGroup(pinned, read.Examples.Count, !read.Examples.Labels.IsNone, read.IgnoredColumns);
     }
 
     /// <summary>A part's files, read and checked against their pinned hashes, as rows of the run's model.</summary>
@@ -130,8 +181,13 @@ internal sealed class PredictionSource(IDatasetStore? store, DataFormats? format
         {
             // Labels the model never learnt cannot be scored: an error for a table or array, and for images a sign
             // that their folders are not classes, so they are rows without labels.
-            using var scope = global::TorchSharp.torch.NewDisposeScope();
-            _ = model.Objective.TargetsAsTrained(model.Preprocessing).Encode(checkedExamples);
+            // Beside the tensor threads, on one libtorch thread: a pool thread opens no OpenMP team of its own.
+            TensorThreads.RunBeside(() =>
+            {
+                using var scope = global::TorchSharp.torch.NewDisposeScope();
+                _ = model.Objective.TargetsAsTrained(model.Preprocessing).Encode(checkedExamples);
+                return true;
+            });
             return rows;
         }
         catch (DataFormatException) when (format.ReadsFolders)

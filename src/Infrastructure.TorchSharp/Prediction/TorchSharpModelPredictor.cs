@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Specification;
@@ -24,7 +25,8 @@ public sealed class TorchSharpModelPredictor(
     DatasetProvider datasets,
     TorchSharpExecutorOptions options,
     ModelRegistry? models = null,
-    IDatasetStore? store = null) : IModelPredictor, IDisposable
+    IDatasetStore? store = null,
+    ILogger? logger = null) : IModelPredictor, IDisposable
 {
     private const int CachedModels = 8;
     private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(30);
@@ -68,7 +70,9 @@ public sealed class TorchSharpModelPredictor(
         DataSection asRead = PredictionData.AsTheRunReadsIt(data, recipe.Data);
         try
         {
+            var clock = Stopwatch.StartNew();
             PlannedParts planned = await _source.PlanAsync(asRead, model, rowsPerPart, cancellationToken);
+            logger?.LogInformation("Planned {Parts} parts of {Rows} rows from '{Source}' in {Seconds:F2} s", planned.Parts.Count, planned.Rows, asRead.Source, clock.Elapsed.TotalSeconds);
             return planned.Parts.Count > PredictionRequest.MaxParts
                 ? PredictionPlan.Failed(new ValidationError("rowsPerPart", $"cuts the data into {planned.Parts.Count} parts, more than {PredictionRequest.MaxParts}; give a larger rowsPerPart"))
                 : new PredictionPlan([], sha256, asRead, planned.Parts, planned.Labelled, planned.IgnoredColumns, planned.Rows);
@@ -84,12 +88,15 @@ public sealed class TorchSharpModelPredictor(
         ArgumentNullException.ThrowIfNull(command);
         var clock = Stopwatch.StartNew();
         (PredictionModel model, _) = await ModelAsync(command.Checkpoint, command.Recipe, command.CheckpointSha256, cancellationToken);
+        TimeSpan loaded = clock.Elapsed;
         PredictionRows rows = await _source.ReadPartAsync(command, model, cancellationToken);
+        TimeSpan read = clock.Elapsed;
         PredictionPart part = command.Part;
         EvaluationRecord? evaluation = command.Labelled ? new EvaluationRecord() : null;
         PredictedValues predicted = await TensorThreads.RunAsync(
             () => model.Predict(rows.Examples, part.FirstRow, part.Rows, options.PredictionBatchSize, evaluation), _threads, cancellationToken);
         string?[]? ids = rows.Ids?[(int)part.FirstRow..(int)(part.FirstRow + part.Rows)];
+        TimeSpan predictedAt = clock.Elapsed;
         byte[] content = PredictionFiles.Write(command.Destination.Format, predicted, ids, command.Data.IdColumn);
         PredictionDestination destination = command.Destination;
         IDatasetStore files = _source.Store;
@@ -101,6 +108,9 @@ public sealed class TorchSharpModelPredictor(
         // The part file last: once it exists, so does everything the job's summary reads for it.
         string path = destination.PartPath(part.Index);
         await files.SaveAsync(destination.Container, path, content, cancellationToken);
+        logger?.LogInformation(
+            "Predicted part {Part} of {PredictionId}: {Rows} rows in {Seconds:F2} s (model {Model:F2} s, reading {Reading:F2} s, predicting {Predicting:F2} s, writing {Writing:F2} s)",
+            part.Index, command.PredictionId, part.Rows, clock.Elapsed.TotalSeconds, loaded.TotalSeconds, (read - loaded).TotalSeconds, (predictedAt - read).TotalSeconds, (clock.Elapsed - predictedAt).TotalSeconds);
         return new PredictionPartResult(part.Index, path[destination.Folder.Length..], part.Rows, Sha256(content), clock.Elapsed.TotalSeconds);
     }
 
