@@ -8,6 +8,7 @@ using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using Microsoft.Extensions.Logging;
@@ -15,12 +16,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 // Usage: ExecutorBenchmark <mlp|cnn|cnn-bn|resnet> <steps> <chunk> <threads> [repeats] [pairs]
+//        ExecutorBenchmark score <folder of .npy shards> <threads>
 // Prints one line per measurement: "name samples_per_second". With pairs 0 it stops after the whole-run rates.
+// "score" is the bare scoring loop a TorchSharp user would write: the default run's network in eval mode, rows
+// standardized, softmax probabilities copied out, batches of the predictor's size; prints "score_seconds S".
 // Both loops train the same model from the same seed on Fashion-MNIST with Adam 1e-3 and batch 64; the executor
 // additionally loads and saves a checkpoint per chunk. The model is a built-in architecture at its defaults (the MLP
 // with 256 hidden units).
 // The bare loop runs on the executor's tensor thread, as all tensor work of a process should (see TensorThreads): a
 // second thread opening OpenMP regions would slow both.
+if (args.Length > 0 && args[0] == "score")
+{
+    Console.WriteLine(FormattableString.Invariant($"score_seconds {ScoreShards(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)):F3}"));
+    return 0;
+}
+
 string model = args.Length > 0 ? args[0] : "mlp";
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 int chunk = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
@@ -145,6 +155,38 @@ Console.WriteLine(FormattableString.Invariant($"train_mflop_per_sample {Training
 return 0;
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+// Seconds to score every row of the folder's shards (read first, outside the time), on one tensor thread.
+static double ScoreShards(string folder, int threads)
+{
+    NumPyArray[] shards = [.. Directory.GetFiles(folder, "*.npy").Order(StringComparer.Ordinal).Select(path => NumPyArray.Parse(path, File.ReadAllBytes(path)))];
+    var options = new TorchSharpExecutorOptions { Threads = threads };
+    int[] shape = shards[0].Shape[1..];
+    ModelSpec spec = ModelRegistry.BuiltIn.Resolve(new ModelSection("cnn", new Dictionary<string, double> { ["batchNorm"] = 1 }), new DataShape(shape, 10));
+    return TensorThreads.Run(() =>
+    {
+        using nn.Module<Tensor, Tensor> network = ModelFactory.Create(spec, 42);
+        network.eval();
+        float[][] rows = [.. shards.Select(shard => shard.ToSingles())];
+        var clock = Stopwatch.StartNew();
+        using (no_grad())
+        {
+            foreach (float[] values in rows)
+            {
+                using var scope = NewDisposeScope();
+                Tensor all = tensor(values, [values.Length / shape.Aggregate(1, (a, b) => a * b), .. shape.Select(size => (long)size)]);
+                for (long first = 0; first < all.shape[0]; first += options.PredictionBatchSize)
+                {
+                    using var batchScope = NewDisposeScope();
+                    Tensor batch = all.narrow(0, first, Math.Min(options.PredictionBatchSize, all.shape[0] - first)).sub(0.286f).div(0.353f);
+                    _ = nn.functional.softmax(network.call(batch), 1).data<float>().ToArray();
+                }
+            }
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }, threads);
+}
 
 // Our executor as an activity would call it: one chunk at a time, each loading and saving a checkpoint. Returns the
 // time spent inside the chunks' step loops, so the rest (checkpoint I/O, model builds) can be reported as overhead.
