@@ -24,7 +24,7 @@ public class AshaReferenceTests
     [InlineData(25, 4, 16)]
     public void Decisions_MatchTheReference_OnRecordedLearningCurves(long grace, double eta, int slots)
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        TestRequirements.NumPy();
         IReadOnlyList<long> rungs = AshaScheduler.Rungs(grace, eta, Planned);
         Dictionary<long, double>[] curves = [.. Curves.EnumerateArray().Select(curve => curve.GetProperty("curve").EnumerateArray()
             .ToDictionary(point => point.GetProperty("step").GetInt64(), point => point.GetProperty("accuracy").GetDouble()))];

@@ -143,7 +143,7 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
         { "truncated.pt", "is truncated or damaged" },
     };
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(BadModelFiles))]
     public async Task BadModelFile_IsRefusedAtUploadAndAtSubmission_NamingTheProblem_AndChangesNothing(string file, string problem)
     {
@@ -301,8 +301,7 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
             return "def forward(x): return x  # a Python file, not TorchScript"u8.ToArray();
         }
 
-        Skip.IfNot(TestSupport.SystemPyTorch.IsAvailable(out string why), why);
-        byte[] content = await File.ReadAllBytesAsync(TestSupport.SystemPyTorch.FixturePath(file == "truncated.pt" ? "cnn.pt" : file));
+        byte[] content = await File.ReadAllBytesAsync(TestSupport.TorchScriptFiles.PathOf(file == "truncated.pt" ? "cnn.pt" : file));
         return file == "truncated.pt" ? content[..(content.Length * 2 / 3)] : content;
     }
 

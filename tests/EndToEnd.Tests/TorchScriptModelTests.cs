@@ -26,10 +26,10 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
     [SkippableFact]
     public async Task TrainWithModelFile_UploadsPinsTrainsAndExportsTorchScriptThatPyTorchLoads()
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        TestRequirements.PyTorch();
         string folder = Folder("cli-torchscript");
         string net = Path.Combine(folder, "net.pt");
-        File.Copy(SystemPyTorch.FixturePath("cnn.pt"), net, overwrite: true);
+        File.Copy(TorchScriptFiles.PathOf("cnn.pt"), net, overwrite: true);
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(net)));
 
         DtrainProcess train = await DtrainProcess.RunAsync("train", "--server", Server, "--run-id", "cli-torchscript", "--dataset", "synthetic", "--model-file", net,
@@ -64,11 +64,10 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
         Assert.Equal("features.0.bias", keys.Trim());
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task ModelFileChangedUnderARunningRun_FailsTheRunSayingSo_WithoutRetrying()
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
-        using HttpResponseMessage upload = await PutModelAsync("changing.pt", SystemPyTorch.TorchScriptFixture("tiny.pt"));
+        using HttpResponseMessage upload = await PutModelAsync("changing.pt", TorchScriptFiles.Read("tiny.pt"));
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         // A retry would wait a minute first, so a failure well within that was not retried.
         using HttpResponseMessage start = await fixture.Http.PostJsonAsync(new Uri("/api/training", UriKind.Relative), """
@@ -79,7 +78,7 @@ public sealed class TorchScriptModelTests(WorkerFixture fixture) : IClassFixture
         await StatusPolling.UntilAsync(fixture.Http, "/api/training/e2e-changing-file",
             summary => summary.GetProperty("step").ValueKind == JsonValueKind.Number && summary.GetProperty("step").GetInt64() >= 20, TimeSpan.FromMinutes(2));
 
-        using HttpResponseMessage replace = await PutModelAsync("changing.pt", SystemPyTorch.TorchScriptFixture("cnn.pt"));
+        using HttpResponseMessage replace = await PutModelAsync("changing.pt", TorchScriptFiles.Read("cnn.pt"));
         var sinceChange = Stopwatch.StartNew();
         JsonElement status = await StatusPolling.UntilAsync(fixture.Http, "/runtime/webhooks/durabletask/instances/e2e-changing-file",
             status => status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated", TimeSpan.FromMinutes(2));

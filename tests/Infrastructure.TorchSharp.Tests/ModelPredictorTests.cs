@@ -249,7 +249,7 @@ public sealed class ModelPredictorTests : IDisposable
     [SkippableFact]
     public async Task TablePredictions_AgreeWithPyTorchOnTheExportedModel()
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        TestRequirements.PyTorch();
         _harness.DataFiles.Put("iris/train.csv", DataFiles.ClassificationCsv(900));
         string rows = DataFiles.ClassificationCsv(500, seed: 13);
         _harness.DataFiles.Put("iris/new.csv", rows);
@@ -293,11 +293,10 @@ public sealed class ModelPredictorTests : IDisposable
 
     private static int ArgMax(double[] probabilities, int row) => Enumerable.Range(0, 3).MaxBy(c => probabilities[(row * 3) + c]);
 
-    [SkippableFact]
+    [Fact]
     public async Task ATorchScriptModel_PredictsThroughTheSamePath_AsItsEvaluationMeasuresIt()
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
-        StoredModelFile stored = await _harness.Files.SaveAsync("cnn.pt", SystemPyTorch.TorchScriptFixture("cnn.pt"));
+        StoredModelFile stored = await _harness.Files.SaveAsync("cnn.pt", TorchScriptFiles.Read("cnn.pt"));
         TrainingRecipe recipe = TestRecipes.Recipe(new ModelSection(File: stored.Name, Sha256: stored.Sha256), new OptimizerSection(LearningRate: 1e-2), new TrainingSection(BatchSize: 32, Seed: 5));
         CheckpointReference trained = (await _harness.ChunkAsync(recipe, await _harness.InitializeAsync("scripted", recipe), "trained", 0, 8)).Checkpoint;
         using var scope = global::TorchSharp.torch.NewDisposeScope();

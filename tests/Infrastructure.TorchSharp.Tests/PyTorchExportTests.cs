@@ -38,7 +38,7 @@ public sealed class PyTorchExportTests(ITestOutputHelper output) : IDisposable
     [MemberData(nameof(Models))]
     public async Task ExportedModel_LoadedInPyTorch_PredictsWhatTorchSharpPredicts(string name)
     {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
+        TestRequirements.PyTorch();
         TrainingRecipe recipe = ExportedRecipe(name);
         CheckpointReference trained = await TrainAsync(recipe, name);
         var exporter = new PyTorchModelExporter(_harness.Store, _harness.Datasets);

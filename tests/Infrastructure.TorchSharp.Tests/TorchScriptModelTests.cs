@@ -14,23 +14,12 @@ using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;
 
-/// <summary>The TorchScript files of <c>tests/TestSupport/torchscript_fixtures.py</c>, written by real PyTorch.</summary>
-public sealed class TorchScriptFixtures
-{
-    /// <summary>The file's bytes; skips the test where PyTorch is missing.</summary>
-    public byte[] Read(string name)
-    {
-        Skip.IfNot(SystemPyTorch.IsAvailable(out string why), why);
-        return SystemPyTorch.TorchScriptFixture(name);
-    }
-}
-
 /// <summary>
 /// Models written in PyTorch and saved with <c>torch.jit.script(model).save</c>: checked at submission against the
 /// data's shape, trained through the executor with everything a built-in gets (exact resume with dropout, replicas,
 /// evaluation), pinned by their SHA-256, and exported back as TorchScript that PyTorch loads and agrees with.
 /// </summary>
-public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOutputHelper output) : IClassFixture<TorchScriptFixtures>, IDisposable
+public sealed class TorchScriptModelTests(ITestOutputHelper output) : IDisposable
 {
     private const int Steps = 8;
     private readonly ExecutorHarness _harness = new(trainExamples: 512, testExamples: 200);
@@ -39,7 +28,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
 
     private async Task<ModelSection> StoreAsync(string fixture, string? name = null)
     {
-        byte[] content = fixtures.Read(fixture);
+        byte[] content = TorchScriptFiles.Read(fixture);
         StoredModelFile stored = await _harness.Files.SaveAsync(name ?? fixture, content);
         return new ModelSection(File: stored.Name, Sha256: stored.Sha256);
     }
@@ -47,10 +36,10 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
     private static TrainingRecipe RecipeFor(ModelSection model, int seed = 5) =>
         Recipe(model, new OptimizerSection(LearningRate: 1e-2), new TrainingSection(BatchSize: 32, Seed: seed));
 
-    [SkippableFact]
+    [Fact]
     public async Task Check_OfAScriptedCnn_PinsItsSha256AndCountsItsParameters()
     {
-        byte[] content = fixtures.Read("cnn.pt");
+        byte[] content = TorchScriptFiles.Read("cnn.pt");
         await _harness.Files.SaveAsync("cnn.pt", content);
 
         ModelCheck check = await _harness.Models.CheckAsync(new ModelSection(File: "cnn.pt"), Synthetic);
@@ -61,7 +50,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.Equal(20_586, check.Parameters);
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData("three-channels.pt", "fails on a batch of the data's shape [2, 1, 28, 28]: RuntimeError")]
     [InlineData("tuple.pt", "returns a tuple of 2 values; forward must return one tensor of shape [N, 10]")]
     [InlineData("five-outputs.pt", "returns [2, 5] for a batch of [2, 1, 28, 28]; the data needs [N, 10]")]
@@ -81,10 +70,10 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.Null(check.Resolved);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Check_OfBytesThatAreNotTorchScriptOrAreTruncated_SaysWhich()
     {
-        byte[] whole = fixtures.Read("tiny.pt");
+        byte[] whole = TorchScriptFiles.Read("tiny.pt");
         await _harness.Files.SaveAsync("notes.pt", "just some text, not a model"u8.ToArray());
         await _harness.Files.SaveAsync("half.pt", whole.AsMemory(0, whole.Length / 2));
 
@@ -108,7 +97,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.Contains($"must be at most {ModelFileLimits.MaxBytes} bytes", huge.Rule, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Check_WithAPinnedSha256ThatTheFileDoesNotHave_IsRefusedUnderSha256()
     {
         ModelSection model = await StoreAsync("tiny.pt");
@@ -118,19 +107,19 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.Equal("model.sha256", Assert.Single(check.Errors).Field);
     }
 
-    [SkippableFact]
+    [Fact]
     public void CheckFile_BeforeAnUpload_AcceptsTorchScriptAndRefusesOtherBytesUnderThePathGiven()
     {
-        Assert.Empty(_harness.Models.CheckFile(fixtures.Read("tiny.pt"), "body"));
+        Assert.Empty(_harness.Models.CheckFile(TorchScriptFiles.Read("tiny.pt"), "body"));
         ValidationError garbage = Assert.Single(_harness.Models.CheckFile(new byte[] { 1, 2, 3 }, "body"));
-        ValidationError twoInputs = Assert.Single(_harness.Models.CheckFile(fixtures.Read("two-inputs.pt"), "body"));
+        ValidationError twoInputs = Assert.Single(_harness.Models.CheckFile(TorchScriptFiles.Read("two-inputs.pt"), "body"));
 
         Assert.Equal("body", garbage.Field);
         Assert.Contains("is not a TorchScript file", garbage.Rule, StringComparison.Ordinal);
         Assert.Contains("takes 2 inputs", twoInputs.Rule, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task ScriptedCnn_TrainsWithFallingLossAndEvaluates()
     {
         TrainingRecipe recipe = RecipeFor(await StoreAsync("cnn.pt"));
@@ -148,7 +137,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.Equal(200, evaluation.Examples);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task ScriptWithDropout_TwoChunksGiveBitwiseTheSameCheckpointAsOneChunkOfBothLengths()
     {
         TrainingRecipe recipe = RecipeFor(await StoreAsync("tiny.pt"));
@@ -162,7 +151,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.NotEqual(_harness.Store.Blobs[start], _harness.Store.Blobs[whole.Checkpoint]);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task ScriptDropout_InTwoChunksAtOnce_DrawsWhatEachDrawsAlone()
     {
         TrainingRecipe first = RecipeFor(await StoreAsync("tiny.pt"), seed: 1);
@@ -182,7 +171,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.NotEqual(alone1, alone2);
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData(MergeStrategy.Average)]
     [InlineData(MergeStrategy.OuterNesterov)]
     public async Task ScriptReplicas_MergeIntoAModelThatEvaluates(MergeStrategy strategy)
@@ -203,14 +192,14 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         Assert.NotEqual(_harness.Store.Blobs[r0.Checkpoint], _harness.Store.Blobs[merged]);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Chunk_AfterTheFileChangedUnderTheRun_FailsSayingSo()
     {
         ModelSection model = await StoreAsync("tiny.pt", "net.pt");
         TrainingRecipe recipe = RecipeFor(model);
         CheckpointReference start = await _harness.InitializeAsync("script-changed", recipe);
 
-        await _harness.Files.SaveAsync("net.pt", fixtures.Read("cnn.pt"));
+        await _harness.Files.SaveAsync("net.pt", TorchScriptFiles.Read("cnn.pt"));
         var changed = await Assert.ThrowsAsync<ModelFileException>(() => _harness.ChunkAsync(recipe, start, "next", 0, Steps));
         _harness.Files.Delete("net.pt");
         var removed = await Assert.ThrowsAsync<ModelFileException>(() => _harness.ChunkAsync(recipe, start, "next", 0, Steps));
@@ -224,6 +213,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
     [SkippableFact]
     public async Task TorchScriptExport_LoadedInPyTorch_PredictsWhatTorchSharpPredicts()
     {
+        TestRequirements.PyTorch();
         // The default recipe's learning rate, so that the logits keep a realistic size.
         TrainingRecipe recipe = Recipe(await StoreAsync("cnn.pt"), new OptimizerSection(LearningRate: 1e-3), new TrainingSection(BatchSize: 32, Seed: 5));
         CheckpointReference trained = (await _harness.ChunkAsync(recipe, await _harness.InitializeAsync("script-export", recipe), "trained", 0, 2 * Steps)).Checkpoint;
@@ -265,7 +255,7 @@ public sealed class TorchScriptModelTests(TorchScriptFixtures fixtures, ITestOut
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task StateDictExport_OfAScript_HasTheScriptsOwnKeys()
     {
         TrainingRecipe recipe = RecipeFor(await StoreAsync("cnn.pt"));

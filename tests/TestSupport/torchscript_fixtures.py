@@ -1,6 +1,9 @@
 """TorchScript files for the tests, good and bad, written into the folder given: what a user might upload.
 
-Usage: python3 torchscript_fixtures.py FOLDER
+The tests read the copies committed in tests/TestSupport/torchscript (written by Debian's python3-torch 1.13), so
+they need no PyTorch at test time. To change or add one, edit this script and run it into that folder:
+
+Usage: python3 tests/TestSupport/torchscript_fixtures.py tests/TestSupport/torchscript
 """
 import os
 import sys
