@@ -12,15 +12,24 @@ namespace DurableTrainer.Infrastructure.Storage;
 /// <summary>
 /// A run's journal as one append blob, <c>{runId}/metrics.jsonl</c>, in a private container of its own (by default
 /// <c>metrics</c>, beside the checkpoint container, so checkpoint listings hold checkpoints only). Each append is one
-/// block (whole lines, committed atomically), so a reader never sees half a record; retried appends duplicate
-/// records, which <see cref="TrainingJournalFormat.Read"/> removes.
+/// block (whole lines, committed atomically), so a reader never sees half a record. A block is appended at the
+/// position the writer expects the blob's end to be: when the storage SDK retries an append whose answer was lost, the
+/// retry finds the blob's end moved, sees its own block there and stops, so the block is written once. An activity
+/// retried whole writes its records again, which <see cref="TrainingJournalFormat.Read"/> removes.
 /// </summary>
 public sealed class BlobTrainingJournal(BlobContainerClient container) : ITrainingJournal, ITrainingJournalReader
 {
     /// <summary>Below the 4 MiB block limit, leaving room for the last record of a batch.</summary>
     private const int MaxBlockBytes = 3 * 1024 * 1024;
 
+    /// <summary>Writers of one journal race only between a few replicas' chunks; more refusals in a row than this is a bug.</summary>
+    private const int MaxAppendAttempts = 20;
+
     public const string DefaultContainerName = "metrics";
+
+    // Where this process last saw each journal end, so an append needs no round trip to find it; another writer's
+    // append in between only costs a refusal and a look.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _ends = new(StringComparer.Ordinal);
 
     public static string BlobName(RunId runId) => $"{runId}/metrics.jsonl";
 
@@ -92,26 +101,77 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
     }
 
     /// <summary>
-    /// Appends one block. The blob is created on the first append that finds it missing rather than checked before
-    /// every append: a chunk's step records are appended on the way from its last step to the orchestrator, where a
-    /// round trip more per chunk is time every round waits for.
+    /// Appends one block at the end this process expects, found once per journal (created when missing) and then
+    /// carried from each append's answer. A refusal because the end moved means either that an earlier try of this
+    /// very append landed and its answer was lost (its bytes are there: done), or that another writer appended (look
+    /// up the end, try again).
     /// </summary>
     private async Task AppendBlockAsync(AppendBlobClient blob, byte[] block, CancellationToken cancellationToken)
     {
+        for (int attempt = 1; ; attempt++)
+        {
+            long position = _ends.TryGetValue(blob.Name, out long known) ? known : await EndOfAsync(blob, cancellationToken);
+            try
+            {
+                using var content = new MemoryStream(block, writable: false);
+                BlobAppendInfo appended = (await blob.AppendBlockAsync(
+                    content,
+                    new AppendBlobAppendBlockOptions { Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = position } },
+                    cancellationToken)).Value;
+                _ends[blob.Name] = long.Parse(appended.BlobAppendOffset, System.Globalization.CultureInfo.InvariantCulture) + block.Length;
+                return;
+            }
+            catch (RequestFailedException exception) when (exception.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet)
+            {
+                if (await HoldsAtAsync(blob, position, block, cancellationToken))
+                {
+                    _ends[blob.Name] = position + block.Length;
+                    return;
+                }
+
+                _ends.TryRemove(blob.Name, out _);
+                if (attempt >= MaxAppendAttempts)
+                {
+                    throw;
+                }
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                // Deleted since this process last appended (a purged run written again): start it anew.
+                _ends.TryRemove(blob.Name, out _);
+                if (attempt >= MaxAppendAttempts)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>The journal's length, creating it (and its container) when missing.</summary>
+    private async Task<long> EndOfAsync(AppendBlobClient blob, CancellationToken cancellationToken)
+    {
         try
         {
-            await AppendAsync();
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             await EnsureBlobAsync(blob, cancellationToken);
-            await AppendAsync();
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
         }
+    }
 
-        async Task AppendAsync()
+    /// <summary>Whether the journal holds exactly <paramref name="block"/> at <paramref name="position"/>.</summary>
+    private static async Task<bool> HoldsAtAsync(AppendBlobClient blob, long position, byte[] block, CancellationToken cancellationToken)
+    {
+        try
         {
-            using var content = new MemoryStream(block, writable: false);
-            await blob.AppendBlockAsync(content, cancellationToken: cancellationToken);
+            BlobDownloadResult there = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(position, block.Length) }, cancellationToken)).Value;
+            return there.Content.ToMemory().Span.SequenceEqual(block);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 416)
+        {
+            return false;
         }
     }
 

@@ -98,4 +98,81 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
         BlobProperties properties = (await container.GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
         Assert.True(properties.BlobCommittedBlockCount >= 2, $"{properties.BlobCommittedBlockCount} block(s) of {properties.ContentLength} bytes");
     }
+
+    [Fact]
+    public async Task AnAppendWhoseAnswerIsLost_IsRetriedByTheSdk_AndWrittenOnce()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var losing = new LoseAnswersPolicy(appendsToLose: 3);
+        var options = new BlobClientOptions();
+        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        options.AddPolicy(losing, Azure.Core.HttpPipelinePosition.PerRetry);
+        BlobContainerClient checkpoints = new BlobServiceClient(azurite.ConnectionString, options).GetBlobContainerClient(_checkpoints.Name);
+        var journal = BlobTrainingJournal.Beside(checkpoints, metrics);
+
+        for (long step = 1; step <= 5; step++)
+        {
+            await journal.AppendAsync(RunId.Parse("run-1"), [Step(step, 1.0 / step)]);
+        }
+
+        Assert.Equal(3, losing.Lost);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await RawStepsAsync(metrics, "run-1"));
+    }
+
+    [Fact]
+    public async Task TwoWritersOfOneJournal_EachWithAStaleEnd_LoseAndDuplicateNothing()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var first = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        var second = BlobTrainingJournal.Beside(_checkpoints, metrics);
+
+        for (long step = 1; step <= 6; step += 2)
+        {
+            await first.AppendAsync(RunId.Parse("run-1"), [Step(step, 1.0)]);
+            await second.AppendAsync(RunId.Parse("run-1"), [Step(step + 1, 1.0)]);
+        }
+
+        await Task.WhenAll(Enumerable.Range(7, 10).Select(step => (step % 2 == 0 ? first : second).AppendAsync(RunId.Parse("run-1"), [Step(step, 1.0)])));
+
+        Assert.Equal(Enumerable.Range(1, 16).Select(step => (long)step), (await RawStepsAsync(metrics, "run-1")).Order());
+    }
+
+    /// <summary>The steps of every line of the journal blob as stored, duplicates included.</summary>
+    private async Task<long[]> RawStepsAsync(string metrics, string run)
+    {
+        BlobClient blob = _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics).GetBlobClient($"{run}/metrics.jsonl");
+        string text = (await blob.DownloadContentAsync()).Value.Content.ToString();
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("step").GetInt64())];
+    }
+
+    /// <summary>Lets the first appends reach storage, then drops their answers as a reset connection would.</summary>
+    private sealed class LoseAnswersPolicy(int appendsToLose) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private int _lost;
+
+        public int Lost => _lost;
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            Lose(message);
+        }
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            Lose(message);
+        }
+
+        private void Lose(Azure.Core.HttpMessage message)
+        {
+            if (message.Request.Uri.Query.Contains("comp=appendblock", StringComparison.Ordinal)
+                && message.Response.Status == 201
+                && _lost < appendsToLose)
+            {
+                _lost++;
+                throw new IOException("The connection was reset before the answer arrived.");
+            }
+        }
+    }
 }
