@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The fault harness, long form: eight worker kills and two Azurite outages during one deterministic run; writes
 # bench/results/faults.md. Extra arguments go to the harness (--kills N --outages N --outage-seconds N); with
-# --sweep N it runs an ASHA sweep of N trials under worker kills instead and writes bench/results/faults-sweep.md.
+# --sweep N it runs an ASHA sweep of N trials under worker kills instead and writes bench/results/faults-sweep.md;
+# with --storage-faults N, N pairs of runs, calm and through a storage proxy injecting 503s and lost answers, into
+# bench/results/storage-faults.md.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"

@@ -28,6 +28,27 @@ public sealed record FaultReport(
     public bool WeightsIdentical => ReferenceHash == ChaosHash;
 }
 
+/// <summary>One calm run and one through a misbehaving storage, in the order given: times, raw journal lines, weights.</summary>
+public sealed record StorageFaultPair(
+    bool FaultyFirst,
+    double CalmSeconds,
+    double FaultySeconds,
+    int CalmJournalLines,
+    int FaultyJournalLines,
+    bool WeightsIdentical,
+    string FaultyStatus,
+    IReadOnlyDictionary<StorageFault, int> Faults,
+    long Requests)
+{
+    public double Slowdown => FaultySeconds / CalmSeconds;
+}
+
+/// <summary>What runs through a misbehaving storage showed, pair by pair, and the checkpoints left that verify.</summary>
+public sealed record StorageFaultReport(StorageFaultRates Rates, IReadOnlyList<StorageFaultPair> Pairs, int CheckpointsVerified)
+{
+    public bool AllIdentical => Pairs.All(pair => pair.WeightsIdentical && pair.FaultyStatus == "Completed" && pair.FaultyJournalLines == pair.CalmJournalLines);
+}
+
 /// <summary>What a sweep under faults showed: the decisions of both sweeps, and whether the best trials' weights match.</summary>
 public sealed record SweepFaultReport(
     int KillsSurvived,
@@ -61,6 +82,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     private readonly int[] _ports = ChildProcess.FreePorts(3);
     private readonly WorkerServer?[] _workers = new WorkerServer?[2];
     private AzuriteServer? _azurite;
+    private StorageFaultProxy? _proxy;
     private int _restarts;
 
     private static readonly Dictionary<string, string> WorkerSettings = new()
@@ -142,6 +164,119 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         {
             await StopEverythingAsync();
         }
+    }
+
+    /// <summary>
+    /// The same deterministic run (2 replicas) trained in pairs, once through a calm storage and once through one that
+    /// misbehaves at <paramref name="rates"/> (a <see cref="StorageFaultProxy"/> between both workers and Azurite), in
+    /// alternating order. Each pair's final weights are compared bit for bit, and the journal blobs line for line as
+    /// stored (read from Azurite directly), so a duplicated or lost append shows; every checkpoint left is verified.
+    /// </summary>
+    public async Task<StorageFaultReport> RunStorageFaultsAsync(StorageFaultRates rates, int pairs)
+    {
+        ArgumentNullException.ThrowIfNull(rates);
+        Directory.CreateDirectory(options.WorkDirectory);
+        try
+        {
+            await StartAzuriteAsync();
+            _proxy = await StorageFaultProxy.StartAsync([_ports[0], _ports[1], _ports[2]], options.Seed);
+            _workers[0] = await StartWorkerAsync(StorageFaultWorkerSettings);
+            _workers[1] = await StartWorkerAsync(StorageFaultWorkerSettings);
+            var results = new List<StorageFaultPair>();
+            var runs = new List<string>();
+            for (int pair = 1; pair <= pairs; pair++)
+            {
+                bool faultyFirst = pair % 2 == 0;
+                var seconds = new Dictionary<bool, double>();
+                var ends = new Dictionary<bool, JsonElement>();
+                var ids = new Dictionary<bool, string>();
+                var faults = new Dictionary<StorageFault, int>();
+                long requests = 0;
+                foreach (bool faulty in faultyFirst ? new[] { true, false } : [false, true])
+                {
+                    string runId = $"{(faulty ? "faulty" : "calm")}-{pair}-{_hub}";
+                    IReadOnlyDictionary<StorageFault, int> before = _proxy.Counts;
+                    long requestsBefore = _proxy.Requests;
+                    var clock = Stopwatch.StartNew();
+                    await SubmitAsync(runId);
+                    _proxy.Rates = faulty ? rates : StorageFaultRates.None;
+                    ends[faulty] = await WaitForEndAsync(runId);
+                    seconds[faulty] = clock.Elapsed.TotalSeconds;
+                    _proxy.Rates = StorageFaultRates.None;
+                    if (faulty)
+                    {
+                        foreach ((StorageFault fault, int count) in _proxy.Counts)
+                        {
+                            faults[fault] = count - before[fault];
+                        }
+
+                        requests = _proxy.Requests - requestsBefore;
+                    }
+
+                    ids[faulty] = runId;
+                    runs.Add(runId);
+                    log.WriteLine($"Pair {pair}: the {(faulty ? "faulty" : "calm")} run took {seconds[faulty]:F1} s.");
+                }
+
+                results.Add(new StorageFaultPair(
+                    faultyFirst,
+                    seconds[false],
+                    seconds[true],
+                    await JournalLinesAsync(ids[false]),
+                    await JournalLinesAsync(ids[true]),
+                    await FinalCheckpointHashAsync(ends[false]) == await FinalCheckpointHashAsync(ends[true]),
+                    ends[true].GetProperty("output").GetProperty("status").GetString()!,
+                    faults,
+                    requests));
+            }
+
+            int verified = 0;
+            foreach (string runId in runs)
+            {
+                verified += await VerifyCheckpointsAsync(runId);
+            }
+
+            return new StorageFaultReport(rates, results, verified);
+        }
+        finally
+        {
+            await StopEverythingAsync();
+        }
+    }
+
+    // As a new user would run two workers: one thread and one activity each, 15 s work-item visibility and leases.
+    private static readonly Dictionary<string, string> StorageFaultWorkerSettings = new()
+    {
+        ["Training__Threads"] = "1",
+        ["DurableTask__MaxConcurrentActivities"] = "1",
+        ["DurableTask__WorkItemVisibilityTimeout"] = "00:00:15",
+        ["DurableTask__LeaseInterval"] = "00:00:15",
+    };
+
+    /// <summary>The lines of the run's journal blob as stored, duplicates included (read from Azurite, not through the proxy).</summary>
+    private async Task<int> JournalLinesAsync(string runId)
+    {
+        BlobClient blob = new BlobServiceClient(_azurite!.ConnectionString).GetBlobContainerClient(BlobTrainingJournal.DefaultContainerName).GetBlobClient(BlobTrainingJournal.BlobName(RunId.Parse(runId)));
+        string text = (await blob.DownloadContentAsync()).Value.Content.ToString();
+        return text.Count(character => character == '\n');
+    }
+
+    public static string Describe(StorageFaultReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var text = new StringBuilder();
+        text.AppendLine("| pair | order | calm (s) | faulty (s) | faulty / calm | journal lines, calm / faulty | final weights identical | faulty run ended as | requests through the proxy | faults injected |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        int index = 0;
+        foreach (StorageFaultPair pair in report.Pairs)
+        {
+            string faults = string.Join(", ", pair.Faults.Where(fault => fault.Value > 0).Select(fault => $"{fault.Key} {fault.Value}"));
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {++index} | {(pair.FaultyFirst ? "faulty, then calm" : "calm, then faulty")} | {pair.CalmSeconds:F1} | {pair.FaultySeconds:F1} | {pair.Slowdown:F2} | {pair.CalmJournalLines} / {pair.FaultyJournalLines} | {(pair.WeightsIdentical ? "yes" : "NO")} | {pair.FaultyStatus} | {pair.Requests} | {faults} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Checkpoint blobs left, all verified against their hashes: {report.CheckpointsVerified}.");
+        return text.ToString();
     }
 
     /// <summary>
@@ -280,6 +415,11 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
             }
         }
 
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
         if (_azurite is not null)
         {
             await _azurite.DisposeAsync();
@@ -289,8 +429,8 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     private async Task StartAzuriteAsync() =>
         _azurite = await AzuriteServer.StartAsync(_root, Path.Combine(options.WorkDirectory, "azurite"), Path.Combine(options.WorkDirectory, "azurite.log"), _ports[0], _ports[1], _ports[2]);
 
-    private Task<WorkerServer> StartWorkerAsync() =>
-        WorkerServer.StartAsync(_root, _azurite!.ConnectionString, _hub, Path.Combine(options.WorkDirectory, $"worker-{++_restarts}.log"), WorkerSettings);
+    private Task<WorkerServer> StartWorkerAsync(IReadOnlyDictionary<string, string>? settings = null) =>
+        WorkerServer.StartAsync(_root, _proxy?.ConnectionString ?? _azurite!.ConnectionString, _hub, Path.Combine(options.WorkDirectory, $"worker-{++_restarts}.log"), settings ?? WorkerSettings);
 
     private async Task SubmitAsync(string runId)
     {

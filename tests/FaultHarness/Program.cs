@@ -1,8 +1,9 @@
 using DurableTrainer.FaultHarness;
 
-// The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2), and with
-// `--sweep N` an ASHA sweep of N deterministic trials under worker kills instead of one run.
-int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0;
+// The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2), with
+// `--sweep N` an ASHA sweep of N deterministic trials under worker kills instead of one run, and with
+// `--storage-faults N` N pairs of runs, calm and through a misbehaving storage (5 % 503s, 2 % lost answers).
+int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -12,12 +13,37 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--outages": outages = value; break;
         case "--outage-seconds": outageSeconds = value; break;
         case "--sweep": sweepTrials = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, or --sweep N --kills N."); return 2;
+        case "--storage-faults": storagePairs = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, --sweep N --kills N, or --storage-faults N."); return 2;
     }
 }
 
 var options = new FaultHarnessOptions(kills, outages, TimeSpan.FromSeconds(outageSeconds), MaxSteps: 1600, StepsPerChunk: 40, Seed: 11,
     Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+if (storagePairs > 0)
+{
+    var storageOptions = options with { MaxSteps = 2000, StepsPerChunk = 100 };
+    var rates = new StorageFaultRates(ServerBusy: 0.05, LostResponse: 0.02);
+    StorageFaultReport storage = await new FaultHarness(storageOptions, Console.Out).RunStorageFaultsAsync(rates, storagePairs);
+    string storageTable = FaultHarness.Describe(storage);
+    string storageResults = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "storage-faults.md");
+    await File.WriteAllTextAsync(storageResults, $"""
+        # A storage that misbehaves (long form)
+
+        Two worker processes (1 libtorch thread and 1 activity each, 15 s work-item visibility and partition leases) share
+        one task hub. Between them and Azurite's blob, queue and table services sits a proxy that injects faults into
+        every storage call: {rates}. A deterministic run (synthetic data, CNN, {storageOptions.MaxSteps} steps, 2 replicas,
+        chunks of {storageOptions.StepsPerChunk}, seed {storageOptions.Seed}) is trained calm and faulty in pairs, alternating the order,
+        from submission to its end. The journal lines are the append blob's as stored, duplicates included. Produced by
+        `scripts/faults.sh --storage-faults {storagePairs}` on {DateTime.UtcNow:yyyy-MM-dd}.
+
+        {storageTable}
+        """);
+    Console.WriteLine(storageTable);
+    Console.WriteLine($"Written to {storageResults}.");
+    return storage.AllIdentical ? 0 : 1;
+}
+
 if (sweepTrials > 0)
 {
     var sweepOptions = options with { MaxSteps = 480 };
