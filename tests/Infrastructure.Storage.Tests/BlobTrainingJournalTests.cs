@@ -175,4 +175,42 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
             }
         }
     }
+
+    [Fact]
+    public async Task AChunkRunTwice_AppendsItsStepRecordsOnce_AndAChunkThatDiedBeforeItsAppendGetsThemAll()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        var checkpoints = new BlobCheckpointStore(_checkpoints);
+        var executor = new CheckpointWritingExecutor(checkpoints);
+        var activity = new Durable.Activities.RunChunkActivity(executor, journal, checkpoints, journal);
+        RunId run = RunId.Parse("run-1");
+        ChunkCommand Chunk(long round) => new(CheckpointReference.Initial(run), CheckpointReference.ForReplica(run, round, 0), 0, 1, (round - 1) * 3, 3, 1.0, null!) { Round = round };
+
+        await activity.RunAsync(null!, Chunk(1));
+        await activity.RunAsync(null!, Chunk(1));
+        // Round 2's first run wrote its checkpoint and died before its append: the second run appends every step.
+        await checkpoints.SaveAsync(Chunk(2).Output, new byte[] { 1, 2, 3 });
+        await activity.RunAsync(null!, Chunk(2));
+        await activity.RunAsync(null!, Chunk(2));
+
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await RawStepsAsync(metrics, "run-1"));
+    }
+
+    /// <summary>A chunk as the executor runs it: its output checkpoint written, three steps reported.</summary>
+    private sealed class CheckpointWritingExecutor(ICheckpointStore checkpoints) : ITrainingExecutor
+    {
+        public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        {
+            await checkpoints.SaveAsync(command.Output, new byte[] { 1, 2, 3 }, cancellationToken);
+            StepMetric[] steps = [.. Enumerable.Range(1, command.Steps).Select(step => new StepMetric(command.ReplicaStepsBefore + step, 1.0 / step, 0.01))];
+            return new ChunkResult(command.Output, command.Steps, 0.5, 0.4, 96, 1.0, steps);
+        }
+
+        public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CheckpointReference> MergeAsync(MergeCommand command, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<EvaluationResult> EvaluateAsync(EvaluateCommand command, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
 }

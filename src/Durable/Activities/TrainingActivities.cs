@@ -19,20 +19,53 @@ public sealed class InitializeTrainingActivity(ITrainingExecutor executor) : Tas
 
 /// <summary>
 /// Runs a chunk, appends its per-step metrics to the run's journal, and returns the result without them, so the
-/// orchestration's history holds a few scalars per chunk whatever its length.
+/// orchestration's history holds a few scalars per chunk whatever its length. A chunk whose output checkpoint exists
+/// when it starts ran before (the engine scheduled it twice after losing an answer, or a worker died after writing
+/// it): it appends only the step records the journal lacks, so the journal holds each step once.
 /// </summary>
-public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJournal? journal = null) : TaskActivity<ChunkCommand, ChunkResult>
+public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJournal? journal = null, ICheckpointStore? checkpoints = null, ITrainingJournalReader? journalReader = null)
+    : TaskActivity<ChunkCommand, ChunkResult>
 {
     public override async Task<ChunkResult> RunAsync(TaskActivityContext context, ChunkCommand input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        bool ranBefore = journal is not null && journalReader is not null && checkpoints is not null && await checkpoints.ExistsAsync(input.Output);
         ChunkResult result = await executor.RunChunkAsync(input);
         if (journal is not null && result.StepMetrics is { Count: > 0 } steps)
         {
-            await journal.AppendAsync(input.Output.RunId, StepRecords(input, result, steps, DateTime.UtcNow));
+            IReadOnlyList<TrainingJournalRecord> records = StepRecords(input, result, steps, DateTime.UtcNow);
+            if (ranBefore)
+            {
+                records = await NotYetJournaledAsync(input.Output.RunId, records);
+            }
+
+            if (records.Count > 0)
+            {
+                await journal.AppendAsync(input.Output.RunId, records);
+            }
         }
 
         return result with { StepMetrics = null };
+    }
+
+    /// <summary>The step records of <paramref name="records"/> that the run's journal does not hold for their step, round and replica.</summary>
+    private async Task<IReadOnlyList<TrainingJournalRecord>> NotYetJournaledAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records)
+    {
+        var journaled = new HashSet<(long Step, long? Round, int? Replica)>();
+        long cursor = 0;
+        while (true)
+        {
+            TrainingJournalPage page = await journalReader!.ReadAsync(runId, cursor);
+            journaled.UnionWith(page.Records.Where(record => record.Kind == TrainingJournalKind.Step).Select(record => (record.Step, record.Round, record.Replica)));
+            if (page.Records.Count == 0 || page.Cursor == cursor)
+            {
+                break;
+            }
+
+            cursor = page.Cursor;
+        }
+
+        return [.. records.Where(record => !journaled.Contains((record.Step, record.Round, record.Replica)))];
     }
 
     /// <summary>
