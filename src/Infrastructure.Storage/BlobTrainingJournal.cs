@@ -14,8 +14,9 @@ namespace DurableTrainer.Infrastructure.Storage;
 /// <c>metrics</c>, beside the checkpoint container, so checkpoint listings hold checkpoints only). Each append is one
 /// block (whole lines, committed atomically), so a reader never sees half a record. A block is appended at the
 /// position the writer expects the blob's end to be: when the storage SDK retries an append whose answer was lost, the
-/// retry finds the blob's end moved, sees its own block there and stops, so the block is written once. An activity
-/// retried whole writes its records again, which <see cref="TrainingJournalFormat.Read"/> removes.
+/// retry finds the blob's end moved, sees its own block there and stops, so the block is written once. Records
+/// written twice by an activity run twice (new records, new timestamps) are removed by
+/// <see cref="TrainingJournalFormat.Read"/>; a chunk run again avoids them (<c>RunChunkActivity</c>).
 /// </summary>
 public sealed class BlobTrainingJournal(BlobContainerClient container) : ITrainingJournal, ITrainingJournalReader
 {
@@ -121,23 +122,16 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
                 _ends[blob.Name] = long.Parse(appended.BlobAppendOffset, System.Globalization.CultureInfo.InvariantCulture) + block.Length;
                 return;
             }
-            catch (RequestFailedException exception) when (exception.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet)
+            catch (RequestFailedException exception) when (exception.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet || exception.Status == 404)
             {
-                if (await HoldsAtAsync(blob, position, block, cancellationToken))
+                // Moved: this append may have landed already. Missing: deleted since this process last appended (a
+                // purged run written again), so it starts anew.
+                if (exception.Status != 404 && await HoldsAtAsync(blob, position, block, cancellationToken))
                 {
                     _ends[blob.Name] = position + block.Length;
                     return;
                 }
 
-                _ends.TryRemove(blob.Name, out _);
-                if (attempt >= MaxAppendAttempts)
-                {
-                    throw;
-                }
-            }
-            catch (RequestFailedException exception) when (exception.Status == 404)
-            {
-                // Deleted since this process last appended (a purged run written again): start it anew.
                 _ends.TryRemove(blob.Name, out _);
                 if (attempt >= MaxAppendAttempts)
                 {

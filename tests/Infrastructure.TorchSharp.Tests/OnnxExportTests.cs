@@ -53,7 +53,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
 
         string path = Path.Combine(_folder, export.FileName);
         await File.WriteAllBytesAsync(path, export.Content);
-        Assert.True(OnnxChecker.IsAvailable(out string why), why);
+        Assert.True(SystemPyTorch.CanImport("onnx", out string why), $"Debian's python3-onnx is needed: {why}");
         string checkerOutput = SystemPyTorch.Run(SystemPyTorch.Python, "-c", OnnxChecker.Script, path);
         Assert.Contains("opset 17", checkerOutput, StringComparison.Ordinal);
         Assert.Contains("durabletrainer.preprocessing", checkerOutput, StringComparison.Ordinal);
@@ -115,20 +115,5 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             onnx.checker.check_model(model, full_check=True)
             print("opset", model.opset_import[0].version, [p.key for p in model.metadata_props])
             """;
-
-        public static bool IsAvailable(out string why)
-        {
-            try
-            {
-                SystemPyTorch.Run(SystemPyTorch.Python, "-c", "import onnx");
-                why = string.Empty;
-                return true;
-            }
-            catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                why = $"Debian's python3-onnx is missing ({exception.Message.Split('\n')[0]}); scripts/test.sh installs it when run as root (apt-get install python3-onnx).";
-                return false;
-            }
-        }
     }
 }

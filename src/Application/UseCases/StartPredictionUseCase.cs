@@ -53,7 +53,7 @@ public sealed class StartPredictionUseCase(IPredictionJobStarter starter, IModel
             IgnoredColumns: plan.IgnoredColumns ?? [],
             Rows: plan.Rows,
             SubmittedUtc: timeProvider.GetUtcNow().UtcDateTime,
-            PartsPerExecution: Math.Max(1, settings.PartsPerExecution));
+            PartsPerExecution: settings.PartsPerExecution);
         return await starter.TryScheduleAsync(input, cancellationToken)
             ? new StartPredictionResult(id, [], Conflict: false, input.Parts.Count)
             : new StartPredictionResult(null, [new ValidationError("predictionId", $"'{id}' is taken: a job, run or sweep of that id exists (purge it to reuse the id)")], Conflict: true);

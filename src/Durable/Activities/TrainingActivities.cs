@@ -29,12 +29,15 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
     public override async Task<ChunkResult> RunAsync(TaskActivityContext context, ChunkCommand input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        bool ranBefore = journal is not null && journalReader is not null && checkpoints is not null && await checkpoints.ExistsAsync(input.Output);
+        // Asked beside the chunk, not before it: the answer comes long before the chunk writes its own output (and were
+        // it to come after, the chunk would only read the journal once more).
+        Task<bool> ranBefore = journal is not null && journalReader is not null && checkpoints is not null ? checkpoints.ExistsAsync(input.Output) : Task.FromResult(false);
         ChunkResult result = await executor.RunChunkAsync(input);
+        bool rerun = await ranBefore;
         if (journal is not null && result.StepMetrics is { Count: > 0 } steps)
         {
             IReadOnlyList<TrainingJournalRecord> records = StepRecords(input, result, steps, DateTime.UtcNow);
-            if (ranBefore)
+            if (rerun)
             {
                 records = await NotYetJournaledAsync(input.Output.RunId, records);
             }
@@ -51,20 +54,9 @@ public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJourna
     /// <summary>The step records of <paramref name="records"/> that the run's journal does not hold for their step, round and replica.</summary>
     private async Task<IReadOnlyList<TrainingJournalRecord>> NotYetJournaledAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records)
     {
-        var journaled = new HashSet<(long Step, long? Round, int? Replica)>();
-        long cursor = 0;
-        while (true)
-        {
-            TrainingJournalPage page = await journalReader!.ReadAsync(runId, cursor);
-            journaled.UnionWith(page.Records.Where(record => record.Kind == TrainingJournalKind.Step).Select(record => (record.Step, record.Round, record.Replica)));
-            if (page.Records.Count == 0 || page.Cursor == cursor)
-            {
-                break;
-            }
-
-            cursor = page.Cursor;
-        }
-
+        // A read from the start returns the whole journal.
+        TrainingJournalPage journal = await journalReader!.ReadAsync(runId);
+        var journaled = journal.Records.Where(record => record.Kind == TrainingJournalKind.Step).Select(record => (record.Step, record.Round, record.Replica)).ToHashSet();
         return [.. records.Where(record => !journaled.Contains((record.Step, record.Round, record.Replica)))];
     }
 
