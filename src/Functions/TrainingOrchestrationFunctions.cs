@@ -71,7 +71,7 @@ public sealed class TrainingOrchestrationFunctions(IServiceProvider services)
         Activity<PruneCheckpointsActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.Prune, instanceId), command);
 
     [Function(DurableTaskNames.RecordMetrics)]
-    public Task<int> RecordMetrics([ActivityTrigger] RecordMetricsCommand command, string instanceId) =>
+    public Task<long> RecordMetrics([ActivityTrigger] RecordMetricsCommand command, string instanceId) =>
         Activity<RecordMetricsActivity>().RunAsync(new ActivityInvocation(DurableTaskNames.RecordMetrics, instanceId), command);
 
     [Function(DurableTaskNames.StartTrial)]

@@ -14,9 +14,9 @@ namespace DurableTrainer.Infrastructure.Storage;
 /// <c>metrics</c>, beside the checkpoint container, so checkpoint listings hold checkpoints only). Each append is one
 /// block (whole lines, committed atomically), so a reader never sees half a record. A block is appended at the
 /// position the writer expects the blob's end to be: when the storage SDK retries an append whose answer was lost, the
-/// retry finds the blob's end moved, sees its own block there and stops, so the block is written once. Records
-/// written twice by an activity run twice (new records, new timestamps) are removed by
-/// <see cref="TrainingJournalFormat.Read"/>; a chunk run again avoids them (<c>RunChunkActivity</c>).
+/// retry finds the blob's end moved, sees its own block there and stops, so the block is written once. An append with
+/// <see cref="JournalAppendOnce"/> also leaves out what an earlier run of the activity that makes it wrote (see
+/// ADR 0025), so the raw blob holds each record once, as a calm run's does.
 /// </summary>
 public sealed class BlobTrainingJournal(BlobContainerClient container) : ITrainingJournal, ITrainingJournalReader
 {
@@ -41,39 +41,137 @@ public sealed class BlobTrainingJournal(BlobContainerClient container) : ITraini
         return new BlobTrainingJournal(checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(string.IsNullOrWhiteSpace(containerName) ? DefaultContainerName : containerName));
     }
 
-    public async Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+    public async Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        AppendBlobClient blob = container.GetAppendBlobClient(BlobName(runId));
+        if (once is not null)
+        {
+            return await AppendOnceAsync(blob, records, once, cancellationToken);
+        }
+
         if (records.Count == 0)
+        {
+            return _ends.TryGetValue(blob.Name, out long known) ? known : await EndOfAsync(blob, cancellationToken);
+        }
+
+        List<(string Line, TrainingJournalRecord Record)> pending = Lines(records);
+        while (pending.Count > 0)
+        {
+            await AppendBlockAsync(blob, FirstBlock(pending, out int count), cancellationToken);
+            pending.RemoveRange(0, count);
+        }
+
+        return _ends[blob.Name];
+    }
+
+    /// <summary>
+    /// Reads what was written since <see cref="JournalAppendOnce.From"/>, leaves out what is there already, and
+    /// appends the rest at the end it read up to. A refusal (the end moved: another writer, or this append's own
+    /// earlier try whose answer was lost) reads on from there and leaves out what it finds, so nothing lands twice.
+    /// </summary>
+    private async Task<long> AppendOnceAsync(AppendBlobClient blob, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce once, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(once.From);
+        List<(string Line, TrainingJournalRecord Record)> pending = Lines(records);
+        long from = once.From;
+        for (int attempt = 1; ; attempt++)
+        {
+            (string written, long end) = await WrittenSinceAsync(blob, from, cancellationToken);
+            RemoveWritten(pending, written, once.Duplicates);
+            if (pending.Count == 0)
+            {
+                _ends[blob.Name] = end;
+                return end;
+            }
+
+            byte[] block = FirstBlock(pending, out int count);
+            try
+            {
+                using var content = new MemoryStream(block, writable: false);
+                await blob.AppendBlockAsync(
+                    content,
+                    new AppendBlobAppendBlockOptions { Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = end } },
+                    cancellationToken);
+                pending.RemoveRange(0, count);
+                from = end + block.Length;
+                if (pending.Count == 0)
+                {
+                    _ends[blob.Name] = from;
+                    return from;
+                }
+            }
+            catch (RequestFailedException exception) when (exception.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet && attempt < MaxAppendAttempts)
+            {
+                from = end;
+            }
+        }
+    }
+
+    /// <summary>The whole lines written at or after <paramref name="from"/>, and where they end (creating the journal when missing).</summary>
+    private async Task<(string Written, long End)> WrittenSinceAsync(AppendBlobClient blob, long from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            BlobDownloadResult download = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(from) }, cancellationToken)).Value;
+            byte[] bytes = download.Content.ToArray();
+            int whole = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+            return (Encoding.UTF8.GetString(bytes, 0, whole), from + whole);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 416)
+        {
+            // Nothing at or after the cursor: it is the end, unless the journal was purged and written anew since.
+            long end = await EndOfAsync(blob, cancellationToken);
+            return end >= from ? (string.Empty, from) : await WrittenSinceAsync(blob, 0, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return (string.Empty, await EndOfAsync(blob, cancellationToken));
+        }
+    }
+
+    private static void RemoveWritten(List<(string Line, TrainingJournalRecord Record)> pending, string written, JournalDuplicate duplicates)
+    {
+        if (written.Length == 0)
         {
             return;
         }
 
-        AppendBlobClient blob = container.GetAppendBlobClient(BlobName(runId));
-        foreach (byte[] block in Blocks(records))
+        if (duplicates == JournalDuplicate.SameRecord)
         {
-            await AppendBlockAsync(blob, block, cancellationToken);
+            var lines = TrainingJournalFormat.Lines(written).Select(line => line.Line + "\n").ToHashSet(StringComparer.Ordinal);
+            pending.RemoveAll(entry => lines.Contains(entry.Line));
+        }
+        else
+        {
+            var identities = TrainingJournalFormat.Lines(written).Select(line => line.Record.Identity).ToHashSet();
+            pending.RemoveAll(entry => identities.Contains(entry.Record.Identity));
         }
     }
 
-    /// <summary>The records as UTF-8 blocks of whole lines, each at most <see cref="MaxBlockBytes"/> (unless one line is longer).</summary>
-    private static IEnumerable<byte[]> Blocks(IReadOnlyList<TrainingJournalRecord> records)
+    /// <summary>The first block of <paramref name="pending"/>'s lines, and how many lines it holds.</summary>
+    private static byte[] FirstBlock(List<(string Line, TrainingJournalRecord Record)> pending, out int count)
     {
         using var block = new MemoryStream();
-        foreach (TrainingJournalRecord record in records)
+        count = 0;
+        foreach ((string line, _) in pending)
         {
-            byte[] line = Encoding.UTF8.GetBytes(TrainingJournalFormat.Write([record]));
-            if (block.Length > 0 && block.Length + line.Length > MaxBlockBytes)
+            byte[] bytes = Encoding.UTF8.GetBytes(line);
+            if (count > 0 && block.Length + bytes.Length > MaxBlockBytes)
             {
-                yield return block.ToArray();
-                block.SetLength(0);
+                break;
             }
 
-            block.Write(line);
+            block.Write(bytes);
+            count++;
         }
 
-        yield return block.ToArray();
+        return block.ToArray();
     }
+
+    /// <summary>Each record with its line (newline included) as the journal holds it.</summary>
+    private static List<(string Line, TrainingJournalRecord Record)> Lines(IReadOnlyList<TrainingJournalRecord> records) =>
+        records.Select(record => (TrainingJournalFormat.Write([record]), record)).ToList();
 
     /// <summary>
     /// The cursor is a byte offset into the append blob. Every block ends a line, so the bytes from one block's

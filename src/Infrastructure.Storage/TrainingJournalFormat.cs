@@ -29,10 +29,13 @@ public static class TrainingJournalFormat
         return text.ToString();
     }
 
-    public static IReadOnlyList<TrainingJournalRecord> Read(string text)
+    public static IReadOnlyList<TrainingJournalRecord> Read(string text) =>
+        TrainingJournalRecord.Latest(Lines(text).Select(line => line.Record));
+
+    /// <summary>Every record in the order written, duplicates kept, each with its line as written (without the newline).</summary>
+    public static IEnumerable<(string Line, TrainingJournalRecord Record)> Lines(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var written = new List<TrainingJournalRecord>();
         foreach (string line in text.Split('\n'))
         {
             if (string.IsNullOrWhiteSpace(line))
@@ -40,19 +43,20 @@ public static class TrainingJournalFormat
                 continue;
             }
 
+            TrainingJournalRecord? record = null;
             try
             {
-                if (JsonSerializer.Deserialize<TrainingJournalRecord>(line, Options) is { } record && Enum.IsDefined(record.Kind))
-                {
-                    written.Add(record with { Time = DateTime.SpecifyKind(record.Time.ToUniversalTime(), DateTimeKind.Utc) });
-                }
+                record = JsonSerializer.Deserialize<TrainingJournalRecord>(line, Options);
             }
             catch (JsonException)
             {
                 // Not a record: skip it rather than lose the rest of the journal.
             }
-        }
 
-        return TrainingJournalRecord.Latest(written);
+            if (record is not null && Enum.IsDefined(record.Kind))
+            {
+                yield return (line, record with { Time = DateTime.SpecifyKind(record.Time.ToUniversalTime(), DateTimeKind.Utc) });
+            }
+        }
     }
 }

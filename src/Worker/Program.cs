@@ -32,7 +32,7 @@ builder.Services
     .AddApplication()
     .AddTorchSharpTraining(executorOptions)
     .AddBlobStorage(
-        _ => new BlobServiceClient(connectionString).GetBlobContainerClient(engineOptions.CheckpointContainer),
+        provider => new BlobServiceClient(connectionString, provider.GetRequiredService<StorageClients>().Blob()).GetBlobContainerClient(engineOptions.CheckpointContainer),
         _ => builder.Configuration["DurableTask:MetricsContainer"],
         _ => builder.Configuration["DurableTask:ModelsContainer"])
     .AddSelfHostedEngine(engineOptions, connectionString)

@@ -14,6 +14,7 @@ public sealed class ScriptedExecutor : ITrainingExecutor
 {
     private readonly Dictionary<CheckpointReference, long> _stepsAt = [];
 
+    /// <summary>Every command in the order it came (shared by replicas' chunks, which the loop starts together).</summary>
     public List<object> Calls { get; } = [];
 
     public int TrainExamples { get; init; } = 640;
@@ -63,6 +64,8 @@ public sealed class ScriptedExecutor : ITrainingExecutor
         {
             Validation = measures && command.Evaluate.Validation ? Measure(command.Output) : null,
             Test = measures && command.Evaluate.Test ? Measure(command.Output) : null,
+            // As a durable host's journal grows by each chunk's step records.
+            JournalEnd = 100 * Calls.Count,
         });
     }
 
@@ -257,16 +260,19 @@ public sealed class RecordingJournal : ITrainingJournal
 {
     public List<IReadOnlyList<TrainingJournalRecord>> Appends { get; } = [];
 
+    /// <summary>What each append asked to leave out, in the order of <see cref="Appends"/>.</summary>
+    public List<JournalAppendOnce?> Once { get; } = [];
+
     public IEnumerable<TrainingJournalRecord> Records => Appends.SelectMany(append => append);
 
-    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+    public Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default)
     {
         lock (Appends)
         {
             Appends.Add(records);
+            Once.Add(once);
+            return Task.FromResult((long)Appends.Sum(append => append.Count));
         }
-
-        return Task.CompletedTask;
     }
 }
 

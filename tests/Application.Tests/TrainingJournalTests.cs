@@ -49,6 +49,22 @@ public class TrainingJournalTests
     }
 
     [Fact]
+    public async Task ChunksAndJournalWrites_LeaveOutWhatTheJournalHoldsAfterWhereItEndedWhenThePreviousRoundReturned()
+    {
+        var executor = new ScriptedExecutor();
+        await RunAsync(TestRuns.Input(
+            ChunksOfTen, new TrainingSection(MaxSteps: 60, BatchSize: 32), new EvaluationSection(IntervalSteps: 20), replicas: new ReplicaSection(Count: 2)), executor);
+
+        long[] ends = [.. executor.Calls.OfType<ChunkCommand>().Chunk(2).Select(round => 100L * (executor.Calls.IndexOf(round[1]) + 1))];
+        Assert.Equal(
+            new long[] { 0, 0, ends[0], ends[0], ends[1], ends[1] },
+            executor.Calls.OfType<ChunkCommand>().Select(chunk => chunk.JournalFrom));
+        Assert.NotEmpty(_journal.Once);
+        Assert.All(_journal.Once, once => Assert.Equal(JournalDuplicate.SameRecord, once?.Duplicates));
+        Assert.All(_journal.Once, once => Assert.Contains(once!.From, ends));
+    }
+
+    [Fact]
     public async Task Run_JournalsKeptCheckpointsAndMarksRetiredOnesPruned()
     {
         await RunAsync(TestRuns.Input(
@@ -172,16 +188,16 @@ public class FailingJournalTests
 
         public List<TrainingJournalRecord> Written { get; } = [];
 
-        public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        public Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default)
         {
             if (_left-- > 0)
             {
                 Failures++;
-                return Task.FromException(new InvalidOperationException("storage is down"));
+                return Task.FromException<long>(new InvalidOperationException("storage is down"));
             }
 
             Written.AddRange(records);
-            return Task.CompletedTask;
+            return Task.FromResult((long)Written.Count);
         }
     }
 }
@@ -192,15 +208,17 @@ public class FailingJournalTests
 /// </summary>
 public class HousekeepingBesideTheNextRoundTests
 {
-    // How long a write or pruning waits to see the next chunk start. Generous: with the solution's other test
-    // projects loading both cores, a chunk once took longer than 500 ms to start and the count came out one short.
-    // Only the last write and pruning, after which no chunk comes, wait it out whole.
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
+    // 60 steps in chunks of 10. A write or pruning that starts once the sixth chunk has started is the last: nothing
+    // can overlap it. Every other one sees the next chunk start, however late the thread pool runs it.
+    private const int Chunks = 6;
+
+    // Waited out only if the loop wrongly awaits its housekeeping before starting the next chunk (it would hang).
+    private static readonly TimeSpan Deadlock = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Run_StartsTheNextChunkWhileTheJournalWriteAndThePruningAreStillGoing()
     {
-        var chunks = new ChunkSignal();
+        var chunks = new ChunkSignal(Chunks);
         var journal = new WaitingJournal(chunks);
         var pruner = new WaitingPruner(chunks);
 
@@ -220,7 +238,7 @@ public class HousekeepingBesideTheNextRoundTests
     [Fact]
     public async Task Run_WhenAWriteFailsWhileTheNextChunkRuns_WritesItsRecordsWithTheNextWriteBeforeTheNewOnes()
     {
-        var chunks = new ChunkSignal();
+        var chunks = new ChunkSignal(Chunks);
         var journal = new WaitingJournal(chunks, failFirst: 2);
 
         var outcome = await new TrainingOrchestrator(
@@ -235,20 +253,31 @@ public class HousekeepingBesideTheNextRoundTests
         Assert.Equal([TrainingJournalKind.Stop, TrainingJournalKind.Test], journal.Written.TakeLast(2).Select(record => record.Kind));
     }
 
-    /// <summary>Completes a task each time a chunk starts.</summary>
-    private sealed class ChunkSignal
+    /// <summary>Completes a task each time one of the run's <paramref name="chunks"/> chunks starts.</summary>
+    private sealed class ChunkSignal(int chunks)
     {
         private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
 
         public Task NextChunk => _next.Task;
 
-        public void ChunkStarted() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+        // Signals before counting: a waiter that sees the count of a chunk has seen its signal too.
+        public void ChunkStarted()
+        {
+            Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+            Interlocked.Increment(ref _started);
+        }
 
-        /// <summary>True when a chunk started before <see cref="Patience"/> ran out.</summary>
+        /// <summary>True once the next chunk starts; false at once when every chunk has started already.</summary>
         public async Task<bool> WaitForAChunkAsync()
         {
             Task next = NextChunk;
-            return await Task.WhenAny(next, Task.Delay(Patience)) == next;
+            if (Volatile.Read(ref _started) >= chunks && !next.IsCompleted)
+            {
+                return false;
+            }
+
+            return await Task.WhenAny(next, Task.Delay(Deadlock)) == next;
         }
     }
 
@@ -282,7 +311,7 @@ public class HousekeepingBesideTheNextRoundTests
 
         public List<TrainingJournalRecord> Written { get; } = [];
 
-        public async Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default)
+        public async Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default)
         {
             Calls++;
             if (await chunks.WaitForAChunkAsync())
@@ -297,6 +326,7 @@ public class HousekeepingBesideTheNextRoundTests
             }
 
             Written.AddRange(records);
+            return Written.Count;
         }
     }
 

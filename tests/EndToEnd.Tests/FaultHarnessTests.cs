@@ -79,8 +79,15 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.Equal("Completed", pair.FaultyStatus);
         Assert.True(pair.WeightsIdentical);
         Assert.Equal(pair.CalmJournalLines, pair.FaultyJournalLines);
+        Assert.True(pair.JournalRecordsMatch, "The faulty run's journal holds other records than the calm run's.");
         Assert.All(Enum.GetValues<StorageFault>(), fault => Assert.True(pair.Faults[fault] > 0, $"No {fault} was injected in {pair.Requests} requests."));
         Assert.True(report.CheckpointsVerified > 0);
+        // Faults are logged once per interval per worker, with counts, not once per retry.
+        int injected = pair.Faults.Values.Sum();
+        Assert.NotEmpty(report.FaultLogLines);
+        Assert.True(report.FaultLogLines.Count <= 2 * (report.WorkerSeconds / FaultHarness.FaultHarness.FaultLogInterval.TotalSeconds + 1), $"{report.FaultLogLines.Count} fault lines in {report.WorkerSeconds:F0} s");
+        Assert.True(report.FaultLogLines.Count < injected, $"{report.FaultLogLines.Count} fault lines for {injected} faults");
+        Assert.Contains(report.FaultLogLines, line => line.Contains("503 ServerBusy ×", StringComparison.Ordinal));
         try
         {
             Directory.Delete(options.WorkDirectory, recursive: true);

@@ -37,16 +37,9 @@ public sealed class FaultTests(WorkerFixture fixture) : IClassFixture<WorkerFixt
         // chunk already running finish, and tamper with the newest round output: the next thing the run reads.
         await WaitAsync(runId, summary => summary.GetProperty("runtimeStatus").GetString() is "Suspended", TimeSpan.FromMinutes(1));
         // A chunk already running when the suspension took effect still writes its output, and that output is what the
-        // run reads next: wait until the newest round output has stayed the same for a few seconds (on a loaded
-        // machine a fixed pause was not always long enough).
+        // run reads next: wait for that chunk's end in the history (its output is written by then), not for a time.
+        await StatusPolling.UntilNoActivityInFlightAsync(fixture.Http, runId, TimeSpan.FromMinutes(2), () => fixture.Worker.Process.ReadLogTail());
         string newest = await NewestRoundBlobAsync(runId);
-        for (int settled = 0, polls = 0; settled < 2 && polls < 30; polls++)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            string now = await NewestRoundBlobAsync(runId);
-            settled = now == newest ? settled + 1 : 0;
-            newest = now;
-        }
 
         BlobClient blob = Checkpoints.GetBlobClient(newest);
         IDictionary<string, string> metadata = (await blob.GetPropertiesAsync()).Value.Metadata;

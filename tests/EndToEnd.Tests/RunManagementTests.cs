@@ -104,7 +104,10 @@ public sealed class RunManagementTests(WorkerFixture fixture) : IClassFixture<Wo
         using HttpResponseMessage suspend = await fixture.Http.PostAsync(new Uri("/runtime/webhooks/durabletask/instances/e2e-suspend/suspend?reason=test", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Accepted, suspend.StatusCode);
         JsonElement suspended = await WaitForSummaryAsync("e2e-suspend", summary => summary.GetProperty("runtimeStatus").GetString() == "Suspended");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Not a pause of a guessed length: wait until what was running when the suspension took effect has ended in
+        // the history. The episode that records that end is the one that would schedule the next chunk if the run
+        // were not suspended: a run that went on would keep a chunk in flight until it ended.
+        await StatusPolling.UntilNoActivityInFlightAsync(fixture.Http, "e2e-suspend", TimeSpan.FromMinutes(2));
         JsonElement later = await GetJsonAsync("/api/training/e2e-suspend");
         Assert.Equal("Suspended", later.GetProperty("runtimeStatus").GetString());
         // At most the chunk that was already running may land while suspended.

@@ -31,4 +31,23 @@ internal static class StatusPolling
         Assert.Fail($"{path} did not reach the expected state within {timeout}. Last answer: {last}\n{diagnostics?.Invoke()}");
         return default;
     }
+
+    /// <summary>
+    /// Until every activity the instance scheduled has ended in its history (completed or failed), and returns that
+    /// history. A suspended instance schedules nothing new, so after this it writes nothing more until resumed.
+    /// </summary>
+    public static async Task<JsonElement[]> UntilNoActivityInFlightAsync(HttpClient http, string instanceId, TimeSpan timeout, Func<string>? diagnostics = null) =>
+        Events(await UntilAsync(http, HistoryPath(instanceId), status =>
+        {
+            JsonElement[] events = Events(status);
+            HashSet<int> ended = [.. events.Where(e => Type(e) is "TaskCompleted" or "TaskFailed").Select(e => e.GetProperty("TaskScheduledId").GetInt32())];
+            return events.Where(e => Type(e) == "TaskScheduled").All(e => ended.Contains(e.GetProperty("EventId").GetInt32()));
+        }, timeout, diagnostics));
+
+    private static string HistoryPath(string instanceId) => $"/runtime/webhooks/durabletask/instances/{instanceId}?showHistory=true";
+
+    private static JsonElement[] Events(JsonElement status) =>
+        status.TryGetProperty("historyEvents", out JsonElement events) ? [.. events.EnumerateArray()] : [];
+
+    private static string? Type(JsonElement historyEvent) => historyEvent.GetProperty("EventType").GetString();
 }

@@ -35,10 +35,12 @@ public sealed record StorageFaultPair(
     double FaultySeconds,
     int CalmJournalLines,
     int FaultyJournalLines,
+    bool JournalRecordsMatch,
     bool WeightsIdentical,
     string FaultyStatus,
     IReadOnlyDictionary<StorageFault, int> Faults,
-    long Requests)
+    long Requests,
+    long HiddenMessages)
 {
     public double Slowdown => FaultySeconds / CalmSeconds;
 }
@@ -46,7 +48,13 @@ public sealed record StorageFaultPair(
 /// <summary>What runs through a misbehaving storage showed, pair by pair, and the checkpoints left that verify.</summary>
 public sealed record StorageFaultReport(StorageFaultRates Rates, IReadOnlyList<StorageFaultPair> Pairs, int CheckpointsVerified)
 {
-    public bool AllIdentical => Pairs.All(pair => pair.WeightsIdentical && pair.FaultyStatus == "Completed" && pair.FaultyJournalLines == pair.CalmJournalLines);
+    /// <summary>The workers' periodic storage-fault warnings (<c>StorageFaultReporter</c>), every line of every worker's log.</summary>
+    public IReadOnlyList<string> FaultLogLines { get; init; } = [];
+
+    /// <summary>How long the workers ran, from the first start to the report.</summary>
+    public double WorkerSeconds { get; init; }
+
+    public bool AllIdentical => Pairs.All(pair => pair.WeightsIdentical && pair.FaultyStatus == "Completed" && pair.JournalRecordsMatch);
 }
 
 /// <summary>What a sweep under faults showed: the decisions of both sweeps, and whether the best trials' weights match.</summary>
@@ -180,6 +188,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         {
             await StartAzuriteAsync();
             _proxy = await StorageFaultProxy.StartAsync([_ports[0], _ports[1], _ports[2]], options.Seed);
+            var workers = Stopwatch.StartNew();
             _workers[0] = await StartWorkerAsync(StorageFaultWorkerSettings);
             _workers[1] = await StartWorkerAsync(StorageFaultWorkerSettings);
             var results = new List<StorageFaultPair>();
@@ -192,14 +201,16 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                 var ids = new Dictionary<bool, string>();
                 var faults = new Dictionary<StorageFault, int>();
                 long requests = 0;
+                long hidden = 0;
                 foreach (bool faulty in faultyFirst ? new[] { true, false } : [false, true])
                 {
                     string runId = $"{(faulty ? "faulty" : "calm")}-{pair}-{_hub}";
                     IReadOnlyDictionary<StorageFault, int> before = _proxy.Counts;
                     long requestsBefore = _proxy.Requests;
+                    long hiddenBefore = _proxy.HiddenMessages;
+                    _proxy.Rates = faulty ? rates : StorageFaultRates.None;
                     var clock = Stopwatch.StartNew();
                     await SubmitAsync(runId);
-                    _proxy.Rates = faulty ? rates : StorageFaultRates.None;
                     ends[faulty] = await WaitForEndAsync(runId);
                     seconds[faulty] = clock.Elapsed.TotalSeconds;
                     _proxy.Rates = StorageFaultRates.None;
@@ -211,6 +222,7 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                         }
 
                         requests = _proxy.Requests - requestsBefore;
+                        hidden = _proxy.HiddenMessages - hiddenBefore;
                     }
 
                     ids[faulty] = runId;
@@ -218,16 +230,20 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                     log.WriteLine($"Pair {pair}: the {(faulty ? "faulty" : "calm")} run took {seconds[faulty]:F1} s.");
                 }
 
+                IReadOnlyList<string> calmJournal = await JournalAsync(ids[false]);
+                IReadOnlyList<string> faultyJournal = await JournalAsync(ids[true]);
                 results.Add(new StorageFaultPair(
                     faultyFirst,
                     seconds[false],
                     seconds[true],
-                    await JournalLinesAsync(ids[false]),
-                    await JournalLinesAsync(ids[true]),
+                    calmJournal.Count,
+                    faultyJournal.Count,
+                    calmJournal.Order(StringComparer.Ordinal).SequenceEqual(faultyJournal.Order(StringComparer.Ordinal)),
                     await FinalCheckpointHashAsync(ends[false]) == await FinalCheckpointHashAsync(ends[true]),
                     ends[true].GetProperty("output").GetProperty("status").GetString()!,
                     faults,
-                    requests));
+                    requests,
+                    hidden));
             }
 
             int verified = 0;
@@ -236,13 +252,20 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                 verified += await VerifyCheckpointsAsync(runId);
             }
 
-            return new StorageFaultReport(rates, results, verified);
+            return new StorageFaultReport(rates, results, verified)
+            {
+                FaultLogLines = [.. Directory.GetFiles(options.WorkDirectory, "worker-*.log").SelectMany(File.ReadLines).Where(line => line.Contains("Storage faults in the last", StringComparison.Ordinal))],
+                WorkerSeconds = workers.Elapsed.TotalSeconds,
+            };
         }
         finally
         {
             await StopEverythingAsync();
         }
     }
+
+    /// <summary>How often the workers of a storage-fault run log the faults they retried (declared before the settings that use it).</summary>
+    public static readonly TimeSpan FaultLogInterval = TimeSpan.FromSeconds(10);
 
     // As a new user would run two workers: one thread and one activity each, 15 s work-item visibility and leases.
     private static readonly Dictionary<string, string> StorageFaultWorkerSettings = new()
@@ -251,31 +274,39 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
         ["DurableTask__MaxConcurrentActivities"] = "1",
         ["DurableTask__WorkItemVisibilityTimeout"] = "00:00:15",
         ["DurableTask__LeaseInterval"] = "00:00:15",
+        ["DurableTask__StorageFaultLogInterval"] = FaultLogInterval.ToString(),
     };
 
-    /// <summary>The lines of the run's journal blob as stored, duplicates included (read from Azurite, not through the proxy).</summary>
-    private async Task<int> JournalLinesAsync(string runId)
+    /// <summary>
+    /// The identity of each line of the run's journal blob as stored, duplicates included (read from Azurite, not
+    /// through the proxy): two runs that journaled the same facts once each have the same identities.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> JournalAsync(string runId)
     {
         BlobClient blob = new BlobServiceClient(_azurite!.ConnectionString).GetBlobContainerClient(BlobTrainingJournal.DefaultContainerName).GetBlobClient(BlobTrainingJournal.BlobName(RunId.Parse(runId)));
         string text = (await blob.DownloadContentAsync()).Value.Content.ToString();
-        return text.Count(character => character == '\n');
+        return [.. TrainingJournalFormat.Lines(text).Select(line => line.Record.Identity.ToString())];
     }
 
     public static string Describe(StorageFaultReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
-        text.AppendLine("| pair | order | calm (s) | faulty (s) | faulty / calm | journal lines, calm / faulty | final weights identical | faulty run ended as | requests through the proxy | faults injected |");
-        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        text.AppendLine("| pair | order | calm (s) | faulty (s) | faulty / calm | journal lines, calm / faulty | same records | final weights identical | faulty run ended as | requests through the proxy | faults injected | queue messages hidden by a lost dequeue answer |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         int index = 0;
         foreach (StorageFaultPair pair in report.Pairs)
         {
             string faults = string.Join(", ", pair.Faults.Where(fault => fault.Value > 0).Select(fault => $"{fault.Key} {fault.Value}"));
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {++index} | {(pair.FaultyFirst ? "faulty, then calm" : "calm, then faulty")} | {pair.CalmSeconds:F1} | {pair.FaultySeconds:F1} | {pair.Slowdown:F2} | {pair.CalmJournalLines} / {pair.FaultyJournalLines} | {(pair.WeightsIdentical ? "yes" : "NO")} | {pair.FaultyStatus} | {pair.Requests} | {faults} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {++index} | {(pair.FaultyFirst ? "faulty, then calm" : "calm, then faulty")} | {pair.CalmSeconds:F1} | {pair.FaultySeconds:F1} | {pair.Slowdown:F2} | {pair.CalmJournalLines} / {pair.FaultyJournalLines} | {(pair.JournalRecordsMatch ? "yes" : "NO")} | {(pair.WeightsIdentical ? "yes" : "NO")} | {pair.FaultyStatus} | {pair.Requests} | {faults} | {pair.HiddenMessages} |");
         }
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Checkpoint blobs left, all verified against their hashes: {report.CheckpointsVerified}.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"The two workers logged the faults they retried in {report.FaultLogLines.Count} lines over {report.WorkerSeconds:F0} s (one every {FaultLogInterval.TotalSeconds:F0} s at most, each with counts), for {report.Pairs.Sum(pair => pair.Faults.Values.Sum())} faults injected into the faulty runs; the last:");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"    {(report.FaultLogLines.Count > 0 ? report.FaultLogLines[^1].Trim() : "(none)")}");
         return text.ToString();
     }
 

@@ -73,6 +73,7 @@ public sealed class StorageFaultProxy : IAsyncDisposable
     private readonly Random _random;
     private readonly Lock _draw = new();
     private long _requests;
+    private long _hiddenMessages;
 
     private StorageFaultProxy(WebApplication app, int[] ports, IReadOnlyList<int> upstreamPorts, int seed)
     {
@@ -92,6 +93,12 @@ public sealed class StorageFaultProxy : IAsyncDisposable
 
     /// <summary>Requests relayed so far, faulty or not.</summary>
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>
+    /// Queue messages taken by a dequeue whose answer was dropped: nobody sees them again until their visibility
+    /// timeout runs out, however quickly the client retries.
+    /// </summary>
+    public long HiddenMessages => Interlocked.Read(ref _hiddenMessages);
 
     /// <summary>How many of each fault were injected so far.</summary>
     public IReadOnlyDictionary<StorageFault, int> Counts => Enum.GetValues<StorageFault>().ToDictionary(fault => fault, fault => _counts.GetValueOrDefault(fault));
@@ -145,6 +152,11 @@ public sealed class StorageFaultProxy : IAsyncDisposable
         byte[] body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (fault == StorageFault.LostResponse)
         {
+            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Value?.EndsWith("/messages", StringComparison.Ordinal) == true)
+            {
+                Interlocked.Add(ref _hiddenMessages, System.Text.Encoding.UTF8.GetString(body).Split("<MessageId>").Length - 1);
+            }
+
             context.Abort();
             return;
         }

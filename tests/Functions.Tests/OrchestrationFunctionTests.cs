@@ -59,7 +59,7 @@ public class OrchestrationFunctionTests
         tasks.AddActivityFunc<MergeCommand, Domain.Training.CheckpointReference>(DurableTaskNames.Merge, (context, command) => functions.Merge(command, context.InstanceId));
         tasks.AddActivityFunc<EvaluateCommand, EvaluationResult>(DurableTaskNames.Evaluate, (context, command) => functions.Evaluate(command, context.InstanceId));
         tasks.AddActivityFunc<PruneCommand, int>(DurableTaskNames.Prune, (context, command) => functions.Prune(command, context.InstanceId));
-        tasks.AddActivityFunc<RecordMetricsCommand, int>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
+        tasks.AddActivityFunc<RecordMetricsCommand, long>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
     }
 
     /// <summary>The test host with the serializer both real hosts use, logging warnings only.</summary>
@@ -154,7 +154,7 @@ public class OrchestrationFunctionTests
                 tasks.AddOrchestratorFunc<TrainingRunInput, TrainingOutcome>(DurableTaskNames.Orchestration, (context, _) => TrainingOrchestrationFunctions.RunOrchestration(context));
                 tasks.AddActivityFunc<InitializeCommand, InitializationResult>(DurableTaskNames.Initialize, (context, command) => functions.Initialize(command, context.InstanceId));
                 tasks.AddActivityFunc<ChunkCommand, ChunkResult>(DurableTaskNames.RunChunk, (context, command) => functions.RunChunk(command, context.InstanceId));
-                tasks.AddActivityFunc<RecordMetricsCommand, int>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
+                tasks.AddActivityFunc<RecordMetricsCommand, long>(DurableTaskNames.RecordMetrics, (context, command) => functions.RecordMetrics(command, context.InstanceId));
             },
             new DurableTaskTestHostOptions
             {

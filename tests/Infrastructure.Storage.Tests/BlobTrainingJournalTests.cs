@@ -177,34 +177,107 @@ public class BlobTrainingJournalTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task AChunkRunTwice_AppendsItsStepRecordsOnce_AndAChunkThatDiedBeforeItsAppendGetsThemAll()
+    public async Task AChunkRunTwice_OneRunAfterTheOther_AppendsItsStepRecordsOnce()
     {
         string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
-        var checkpoints = new BlobCheckpointStore(_checkpoints);
-        var executor = new CheckpointWritingExecutor(checkpoints);
-        var activity = new Durable.Activities.RunChunkActivity(executor, journal, checkpoints, journal);
+        var activity = new Durable.Activities.RunChunkActivity(new StepsExecutor(), journal);
         RunId run = RunId.Parse("run-1");
-        ChunkCommand Chunk(long round) => new(CheckpointReference.Initial(run), CheckpointReference.ForReplica(run, round, 0), 0, 1, (round - 1) * 3, 3, 1.0, null!) { Round = round };
 
-        await activity.RunAsync(null!, Chunk(1));
-        await activity.RunAsync(null!, Chunk(1));
-        // Round 2's first run wrote its checkpoint and died before its append: the second run appends every step.
-        await checkpoints.SaveAsync(Chunk(2).Output, new byte[] { 1, 2, 3 });
-        await activity.RunAsync(null!, Chunk(2));
-        await activity.RunAsync(null!, Chunk(2));
+        ChunkResult first = await activity.RunAsync(null!, Chunk(run, round: 1, journalFrom: 0));
+        ChunkResult again = await activity.RunAsync(null!, Chunk(run, round: 1, journalFrom: 0));
+        ChunkResult next = await activity.RunAsync(null!, Chunk(run, round: 2, journalFrom: first.JournalEnd));
+        await activity.RunAsync(null!, Chunk(run, round: 2, journalFrom: first.JournalEnd));
 
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await RawStepsAsync(metrics, "run-1"));
+        Assert.Equal(first.JournalEnd, again.JournalEnd);
+        Assert.True(next.JournalEnd > first.JournalEnd);
     }
 
-    /// <summary>A chunk as the executor runs it: its output checkpoint written, three steps reported.</summary>
-    private sealed class CheckpointWritingExecutor(ICheckpointStore checkpoints) : ITrainingExecutor
+    [Fact]
+    public async Task TwoRunsOfOneChunkAtOnce_InTwoProcesses_AppendItsStepRecordsOnce()
     {
-        public async Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        RunId run = RunId.Parse("run-1");
+        await BlobTrainingJournal.Beside(_checkpoints, metrics).AppendAsync(run, [Step(0, 3.0)]);
+        // Both runs finish their steps before either appends: the engine handed the chunk to two workers.
+        using var bothTrained = new Barrier(2);
+        Durable.Activities.RunChunkActivity Worker() => new(new StepsExecutor(bothTrained), BlobTrainingJournal.Beside(_checkpoints, metrics));
+
+        await Task.WhenAll(
+            Task.Run(() => Worker().RunAsync(null!, Chunk(run, round: 1, journalFrom: 0))),
+            Task.Run(() => Worker().RunAsync(null!, Chunk(run, round: 1, journalFrom: 0))));
+
+        Assert.Equal(new long[] { 0, 1, 2, 3 }, await RawStepsAsync(metrics, "run-1"));
+    }
+
+    [Fact]
+    public async Task ARoundTrainedAgainAfterARollback_AppendsItsStepsAgain()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var activity = new Durable.Activities.RunChunkActivity(new StepsExecutor(), BlobTrainingJournal.Beside(_checkpoints, metrics));
+        RunId run = RunId.Parse("run-1");
+
+        ChunkResult diverged = await activity.RunAsync(null!, Chunk(run, round: 1, journalFrom: 0));
+        await activity.RunAsync(null!, Chunk(run, round: 1, journalFrom: diverged.JournalEnd));
+
+        Assert.Equal(new long[] { 1, 2, 3, 1, 2, 3 }, await RawStepsAsync(metrics, "run-1"));
+    }
+
+    [Fact]
+    public async Task AnOrchestrationBatchWrittenTwice_LandsOnce_ButARecordOfTheSameIdentityMadeLaterLands()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var journal = BlobTrainingJournal.Beside(_checkpoints, metrics);
+        RunId run = RunId.Parse("run-1");
+        TrainingJournalRecord evaluated = new(TrainingJournalKind.Evaluation, 10, T0) { Loss = 0.5 };
+        TrainingJournalRecord stopped = new(TrainingJournalKind.Stop, 10, T0) { Reason = "max steps" };
+        long mark = await journal.AppendAsync(run, [Step(1, 2.0)]);
+
+        await journal.AppendAsync(run, [evaluated, stopped], new JournalAppendOnce(mark, JournalDuplicate.SameRecord));
+        await journal.AppendAsync(run, [Step(2, 1.0)]);
+        await journal.AppendAsync(run, [evaluated, stopped], new JournalAppendOnce(mark, JournalDuplicate.SameRecord));
+        // Evaluated again after falling back to an earlier checkpoint: the same identity, a later time.
+        await journal.AppendAsync(run, [evaluated with { Time = T0.AddMinutes(1), Loss = 0.4 }], new JournalAppendOnce(mark, JournalDuplicate.SameRecord));
+
+        Assert.Equal(new long[] { 1, 10, 10, 2, 10 }, await RawStepsAsync(metrics, "run-1"));
+        Assert.Equal(0.4, (await journal.ReadAsync(run)).Records.Single(record => record.Kind == TrainingJournalKind.Evaluation).Loss);
+    }
+
+    [Fact]
+    public async Task AnAppendOnceWhoseAnswersAreLost_IsWrittenOnce_AndReturnsTheJournalsEnd()
+    {
+        string metrics = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var losing = new LoseAnswersPolicy(appendsToLose: 2);
+        var options = new BlobClientOptions();
+        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        options.AddPolicy(losing, Azure.Core.HttpPipelinePosition.PerRetry);
+        var journal = BlobTrainingJournal.Beside(new BlobServiceClient(azurite.ConnectionString, options).GetBlobContainerClient(_checkpoints.Name), metrics);
+        RunId run = RunId.Parse("run-1");
+
+        long end = 0;
+        for (long step = 1; step <= 4; step++)
         {
-            await checkpoints.SaveAsync(command.Output, new byte[] { 1, 2, 3 }, cancellationToken);
+            end = await journal.AppendAsync(run, [Step(step, 1.0 / step)], new JournalAppendOnce(end, JournalDuplicate.SameIdentity));
+        }
+
+        Assert.Equal(2, losing.Lost);
+        Assert.Equal(new long[] { 1, 2, 3, 4 }, await RawStepsAsync(metrics, "run-1"));
+        BlobProperties properties = (await _checkpoints.GetParentBlobServiceClient().GetBlobContainerClient(metrics).GetBlobClient("run-1/metrics.jsonl").GetPropertiesAsync()).Value;
+        Assert.Equal(properties.ContentLength, end);
+    }
+
+    private static ChunkCommand Chunk(RunId run, long round, long journalFrom) =>
+        new(CheckpointReference.Initial(run), CheckpointReference.ForReplica(run, round, 0), 0, 1, (round - 1) * 3, 3, 1.0, null!) { Round = round, JournalFrom = journalFrom };
+
+    /// <summary>A chunk as the executor reports it: three steps (each run waiting at <paramref name="trained"/>, when given, once its steps are done).</summary>
+    private sealed class StepsExecutor(Barrier? trained = null) : ITrainingExecutor
+    {
+        public Task<ChunkResult> RunChunkAsync(ChunkCommand command, CancellationToken cancellationToken = default)
+        {
             StepMetric[] steps = [.. Enumerable.Range(1, command.Steps).Select(step => new StepMetric(command.ReplicaStepsBefore + step, 1.0 / step, 0.01))];
-            return new ChunkResult(command.Output, command.Steps, 0.5, 0.4, 96, 1.0, steps);
+            trained?.SignalAndWait(TimeSpan.FromSeconds(30), cancellationToken);
+            return Task.FromResult(new ChunkResult(command.Output, command.Steps, 0.5, 0.4, 96, 1.0, steps));
         }
 
         public Task<InitializationResult> InitializeAsync(InitializeCommand command, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -54,6 +54,12 @@ public sealed record ChunkCommand(
     public long Round { get; init; }
 
     public ForeseenEvaluations Evaluate { get; init; } = ForeseenEvaluations.None;
+
+    /// <summary>
+    /// Where the run's journal ended before the chunk was scheduled: step records of the chunk found after it were
+    /// written by an earlier run of this very chunk, so the durable host leaves them out (see <see cref="Ports.JournalAppendOnce"/>).
+    /// </summary>
+    public long JournalFrom { get; init; }
 }
 
 /// <summary><see cref="StepMetrics"/>: each step's loss and learning rate; the durable host journals them and drops them from history.</summary>
@@ -67,6 +73,9 @@ public sealed record ChunkResult(CheckpointReference Checkpoint, int Steps, doub
 
     /// <summary>The output measured on the test split, likewise.</summary>
     public EvaluationResult? Test { get; init; }
+
+    /// <summary>Where the run's journal ended after the chunk's step records (the durable host journals them); 0 when nothing was journaled.</summary>
+    public long JournalEnd { get; init; }
 }
 
 /// <summary>

@@ -15,7 +15,11 @@ public sealed record TrainingRunInput(RunId RunId, TrainingSpecification Specifi
 
 /// <summary>What one orchestration execution hands the next: the session and the outer optimizer's momentum buffer.</summary>
 /// <remarks><see cref="RungsReported"/> counts the sweep rungs a trial has already reported at.</remarks>
-public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution, int RungsReported = 0);
+public sealed record TrainingResumeState(TrainingSessionSnapshot Session, CheckpointReference? OuterMomentum, int Execution, int RungsReported = 0)
+{
+    /// <summary>The run's journal cursor, carried to the next execution (<c>RunState.JournalMark</c>).</summary>
+    public long JournalMark { get; init; }
+}
 
 /// <summary>
 /// An evaluation as monitors and outcomes show it: the step, the loss, and the task's scores by metric name. In JSON

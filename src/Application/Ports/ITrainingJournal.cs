@@ -5,11 +5,31 @@ namespace DurableTrainer.Application.Ports;
 
 /// <summary>
 /// Appends a run's metrics and decisions to a journal that outlives the process (and the orchestration's history).
-/// Appends are at-least-once: a retry may write a record twice, so readers keep the latest of each identity.
+/// A plain append is at-least-once when the code that makes it runs twice; an append with <see cref="JournalAppendOnce"/>
+/// leaves out what an earlier run of that code already wrote, so the journal holds each record once.
 /// </summary>
 public interface ITrainingJournal
 {
-    Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default);
+    /// <summary>Appends <paramref name="records"/> and returns the journal's end after them (a cursor for <see cref="JournalAppendOnce.From"/>).</summary>
+    Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Makes an append idempotent: the records that the journal already holds after <see cref="From"/>, in the sense of
+/// <see cref="Duplicates"/>, are left out. <see cref="From"/> is a cursor taken before the code that appends was
+/// scheduled, so anything of the same kind written since can only come from an earlier run of that code (its answer
+/// lost, its worker killed) or a twin running beside it.
+/// </summary>
+public sealed record JournalAppendOnce(long From, JournalDuplicate Duplicates);
+
+/// <summary>What makes a record already written.</summary>
+public enum JournalDuplicate
+{
+    /// <summary>The same record, field for field: for records whose times are replay-safe (made by the orchestration).</summary>
+    SameRecord,
+
+    /// <summary>A record of the same <see cref="TrainingJournalRecord.Identity"/>: for records stamped with the time they were made (a chunk's steps).</summary>
+    SameIdentity,
 }
 
 /// <summary>
@@ -31,5 +51,5 @@ public sealed class NoTrainingJournal : ITrainingJournal
 {
     public static NoTrainingJournal Instance { get; } = new();
 
-    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default) => Task.FromResult(0L);
 }

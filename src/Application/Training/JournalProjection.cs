@@ -12,6 +12,7 @@ namespace DurableTrainer.Application.Training;
 internal sealed class JournalProjection(double initialScale, bool enabled)
 {
     private readonly List<TrainingJournalRecord> _pending = [];
+    private long? _unwrittenFrom;
     private int _eventsProjected;
     private double _projectedScale = initialScale;
 
@@ -26,11 +27,22 @@ internal sealed class JournalProjection(double initialScale, bool enabled)
     {
         TrainingJournalRecord[] taken = _pending.Select(record => record.Time == default ? record with { Time = now } : record).ToArray();
         _pending.Clear();
+        _unwrittenFrom = null;
         return taken;
     }
 
-    /// <summary>The write failed: the stamped records go back ahead of those added since, for the next write.</summary>
-    public void Unwritten(IEnumerable<TrainingJournalRecord> records) => _pending.InsertRange(0, records);
+    /// <summary>
+    /// The journal cursor a write of the pending records reads from to leave out what is there: the run's mark, or
+    /// where a failed write of some of them started, if earlier (it may have landed in part).
+    /// </summary>
+    public long WriteFrom(long journalMark) => Math.Min(journalMark, _unwrittenFrom ?? journalMark);
+
+    /// <summary>The write that read from <paramref name="from"/> failed: the stamped records go back ahead of those added since, for the next write.</summary>
+    public void Unwritten(IEnumerable<TrainingJournalRecord> records, long from)
+    {
+        _pending.InsertRange(0, records);
+        _unwrittenFrom = Math.Min(from, _unwrittenFrom ?? from);
+    }
 
     public void CollectDecisions(TrainingSession session, long round)
     {

@@ -43,10 +43,11 @@ internal sealed class RoundRunner(ITrainingExecutor executor)
                 next.StepsPerReplica,
                 session.LearningRateScale,
                 run.Recipe,
-                plan.TotalSteps) { Round = next.Round, Evaluate = merges ? ForeseenEvaluations.None : foreseen }));
+                plan.TotalSteps) { Round = next.Round, Evaluate = merges ? ForeseenEvaluations.None : foreseen, JournalFrom = run.JournalMark }));
         }
 
         ChunkResult[] results = await Task.WhenAll(chunks);
+        run.JournalMark = Math.Max(run.JournalMark, results.Max(result => result.JournalEnd));
         CheckpointReference[] outputs = results.Select(result => result.Checkpoint).ToArray();
         CheckpointReference merged = outputs[0];
         CheckpointReference? momentum = null;

@@ -60,7 +60,8 @@ internal sealed class RunHousekeeping(ICheckpointPruner pruner, ITrainingJournal
         run.Journal.CollectDecisions(run.Session, run.Round);
         if (run.Journal.Pending.Count > 0)
         {
-            run.Housekeeping.Add(WriteJournalAsync(journal, run, run.Journal.Take(now())));
+            long from = run.Journal.WriteFrom(run.JournalMark);
+            run.Housekeeping.Add(WriteJournalAsync(journal, run, run.Journal.Take(now()), from));
         }
     }
 
@@ -89,15 +90,19 @@ internal sealed class RunHousekeeping(ICheckpointPruner pruner, ITrainingJournal
         run.Session.ForgetCheckpoints(retired);
     }
 
-    private static async Task WriteJournalAsync(ITrainingJournal journal, RunState run, TrainingJournalRecord[] records)
+    /// <summary>
+    /// Appends the records once: the orchestration makes them with replay-safe times, so an earlier run of this write
+    /// (or a failed one, whose records come back) wrote exactly the same lines after <paramref name="from"/>.
+    /// </summary>
+    private static async Task WriteJournalAsync(ITrainingJournal journal, RunState run, TrainingJournalRecord[] records, long from)
     {
         try
         {
-            await journal.AppendAsync(run.Session.RunId, records);
+            await journal.AppendAsync(run.Session.RunId, records, new JournalAppendOnce(from, JournalDuplicate.SameRecord));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            run.Journal.Unwritten(records);
+            run.Journal.Unwritten(records, from);
         }
     }
 }

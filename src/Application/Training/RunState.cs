@@ -20,6 +20,7 @@ internal sealed class RunState
             Execution = resume.Execution + 1;
             Round = Session.RoundsDone;
             RungsReported = resume.RungsReported;
+            JournalMark = resume.JournalMark;
         }
         else
         {
@@ -82,6 +83,12 @@ internal sealed class RunState
     /// <summary>Journal records not written yet.</summary>
     public JournalProjection Journal { get; }
 
+    /// <summary>
+    /// A cursor into the run's journal at or before its end once the last round's chunks returned: what a later
+    /// chunk or journal write finds after it that it would write itself came from an earlier run of that same work.
+    /// </summary>
+    public long JournalMark { get; set; }
+
     /// <summary>Records an accepted round; returns what it made redundant (replica outputs behind a merge, the previous outer momentum).</summary>
     public List<CheckpointReference> Accept(RoundResult round)
     {
@@ -102,7 +109,7 @@ internal sealed class RunState
 
     /// <summary>The input of the next execution: the same run, carrying on from the session as it is now.</summary>
     public TrainingRunInput NextExecutionInput() =>
-        Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution, RungsReported) };
+        Input with { Resume = new TrainingResumeState(Session.ToSnapshot(), OuterMomentum, Execution, RungsReported) { JournalMark = JournalMark } };
 }
 
 /// <summary>

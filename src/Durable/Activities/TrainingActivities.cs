@@ -19,45 +19,27 @@ public sealed class InitializeTrainingActivity(ITrainingExecutor executor) : Tas
 
 /// <summary>
 /// Runs a chunk, appends its per-step metrics to the run's journal, and returns the result without them, so the
-/// orchestration's history holds a few scalars per chunk whatever its length. A chunk whose output checkpoint exists
-/// when it starts ran before (the engine scheduled it twice after losing an answer, or a worker died after writing
-/// it): it appends only the step records the journal lacks, so the journal holds each step once.
+/// orchestration's history holds a few scalars per chunk whatever its length. The append leaves out the step records
+/// the journal holds after <see cref="ChunkCommand.JournalFrom"/>: the engine may run a chunk twice (after losing an
+/// answer, or when a worker dies after the append), even two at once, and the journal still holds each step once.
 /// </summary>
-public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJournal? journal = null, ICheckpointStore? checkpoints = null, ITrainingJournalReader? journalReader = null)
+public sealed class RunChunkActivity(ITrainingExecutor executor, ITrainingJournal? journal = null)
     : TaskActivity<ChunkCommand, ChunkResult>
 {
     public override async Task<ChunkResult> RunAsync(TaskActivityContext context, ChunkCommand input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        // Asked beside the chunk, not before it: the answer comes long before the chunk writes its own output (and were
-        // it to come after, the chunk would only read the journal once more).
-        Task<bool> ranBefore = journal is not null && journalReader is not null && checkpoints is not null ? checkpoints.ExistsAsync(input.Output) : Task.FromResult(false);
         ChunkResult result = await executor.RunChunkAsync(input);
-        bool rerun = await ranBefore;
+        long journalEnd = 0;
         if (journal is not null && result.StepMetrics is { Count: > 0 } steps)
         {
-            IReadOnlyList<TrainingJournalRecord> records = StepRecords(input, result, steps, DateTime.UtcNow);
-            if (rerun)
-            {
-                records = await NotYetJournaledAsync(input.Output.RunId, records);
-            }
-
-            if (records.Count > 0)
-            {
-                await journal.AppendAsync(input.Output.RunId, records);
-            }
+            journalEnd = await journal.AppendAsync(
+                input.Output.RunId,
+                StepRecords(input, result, steps, DateTime.UtcNow),
+                new JournalAppendOnce(input.JournalFrom, JournalDuplicate.SameIdentity));
         }
 
-        return result with { StepMetrics = null };
-    }
-
-    /// <summary>The step records of <paramref name="records"/> that the run's journal does not hold for their step, round and replica.</summary>
-    private async Task<IReadOnlyList<TrainingJournalRecord>> NotYetJournaledAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records)
-    {
-        // A read from the start returns the whole journal.
-        TrainingJournalPage journal = await journalReader!.ReadAsync(runId);
-        var journaled = journal.Records.Where(record => record.Kind == TrainingJournalKind.Step).Select(record => (record.Step, record.Round, record.Replica)).ToHashSet();
-        return [.. records.Where(record => !journaled.Contains((record.Step, record.Round, record.Replica)))];
+        return result with { StepMetrics = null, JournalEnd = journalEnd };
     }
 
     /// <summary>
@@ -110,14 +92,13 @@ public sealed class PruneCheckpointsActivity(ICheckpointPruner pruner) : TaskAct
     }
 }
 
-/// <summary>Appends the orchestration's batch of journal records (I/O, so an activity). Idempotent for readers: duplicates are dropped on read.</summary>
-public sealed class RecordMetricsActivity(ITrainingJournal journal) : TaskActivity<RecordMetricsCommand, int>
+/// <summary>Appends the orchestration's batch of journal records (I/O, so an activity), once; returns the journal's end after them.</summary>
+public sealed class RecordMetricsActivity(ITrainingJournal journal) : TaskActivity<RecordMetricsCommand, long>
 {
-    public override async Task<int> RunAsync(TaskActivityContext context, RecordMetricsCommand input)
+    public override Task<long> RunAsync(TaskActivityContext context, RecordMetricsCommand input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await journal.AppendAsync(input.RunId, input.Records);
-        return input.Records.Count;
+        return journal.AppendAsync(input.RunId, input.Records, input.Once);
     }
 }
 

@@ -15,8 +15,8 @@ public sealed class ActivityCheckpointPruner(TaskOrchestrationContext context, T
 /// <summary>Journal writes as an activity: appending to a blob is I/O, which orchestration code must not do itself.</summary>
 public sealed class ActivityTrainingJournal(TaskOrchestrationContext context, TaskOptions activityOptions) : ITrainingJournal
 {
-    public Task AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, CancellationToken cancellationToken = default) =>
-        context.CallActivityAsync<int>(DurableTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records), activityOptions);
+    public Task<long> AppendAsync(RunId runId, IReadOnlyList<TrainingJournalRecord> records, JournalAppendOnce? once = null, CancellationToken cancellationToken = default) =>
+        context.CallActivityAsync<long>(DurableTaskNames.RecordMetrics, new RecordMetricsCommand(runId, records) { Once = once }, activityOptions);
 }
 
 /// <summary>The orchestration's replay-safe clock.</summary>
@@ -35,4 +35,8 @@ public sealed class ContinueAsNewContinuation(TaskOrchestrationContext context) 
 public sealed record PruneCommand(IReadOnlyList<CheckpointReference> Checkpoints);
 
 /// <summary>The input of the record-metrics activity.</summary>
-public sealed record RecordMetricsCommand(RunId RunId, IReadOnlyList<TrainingJournalRecord> Records);
+public sealed record RecordMetricsCommand(RunId RunId, IReadOnlyList<TrainingJournalRecord> Records)
+{
+    /// <summary>Makes the append idempotent across runs of the activity; absent in histories written before it existed.</summary>
+    public JournalAppendOnce? Once { get; init; }
+}

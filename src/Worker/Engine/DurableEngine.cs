@@ -38,10 +38,11 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     private Task? _starting;
     private volatile bool _started;
 
-    public DurableEngine(DurableEngineOptions options, StorageConnection storage, IServiceProvider services, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
+    public DurableEngine(DurableEngineOptions options, StorageConnection storage, StorageClients clients, IServiceProvider services, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(clients);
         string connectionString = storage.ConnectionString;
         _logger = loggerFactory.CreateLogger<DurableEngine>();
         _lifetime = lifetime;
@@ -50,7 +51,10 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         HubName = options.HubName;
         Service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
-            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            StorageAccountClientProvider = new StorageAccountClientProvider(
+                StorageServiceClientProvider.ForBlob(connectionString, clients.Blob()),
+                StorageServiceClientProvider.ForQueue(connectionString, clients.Queue()),
+                StorageServiceClientProvider.ForTable(connectionString, clients.Table())),
             TaskHubName = options.HubName,
             // The provider names a worker by its machine by default, and a partition lease held under that name counts
             // as held by every worker of the machine: a second worker on one machine listened on the first one's

@@ -28,6 +28,21 @@ public sealed class DurableEngineOptions
     /// <summary>The longest wait between queue polls when idle (the provider's default of 30 s makes pickup slow).</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The storage SDK's wait before its first retry of a transient failure (503 ServerBusy, 500, a reset connection);
+    /// each later retry waits twice as long, with jitter, up to <see cref="StorageRetryMaxDelay"/>. The SDK's own 0.8 s
+    /// put most of a throttled call's cost on a training run's critical path.
+    /// </summary>
+    public TimeSpan StorageRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of one storage call before it fails (then the engine, or the activity, tries again whole).</summary>
+    public int StorageRetries { get; set; } = 6;
+
+    /// <summary>How often the worker logs the storage faults the SDK retried (one line with counts, when there were any).</summary>
+    public TimeSpan StorageFaultLogInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public string ResolveConnectionString(string? azureWebJobsStorage) =>
         !string.IsNullOrWhiteSpace(StorageConnectionString) ? StorageConnectionString
         : !string.IsNullOrWhiteSpace(azureWebJobsStorage) ? azureWebJobsStorage

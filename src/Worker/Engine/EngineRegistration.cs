@@ -20,6 +20,8 @@ public static class EngineRegistration
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(new StorageConnection(connectionString));
+        services.AddSingleton<StorageClients>();
+        services.AddHostedService<StorageFaultReporter>();
         services.AddSingleton<DurableEngine>();
         services.AddHostedService(provider => provider.GetRequiredService<DurableEngine>());
         services.AddSingleton<TaskHubRunStarter>();

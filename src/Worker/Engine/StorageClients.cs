@@ -1,0 +1,34 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using DurableTrainer.Infrastructure.Storage;
+
+namespace DurableTrainer.Worker.Engine;
+
+/// <summary>
+/// The options every storage client of the worker is built with: quick retries with back-off (ADR 0026), and the
+/// fault counter the worker reports from.
+/// </summary>
+public sealed class StorageClients(DurableEngineOptions options)
+{
+    /// <summary>Every retried fault of every client built with these options.</summary>
+    public StorageFaultCounter Faults { get; } = new();
+
+    public BlobClientOptions Blob() => Configure(new BlobClientOptions());
+
+    public TableClientOptions Table() => Configure(new TableClientOptions());
+
+    public QueueClientOptions Queue() => Configure(new QueueClientOptions());
+
+    private T Configure<T>(T client)
+        where T : ClientOptions
+    {
+        client.Retry.Mode = RetryMode.Exponential;
+        client.Retry.Delay = options.StorageRetryDelay;
+        client.Retry.MaxDelay = options.StorageRetryMaxDelay;
+        client.Retry.MaxRetries = options.StorageRetries;
+        client.AddPolicy(Faults, HttpPipelinePosition.PerRetry);
+        return client;
+    }
+}
