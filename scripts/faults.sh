@@ -3,7 +3,8 @@
 # bench/results/faults.md. Extra arguments go to the harness (--kills N --outages N --outage-seconds N); with
 # --sweep N it runs an ASHA sweep of N trials under worker kills instead and writes bench/results/faults-sweep.md;
 # with --storage-faults N, N pairs of runs, calm and through a storage proxy injecting 503s and lost answers, into
-# bench/results/storage-faults.md.
+# bench/results/storage-faults.md; with --load N, N short runs submitted at once to two workers while the status and
+# list routes are timed, into bench/results/load.md.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"

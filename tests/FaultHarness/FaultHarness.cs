@@ -80,7 +80,7 @@ public sealed record SweepFaultReport(
 /// Azurite is stopped and restarted on the same data folder. Then it compares the final weights bit for bit,
 /// verifies every checkpoint blob that remains, and reports how long training took to resume after each fault.
 /// </summary>
-public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
+public sealed partial class FaultHarness(FaultHarnessOptions options, TextWriter log)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
 
@@ -153,7 +153,9 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
                 long resumed = await WaitForProgressAsync(chaosId, after: before);
                 if (resumed < 0)
                 {
+                    // Not survived as far as anyone can see: the run ended on the work left before the fault.
                     log.WriteLine("The run ended before progress could be seen again.");
+                    continue;
                 }
 
                 (outage ? outageRecoveries : recoveries).Add(clock.Elapsed.TotalSeconds);
@@ -332,21 +334,29 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
 
             string chaosId = "chaos-" + _hub;
             await SubmitSweepAsync(chaosId, trials);
+            // Kills land at shares of the work, not at times: kill k when the trials have done k/(kills+1) of the
+            // reference sweep's steps, so work is always left, however fast the machine. A kill counts once the trials
+            // have gone on past where they were when it struck.
+            long total = reference.GetProperty("sweep").GetProperty("trials").EnumerateArray().Sum(trial => trial.GetProperty("steps").GetInt64());
             int kills = 0;
-            for (; kills < options.Kills; kills++)
+            for (int kill = 1; kill <= options.Kills; kill++)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1500, 6000)));
-                if (await SweepAsync(chaosId) is { } now && now.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+                long before = await WaitForSweepStepsAsync(chaosId, total * kill / (options.Kills + 1));
+                if (before < 0)
                 {
                     log.WriteLine("The sweep ended before every kill was made.");
                     break;
                 }
 
                 int victim = _random.Next(_workers.Length);
-                log.WriteLine($"SIGKILL worker {victim} during the sweep.");
+                log.WriteLine($"SIGKILL worker {victim} during the sweep, its trials at {before} of {total} steps.");
                 _workers[victim]!.Process.Kill();
                 await _workers[victim]!.DisposeAsync();
                 _workers[victim] = await StartWorkerAsync();
+                if (await WaitForSweepStepsAsync(chaosId, before + 1) > before)
+                {
+                    kills++;
+                }
             }
 
             JsonElement chaos = await WaitForSweepEndAsync(chaosId);
@@ -394,6 +404,47 @@ public sealed class FaultHarness(FaultHarnessOptions options, TextWriter log)
     }
 
     private Task<JsonElement?> SweepAsync(string sweepId) => GetAsync($"/api/sweeps/{sweepId}");
+
+    /// <summary>
+    /// Until the sweep's trial runs have done at least <paramref name="atLeast"/> steps in all, read from each run's
+    /// own status (the sweep's document counts steps only at rungs); the total then, or -1 when the sweep ended first.
+    /// </summary>
+    private async Task<long> WaitForSweepStepsAsync(string sweepId, long atLeast)
+    {
+        for (DateTime deadline = DateTime.UtcNow + RunTimeout; DateTime.UtcNow < deadline; await Task.Delay(250))
+        {
+            if (await SweepAsync(sweepId) is not { } sweep)
+            {
+                continue;
+            }
+
+            long steps = 0;
+            bool all = true;
+            foreach (JsonElement trial in sweep.GetProperty("sweep").GetProperty("trials").EnumerateArray())
+            {
+                if (await GetAsync($"/api/training/{trial.GetProperty("runId").GetString()}") is { } run && run.GetProperty("step") is { ValueKind: JsonValueKind.Number } step)
+                {
+                    steps += step.GetInt64();
+                }
+                else if (trial.GetProperty("status").GetString() is not ("Pending" or "NotStarted"))
+                {
+                    all = false;
+                }
+            }
+
+            if (all && steps >= atLeast)
+            {
+                return steps;
+            }
+
+            if (sweep.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                return -1;
+            }
+        }
+
+        throw new TimeoutException($"The trials of sweep {sweepId} did not reach {atLeast} steps within {RunTimeout}.");
+    }
 
     private Task<JsonElement> WaitForSweepEndAsync(string sweepId) => WaitForEndedAsync($"/api/sweeps/{sweepId}", $"Sweep {sweepId}", TimeSpan.FromMilliseconds(500));
 

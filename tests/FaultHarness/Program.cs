@@ -2,8 +2,9 @@ using DurableTrainer.FaultHarness;
 
 // The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2), with
 // `--sweep N` an ASHA sweep of N deterministic trials under worker kills instead of one run, and with
-// `--storage-faults N` N pairs of runs, calm and through a misbehaving storage (5 % 503s, 2 % lost answers).
-int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0;
+// `--storage-faults N` N pairs of runs, calm and through a misbehaving storage (5 % 503s, 2 % lost answers), and with
+// `--load N` N short runs submitted at once to two workers while the status and list routes are timed.
+int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0, loadRuns = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -14,12 +15,35 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--outage-seconds": outageSeconds = value; break;
         case "--sweep": sweepTrials = value; break;
         case "--storage-faults": storagePairs = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, --sweep N --kills N, or --storage-faults N."); return 2;
+        case "--load": loadRuns = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, --sweep N --kills N, --storage-faults N, or --load N."); return 2;
     }
 }
 
 var options = new FaultHarnessOptions(kills, outages, TimeSpan.FromSeconds(outageSeconds), MaxSteps: 1600, StepsPerChunk: 40, Seed: 11,
     Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+if (loadRuns > 0)
+{
+    LoadReport load = await new FaultHarness(options, Console.Out).RunLoadAsync(loadRuns);
+    string loadTable = FaultHarness.Describe(load);
+    string loadResults = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "load.md");
+    await File.WriteAllTextAsync(loadResults, $"""
+        # Load: many runs at once (long form)
+
+        {loadRuns} short runs (synthetic data, MLP, {load.StepsPerRun} steps in {load.ChunksPerRun} chunks, one seed each) are submitted at
+        once to two worker processes (1 libtorch thread and 1 activity each) sharing one task hub on Azurite. While they
+        train, the harness asks the status route of a random run and the list route in turn, 100 ms apart, and times
+        every answer. Then it checks every run: completed with all its steps, one execution in its history, each chunk
+        scheduled once, and each step in the raw journal once. Produced by `scripts/faults.sh --load {loadRuns}` on
+        {DateTime.UtcNow:yyyy-MM-dd}.
+
+        {loadTable}
+        """);
+    Console.WriteLine(loadTable);
+    Console.WriteLine($"Written to {loadResults}.");
+    return load.Completed == load.Runs ? 0 : 1;
+}
+
 if (storagePairs > 0)
 {
     var storageOptions = options with { MaxSteps = 2000, StepsPerChunk = 100 };
@@ -34,7 +58,10 @@ if (storagePairs > 0)
         one task hub. Between them and Azurite's blob, queue and table services sits a proxy that injects faults into
         every storage call: {rates}. A deterministic run (synthetic data, CNN, {storageOptions.MaxSteps} steps, 2 replicas,
         chunks of {storageOptions.StepsPerChunk}, seed {storageOptions.Seed}) is trained calm and faulty in pairs, alternating the order,
-        from submission to its end. The journal lines are the append blob's as stored, duplicates included. Produced by
+        from submission to its end. The journal lines are the append blob's as stored, duplicates included; "same records"
+        compares the identity of every line. The last column counts queue messages taken by a dequeue whose answer the
+        proxy dropped: each stays hidden for the whole 15 s visibility timeout, which is where nearly all of a faulty
+        run's excess goes ([ADR 0026](../../docs/adr/0026-quick-storage-retries-and-fault-counts.md)). Produced by
         `scripts/faults.sh --storage-faults {storagePairs}` on {DateTime.UtcNow:yyyy-MM-dd}.
 
         {storageTable}

@@ -34,6 +34,9 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
 
+    /// <summary>How the stop ended (null before it): on the services' "closed" lines, or otherwise.</summary>
+    public Termination? Stopped { get; private set; }
+
     /// <summary>The connection string for an Azurite on these ports (running or not yet), with the development key or another one.</summary>
     public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort, string accountKey = AccountKey) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={accountKey};" +
@@ -109,7 +112,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         // Stopped once: a second dispose (a test that stops storage under a worker, then cleans up) does nothing.
         if (_process is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _process.TerminateAsync(TimeSpan.FromSeconds(10), ClosedMessages);
+            Stopped = await _process.TerminateAsync(TimeSpan.FromSeconds(10), ClosedMessages);
             await _process.DisposeAsync();
         }
     }

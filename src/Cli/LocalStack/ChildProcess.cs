@@ -80,13 +80,14 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>
     /// Asks the process to stop (SIGTERM), as a service manager would; a second request hurries it. A process that
     /// reports its shutdown done by writing <paramref name="shutDownOnceWritten"/> (every line, in any order) is
-    /// killed as soon as it has: what it still does then is let timers run out.
+    /// killed as soon as it has: what it still does then is let timers run out. Says how the stop ended.
     /// </summary>
-    public async Task TerminateAsync(TimeSpan timeout, IReadOnlyCollection<string>? shutDownOnceWritten = null)
+    public async Task<Termination> TerminateAsync(TimeSpan timeout, IReadOnlyCollection<string>? shutDownOnceWritten = null)
     {
         // Registered before the signal, so that lines written at once are not missed.
         Task shutDown = shutDownOnceWritten is { Count: > 0 } ? WhenWritten(shutDownOnceWritten) : Task.Delay(Timeout.Infinite);
-        for (int attempt = 0; attempt < 2 && !_process.HasExited && !shutDown.IsCompleted; attempt++)
+        int signals = 0;
+        for (; signals < 2 && !_process.HasExited && !shutDown.IsCompleted; signals++)
         {
             using (System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
@@ -95,8 +96,11 @@ public sealed class ChildProcess : IAsyncDisposable
             await Task.WhenAny(WaitForExitAsync(timeout / 2), shutDown);
         }
 
+        // The lines first: a process that wrote them and then exited was still stopped by them.
+        StopOutcome outcome = shutDown.IsCompleted ? StopOutcome.ReportedShutDown : _process.HasExited ? StopOutcome.Exited : StopOutcome.Killed;
         Kill();
         await WaitForExitAsync(timeout / 2);
+        return new Termination(outcome, signals);
     }
 
     /// <summary>Completes once the process has written every one of <paramref name="lines"/> from now on.</summary>
@@ -226,3 +230,14 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>How a stop ended: on the lines the process writes when its shutdown is done, on its own exit, or killed at the timeout.</summary>
+public enum StopOutcome
+{
+    ReportedShutDown,
+    Exited,
+    Killed,
+}
+
+/// <summary>How a stop ended, and how many SIGTERMs it took.</summary>
+public sealed record Termination(StopOutcome Outcome, int Signals);
