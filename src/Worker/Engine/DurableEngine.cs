@@ -77,7 +77,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(MessageJson.Options) },
             loggerFactory);
         // UseFailureDetails keeps an activity's exception type and message for the orchestration to report.
-        _worker = new TaskHubWorker(Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        // Orchestrations by name and version: a run started by a build whose orchestration this one cannot replay fails
+        // at once, saying so (OrchestrationVersions, docs/upgrades.md).
+        _worker = new TaskHubWorker(Service, new VersionedOrchestrations(), new UnversionedActivities(), loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
         // Each work item gets a fresh object from the container: activities resolve the executor, the stores and the
         // sweep handlers only once the host exists (a sweep's handlers need this engine's own client).
         foreach (DurableTaskRegistration task in DurableTasks.All)

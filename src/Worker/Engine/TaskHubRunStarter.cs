@@ -50,7 +50,7 @@ public sealed class TaskHubRunStarter(DurableEngine engine) : ITrainingRunStarte
         ];
         try
         {
-            await engine.Client.CreateOrchestrationInstanceAsync(name, string.Empty, instanceId, input, tags: null, dedupe);
+            await engine.Client.CreateOrchestrationInstanceAsync(name, OrchestrationVersions.Current, instanceId, input, tags: null, dedupe);
             return true;
         }
         catch (DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException)
