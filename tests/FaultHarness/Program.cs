@@ -5,8 +5,17 @@ using DurableTrainer.FaultHarness;
 // `--storage-faults N` N pairs of runs, calm and through a misbehaving storage (5 % 503s, 2 % lost answers), and with
 // `--load N` N short runs submitted at once to two workers while the status and list routes are timed.
 int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0, loadRuns = 0;
+var upgrades = new List<(string Name, string Root)>();
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--upgrade-to")
+    {
+        // NAME=ROOT: a changed build of this repository, built in Release at ROOT.
+        string[] build = args[i + 1].Split('=', 2);
+        upgrades.Add((build[0], build[1]));
+        continue;
+    }
+
     int value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
     switch (args[i])
     {
@@ -22,6 +31,33 @@ for (int i = 0; i + 1 < args.Length; i += 2)
 
 var options = new FaultHarnessOptions(kills, outages, TimeSpan.FromSeconds(outageSeconds), MaxSteps: 1600, StepsPerChunk: 40, Seed: 11,
     Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+if (upgrades.Count > 0)
+{
+    var upgradeOptions = options with { MaxSteps = 600, StepsPerChunk = 40 };
+    IReadOnlyList<UpgradeScenario> scenarios = await new FaultHarness(upgradeOptions, Console.Out).RunUpgradesAsync(upgrades);
+    string upgradeTable = FaultHarness.Describe(scenarios);
+    string upgradeResults = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "upgrades.md");
+    await File.WriteAllTextAsync(upgradeResults, $"""
+        # Upgrades while runs are in flight (long form)
+
+        One worker of this commit's build trains a deterministic run (synthetic data, CNN, {upgradeOptions.MaxSteps} steps, 2 replicas,
+        chunks of {upgradeOptions.StepsPerChunk}, seed {upgradeOptions.Seed}) undisturbed, for reference. Then, for each changed build, it starts the
+        same run, is stopped with SIGTERM a third of the way through, as a deployment stops a worker, and a worker of
+        the changed build takes over the task hub. The changed builds are this commit with a patch, built in git
+        worktrees by `scripts/upgrade.sh`:
+        - **incompatible**: the training orchestration calls one more activity before the loop, and the orchestration
+          version goes to 2 without continuing 1;
+        - **compatible**: the version goes to 2 and 1 is still continued (the code replays version 1's histories).
+        A run that has not ended {FaultHarness.TakeOverMinutes} minutes after the new worker started counts as hung. Produced by
+        `scripts/upgrade.sh` on {DateTime.UtcNow:yyyy-MM-dd}.
+
+        {upgradeTable}
+        """);
+    Console.WriteLine(upgradeTable);
+    Console.WriteLine($"Written to {upgradeResults}.");
+    return scenarios.All(scenario => scenario.Status is "Completed" or "Failed" && scenario.WeightsIdentical != false) ? 0 : 1;
+}
+
 if (loadRuns > 0)
 {
     LoadReport load = await new FaultHarness(options, Console.Out).RunLoadAsync(loadRuns);
