@@ -44,7 +44,8 @@ public sealed class OrchestrationVersionTests(WorkerFixture fixture) : IClassFix
         Assert.Equal("Completed", unversioned.GetProperty("runtimeStatus").GetString());
         Assert.Equal(current.GetProperty("output").GetProperty("stepsDone").GetInt64(), unversioned.GetProperty("output").GetProperty("stepsDone").GetInt64());
         Assert.Equal("Failed", newer.GetProperty("runtimeStatus").GetString());
-        string refusal = newer.GetProperty("output").ToString();
+        JsonElement output = newer.GetProperty("output");
+        string refusal = output.ValueKind == JsonValueKind.Object ? output.GetProperty("message").GetString()! : output.ToString();
         Assert.Contains("version '999-future'", refusal, StringComparison.Ordinal);
         Assert.Contains("this worker runs version '", refusal, StringComparison.Ordinal);
         Assert.Contains("docs/upgrades.md", refusal, StringComparison.Ordinal);

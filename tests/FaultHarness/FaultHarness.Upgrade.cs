@@ -54,7 +54,7 @@ public sealed partial class FaultHarness
                 {
                     JsonElement? end = await WaitForEndWithinAsync(runId, TakeOverPatience);
                     string status = end?.GetProperty("runtimeStatus").GetString() ?? "did not end (hung)";
-                    string detail = end is { } ended && status != "Completed" ? ended.GetProperty("output").ToString() : string.Empty;
+                    string detail = end is { } ended && status != "Completed" ? FailureMessage(ended.GetProperty("output")) : string.Empty;
                     bool? identical = status == "Completed" ? await FinalCheckpointHashAsync(end!.Value) == referenceHash : null;
                     scenarios.Add(new UpgradeScenario(name, step, status, detail, clock.Elapsed.TotalSeconds, identical, await VerifyCheckpointsAsync(runId)));
                     log.WriteLine($"{name}: {status} {clock.Elapsed.TotalSeconds:F1} s after the new worker started. {detail}");
@@ -89,6 +89,10 @@ public sealed partial class FaultHarness
 
         return text.ToString();
     }
+
+    /// <summary>A failed orchestration's message: its output is the failure ({"message", "details"}) or a plain text.</summary>
+    private static string FailureMessage(JsonElement output) =>
+        output.ValueKind == JsonValueKind.Object && output.TryGetProperty("message", out JsonElement message) ? message.GetString() ?? string.Empty : output.ToString();
 
     /// <summary>The run's status once it has ended, or null when it has not within <paramref name="patience"/>.</summary>
     private async Task<JsonElement?> WaitForEndWithinAsync(string runId, TimeSpan patience)

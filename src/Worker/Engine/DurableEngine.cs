@@ -79,7 +79,8 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         // UseFailureDetails keeps an activity's exception type and message for the orchestration to report.
         // Orchestrations by name and version: a run started by a build whose orchestration this one cannot replay fails
         // at once, saying so (OrchestrationVersions, docs/upgrades.md).
-        _worker = new TaskHubWorker(Service, new VersionedOrchestrations(), new UnversionedActivities(), loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        _worker = new TaskHubWorker(Service, new TasksByName<TaskOrchestration>(), new TasksByName<DurableTask.Core.TaskActivity>(), loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        _worker.AddOrchestrationDispatcherMiddleware(OrchestrationVersionCheck.RefuseWhatThisBuildCannotReplay);
         // Each work item gets a fresh object from the container: activities resolve the executor, the stores and the
         // sweep handlers only once the host exists (a sweep's handlers need this engine's own client).
         foreach (DurableTaskRegistration task in DurableTasks.All)

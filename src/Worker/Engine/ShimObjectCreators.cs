@@ -5,8 +5,8 @@ using Microsoft.DurableTask.Worker.Shims;
 namespace DurableTrainer.Worker.Engine;
 
 // DurableTask.Core asks these for an orchestration or activity object on every work item. The shim keeps per-run
-// state, so each call must build a fresh one. Their version is not used: VersionedOrchestrations and
-// UnversionedActivities find them by name and decide by the work item's version.
+// state, so each call must build a fresh one. Their version is not used: TasksByName finds them by name, and
+// OrchestrationVersionCheck decides by the work item's version.
 
 public sealed class ShimOrchestrationCreator : ObjectCreator<TaskOrchestration>
 {
