@@ -84,6 +84,8 @@ public sealed class StorageFaultProxy : IAsyncDisposable
     }
 
     /// <summary>The faults to inject from now on; <see cref="StorageFaultRates.None"/> makes the proxy a plain relay.</summary>
+    private readonly ConcurrentQueue<string> _injected = new();
+
     public StorageFaultRates Rates { get; set; } = StorageFaultRates.None;
 
     /// <summary>The proxy's ports for blob, queue and table, in Azurite's order.</summary>
@@ -101,6 +103,9 @@ public sealed class StorageFaultProxy : IAsyncDisposable
     public long HiddenMessages => Interlocked.Read(ref _hiddenMessages);
 
     /// <summary>How many of each fault were injected so far.</summary>
+    /// <summary>Every fault injected: when (UTC), which, and the request it struck; for finding where a faulty run's time went.</summary>
+    public IReadOnlyCollection<string> Injected => _injected;
+
     public IReadOnlyDictionary<StorageFault, int> Counts => Enum.GetValues<StorageFault>().ToDictionary(fault => fault, fault => _counts.GetValueOrDefault(fault));
 
     /// <summary>Starts a proxy on free loopback ports in front of Azurite's blob, queue and table ports.</summary>
@@ -132,6 +137,7 @@ public sealed class StorageFaultProxy : IAsyncDisposable
         if (fault is { } injected)
         {
             _counts.AddOrUpdate(injected, 1, (_, count) => count + 1);
+            _injected.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {injected} {context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
         }
 
         switch (fault)

@@ -53,7 +53,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
         {
             StorageAccountClientProvider = new StorageAccountClientProvider(
                 StorageServiceClientProvider.ForBlob(connectionString, clients.Blob()),
-                StorageServiceClientProvider.ForQueue(connectionString, clients.Queue()),
+                StorageServiceClientProvider.ForQueue(connectionString, clients.Queue(connectionString)),
                 StorageServiceClientProvider.ForTable(connectionString, clients.Table())),
             TaskHubName = options.HubName,
             // The provider names a worker by its machine by default, and a partition lease held under that name counts

@@ -40,6 +40,13 @@ public sealed class DurableEngineOptions
     /// <summary>Retries of one storage call before it fails (then the engine, or the activity, tries again whole).</summary>
     public int StorageRetries { get; set; } = 6;
 
+    /// <summary>
+    /// How long a queue message stays hidden until the answer to the dequeue that took it has arrived; then it is held
+    /// for <see cref="WorkItemVisibilityTimeout"/>. A dequeue whose answer is lost on the way thus delays its messages
+    /// by this much rather than the whole visibility timeout (ADR 0027). Zero turns it off.
+    /// </summary>
+    public TimeSpan LostDequeueRedelivery { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the worker logs the storage faults the SDK retried (one line with counts, when there were any).</summary>
     public TimeSpan StorageFaultLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 

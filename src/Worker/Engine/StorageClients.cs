@@ -19,7 +19,22 @@ public sealed class StorageClients(DurableEngineOptions options)
 
     public TableClientOptions Table() => Configure(new TableClientOptions());
 
-    public QueueClientOptions Queue() => Configure(new QueueClientOptions());
+    /// <summary>
+    /// Options for the engine's queue clients: a dequeue whose answer is lost leaves its messages hidden for
+    /// <see cref="DurableEngineOptions.LostDequeueRedelivery"/>, not the whole work-item visibility (ADR 0027).
+    /// </summary>
+    public QueueClientOptions Queue(string connectionString)
+    {
+        QueueClientOptions queue = Configure(new QueueClientOptions());
+        if (options.LostDequeueRedelivery > TimeSpan.Zero)
+        {
+            // The extensions go through a client of their own, without the policy.
+            var extensions = new QueueServiceClient(connectionString, Configure(new QueueClientOptions()));
+            queue.AddPolicy(new LostDequeueRedelivery(options.LostDequeueRedelivery, extensions.GetQueueClient), HttpPipelinePosition.PerCall);
+        }
+
+        return queue;
+    }
 
     private T Configure<T>(T client)
         where T : ClientOptions
