@@ -4,7 +4,10 @@
 # --sweep N it runs an ASHA sweep of N trials under worker kills instead and writes bench/results/faults-sweep.md;
 # with --storage-faults N, N pairs of runs, calm and through a storage proxy injecting 503s and lost answers, into
 # bench/results/storage-faults.md; with --load N, N short runs submitted at once to two workers while the status and
-# list routes are timed, into bench/results/load.md.
+# list routes are timed, into bench/results/load.md; with --storage-fault-jobs N, an ASHA sweep of N trials and a
+# batch prediction job, each calm and through the proxy at 5 % of every fault, into
+# bench/results/storage-faults-jobs.md; with --rounds N, one run of N one-step rounds whose memory, history and
+# status route are sampled, into bench/results/rounds.md and rounds-memory.svg.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/prerequisites.sh"

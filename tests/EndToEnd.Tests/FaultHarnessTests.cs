@@ -5,8 +5,8 @@ namespace DurableTrainer.EndToEnd.Tests;
 
 /// <summary>
 /// The fault harness in its short form: two worker kills and one Azurite outage during a deterministic run, two
-/// worker kills during an ASHA sweep of deterministic trials, and a run through a storage that throttles, loses
-/// answers, resets connections and answers slowly.
+/// worker kills during an ASHA sweep of deterministic trials, and a run, a sweep and a batch prediction job through a
+/// storage that throttles, loses answers, resets connections and answers slowly.
 /// </summary>
 public sealed class FaultHarnessTests(ITestOutputHelper output)
 {
@@ -88,6 +88,35 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.True(report.FaultLogLines.Count <= 2 * (report.WorkerSeconds / FaultHarness.FaultHarness.FaultLogInterval.TotalSeconds + 1), $"{report.FaultLogLines.Count} fault lines in {report.WorkerSeconds:F0} s");
         Assert.True(report.FaultLogLines.Count < injected, $"{report.FaultLogLines.Count} fault lines for {injected} faults");
         Assert.Contains(report.FaultLogLines, line => line.Contains("503 ServerBusy ×", StringComparison.Ordinal));
+        try
+        {
+            Directory.Delete(options.WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Azurite may still be letting go of its files.
+        }
+    }
+
+    [Fact]
+    public async Task ASweepAndAPredictionJobThroughAMisbehavingStorage_EndExactlyAsTheCalmOnesDo()
+    {
+        var options = new FaultHarnessOptions(Kills: 0, Outages: 0, OutageLength: TimeSpan.Zero, MaxSteps: 160, StepsPerChunk: 40, Seed: 5,
+            WorkDirectory: Path.Combine(Path.GetTempPath(), "durabletrainer-faults", Guid.NewGuid().ToString("N")[..8]));
+        var rates = new StorageFaultRates(ServerBusy: 0.05, InternalError: 0.01, LostResponse: 0.02, ResetMidBody: 0.01, Slow: 0.01, SlowMilliseconds: 500);
+        using var log = new StringWriter();
+
+        StorageFaultJobsReport report = await new FaultHarness.FaultHarness(options, log).RunJobsThroughStorageFaultsAsync(rates, sweepTrials: 4, predictionShards: 4);
+        output.WriteLine(log.ToString());
+        output.WriteLine(FaultHarness.FaultHarness.Describe(report));
+
+        Assert.Equal("Completed", report.Sweep.FaultyStatus);
+        Assert.True(report.Sweep.OutcomeIdentical, report.Sweep.Outcome);
+        Assert.Contains("Stopped", report.Sweep.Outcome, StringComparison.Ordinal);
+        Assert.Equal("Completed", report.Prediction.FaultyStatus);
+        Assert.True(report.Prediction.OutcomeIdentical, report.Prediction.Outcome);
+        Assert.All(new[] { report.Sweep, report.Prediction }, job => Assert.True(job.Faults.Values.Sum() > 0, $"No fault was injected into the {job.Kind} in {job.Requests} requests."));
+        Assert.True(report.CheckpointsVerified > 0);
         try
         {
             Directory.Delete(options.WorkDirectory, recursive: true);

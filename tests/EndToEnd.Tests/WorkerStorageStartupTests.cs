@@ -32,7 +32,8 @@ public sealed class WorkerStorageStartupTests : IAsyncLifetime
     [Fact]
     public async Task UnreachableStorage_WorkerAnswers503AndRetries_ThenServesOnceStorageAppears()
     {
-        int[] ports = ChildProcess.FreePorts(3);
+        // Nothing listens on these until Azurite starts, seconds later; ports from the ephemeral range could be taken meanwhile.
+        int[] ports = ChildProcess.PortsBelowTheEphemeralRange(3);
         (int blob, int queue, int table) = (ports[0], ports[1], ports[2]);
         (ChildProcess worker, HttpClient http) = StartWorker(AzuriteServer.ConnectionStringFor(blob, queue, table), "unreachable.log");
 

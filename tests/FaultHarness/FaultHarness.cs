@@ -87,7 +87,8 @@ public sealed partial class FaultHarness(FaultHarnessOptions options, TextWriter
     private readonly Random _random = new(options.Seed);
     private readonly string _root = RepositoryLayout.FindRoot();
     private readonly string _hub = "faults" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int[] _ports = ChildProcess.FreePorts(3);
+    // Azurite restarts on the same ports after an outage: ports from the ephemeral range could be taken meanwhile.
+    private readonly int[] _ports = ChildProcess.PortsBelowTheEphemeralRange(3);
     private readonly WorkerServer?[] _workers = new WorkerServer?[2];
     private AzuriteServer? _azurite;
     private StorageFaultProxy? _proxy;
@@ -198,56 +199,38 @@ public sealed partial class FaultHarness(FaultHarnessOptions options, TextWriter
             for (int pair = 1; pair <= pairs; pair++)
             {
                 bool faultyFirst = pair % 2 == 0;
-                var seconds = new Dictionary<bool, double>();
-                var ends = new Dictionary<bool, JsonElement>();
+                var measured = new Dictionary<bool, Measured>();
                 var ids = new Dictionary<bool, string>();
-                var faults = new Dictionary<StorageFault, int>();
-                long requests = 0;
-                long hidden = 0;
                 foreach (bool faulty in faultyFirst ? new[] { true, false } : [false, true])
                 {
                     string runId = $"{(faulty ? "faulty" : "calm")}-{pair}-{_hub}";
-                    IReadOnlyDictionary<StorageFault, int> before = _proxy.Counts;
-                    long requestsBefore = _proxy.Requests;
-                    long hiddenBefore = _proxy.HiddenMessages;
-                    _proxy.Rates = faulty ? rates : StorageFaultRates.None;
-                    var clock = Stopwatch.StartNew();
-                    await SubmitAsync(runId);
-                    ends[faulty] = await WaitForEndAsync(runId);
-                    seconds[faulty] = clock.Elapsed.TotalSeconds;
-                    _proxy.Rates = StorageFaultRates.None;
-                    if (faulty)
+                    measured[faulty] = await MeasureAsync(faulty ? rates : StorageFaultRates.None, async () =>
                     {
-                        foreach ((StorageFault fault, int count) in _proxy.Counts)
-                        {
-                            faults[fault] = count - before[fault];
-                        }
-
-                        requests = _proxy.Requests - requestsBefore;
-                        hidden = _proxy.HiddenMessages - hiddenBefore;
-                    }
-
+                        await SubmitAsync(runId);
+                        return await WaitForEndAsync(runId);
+                    });
                     ids[faulty] = runId;
                     runs.Add(runId);
-                    log.WriteLine($"Pair {pair}: the {(faulty ? "faulty" : "calm")} run took {seconds[faulty]:F1} s.");
+                    log.WriteLine($"Pair {pair}: the {(faulty ? "faulty" : "calm")} run took {measured[faulty].Seconds:F1} s.");
                 }
 
                 IReadOnlyList<string> calmJournal = await JournalAsync(ids[false]);
                 IReadOnlyList<string> faultyJournal = await JournalAsync(ids[true]);
                 results.Add(new StorageFaultPair(
                     faultyFirst,
-                    seconds[false],
-                    seconds[true],
+                    measured[false].Seconds,
+                    measured[true].Seconds,
                     calmJournal.Count,
                     faultyJournal.Count,
                     calmJournal.Order(StringComparer.Ordinal).SequenceEqual(faultyJournal.Order(StringComparer.Ordinal)),
-                    await FinalCheckpointHashAsync(ends[false]) == await FinalCheckpointHashAsync(ends[true]),
-                    ends[true].GetProperty("output").GetProperty("status").GetString()!,
-                    faults,
-                    requests,
-                    hidden));
+                    await FinalCheckpointHashAsync(measured[false].End) == await FinalCheckpointHashAsync(measured[true].End),
+                    measured[true].End.GetProperty("output").GetProperty("status").GetString()!,
+                    measured[true].Faults,
+                    measured[true].Requests,
+                    measured[true].HiddenMessages));
             }
 
+            await File.WriteAllLinesAsync(Path.Combine(options.WorkDirectory, "injected-faults.log"), _proxy.Injected);
             int verified = 0;
             foreach (string runId in runs)
             {

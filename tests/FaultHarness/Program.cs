@@ -3,8 +3,10 @@ using DurableTrainer.FaultHarness;
 // The long form of the fault harness: `scripts/faults.sh` (or dotnet run -- --kills 8 --outages 2), with
 // `--sweep N` an ASHA sweep of N deterministic trials under worker kills instead of one run, and with
 // `--storage-faults N` N pairs of runs, calm and through a misbehaving storage (5 % 503s, 2 % lost answers), and with
-// `--load N` N short runs submitted at once to two workers while the status and list routes are timed.
-int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0, loadRuns = 0;
+// `--load N` N short runs submitted at once to two workers while the status and list routes are timed, and with
+// `--storage-fault-jobs N` an ASHA sweep of N trials and a batch prediction job, each calm and through the misbehaving
+// storage, and with `--rounds N` one run of N one-step rounds whose memory, history and status route are sampled.
+int kills = 8, outages = 2, outageSeconds = 5, sweepTrials = 0, storagePairs = 0, loadRuns = 0, storageJobTrials = 0, rounds = 0;
 var upgrades = new List<(string Name, string Root)>();
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
@@ -25,7 +27,9 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--sweep": sweepTrials = value; break;
         case "--storage-faults": storagePairs = value; break;
         case "--load": loadRuns = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, --sweep N --kills N, --storage-faults N, or --load N."); return 2;
+        case "--storage-fault-jobs": storageJobTrials = value; break;
+        case "--rounds": rounds = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --kills N --outages N --outage-seconds N, --sweep N --kills N, --storage-faults N, --storage-fault-jobs N, --load N, or --rounds N."); return 2;
     }
 }
 
@@ -96,8 +100,9 @@ if (storagePairs > 0)
         chunks of {storageOptions.StepsPerChunk}, seed {storageOptions.Seed}) is trained calm and faulty in pairs, alternating the order,
         from submission to its end. The journal lines are the append blob's as stored, duplicates included; "same records"
         compares the identity of every line. The last column counts queue messages taken by a dequeue whose answer the
-        proxy dropped: each stays hidden for the whole 15 s visibility timeout, which is where nearly all of a faulty
-        run's excess goes ([ADR 0026](../../docs/adr/0026-quick-storage-retries-and-fault-counts.md)). Produced by
+        proxy dropped: each comes back after the workers' 2 s first hold rather than the 15 s visibility timeout
+        ([ADR 0027](../../docs/adr/0027-short-first-hold-for-dequeued-messages.md)). Every fault injected, with its time
+        and request, is in the run's work folder (`injected-faults.log`). Produced by
         `scripts/faults.sh --storage-faults {storagePairs}` on {DateTime.UtcNow:yyyy-MM-dd}.
 
         {storageTable}
@@ -105,6 +110,58 @@ if (storagePairs > 0)
     Console.WriteLine(storageTable);
     Console.WriteLine($"Written to {storageResults}.");
     return storage.AllIdentical ? 0 : 1;
+}
+
+if (rounds > 0)
+{
+    RoundsReport roundsReport = await new FaultHarness(options, Console.Out).RunRoundsAsync(rounds);
+    string resultsDirectory = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results");
+    await File.WriteAllTextAsync(Path.Combine(resultsDirectory, "rounds-memory.svg"), FaultHarness.MemoryChart(roundsReport));
+    string roundsTable = FaultHarness.Describe(roundsReport);
+    await File.WriteAllTextAsync(Path.Combine(resultsDirectory, "rounds.md"), $"""
+        # Many rounds: memory, history and status across continue-as-new (long form)
+
+        One worker (1 libtorch thread, 1 activity) on Azurite trains one run of {rounds} rounds, each a chunk of one step of
+        a tiny model (flatten, then linear to 10 classes, on synthetic data), so that what the run does is the engine's
+        bookkeeping: a round's orchestration turn, its activity, its checkpoint and its journal record. The run
+        continues as new every {roundsReport.RoundsPerExecution} rounds. Every 2 s the harness reads the worker's and Azurite's resident memory
+        (VmRSS), the current execution's history through the status route with `showHistory=true`, and times the run's
+        status route. Produced by `scripts/faults.sh --rounds {rounds}` on {DateTime.UtcNow:yyyy-MM-dd}.
+
+        ![resident memory against round](rounds-memory.svg)
+
+        {roundsTable}
+        """);
+    Console.WriteLine(roundsTable);
+    Console.WriteLine($"Written to {Path.Combine(resultsDirectory, "rounds.md")}.");
+    return roundsReport.Status == "Completed" ? 0 : 1;
+}
+
+if (storageJobTrials > 0)
+{
+    const int Shards = 8;
+    var jobOptions = options with { MaxSteps = 480, StepsPerChunk = 40 };
+    var rates = new StorageFaultRates(ServerBusy: 0.05, InternalError: 0.05, LostResponse: 0.05, ResetMidBody: 0.05, Slow: 0.05, SlowMilliseconds: 500);
+    StorageFaultJobsReport jobs = await new FaultHarness(jobOptions, Console.Out).RunJobsThroughStorageFaultsAsync(rates, storageJobTrials, Shards);
+    string jobsTable = FaultHarness.Describe(jobs);
+    string jobsResults = Path.Combine(DurableTrainer.Cli.LocalStack.RepositoryLayout.FindRoot(), "bench", "results", "storage-faults-jobs.md");
+    await File.WriteAllTextAsync(jobsResults, $"""
+        # A sweep and a prediction job through a misbehaving storage (long form)
+
+        Two worker processes (1 libtorch thread and 1 activity each, 15 s work-item visibility and partition leases) share
+        one task hub; between them and Azurite sits the fault-injecting proxy, at {rates}, that is 5 % of every kind.
+        An ASHA sweep (grace {jobOptions.StepsPerChunk} steps, η 2, 2 trials at a time) of {storageJobTrials} deterministic trials (synthetic
+        data, CNN, {jobOptions.MaxSteps} steps, learning rates 0.0003 × 3^k, seed {jobOptions.Seed}) runs calm, then faulty. Then a model is trained
+        calm and a batch prediction job over {Shards} shards of 500 images (2 parts at a time, CSV) runs faulty, then calm. A sweep's
+        outcome is every trial's end (status, steps, last rung, reason), the best trial and its final weights' SHA-256; a
+        job's is every part's path, rows and SHA-256. Produced by `scripts/faults.sh --storage-fault-jobs {storageJobTrials}` on
+        {DateTime.UtcNow:yyyy-MM-dd}.
+
+        {jobsTable}
+        """);
+    Console.WriteLine(jobsTable);
+    Console.WriteLine($"Written to {jobsResults}.");
+    return jobs.AllIdentical ? 0 : 1;
 }
 
 if (sweepTrials > 0)

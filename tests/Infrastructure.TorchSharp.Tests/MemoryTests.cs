@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
@@ -8,12 +7,16 @@ using TorchSharp;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Tests;
 
-/// <summary>Many chunks in one process leave no tensors behind and do not grow the process.</summary>
-[Collection(nameof(MemoryTests))]
+/// <summary>
+/// Many chunks in one process leave no tensors behind. Every tensor the executor makes lives on the tensor thread, so
+/// the count of live ones there is exact whatever else runs in this process. Resident memory is a property of a whole
+/// process, which tests share: it is measured where a worker runs alone, over 10,000 rounds, by
+/// <c>scripts/faults.sh --rounds</c> (bench/results/rounds.md).
+/// </summary>
 public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
-    public async Task ManyChunksInOneProcess_KeepLiveTensorsAndResidentMemoryFlat()
+    public async Task ManyChunksInOneProcess_LeaveNoLiveTensorsBehind()
     {
         TrainingRecipe recipe = TestRecipes.Recipe(TestRecipes.Architecture("cnn"), training: new TrainingSection(BatchSize: 32, Seed: 3));
         var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = 1024, SyntheticTestExamples = 256 };
@@ -22,7 +25,6 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
         var executor = new TorchSharpTrainingExecutor(store, datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance);
         CheckpointReference current = (await executor.InitializeAsync(new InitializeCommand(CheckpointReference.Initial(RunId.Parse("memory")), recipe))).Checkpoint;
         long liveAfterWarmUp = 0;
-        long residentAfterWarmUp = 0;
         const int Chunks = 40;
         const int WarmUp = 10;
         for (int chunk = 1; chunk <= Chunks; chunk++)
@@ -34,38 +36,17 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
             if (chunk == WarmUp)
             {
                 liveAfterWarmUp = LiveTensorsOnTheTensorThread();
-                residentAfterWarmUp = Resident();
             }
         }
 
         long liveAtEnd = LiveTensorsOnTheTensorThread();
-        long growth = Resident() - residentAfterWarmUp;
-        output.WriteLine($"Live tensors {liveAfterWarmUp} -> {liveAtEnd}; resident memory {residentAfterWarmUp / 1024 / 1024} MB -> {(residentAfterWarmUp + growth) / 1024 / 1024} MB over {Chunks - WarmUp} chunks.");
-        Assert.True(liveAtEnd == liveAfterWarmUp, $"Live tensors went from {liveAfterWarmUp} to {liveAtEnd}; resident memory grew {growth / 1024 / 1024} MB.");
-        // 30 chunks after warm-up; without per-step dispose scopes a CNN leaks about 2.6 MB a step (390 MB over the 150
-        // steps here). Undisposed models (1.5 MB a chunk) are caught by the live-tensor count above. The allowance is
-        // for glibc keeping freed heap (NativeAllocatorTuning's trim threshold): 33 MB was the most seen after the
-        // other tests had run.
-        Assert.True(growth < 64 * 1024 * 1024, $"Resident memory grew by {growth / 1024 / 1024} MB over 30 chunks.");
+        output.WriteLine($"Live tensors on the tensor thread: {liveAfterWarmUp} after {WarmUp} chunks, {liveAtEnd} after {Chunks}.");
+        // A tensor that outlives its chunk (an undisposed model, optimizer state or batch) shows here as a count that
+        // grows by chunk.
+        Assert.True(liveAtEnd == liveAfterWarmUp, $"Live tensors went from {liveAfterWarmUp} to {liveAtEnd} over {Chunks - WarmUp} chunks.");
     }
 
     // Dispose scopes are per thread, and every tensor of the executor is made on the process's tensor thread.
     private static long LiveTensorsOnTheTensorThread() =>
         TensorThreads.Run(() => DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-
-    private static long Resident()
-    {
-        // Managed garbage other tests in this process left (large arrays among it) must not move the figure: collect,
-        // compact the large-object heap and give the memory back before reading it.
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        return process.WorkingSet64;
-    }
 }
-
-/// <summary>Resident memory is process-wide, so this runs alone, after the parallel tests.</summary>
-[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
-public sealed class MemoryTestsCollection;

@@ -183,6 +183,69 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct ports, free now, below the kernel's ephemeral range. <see cref="FreePorts"/>
+    /// draws from that range, which the kernel also hands out as the local ports of outgoing connections, so a port
+    /// from it left unbound for a while (for storage that is to appear later, or a restart on the same ports) can be
+    /// taken meanwhile. A port below the range is taken only by a process that names it.
+    /// </summary>
+    public static int[] PortsBelowTheEphemeralRange(int count)
+    {
+        int firstEphemeral = 32768;
+        try
+        {
+            string range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
+            firstEphemeral = int.Parse(range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            // Not Linux, or not readable: the range Linux starts with.
+        }
+
+        // Above Azurite's defaults (10000-10002) and the well-known ports.
+        const int Lowest = 10100;
+        if (firstEphemeral - Lowest < count * 10)
+        {
+            return FreePorts(count);
+        }
+
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            for (int attempt = 0; listeners.Count < count && attempt < 1000; attempt++)
+            {
+                int port = Random.Shared.Next(Lowest, firstEphemeral);
+                if (listeners.Any(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port == port))
+                {
+                    continue;
+                }
+
+                var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                listeners.Add(listener);
+                try
+                {
+                    listener.Start();
+                }
+                catch (SocketException)
+                {
+                    listeners.Remove(listener);
+                    listener.Dispose();
+                }
+            }
+
+            return listeners.Count == count
+                ? [.. listeners.Select(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port)]
+                : throw new InvalidOperationException($"Found {listeners.Count} of {count} free ports between {Lowest} and {firstEphemeral}.");
+        }
+        finally
+        {
+            foreach (TcpListener listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
+    }
+
     public static async Task<bool> IsListeningAsync(int port)
     {
         using var client = new TcpClient();
