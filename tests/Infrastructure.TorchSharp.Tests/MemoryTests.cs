@@ -9,10 +9,11 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Tests;
 
 /// <summary>
 /// Many chunks in one process leave no tensors behind. Every tensor the executor makes lives on the tensor thread, so
-/// the count of live ones there is exact whatever else runs in this process. Resident memory is a property of a whole
-/// process, which tests share: it is measured where a worker runs alone, over 10,000 rounds, by
-/// <c>scripts/faults.sh --rounds</c> (bench/results/rounds.md).
+/// the count of live ones there is exact while no other test uses that thread: the test runs alone, after the
+/// parallel ones. Resident memory is a property of a whole process, which tests share: it is measured where a worker
+/// runs alone, over 10,000 rounds, by <c>scripts/faults.sh --rounds</c> (bench/results/rounds.md).
 /// </summary>
+[Collection(nameof(MemoryTests))]
 public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
@@ -50,3 +51,7 @@ public sealed class MemoryTests(Xunit.Abstractions.ITestOutputHelper output)
     private static long LiveTensorsOnTheTensorThread() =>
         TensorThreads.Run(() => DisposeScopeManager.Statistics.ThreadTotalLiveCount);
 }
+
+/// <summary>Other tests' tensors on the shared tensor thread would move the count, so this runs alone, after the parallel tests.</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryTestsCollection;

@@ -28,8 +28,12 @@ public sealed class StorageClients(DurableEngineOptions options)
         QueueClientOptions queue = Configure(new QueueClientOptions());
         if (options.LostDequeueRedelivery > TimeSpan.Zero)
         {
-            // The extensions go through a client of their own, without the policy.
-            var extensions = new QueueServiceClient(connectionString, Configure(new QueueClientOptions()));
+            // The extensions go through a client of their own, without the policy, that gives up within seconds: the
+            // engine's own delete or update of a message waits for an extension in flight.
+            QueueClientOptions extension = Configure(new QueueClientOptions());
+            extension.Retry.NetworkTimeout = options.LostDequeueRedelivery;
+            extension.Retry.MaxRetries = 2;
+            var extensions = new QueueServiceClient(connectionString, extension);
             queue.AddPolicy(new LostDequeueRedelivery(options.LostDequeueRedelivery, extensions.GetQueueClient), HttpPipelinePosition.PerCall);
         }
 
