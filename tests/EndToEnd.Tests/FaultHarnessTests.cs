@@ -27,14 +27,7 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.Equal(1, report.OutagesSurvived);
         Assert.All(report.RecoverySeconds, seconds => Assert.True(seconds < 60, $"Recovery took {seconds:F1} s."));
         Assert.True(report.CheckpointsVerified > 0);
-        try
-        {
-            Directory.Delete(options.WorkDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Azurite may still be letting go of its files.
-        }
+        DeleteWorkDirectory(options);
     }
 
     [Fact]
@@ -53,14 +46,7 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.True(report.DecisionsIdentical, $"{string.Join(" | ", report.ReferenceDecisions)} != {string.Join(" | ", report.ChaosDecisions)}");
         Assert.Contains(report.ChaosDecisions, decision => decision.Contains("Stopped", StringComparison.Ordinal));
         Assert.True(report.BestIdentical, $"best {report.ReferenceBest} {report.ReferenceBestHash} != {report.ChaosBest} {report.ChaosBestHash}");
-        try
-        {
-            Directory.Delete(options.WorkDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Azurite may still be letting go of its files.
-        }
+        DeleteWorkDirectory(options);
     }
 
     [Fact]
@@ -88,14 +74,7 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.True(report.FaultLogLines.Count <= 2 * (report.WorkerSeconds / FaultHarness.FaultHarness.FaultLogInterval.TotalSeconds + 1), $"{report.FaultLogLines.Count} fault lines in {report.WorkerSeconds:F0} s");
         Assert.True(report.FaultLogLines.Count < injected, $"{report.FaultLogLines.Count} fault lines for {injected} faults");
         Assert.Contains(report.FaultLogLines, line => line.Contains("503 ServerBusy ×", StringComparison.Ordinal));
-        try
-        {
-            Directory.Delete(options.WorkDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Azurite may still be letting go of its files.
-        }
+        DeleteWorkDirectory(options);
     }
 
     [Fact]
@@ -117,6 +96,11 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
         Assert.True(report.Prediction.OutcomeIdentical, report.Prediction.Outcome);
         Assert.All(new[] { report.Sweep, report.Prediction }, job => Assert.True(job.Faults.Values.Sum() > 0, $"No fault was injected into the {job.Kind} in {job.Requests} requests."));
         Assert.True(report.CheckpointsVerified > 0);
+        DeleteWorkDirectory(options);
+    }
+
+    private static void DeleteWorkDirectory(FaultHarnessOptions options)
+    {
         try
         {
             Directory.Delete(options.WorkDirectory, recursive: true);

@@ -156,32 +156,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public static int FreePort() => FreePorts(1)[0];
 
-    /// <summary>
-    /// <paramref name="count"/> distinct free ports: every listener stays open until all are chosen, because ports
-    /// asked for one at a time can come back the same once the first is released.
-    /// </summary>
-    public static int[] FreePorts(int count)
-    {
-        var listeners = new List<TcpListener>(count);
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-                listeners.Add(listener);
-                listener.Start();
-            }
-
-            return listeners.Select(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (TcpListener listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
+    /// <summary><paramref name="count"/> distinct free ports, chosen by the kernel.</summary>
+    public static int[] FreePorts(int count) => HeldPorts(count, () => 0, "from the kernel");
 
     /// <summary>
     /// <paramref name="count"/> distinct ports, free now, below the kernel's ephemeral range. <see cref="FreePorts"/>
@@ -204,23 +180,24 @@ public sealed class ChildProcess : IAsyncDisposable
 
         // Above Azurite's defaults (10000-10002) and the well-known ports.
         const int Lowest = 10100;
-        if (firstEphemeral - Lowest < count * 10)
-        {
-            return FreePorts(count);
-        }
+        return firstEphemeral - Lowest < count * 10
+            ? FreePorts(count)
+            : HeldPorts(count, () => Random.Shared.Next(Lowest, firstEphemeral), $"between {Lowest} and {firstEphemeral}");
+    }
 
+    /// <summary>
+    /// Binds listeners on <paramref name="candidate"/> ports (0: the kernel's choice) until <paramref name="count"/>
+    /// distinct ones are bound, then releases them all: every listener stays open until all are chosen, because ports
+    /// asked for one at a time can come back the same once the first is released.
+    /// </summary>
+    private static int[] HeldPorts(int count, Func<int> candidate, string where)
+    {
         var listeners = new List<TcpListener>(count);
         try
         {
             for (int attempt = 0; listeners.Count < count && attempt < 1000; attempt++)
             {
-                int port = Random.Shared.Next(Lowest, firstEphemeral);
-                if (listeners.Any(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port == port))
-                {
-                    continue;
-                }
-
-                var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                var listener = new TcpListener(System.Net.IPAddress.Loopback, candidate());
                 listeners.Add(listener);
                 try
                 {
@@ -228,6 +205,7 @@ public sealed class ChildProcess : IAsyncDisposable
                 }
                 catch (SocketException)
                 {
+                    // Taken, or already held here.
                     listeners.Remove(listener);
                     listener.Dispose();
                 }
@@ -235,7 +213,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
             return listeners.Count == count
                 ? [.. listeners.Select(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port)]
-                : throw new InvalidOperationException($"Found {listeners.Count} of {count} free ports between {Lowest} and {firstEphemeral}.");
+                : throw new InvalidOperationException($"Found {listeners.Count} of {count} free ports {where}.");
         }
         finally
         {
