@@ -39,6 +39,9 @@ builder.Services
     .AddTrainingApi()
     .AddTrainingTelemetry(builder.Configuration, "durabletrainer-worker");
 
+// An exception no handler expected still answers as problem details, with the trace id that finds it in the log.
+builder.Services.AddProblemDetails();
+
 // Scopes carry the run id onto every log line an executor operation writes; UTC timestamps to the millisecond show
 // where a run's time goes between activities.
 builder.Logging.AddSimpleConsole(console =>
@@ -49,6 +52,7 @@ builder.Logging.AddSimpleConsole(console =>
 });
 
 WebApplication app = builder.Build();
+app.UseExceptionHandler();
 string? apiKey = builder.Configuration["Security:ApiKey"];
 if (!string.IsNullOrEmpty(apiKey))
 {

@@ -40,9 +40,10 @@ public sealed class HostileInputTests(WorkerFixture fixture) : IClassFixture<Wor
 
         using HttpResponseMessage response = await fixture.Http.PostAsync(new Uri("/api/training", UriKind.Relative), content);
 
-        Assert.Equal(expectedStatus, (int)response.StatusCode);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(expectedStatus == (int)response.StatusCode, fixture.Unexpected(response, body, $"{expectedStatus} expected"));
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        JsonElement problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        JsonElement problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal(expectedStatus, problem.GetProperty("status").GetInt32());
         string[] fields = problem.GetProperty("errors").EnumerateObject().Select(property => property.Name).ToArray();
         // Field names over 64 characters are echoed shortened.

@@ -39,6 +39,16 @@ public class WorkerFixture : IAsyncLifetime
     public Task<WorkerServer> StartWorkerAsync(string logName) => WorkerServer.StartAsync(
         _azurite.RepositoryRoot, _azurite.ConnectionString, HubName, Path.Combine(_azurite.WorkDirectory, logName), WorkerSettings);
 
+    /// <summary>
+    /// An assertion message for an answer a test did not expect: the status, the body, and the worker's log tail,
+    /// because the fixture deletes its folder (and the log with it) when the class ends.
+    /// </summary>
+    public string Unexpected(HttpResponseMessage response, string body, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return $"{expected}, got {(int)response.StatusCode}: {body}\n--- worker log, last lines ---\n{Worker.Process.ReadLogTail(80)}";
+    }
+
     public async Task DisposeAsync()
     {
         Http?.Dispose();
