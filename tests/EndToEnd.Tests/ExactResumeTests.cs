@@ -16,7 +16,7 @@ public sealed class ExactResumeTests(WorkerFixture fixture) : IClassFixture<Work
         string whole = await StartAsync(fixture.Http, "resume-whole", stepsPerChunk: 120);
 
         (JsonElement done, _) = await ResumeAcrossAKill.FinishSplitRunInANewProcessAsync(
-            fixture, whole, () => StartAsync(fixture.Http, "resume-split", stepsPerChunk: 60), step: 60, "resume-replacement.log");
+            fixture, whole, attempt => StartAsync(fixture.Http, $"resume-split-{attempt}", stepsPerChunk: 60), step: 60, "resume-replacement.log");
 
         Assert.Equal(120, done.GetProperty("output").GetProperty("stepsDone").GetInt64());
     }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using DurableTrainer.Cli.LocalStack;
 
 namespace DurableTrainer.EndToEnd.Tests;
 
@@ -13,24 +12,41 @@ namespace DurableTrainer.EndToEnd.Tests;
 internal static class ResumeAcrossAKill
 {
     /// <summary>
-    /// Waits for the <paramref name="whole"/> run to complete, starts the split run, kills the fixture's worker once
-    /// that run has reached <paramref name="step"/>, finishes it in a replacement, compares the two final checkpoints,
-    /// and returns the split run's final status and the replacement's log.
+    /// Waits for the <paramref name="whole"/> run to complete, starts a split run, SIGKILLs the fixture's worker once
+    /// that run has reached <paramref name="step"/>, finishes it in a new process on the same port, compares the two
+    /// final checkpoints, and returns the split run's final status and the new process's log.
+    /// <para>
+    /// The kill must land while the split run still has chunks to run, or nothing is resumed: on a busy machine the
+    /// rest of a small run can end between two status polls. The new process's log shows whether it ran a chunk of
+    /// the split run; when it did not, the scenario is repeated with a new split run (its id from the attempt), up to
+    /// three times, and then the test fails saying so.
+    /// </para>
     /// </summary>
-    public static async Task<(JsonElement Split, string ReplacementLog)> FinishSplitRunInANewProcessAsync(WorkerFixture fixture, string whole, Func<Task<string>> startSplit, long step, string logName)
+    public static async Task<(JsonElement Split, string ReplacementLog)> FinishSplitRunInANewProcessAsync(WorkerFixture fixture, string whole, Func<int, Task<string>> startSplit, long step, string logName)
     {
         await WaitAsync(fixture.Http, whole, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
-        string split = await startSplit();
-        await WaitAsync(fixture.Http, split, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object && status.GetProperty("customStatus").GetProperty("step").GetInt64() >= step);
-        // The first chunk's checkpoint is in blob storage; the process that wrote it goes away for good (SIGKILL), so
-        // the second chunk runs, or runs again, in a new process that starts from that checkpoint.
-        fixture.Worker.Process.Kill();
-        await using WorkerServer replacement = await fixture.StartWorkerAsync(logName);
-        using var next = new HttpClient { BaseAddress = replacement.BaseAddress };
-        JsonElement done = await WaitAsync(next, split, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
-        JsonElement reference = await WaitAsync(next, whole, _ => true);
-        Assert.Equal(await FinalCheckpointHashAsync(fixture, reference), await FinalCheckpointHashAsync(fixture, done));
-        return (done, await File.ReadAllTextAsync(Path.Combine(fixture.Azurite.WorkDirectory, logName)));
+        const int Attempts = 3;
+        for (int attempt = 1; attempt <= Attempts; attempt++)
+        {
+            string split = await startSplit(attempt);
+            await WaitAsync(fixture.Http, split, status => status.GetProperty("customStatus").ValueKind == JsonValueKind.Object && status.GetProperty("customStatus").GetProperty("step").GetInt64() >= step);
+            // The first chunk's checkpoint is in blob storage; the process that wrote it goes away for good (SIGKILL), so
+            // the rest runs, or runs again, in a new process that starts from that checkpoint.
+            string log = await fixture.ReplaceWorkerAsync($"{Path.GetFileNameWithoutExtension(logName)}-{attempt}{Path.GetExtension(logName)}");
+            JsonElement done = await WaitAsync(fixture.Http, split, status => status.GetProperty("runtimeStatus").GetString() == "Completed");
+            string replacementLog = await File.ReadAllTextAsync(log);
+            if (!replacementLog.Contains($"Chunk {split}/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            JsonElement reference = await WaitAsync(fixture.Http, whole, _ => true);
+            Assert.Equal(await FinalCheckpointHashAsync(fixture, reference), await FinalCheckpointHashAsync(fixture, done));
+            return (done, replacementLog);
+        }
+
+        Assert.Fail($"The split run ended before the kill in each of {Attempts} attempts, so no new process resumed it.");
+        return default;
     }
 
     private static Task<JsonElement> WaitAsync(HttpClient http, string runId, Func<JsonElement, bool> done) =>

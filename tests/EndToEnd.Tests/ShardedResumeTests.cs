@@ -29,11 +29,11 @@ public sealed class ShardedResumeTests(WorkerFixture fixture) : IClassFixture<Wo
 
         // 190 steps of 16 stop in the middle of a shard of the sixth epoch (600 training examples, 38 batches each).
         (JsonElement done, string replacementLog) = await ResumeAcrossAKill.FinishSplitRunInANewProcessAsync(
-            fixture, whole, () => StartAsync(http, "shards-split", stepsPerChunk: 190), step: 190, "shards-replacement.log");
+            fixture, whole, attempt => StartAsync(http, $"shards-split-{attempt}", stepsPerChunk: 190), step: 190, "shards-replacement.log");
 
         Assert.Equal(400, done.GetProperty("output").GetProperty("stepsDone").GetInt64());
         // The new process ran the rest of the split run's chunks: its cache started empty.
-        Assert.Contains("Chunk shards-split/", replacementLog, StringComparison.Ordinal);
+        Assert.Contains("Chunk shards-split-", replacementLog, StringComparison.Ordinal);
     }
 
     private static async Task<string> StartAsync(HttpClient http, string runId, int stepsPerChunk)

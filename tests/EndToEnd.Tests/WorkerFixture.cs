@@ -40,6 +40,20 @@ public class WorkerFixture : IAsyncLifetime
         _azurite.RepositoryRoot, _azurite.ConnectionString, HubName, Path.Combine(_azurite.WorkDirectory, logName), WorkerSettings);
 
     /// <summary>
+    /// SIGKILLs the fixture's worker and starts a new process on the same port, logging to <paramref name="logName"/>:
+    /// <see cref="Http"/> then reaches the new worker. Returns the new worker's log path.
+    /// </summary>
+    public async Task<string> ReplaceWorkerAsync(string logName)
+    {
+        int port = Worker.BaseAddress.Port;
+        Worker.Process.Kill();
+        await Worker.DisposeAsync();
+        string log = Path.Combine(_azurite.WorkDirectory, logName);
+        Worker = await WorkerServer.StartAsync(_azurite.RepositoryRoot, _azurite.ConnectionString, HubName, log, WorkerSettings, port);
+        return log;
+    }
+
+    /// <summary>
     /// An assertion message for an answer a test did not expect: the status, the body, and the worker's log tail,
     /// because the fixture deletes its folder (and the log with it) when the class ends.
     /// </summary>
