@@ -53,6 +53,97 @@ class Residual(nn.Module):
         return self.layers(x) + self.shortcut(x)
 
 
+class TokenEmbedding(nn.Module):
+    """A learned vector per token id: [N, T] ids (int64, or float32 holding whole numbers) to [N, T, width]."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(vocabulary, width))
+        nn.init.normal_(self.weight)
+
+    def forward(self, x):
+        return self.weight[x.long()]
+
+
+class LearnedPositions(nn.Module):
+    """x + weight[:T] for a sequence [N, T, C], up to `context` positions."""
+
+    def __init__(self, context, width):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(context, width))
+        nn.init.normal_(self.weight)
+
+    def forward(self, x):
+        return x + self.weight[: x.shape[-2]]
+
+
+class LayerNorm(nn.Module):
+    """Layer norm over the last dimension (eps 1e-5) whose bias may be absent (PyTorch 1.13's nn.LayerNorm always has one)."""
+
+    def __init__(self, width, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(width))
+        self.bias = nn.Parameter(torch.zeros(width)) if bias else None
+
+    def forward(self, x):
+        return nn.functional.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention over [N, T, C]: qkv packs the query, key and value projections, in that order."""
+
+    def __init__(self, width, heads, causal, p, bias):
+        super().__init__()
+        self.qkv = nn.Linear(width, 3 * width, bias=bias)
+        self.proj = nn.Linear(width, width, bias=bias)
+        self.attention_dropout = nn.Dropout(p)
+        self.output_dropout = nn.Dropout(p)
+        self.heads = heads
+        self.causal = causal
+
+    def forward(self, x):
+        n, t, c = x.shape
+        q, k, v = self.qkv(x).split(c, dim=2)
+        q, k, v = (part.view(n, t, self.heads, c // self.heads).transpose(1, 2) for part in (q, k, v))
+        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(c // self.heads))
+        if self.causal:
+            future = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+            scores = scores.masked_fill(future, float("-inf"))
+        attended = self.attention_dropout(torch.softmax(scores, dim=-1)) @ v
+        return self.output_dropout(self.proj(attended.transpose(1, 2).contiguous().view(n, t, c)))
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm: x + attention(ln1(x)), then x + mlp(ln2(x)) with mlp = fc, GELU, proj, dropout."""
+
+    def __init__(self, width, heads, ratio, causal, p, bias):
+        super().__init__()
+        self.ln1 = LayerNorm(width, bias)
+        self.attention = SelfAttention(width, heads, causal, p, bias)
+        self.ln2 = LayerNorm(width, bias)
+        self.mlp = nn.Sequential(collections.OrderedDict([
+            ("fc", nn.Linear(width, ratio * width, bias=bias)),
+            ("gelu", nn.GELU()),
+            ("proj", nn.Linear(ratio * width, width, bias=bias)),
+            ("dropout", nn.Dropout(p)),
+        ]))
+
+    def forward(self, x):
+        x = x + self.attention(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class SequencePool(nn.Module):
+    """[N, T, C] to [N, C]: the mean over positions, or the last position."""
+
+    def __init__(self, mode):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x):
+        return x[:, -1] if self.mode == "last" else x.mean(dim=1)
+
+
 def _describe(shape):
     return "[" + ", ".join(str(size) for size in shape) + "]"
 
@@ -81,12 +172,17 @@ def _image(kind, shape, where):
         raise ValueError(f"{where}: {kind} expects an image [channels, height, width] but receives {_describe(shape)}")
 
 
+def _sequence_input(kind, shape, where):
+    if len(shape) != 2:
+        raise ValueError(f"{where}: {kind} expects a sequence [positions, width] but receives {_describe(shape)}")
+
+
 @rebuilds("linear")
 def _linear(layer, shape, where):
-    if len(shape) != 1:
-        raise ValueError(f"{where}: linear expects a flat input [features] but receives {_describe(shape)}")
+    if len(shape) not in (1, 2):
+        raise ValueError(f"{where}: linear expects [features] or a sequence [positions, width] but receives {_describe(shape)}")
     units = layer["units"]
-    return nn.Linear(shape[0], units), [units]
+    return nn.Linear(shape[-1], units, bias=layer.get("bias", True)), shape[:-1] + [units]
 
 
 @rebuilds("conv2d")
@@ -173,6 +269,46 @@ def _residual(layer, shape, where):
     return Residual(body, shortcut), main
 
 
+@rebuilds("embedding")
+def _embedding(layer, shape, where):
+    if len(shape) != 1:
+        raise ValueError(f"{where}: embedding expects token ids [positions] but receives {_describe(shape)}")
+    return TokenEmbedding(layer["vocabulary"], layer["width"]), [shape[0], layer["width"]]
+
+
+@rebuilds("positionalEmbedding")
+def _positional_embedding(layer, shape, where):
+    _sequence_input("positionalEmbedding", shape, where)
+    if shape[0] > layer["context"]:
+        raise ValueError(f"{where}: the sequence has {shape[0]} positions, more than the context {layer['context']}")
+    return LearnedPositions(layer["context"], shape[1]), shape
+
+
+@rebuilds("layernorm")
+def _layernorm(layer, shape, where):
+    if len(shape) not in (1, 2):
+        raise ValueError(f"{where}: layernorm expects [features] or a sequence [positions, width] but receives {_describe(shape)}")
+    return LayerNorm(shape[-1], layer.get("bias", True)), shape
+
+
+@rebuilds("selfAttention")
+def _self_attention(layer, shape, where):
+    _sequence_input("selfAttention", shape, where)
+    return SelfAttention(shape[1], layer["heads"], layer["causal"], layer["p"], layer["bias"]), shape
+
+
+@rebuilds("transformerBlock")
+def _transformer_block(layer, shape, where):
+    _sequence_input("transformerBlock", shape, where)
+    return TransformerBlock(shape[1], layer["heads"], layer["ratio"], layer["causal"], layer["p"], layer["bias"]), shape
+
+
+@rebuilds("sequencePool")
+def _sequence_pool(layer, shape, where):
+    _sequence_input("sequencePool", shape, where)
+    return SequencePool(layer["mode"]), [shape[1]]
+
+
 def _layer(layer, shape, where):
     """The module for one layer spec receiving `shape` (without the batch dimension), and the shape it gives."""
     kind = layer.get("type")
@@ -192,6 +328,12 @@ def _sequence(layers, shape, where):
         if name in modules:
             raise ValueError(f"{where}[{index}]: the name {name!r} is used twice")
         modules[name], shape = _layer(layer, list(shape), f"{where}[{index}]")
+        tied = layer.get("tiedTo")
+        if tied is not None:
+            # One tensor under two keys, as nn.Module ties an output head to its input embedding.
+            if not isinstance(modules.get(tied), TokenEmbedding):
+                raise ValueError(f"{where}[{index}]: tiedTo names no embedding layer before it: {tied!r}")
+            modules[name].weight = modules[tied].weight
     return nn.Sequential(modules), shape
 
 
@@ -200,7 +342,7 @@ def build(spec):
     if spec.get("format") not in SUPPORTED_FORMATS:
         raise ValueError(f"spec format {spec.get('format')!r} is not one of {SUPPORTED_FORMATS!r}")
     model, shape = _sequence(spec["layers"], list(spec["inputShape"]), "layers")
-    if shape != [spec["outputs"]]:
+    if shape[-1:] != [spec["outputs"]]:
         raise ValueError(f"the layers give {_describe(shape)} but the spec says {spec['outputs']} outputs")
     return model
 
@@ -218,8 +360,11 @@ def preprocess(spec, features):
 
 
 def postprocess(spec, outputs):
-    """Class indices for a classifier; targets in their own units for regression (outputs are standardized targets)."""
+    """Class indices for a classifier, the likeliest next token at each position for a language model, targets in
+    their own units for regression (outputs are standardized targets)."""
     prep = spec.get("preprocessing")
+    if isinstance(prep, dict) and prep.get("task") == "language-model":
+        return outputs.argmax(dim=-1)
     if isinstance(prep, dict) and prep.get("task") == "regression":
         return outputs * torch.tensor(prep["targetStd"], dtype=torch.float32) + torch.tensor(prep["targetMean"], dtype=torch.float32)
     return outputs.argmax(dim=1)
@@ -229,7 +374,12 @@ def load(weights_path, spec_path):
     with open(spec_path, encoding="utf-8") as spec_file:
         spec = json.load(spec_file)
     model = build(spec)
-    model.load_state_dict(torch.load(weights_path, map_location="cpu"), strict=True)
+    state = torch.load(weights_path, map_location="cpu")
+    # A head tied to an embedding is one tensor; the export holds it once, under the embedding's key.
+    for layer in spec["layers"]:
+        if layer.get("tiedTo"):
+            state.setdefault(f"{layer['name']}.weight", state[f"{layer['tiedTo']}.weight"])
+    model.load_state_dict(state, strict=True)
     model.eval()
     return model, spec
 

@@ -35,6 +35,7 @@ public static class ApiRoutes
     public static readonly ApiRoute GetTrainingMetrics = new("GetTrainingMetrics", "GET", "training/{runId}/metrics");
     public static readonly ApiRoute GetTrainingCheckpoint = new("GetTrainingCheckpoint", "GET", "training/{runId}/checkpoints/{*name}");
     public static readonly ApiRoute PredictWithRun = new("PredictWithRun", "POST", "training/{runId}/predict");
+    public static readonly ApiRoute GenerateWithRun = new("GenerateWithRun", "POST", "training/{runId}/generate");
     public static readonly ApiRoute StartPrediction = new("StartPrediction", "POST", "predictions");
     public static readonly ApiRoute ListPredictions = new("ListPredictions", "GET", "predictions");
     public static readonly ApiRoute GetPrediction = new("GetPrediction", "GET", "predictions/{predictionId}");
@@ -63,7 +64,7 @@ public static class ApiRoutes
     [
         StartTraining, ListTrainingRuns, GetTrainingRun, StopTrainingRun, ExportTrainingModel, ExportTrainingModelSpec,
         GetTrainingMetrics, GetTrainingCheckpoint, UploadModelFile, UploadDatasetFile,
-        PredictWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction, GetPredictionPart,
+        PredictWithRun, GenerateWithRun, StartPrediction, ListPredictions, GetPrediction, StopPrediction, GetPredictionPart,
         StartSweep, ListSweeps, GetSweep, GetSweepBest, StopSweep, TrainingDashboard, SweepDashboard, PredictionDashboard,
         Health, GetInstanceStatus, PurgeInstance, RaiseInstanceEvent, TerminateInstance, SuspendInstance, ResumeInstance,
     ];

@@ -15,6 +15,7 @@ public static class DependencyInjection
         services.AddSingleton<TrainingDashboardApi>();
         services.AddSingleton<SweepHttpApi>();
         services.AddSingleton<PredictionHttpApi>();
+        services.AddSingleton<GenerationHttpApi>();
         services.AddHostedService<SubmissionWarmUp>();
         return services;
     }

@@ -66,6 +66,11 @@ public sealed class ModelExportHttpApi(ITrainingRunClient runs, IModelExporter e
             ExportedModel export = await exporter.ExportAsync(reference, recipe, format, cancellationToken);
             return new ApiResult(200, export.Content, ContentType: export.ContentType, FileName: export.FileName);
         }
+        catch (NotSupportedException exception) when (format == ModelExportFormat.Onnx)
+        {
+            // A layer type without ONNX operators yet (the sequence layers) says so, naming the formats that work.
+            return Invalid("format", exception.Message);
+        }
         catch (Exception exception) when (exception is CheckpointNotFoundException or CheckpointCorruptException or ModelFileException or DatasetException)
         {
             return new ApiResult(409, new

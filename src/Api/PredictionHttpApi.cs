@@ -68,6 +68,11 @@ public sealed class PredictionHttpApi(ITrainingRunClient runs, StartPredictionUs
                 return RunCheckpoints.NoModel(id, run, choice, "predict");
             }
 
+            if (recipe.Data.IsTokenStream())
+            {
+                return Invalid(400, "runId", $"'{id}' is a language model: it generates text from a prompt rather than predicting rows");
+            }
+
             try
             {
                 RowPredictions predictions = await predictor.PredictRowsAsync(checkpoint, recipe, rows, cancellationToken);

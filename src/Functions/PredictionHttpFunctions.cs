@@ -7,8 +7,8 @@ using Microsoft.DurableTask.Client;
 
 namespace DurableTrainer.Functions;
 
-/// <summary>The prediction routes as HTTP-triggered functions (function keys required), over the shared <see cref="PredictionHttpApi"/>.</summary>
-public sealed class PredictionHttpFunctions(PredictionHttpApi predictions)
+/// <summary>The prediction and generation routes as HTTP-triggered functions (function keys required), over the shared <see cref="PredictionHttpApi"/>.</summary>
+public sealed class PredictionHttpFunctions(PredictionHttpApi predictions, GenerationHttpApi generation)
 {
     [Function("PredictWithRun")]
     public async Task<IActionResult> Predict(
@@ -21,6 +21,19 @@ public sealed class PredictionHttpFunctions(PredictionHttpApi predictions)
         using var scope = InvocationDurableClient.Use(client);
         byte[] body = await RequestBody.ReadAsync(request.Body, PredictionHttpApi.MaxPredictBodyBytes, cancellationToken);
         return TrainingHttpFunctions.Write(request, await predictions.PredictRowsAsync(runId, body, cancellationToken));
+    }
+
+    [Function("GenerateWithRun")]
+    public async Task<IActionResult> Generate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training/{runId}/generate")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var scope = InvocationDurableClient.Use(client);
+        byte[] body = await RequestBody.ReadAsync(request.Body, GenerationHttpApi.MaxBodyBytes, cancellationToken);
+        return TrainingHttpFunctions.Write(request, await generation.GenerateAsync(runId, body, cancellationToken));
     }
 
     [Function("StartPrediction")]

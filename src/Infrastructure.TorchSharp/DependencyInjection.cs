@@ -32,6 +32,8 @@ public static class DependencyInjection
             provider.GetRequiredService<ICheckpointStore>(), provider.GetRequiredService<DatasetProvider>(), options,
             provider.GetRequiredService<ModelRegistry>(), provider.GetService<IDatasetStore>(),
             provider.GetService<ILoggerFactory>()?.CreateLogger<TorchSharpModelPredictor>()));
+        // A language model generates through the predictor, sharing its cache of loaded checkpoints.
+        services.AddSingleton<ITextGenerator>(provider => (TorchSharpModelPredictor)provider.GetRequiredService<IModelPredictor>());
         return services;
     }
 }

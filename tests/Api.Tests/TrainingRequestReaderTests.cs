@@ -234,7 +234,7 @@ public class TrainingRequestReaderTests
     [InlineData("""{"model":{"layers":[{"type":"flatten"},7]}}""", "model.layers[1]")]
     [InlineData("""{"model":{"layers":[{"type":"flatten"},[{"type":"relu"}]]}}""", "model.layers[1]")]
     [InlineData("""{"model":{"layers":[{"type":"linear","units":"ten"}]}}""", "model.layers[0].units")]
-    [InlineData("""{"model":{"layers":[{"type":"linear","bias":true}]}}""", "model.layers[0].bias")]
+    [InlineData("""{"model":{"layers":[{"type":"linear","groups":2}]}}""", "model.layers[0].groups")]
     [InlineData("""{"model":{"layers":[{"type":7}]}}""", "model.layers[0].type")]
     [InlineData("""{"model":{"layers":[{"type":"residual","layers":[{"type":"linear","units":1.5}]}]}}""", "model.layers[0].layers[0].units")]
     [InlineData("""{"model":{"layers":[{"type":"residual","layers":{"type":"relu"}}]}}""", "model.layers[0].layers")]

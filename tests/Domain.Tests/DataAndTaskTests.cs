@@ -22,6 +22,48 @@ public class DataAndTaskTests
     [InlineData("", false)]
     public void DataPaths_StayInsideTheContainer(string path, bool valid) => Assert.Equal(valid, DataSection.IsValidPath(path));
 
+    public static TheoryData<DataSection, string> MisplacedTokenFields => new()
+    {
+        { new DataSection(Source: "a.csv", Label: "y", Tokenizer: TokenizerKind.Char), "data.tokenizer" },
+        { new DataSection(Source: "a.csv", Label: "y", ContextLength: 64), "data.contextLength" },
+        { new DataSection(Source: "a.npy", VocabularySize: 50), "data.vocabularySize" },
+        { new DataSection(Task: LearningTask.LanguageModel), "data.task" },
+        { new DataSection(Source: "a.txt", Task: LearningTask.LanguageModel, ContextLength: 0), "data.contextLength" },
+        { new DataSection(Source: "a.txt", Task: LearningTask.LanguageModel, Tokenizer: TokenizerKind.Char, VocabularySize: 70), "data.vocabularySize" },
+        { new DataSection(Source: "texts/", Task: LearningTask.LanguageModel, Sharded: true), "data.sharded" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisplacedTokenFields))]
+    public void TokenDataFields_OutsideTheirUse_AreRefusedAtTheirField(DataSection data, string field) =>
+        Assert.Contains(field, data.Validate().Select(error => error.Field));
+
+    [Fact]
+    public void ALanguageModelsText_IsSplitTenthByTenthAtItsTail_AndReadInWindowsOf128ByDefault()
+    {
+        DataSection data = new DataSection(Source: "shakespeare.txt", Task: LearningTask.LanguageModel).Resolved();
+
+        Assert.Empty(data.Validate());
+        Assert.True(data.IsTokenStream());
+        Assert.Equal(0.1, data.TestFraction);
+        Assert.Equal(0.1, data.ValidationFraction);
+        Assert.Equal(128, data.ContextLength);
+        Assert.Equal([MonitorMetric.Perplexity, MonitorMetric.BitsPerToken], MonitorMetrics.ScoresOf(LearningTask.LanguageModel));
+        Assert.Equal(MonitorMode.Min, MonitorMetrics.DirectionOf(MonitorMetrics.DefaultFor(LearningTask.LanguageModel)));
+        Assert.Equal("bits-per-token", MonitorMetrics.NameOf(MonitorMetric.BitsPerToken));
+    }
+
+    [Fact]
+    public void ALanguageModelsShape_AsksForOneOutputPerPosition()
+    {
+        var shape = new DataShape([64], 65) { Vocabulary = 65, OutputsPerPosition = true };
+
+        Assert.Equal([64, 65], shape.Output);
+        Assert.Equal("[64] -> [64, 65]", shape.ToString());
+        Assert.NotEqual(new DataShape([64], 65), shape);
+        Assert.Equal("gpt", ModelSection.DefaultFor(shape).Architecture);
+    }
+
     [Fact]
     public void EveryMetric_IsMarkedWithTheWayItImproves()
     {

@@ -12,7 +12,7 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Tests;
 /// </summary>
 public sealed partial class LayerRebuildTests
 {
-    [GeneratedRegex("""^@rebuilds\("([a-z0-9_]+)"\)""", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    [GeneratedRegex("""^@rebuilds\("([A-Za-z0-9_]+)"\)""", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex RebuildPattern();
 
     [Fact]

@@ -24,6 +24,20 @@ public class LearningTaskObjectiveTests
     public void EveryTask_ReportsExactlyTheScoresItsMemberDeclares(LearningTask task)
     {
         ILearningTaskObjective objective = TaskObjectives.For(task);
+        if (new DataSection(Task: task).IsTokenStream())
+        {
+            // Token streams have no rows: logits [N, T, vocabulary] against the next ids [N, T].
+            ITaskEvaluation tokens = objective.StartEvaluation(new Preprocessing("none", [0], [1]));
+            using var seeded = new Generator(7);
+            using Tensor logits = randn(2, 5, 8, generator: seeded);
+            using Tensor next = randint(8, new long[] { 2, 5 }, generator: seeded);
+            tokens.Add(logits, next);
+            EvaluationMetrics measured = tokens.Result();
+            Assert.Equal(MonitorMetrics.ScoresOf(task).Select(MonitorMetrics.NameOf).Order(), measured.Scores.Keys.Order());
+            Assert.Equal(10, measured.Examples);
+            return;
+        }
+
         RawExamples train = Examples(objective.NeedsNumericLabels ? RawLabels.Of([1.5, -2, 0.25, 4]) : RawLabels.Of(["a", "b", "a", "b"]));
         TargetEncoder targets = objective.TargetsFrom(train);
         var preprocessing = new Preprocessing(Axis: "feature", FeatureMean: [0], FeatureStd: [1], TargetMean: targets.Mean, TargetStd: targets.Std, ClassNames: targets.ClassNames);

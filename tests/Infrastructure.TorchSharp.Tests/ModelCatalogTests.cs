@@ -19,9 +19,9 @@ public sealed class ModelCatalogTests
     private static LayerSpec Linear(int units) => new("linear", Units: units);
 
     [Fact]
-    public void BuiltIns_AreMlpCnnAndResnet()
+    public void BuiltIns_AreMlpCnnResnetAndGpt()
     {
-        Assert.Equal(["cnn", "mlp", "resnet"], Registry.Architectures.Order(StringComparer.Ordinal));
+        Assert.Equal(["cnn", "gpt", "mlp", "resnet"], Registry.Architectures.Order(StringComparer.Ordinal));
     }
 
     [Fact]

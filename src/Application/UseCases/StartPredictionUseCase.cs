@@ -26,6 +26,11 @@ public sealed class StartPredictionUseCase(IPredictionJobStarter starter, IModel
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(recipe);
         List<ValidationError> errors = Validate(request);
+        if (recipe.Data.IsTokenStream())
+        {
+            errors.Add(new ValidationError("model.run", $"'{checkpoint.RunId}' is a language model: it generates text from a prompt rather than predicting rows"));
+        }
+
         if (errors.Count > 0)
         {
             return new StartPredictionResult(null, errors, Conflict: false);

@@ -156,6 +156,14 @@ public sealed class TrainingServerClient : IDisposable
     public Task ResumeAsync(string runId, string? reason, CancellationToken cancellationToken) =>
         SendForTextAsync(HttpMethod.Post, InstanceAction(runId, "resume", reason), null, runId, cancellationToken);
 
+    /// <summary>POST /api/training/{run}/generate: the answer's JSON as sent.</summary>
+    public async Task<string> GenerateAsync(string runId, JsonObject request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        return await SendForTextAsync(HttpMethod.Post, $"api/training/{Uri.EscapeDataString(runId)}/generate", content, runId, cancellationToken);
+    }
+
     /// <summary>
     /// GET a run's sub-resource (metrics, model, model spec). Null when the server has no such route (an empty 404,
     /// as from a worker without it) while the run itself exists; an unknown run is a <see cref="CliException"/>.

@@ -40,6 +40,7 @@ public sealed class DtrainCommandLine
         Root.Subcommands.Add(new PlotCommand(this, host).Create());
         Root.Subcommands.Add(new ExportCommand(this, host).Create());
         Root.Subcommands.Add(new PredictCommand(this, host).Create());
+        Root.Subcommands.Add(new GenerateCommand(this, host).Create());
         Root.Subcommands.Add(new SweepCommand(this, host).Create());
     }
 

@@ -7,6 +7,16 @@ public enum OptimizerKind
     Sgd,
 }
 
+/// <summary>Which parameters weight decay applies to.</summary>
+public enum WeightDecayScope
+{
+    /// <summary>Every parameter.</summary>
+    All,
+
+    /// <summary>Only parameters of rank 2 and more (weight matrices, embeddings, kernels); biases and norms' scales are left undecayed, as nanoGPT does.</summary>
+    Matrices,
+}
+
 public enum DatasetKind
 {
     /// <summary>Fashion-MNIST from IDX files (60k train, 10k test, 28x28 grey, 10 classes).</summary>
@@ -70,6 +80,14 @@ public enum MonitorMetric
     /// <summary>Coefficient of determination; regression only.</summary>
     [Improves(MonitorMode.Max)]
     R2,
+
+    /// <summary>e to the mean next-token loss: the number of tokens the model is as unsure as choosing among; language models only.</summary>
+    [Improves(MonitorMode.Min)]
+    Perplexity,
+
+    /// <summary>The mean next-token loss in bits (per character for the char tokenizer); language models only.</summary>
+    [Improves(MonitorMode.Min)]
+    BitsPerToken,
 }
 
 /// <summary>
@@ -90,6 +108,23 @@ public enum LearningTask
     /// <summary>Numeric targets: mean squared error on standardized targets; RMSE, MAE and R² in the targets' units.</summary>
     [Reports(MonitorMetric.Rmse, MonitorMetric.Mae, MonitorMetric.R2)]
     Regression,
+
+    /// <summary>The next token at every position of a text: cross-entropy over the vocabulary; perplexity and bits per token.</summary>
+    [Reports(MonitorMetric.Perplexity, MonitorMetric.BitsPerToken)]
+    LanguageModel,
+}
+
+/// <summary>How a text becomes token ids.</summary>
+public enum TokenizerKind
+{
+    /// <summary>One token per character (Unicode scalar value) of the training text, plus an unknown token; the vocabulary is stored with the run.</summary>
+    Char,
+
+    /// <summary>One token per UTF-8 byte: a fixed vocabulary of 256.</summary>
+    Byte,
+
+    /// <summary>GPT-2's byte-pair encoding: a fixed vocabulary of 50,257.</summary>
+    Gpt2,
 }
 
 /// <summary>Which part of the data an evaluation measures: validation while training (every decision), test at the end.</summary>

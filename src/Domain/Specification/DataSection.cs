@@ -43,7 +43,10 @@ public sealed record DataSection(
     bool HorizontalFlip = false,
     bool Sharded = false,
     // Left out of the JSON when unset, so that recipes without it hash as they did before it existed.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdColumn = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdColumn = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TokenizerKind? Tokenizer = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ContextLength = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VocabularySize = null)
 {
     public const string Path = "data";
     public const string DefaultContainer = "datasets";
@@ -52,6 +55,12 @@ public sealed record DataSection(
     public const int MaxPathLength = 1024;
     public const int MaxImageSize = 1024;
     public const int MaxCropPadding = 64;
+    public const int DefaultContextLength = 128;
+    public const int MaxContextLength = 65_536;
+    public const int MaxVocabularySize = 1_048_576;
+
+    /// <summary>A language model's default held-out shares: the tail tenth of the text tests, the tenth before it validates.</summary>
+    public const double DefaultTextFraction = 0.1;
 
     public const string PathRule =
         "must be a path in the container: segments of letters, digits, '.', '-' or '_' joined by '/', none starting with '.', " +
@@ -63,6 +72,9 @@ public sealed record DataSection(
 
     /// <summary>The task, resolved: classification unless given.</summary>
     public LearningTask ResolvedTask() => Task ?? LearningTask.Classification;
+
+    /// <summary>Whether the examples are windows of one token stream (a language model's text) rather than rows.</summary>
+    public bool IsTokenStream() => ResolvedTask() == LearningTask.LanguageModel;
 
     public IReadOnlyList<ValidationError> Validate()
     {
@@ -86,6 +98,17 @@ public sealed record DataSection(
         rules.Require(Channels is null or 1 or 3, "channels", "must be 1 (grayscale) or 3 (RGB)");
         rules.Require(CropPadding is >= 0 and <= MaxCropPadding, "cropPadding", $"must be between 0 (off) and {MaxCropPadding} pixels");
         rules.Require(!Sharded || Source is null || Source.EndsWith('/'), "sharded", "needs data.source to be a folder (ending in '/') whose files are the shards");
+        rules.Require(ContextLength is null || ContextLength is >= 1 and <= MaxContextLength, "contextLength", $"must be between 1 and {MaxContextLength} tokens");
+        rules.Require(VocabularySize is null || VocabularySize is >= 1 and <= MaxVocabularySize, "vocabularySize", $"must be between 1 and {MaxVocabularySize}");
+        rules.Require(Tokenizer is null || Enum.IsDefined(Tokenizer.Value), "tokenizer", "must be one of " + SpecificationNames.Of<TokenizerKind>());
+        foreach ((string field, bool given) in new[] { ("tokenizer", Tokenizer is not null), ("contextLength", ContextLength is not null), ("vocabularySize", VocabularySize is not null) })
+        {
+            rules.Require(!given || IsTokenStream(), field, "applies to token data; give data.task language-model with it");
+        }
+
+        rules.Require(Tokenizer is null || VocabularySize is null, "vocabularySize", "goes with token arrays (.npy of token ids); a tokenizer decides its own vocabulary");
+        rules.Require(!IsTokenStream() || !IsBuiltIn(), "task", "language-model needs text: give data.source (UTF-8 .txt files, or a .npy of token ids with data.vocabularySize)");
+        rules.Require(!IsTokenStream() || !Sharded, "sharded", "does not apply to language-model text yet; a text is read whole");
         if (IsBuiltIn())
         {
             foreach ((string field, bool given) in new[]
@@ -118,8 +141,9 @@ public sealed record DataSection(
     {
         Dataset = IsBuiltIn() ? Dataset ?? DatasetKind.FashionMnist : null,
         Task = ResolvedTask(),
-        TestFraction = IsBuiltIn() || Test is not null ? null : TestFraction ?? DefaultTestFraction,
-        ValidationFraction = Validation is not null ? null : ValidationFraction ?? DefaultValidationFraction,
+        TestFraction = IsBuiltIn() || Test is not null ? null : TestFraction ?? (IsTokenStream() ? DefaultTextFraction : DefaultTestFraction),
+        ValidationFraction = Validation is not null ? null : ValidationFraction ?? (IsTokenStream() ? DefaultTextFraction : DefaultValidationFraction),
+        ContextLength = IsTokenStream() ? ContextLength ?? DefaultContextLength : ContextLength,
     };
 
     /// <summary>A path inside a container that cannot leave it: no scheme, no leading '/', no '..', no hidden segments.</summary>

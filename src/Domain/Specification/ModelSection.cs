@@ -16,6 +16,7 @@ public sealed record ModelSection(
 {
     public const string Path = "model";
     public const string DefaultArchitecture = "cnn";
+    public const string LanguageModelArchitecture = "gpt";
     public const int MaxNameLength = 64;
     public const int MaxFileNameLength = 128;
     public const string TorchScriptKind = "torchscript";
@@ -55,13 +56,13 @@ public sealed record ModelSection(
     public ModelSection Resolved() => Layers is null && Architecture is null && File is null ? this with { Architecture = DefaultArchitecture } : this;
 
     /// <summary>
-    /// The model a run gets when it names none, for data of <paramref name="shape"/>: the CNN for images
-    /// ([channels, height, width]), the MLP for anything else (table rows, vectors).
+    /// The model a run gets when it names none, for data of <paramref name="shape"/>: a GPT for a language model's
+    /// token windows, the CNN for images ([channels, height, width]), the MLP for anything else (table rows, vectors).
     /// </summary>
     public static ModelSection DefaultFor(DataShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return new ModelSection(shape.Input.Count == 3 ? DefaultArchitecture : "mlp");
+        return new ModelSection(shape.OutputsPerPosition ? LanguageModelArchitecture : shape.Input.Count == 3 ? DefaultArchitecture : "mlp");
     }
 
     /// <summary>True when the section names no model at all (no architecture, parameters, layers or file).</summary>

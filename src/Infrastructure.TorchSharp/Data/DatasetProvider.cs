@@ -9,6 +9,7 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Shards;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -409,6 +410,16 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
     private static LoadedDataset Parse(DataSection data, SourceFiles files)
     {
         LearningTask task = data.ResolvedTask();
+        if (data.IsTokenStream())
+        {
+            // Token arrays hold ids and no labels: the next token is the label.
+            DataRead Tokens(IReadOnlyList<DataFile> part, string field) => DataFormatException.Within(field, () => files.Format.ReadForPrediction(part, data));
+            return LanguageModelData.Assemble(data.Source!, files.Digest, data,
+                Tokens(files.Source, "data.source"),
+                files.Test is null ? null : Tokens(files.Test, "data.test"),
+                files.Validation is null ? null : Tokens(files.Validation, "data.validation"));
+        }
+
         DataRead train = Read(files.Format, files.Source, data, "data.source");
         DataRead? test = files.Test is null ? null : Read(files.Format, files.Test, data, "data.test");
         DataRead? validation = files.Validation is null ? null : Read(files.Format, files.Validation, data, "data.validation");

@@ -88,7 +88,24 @@ public sealed record Preprocessing(
     double[]? TargetMean = null,
     double[]? TargetStd = null,
     IReadOnlyList<string>? ClassNames = null,
-    IReadOnlyList<string>? FeatureNames = null);
+    IReadOnlyList<string>? FeatureNames = null)
+{
+    /// <summary>For token data, how text became ids; null for any other data.</summary>
+    public TokenText? Text { get; init; }
+}
+
+/// <summary>
+/// How a language model's text became token ids: the tokenizer (null for token arrays given as ids), the vocabulary
+/// built from the training text where the tokenizer builds one, the context length, and how many tokens of the
+/// validation and test text the training vocabulary lacked (they were read as the unknown token).
+/// </summary>
+public sealed record TokenText(
+    Domain.Kinds.TokenizerKind? Tokenizer,
+    IReadOnlyList<string>? Vocabulary,
+    int VocabularySize,
+    int ContextLength,
+    long UnknownInValidation,
+    long UnknownInTest);
 
 /// <summary>A dataset ready to train on: its splits, the shape a model must take, its task, and its pinned content digest.</summary>
 public sealed class LoadedDataset(string name, DataShape shape, LearningTask task, IExampleSplit train, IExampleSplit validation, IExampleSplit test, Preprocessing preprocessing, string digest) : IDisposable

@@ -153,13 +153,25 @@ public sealed record ExportedPreprocessing(
     IReadOnlyList<string>? ClassNames,
     IReadOnlyList<string>? FeatureNames)
 {
+    /// <summary>A language model's tokenizer, vocabulary (char: id by id) and context; null for other data.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ExportedText? Text { get; init; }
+
     public static ExportedPreprocessing Of(LoadedDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Preprocessing p = dataset.Preprocessing;
-        return new(SpecificationNames.Of(dataset.Task), p.Axis, p.FeatureMean, p.FeatureStd, p.TargetMean, p.TargetStd, p.ClassNames, p.FeatureNames);
+        return new(SpecificationNames.Of(dataset.Task), p.Axis, p.FeatureMean, p.FeatureStd, p.TargetMean, p.TargetStd, p.ClassNames, p.FeatureNames)
+        {
+            Text = p.Text is { } text
+                ? new ExportedText(text.Tokenizer is { } kind ? SpecificationNames.Of(kind) : null, text.Vocabulary, text.VocabularySize, text.ContextLength, text.UnknownInValidation, text.UnknownInTest)
+                : null,
+        };
     }
 }
+
+/// <summary>How a language model's text became ids: <c>tokenizer</c> (null for ids given as arrays), the char vocabulary, the context, and the unknown tokens of validation and test.</summary>
+public sealed record ExportedText(string? Tokenizer, IReadOnlyList<string>? Vocabulary, int VocabularySize, int ContextLength, long UnknownInValidation, long UnknownInTest);
 
 /// <summary>
 /// The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> rebuilds the model from

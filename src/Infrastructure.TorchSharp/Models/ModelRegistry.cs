@@ -33,6 +33,7 @@ public sealed class ModelRegistry : IModelCatalog
         new MlpArchitecture(),
         new CnnArchitecture(),
         new ResidualCnnArchitecture(),
+        new GptArchitecture(),
     ]);
 
     public IReadOnlyCollection<string> Architectures => _architectures.Keys;
@@ -182,16 +183,17 @@ public sealed class ModelRegistry : IModelCatalog
     private static (ModelSpec? Spec, long Parameters, IReadOnlyList<ValidationError> Errors) Fit(
         ModelSection section, IReadOnlyList<LayerSpec> layers, DataShape shape, string path, string what)
     {
-        (int[]? output, long parameters, IReadOnlyList<ValidationError> errors) = LayerShapes.Infer(layers, shape.Input, path);
+        (int[]? output, long parameters, IReadOnlyList<ValidationError> errors) = LayerShapes.Infer(layers, shape.Input, path, shape.Vocabulary);
         if (output is null)
         {
             return (null, 0, errors);
         }
 
-        if (output.Length != 1 || output[0] != shape.Outputs)
+        if (!output.SequenceEqual(shape.Output))
         {
-            return (null, 0, [new ValidationError(path,
-                $"{what} gives {LayerShapes.Describe(output)} but the data needs {shape.Outputs} outputs per example; end with a linear layer of {shape.Outputs} units")]);
+            return (null, 0, [new ValidationError(path, shape.OutputsPerPosition
+                ? $"{what} gives {LayerShapes.Describe(output)} but a language model predicts each of the {shape.Input[0]} positions' next token among {shape.Outputs}: it must give {LayerShapes.Describe(shape.Output)}; end with a linear layer of {shape.Outputs} units on the sequence"
+                : $"{what} gives {LayerShapes.Describe(output)} but the data needs {shape.Outputs} outputs per example; end with a linear layer of {shape.Outputs} units")]);
         }
 
         return (new ModelSpec(section, shape, layers), parameters, []);

@@ -64,6 +64,21 @@ internal sealed class PredictionModel : IDisposable
         }
     }
 
+    /// <summary>A language model's logits for the token after <paramref name="ids"/> (at most its context length), on the calling tensor thread.</summary>
+    public float[] NextTokenLogits(long[] ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using (no_grad())
+            {
+                Tensor logits = _module.call(tensor(ids).unsqueeze(0));
+                return logits.select(1, -1).squeeze(0).to_type(ScalarType.Float32).data<float>().ToArray();
+            }
+        }
+    }
+
     /// <summary>
     /// Predicts rows [<paramref name="first"/>, first + <paramref name="count"/>) of <paramref name="examples"/> in
     /// batches of <paramref name="batchSize"/> counted from <paramref name="first"/>, so the same rows always meet

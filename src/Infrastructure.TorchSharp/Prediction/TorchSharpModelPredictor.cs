@@ -26,7 +26,7 @@ public sealed class TorchSharpModelPredictor(
     TorchSharpExecutorOptions options,
     ModelRegistry? models = null,
     IDatasetStore? store = null,
-    ILogger? logger = null) : IModelPredictor, IDisposable
+    ILogger? logger = null) : IModelPredictor, ITextGenerator, IDisposable
 {
     private const int CachedModels = 8;
     private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(30);
@@ -55,6 +55,13 @@ public sealed class TorchSharpModelPredictor(
         }
 
         return new RowPredictions(Domain.Specification.SpecificationNames.Of(model.Dataset.Task), predicted.ClassNames, answers, read.IgnoredColumns);
+    }
+
+    public async Task<GeneratedText> GenerateAsync(CheckpointReference checkpoint, TrainingRecipe recipe, GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PredictionModel model = await RecentModelAsync(checkpoint, recipe, cancellationToken);
+        return await TensorThreads.RunAsync(() => TextSampler.Generate(model, request), _threads, cancellationToken);
     }
 
     public async Task<PredictionPlan> PlanAsync(CheckpointReference checkpoint, TrainingRecipe recipe, DataSection data, int rowsPerPart, CancellationToken cancellationToken = default)

@@ -67,6 +67,8 @@ public static class TrainingApi
             Write(await api.GetSpecAsync(runId, checkpoint, cancellationToken)),
         [ApiRoutes.PredictWithRun] = async (string runId, HttpRequest request, PredictionHttpApi api, CancellationToken cancellationToken) =>
             Write(await api.PredictRowsAsync(runId, await UploadedBodyAsync(request, PredictionHttpApi.MaxPredictBodyBytes, cancellationToken), cancellationToken)),
+        [ApiRoutes.GenerateWithRun] = async (string runId, HttpRequest request, GenerationHttpApi api, CancellationToken cancellationToken) =>
+            Write(await api.GenerateAsync(runId, await UploadedBodyAsync(request, GenerationHttpApi.MaxBodyBytes, cancellationToken), cancellationToken)),
         [ApiRoutes.StartPrediction] = async (HttpRequest request, PredictionHttpApi api, DurableEngine engine, CancellationToken cancellationToken) =>
         {
             byte[] body = await RequestBody.ReadAsync(request.Body, Api.Requests.PredictionRequestReader.MaxBodyBytes, cancellationToken);

@@ -14,6 +14,7 @@ public sealed class DataFormats(IEnumerable<IDataFormat> formats)
         new ImageFolderFormat(),
         new NumPyFormat("npy", ".npy"),
         new NumPyFormat("npz", ".npz"),
+        new TextFormat(),
     ]);
 
     public string Names => string.Join(", ", _formats.Select(format => format.Name));

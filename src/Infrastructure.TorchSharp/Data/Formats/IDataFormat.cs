@@ -43,8 +43,8 @@ public sealed record DataFile(string Path, byte[] Content, string Root = "")
     public string RelativePath => Path.StartsWith(Root, StringComparison.Ordinal) ? Path[Root.Length..] : Path;
 }
 
-/// <summary>What a format read: a table, or examples.</summary>
-public sealed record DataRead(DataTable? Table, RawExamples? Examples)
+/// <summary>What a format read: a table, examples, or a text (a language model's, tokenized by the run's tokenizer).</summary>
+public sealed record DataRead(DataTable? Table, RawExamples? Examples, TextRead? Text = null)
 {
     public static implicit operator DataRead(DataTable table) => new(table, null);
 

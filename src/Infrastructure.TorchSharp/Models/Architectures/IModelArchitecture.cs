@@ -34,7 +34,7 @@ public sealed record ModelParameter(string Name, ParameterKind Kind, double Defa
 {
     public static ModelParameter Whole(string name, int defaultValue, int min, int max) => new(name, ParameterKind.Whole, defaultValue, min, max);
 
-    public static ModelParameter Flag(string name) => new(name, ParameterKind.Flag, 0);
+    public static ModelParameter Flag(string name, bool defaultValue = false) => new(name, ParameterKind.Flag, defaultValue ? 1 : 0);
 
     /// <summary>A probability in [0, 1), such as dropout.</summary>
     public static ModelParameter Probability(string name) => new(name, ParameterKind.Real, 0, 0, 1, BelowMax: true);

@@ -53,6 +53,15 @@ public sealed class LayerCheck
 
     public void AddParameters(long count) => _walk.Parameters += count;
 
+    /// <summary>Records an embedding layer that a later linear layer may tie its weight to.</summary>
+    public void RecordEmbedding(string name, int vocabulary, int width) => _walk.Embeddings[name] = (vocabulary, width);
+
+    /// <summary>The sizes of the embedding layer of that name walked before this layer, or null when there is none.</summary>
+    public (int Vocabulary, int Width)? EmbeddingNamed(string name) => _walk.Embeddings.TryGetValue(name, out var sizes) ? sizes : null;
+
+    /// <summary>The number of token ids the data holds, when the model reads token data; null otherwise (or for a layer checked alone).</summary>
+    public int? DataVocabulary => _walk.Vocabulary;
+
     /// <summary>The shape after the nested <paramref name="layers"/> (at <c>{layer}.{field}</c>), or null once one could not take its input.</summary>
     public int[]? Sequence(IReadOnlyList<LayerSpec> layers, int[] input, string field) => _walk.Sequence(layers, input, $"{At}.{field}");
 
@@ -68,6 +77,22 @@ public sealed class LayerCheck
         Fail("", $"{type} expects an image [channels, height, width] but receives {LayerShapes.Describe(input)}");
         return false;
     }
+
+    /// <summary>Whether <paramref name="input"/> is a sequence of vectors [positions, width]; reports it when not.</summary>
+    public bool IsSequence(int[] input, string type)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Length == 2)
+        {
+            return true;
+        }
+
+        Fail("", $"{type} expects a sequence [positions, width] but receives {LayerShapes.Describe(input)}{(input.Length == 1 ? "; put an embedding layer before it to turn token ids into vectors" : string.Empty)}");
+        return false;
+    }
+
+    /// <summary>A switch that defaults to <paramref name="absent"/>.</summary>
+    public static bool Flag(bool? value, bool absent) => value ?? absent;
 
     /// <summary>[channels, H', W'] after a square window sliding over an image; null, reported at <c>kernel</c>, when the window does not fit.</summary>
     public int[]? Window(int[] input, int channels, int kernel, int stride, int padding, string type)

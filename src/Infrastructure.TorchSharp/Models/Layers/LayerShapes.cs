@@ -18,11 +18,18 @@ public static class LayerShapes
     public const int MaxUnits = 65_536;
     public const int MaxChannels = 4096;
     public const int MaxKernel = 64;
+    public const int MaxVocabulary = 1_048_576;
+    public const int MaxContext = 65_536;
+    public const int MaxHeads = 256;
+    public const int MaxRatio = 16;
 
-    /// <summary>The output shape and trainable parameter count, or the errors.</summary>
-    public static (int[]? Output, long Parameters, IReadOnlyList<ValidationError> Errors) Infer(IReadOnlyList<LayerSpec> layers, IReadOnlyList<int> input, string path)
+    /// <summary>
+    /// The output shape and trainable parameter count, or the errors. <paramref name="vocabulary"/> is the number of
+    /// token ids the data holds, for token data: an embedding must have a row for each.
+    /// </summary>
+    public static (int[]? Output, long Parameters, IReadOnlyList<ValidationError> Errors) Infer(IReadOnlyList<LayerSpec> layers, IReadOnlyList<int> input, string path, int? vocabulary = null)
     {
-        var walk = new Walk();
+        var walk = new Walk { Vocabulary = vocabulary };
         int total = Count(layers, 1, out int depth);
         if (total > MaxLayers)
         {
@@ -74,6 +81,12 @@ public static class LayerShapes
 
         public long Parameters { get; set; }
 
+        /// <summary>The data's token ids, for token data.</summary>
+        public int? Vocabulary { get; init; }
+
+        /// <summary>The embedding layers walked so far, by name: a linear layer may tie its weight to one of them.</summary>
+        public Dictionary<string, (int Vocabulary, int Width)> Embeddings { get; } = new(StringComparer.Ordinal);
+
         /// <summary>The shape after the layers, or null once a layer could not take its input.</summary>
         public int[]? Sequence(IReadOnlyList<LayerSpec> layers, int[] shape, string path)
         {
@@ -98,6 +111,18 @@ public static class LayerShapes
             }
 
             return current;
+        }
+
+        /// <summary>
+        /// The shape one checked layer gives, in a walk that has seen the layers built before it (an output layer
+        /// tied to an embedding finds it); throws, naming the layer, when it does not fit.
+        /// </summary>
+        public int[] OutputOfChecked(LayerSpec layer, int[] input)
+        {
+            int before = Errors.Count;
+            return Output(layer, input, "layer") is { } output && Errors.Count == before
+                ? output
+                : throw new ArgumentException($"Layer {layer.Name} does not fit its input {Describe(input)}: {string.Join("; ", Errors.Skip(before))}", nameof(layer));
         }
 
         /// <summary>The layer's type reads its sizes (reporting those out of range) and gives its output shape.</summary>

@@ -26,12 +26,9 @@ public static class LayerStackBuilder
         foreach (LayerSpec layer in layers)
         {
             modules.Add((layer.Name ?? throw new ArgumentException("Layers must be named before they are built.", nameof(layers)), LayerTypes.BuiltIn.Read(layer).Build(shape, build)));
-            shape = OutputOf(layer, shape);
+            shape = build.Shapes.OutputOfChecked(layer, shape);
         }
 
         return Sequential(modules);
     }
-
-    private static int[] OutputOf(LayerSpec layer, int[] input) =>
-        LayerShapes.Infer([layer], input, "layer").Output ?? throw new ArgumentException($"Layer {layer.Name} does not fit its input {LayerShapes.Describe(input)}.", nameof(layer));
 }

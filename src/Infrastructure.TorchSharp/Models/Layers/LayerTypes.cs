@@ -37,6 +37,12 @@ public sealed class LayerTypes
         ActivationLayer.Sigmoid,
         FlattenLayer.Kind,
         ResidualLayer.Kind,
+        EmbeddingLayer.Kind,
+        PositionalEmbeddingLayer.Kind,
+        LayerNormLayer.Kind,
+        SelfAttentionLayer.Kind,
+        TransformerBlockLayer.Kind,
+        SequencePoolLayer.Kind,
     ]);
 
     public IReadOnlyList<LayerType> All { get; }

@@ -11,6 +11,15 @@ public sealed class SgdOptimizer : ITrainingOptimizer
 {
     public OptimizerKind Kind => OptimizerKind.Sgd;
 
-    public OptimizerHelper Create(Module<Tensor, Tensor> model, OptimizerSection settings) =>
-        optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
+    public OptimizerHelper Create(Module<Tensor, Tensor> model, OptimizerSection settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (WeightDecayGroups.Of(model, settings) is not { } groups)
+        {
+            return optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
+        }
+
+        SGD.ParamGroup Group(Parameter[] parameters, double decay) => new(parameters, lr: settings.LearningRate, momentum: settings.Momentum, weight_decay: decay, nesterov: settings.Nesterov);
+        return optim.SGD([Group(groups.Decayed, settings.WeightDecay), Group(groups.Undecayed, 0)], settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
+    }
 }
