@@ -65,16 +65,37 @@ public sealed class LocalStackTrainTests
         }
         finally
         {
-            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            using (var interrupt = System.Diagnostics.Process.Start("kill", [InterruptSignal(), up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await interrupt.WaitForExitAsync();
             }
 
-            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            try
+            {
+                await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                // Left up, it would serve the next tests' commands as a standing stack.
+                up.Kill(entireProcessTree: true);
+                await up.WaitForExitAsync();
+            }
         }
 
-        Assert.True(up.ExitCode == 0, await upErrors);
+        Assert.True(up.ExitCode == 0, $"dtrain up did not stop cleanly on kill {InterruptSignal()} (exit code {up.ExitCode}); it wrote: {await upErrors}");
         Assert.False(File.Exists(note), "dtrain up left its note behind.");
+    }
+
+    /// <summary>
+    /// Ctrl+C's SIGINT, unless this process ignores SIGINT: a suite started in the background by a script (<c>cmd &amp;</c>)
+    /// runs with SIGINT ignored, and every process it starts inherits that, as POSIX has it (Ctrl+C could not reach
+    /// them either). Then SIGTERM, which dtrain handles as it handles Ctrl+C.
+    /// </summary>
+    private static string InterruptSignal()
+    {
+        string ignored = File.ReadAllLines("/proc/self/status").Single(line => line.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+        bool sigIntIgnored = (Convert.ToUInt64(ignored, 16) & (1UL << (2 - 1))) != 0;
+        return sigIntIgnored ? "-TERM" : "-INT";
     }
 
     [Fact]
