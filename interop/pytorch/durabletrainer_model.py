@@ -100,6 +100,7 @@ class SelfAttention(nn.Module):
         self.output_dropout = nn.Dropout(p)
         self.heads = heads
         self.causal = causal
+        self.keep = None  # [N, T] bool, set by PaddedSequential for padded texts: padding is never attended to
 
     def forward(self, x):
         n, t, c = x.shape
@@ -109,6 +110,8 @@ class SelfAttention(nn.Module):
         if self.causal:
             future = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
             scores = scores.masked_fill(future, float("-inf"))
+        if self.keep is not None:
+            scores = scores.masked_fill(~self.keep[:, None, None, :], float("-inf"))
         attended = self.attention_dropout(torch.softmax(scores, dim=-1)) @ v
         return self.output_dropout(self.proj(attended.transpose(1, 2).contiguous().view(n, t, c)))
 
@@ -134,14 +137,43 @@ class TransformerBlock(nn.Module):
 
 
 class SequencePool(nn.Module):
-    """[N, T, C] to [N, C]: the mean over positions, or the last position."""
+    """[N, T, C] to [N, C]: the mean over positions, or the last position (over padded texts, of the tokens only)."""
 
     def __init__(self, mode):
         super().__init__()
         self.mode = mode
+        self.keep = None  # [N, T] bool, set by PaddedSequential for padded texts
 
     def forward(self, x):
-        return x[:, -1] if self.mode == "last" else x.mean(dim=1)
+        if self.keep is None:
+            return x[:, -1] if self.mode == "last" else x.mean(dim=1)
+        if self.mode == "last":
+            last = (self.keep.long() * torch.arange(x.shape[1])).argmax(dim=1)
+            return x[torch.arange(x.shape[0]), last]
+        weights = self.keep.to(x.dtype).unsqueeze(-1)
+        return (x * weights).sum(dim=1) / weights.sum(dim=1)
+
+
+class PaddedSequential(nn.Sequential):
+    """The layers of a model reading padded texts ([N, T] ids, short texts filled with spec["paddingId"]): before each
+    pass it tells attention and pooling which positions are tokens. The first position always counts, so an empty text
+    is one padding token. The state-dict keys are those of the plain nn.Sequential."""
+
+    def __init__(self, modules, padding_id):
+        super().__init__(modules)
+        self.padding_id = padding_id
+
+    def forward(self, x):
+        keep = x.long() != self.padding_id
+        keep[:, 0] = True
+        masked = [module for module in self.modules() if isinstance(module, (SelfAttention, SequencePool))]
+        for module in masked:
+            module.keep = keep
+        try:
+            return super().forward(x)
+        finally:
+            for module in masked:
+                module.keep = None
 
 
 def _describe(shape):
@@ -344,6 +376,8 @@ def build(spec):
     model, shape = _sequence(spec["layers"], list(spec["inputShape"]), "layers")
     if shape[-1:] != [spec["outputs"]]:
         raise ValueError(f"the layers give {_describe(shape)} but the spec says {spec['outputs']} outputs")
+    if spec.get("paddingId") is not None:
+        return PaddedSequential(model._modules, spec["paddingId"])
     return model
 
 

@@ -184,6 +184,25 @@ public sealed class RequestOptionsTests
     }
 
     [Fact]
+    public async Task Train_TextsToClassify_TakeTheTextRecipe_WithTheOptionsOnTopAndNotTheImageRecipe()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address,
+            "--source", "reviews.csv", "--label", "stars", "--text", "review", "--epochs", "4");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement body = PostedBody(server);
+        Assert.Equal("review", body.GetProperty("data").GetProperty("text").GetString());
+        Assert.Equal("adamw", body.GetProperty("optimizer").GetProperty("name").GetString());
+        Assert.Equal(0.003, body.GetProperty("optimizer").GetProperty("learningRate").GetDouble());
+        Assert.Equal("matrices", body.GetProperty("optimizer").GetProperty("weightDecayOn").GetString());
+        Assert.Equal(20, body.GetProperty("schedule").GetProperty("warmupSteps").GetInt32());
+        JsonElement training = body.GetProperty("training");
+        Assert.Equal((4, 32, 1.0), (training.GetProperty("epochs").GetInt32(), training.GetProperty("batchSize").GetInt32(), training.GetProperty("gradientClipNorm").GetDouble()));
+    }
+
+    [Fact]
     public async Task Start_WithAModelConfigOfLayers_SendsThemAsTheModelsLayers()
     {
         var server = Accepting();

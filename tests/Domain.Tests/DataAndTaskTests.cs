@@ -31,6 +31,14 @@ public class DataAndTaskTests
         { new DataSection(Source: "a.txt", Task: LearningTask.LanguageModel, ContextLength: 0), "data.contextLength" },
         { new DataSection(Source: "a.txt", Task: LearningTask.LanguageModel, Tokenizer: TokenizerKind.Char, VocabularySize: 70), "data.vocabularySize" },
         { new DataSection(Source: "texts/", Task: LearningTask.LanguageModel, Sharded: true), "data.sharded" },
+        { new DataSection(Source: "a.csv", Label: "y", Text: "y"), "data.text" },
+        { new DataSection(Source: "a.csv", Label: "y", Text: "id", IdColumn: "id"), "data.text" },
+        { new DataSection(Source: "a.csv", Label: "y", Text: "t", Categorical: ["t"]), "data.text" },
+        { new DataSection(Source: "a.csv", Label: "y", Text: "t", Task: LearningTask.Regression), "data.text" },
+        { new DataSection(Source: "a.txt", Text: "t", Task: LearningTask.LanguageModel), "data.text" },
+        { new DataSection(Source: "a.csv", Label: "y", Text: "t", VocabularySize: 90), "data.vocabularySize" },
+        { new DataSection(Source: "texts/", Label: "y", Text: "t", Sharded: true), "data.sharded" },
+        { new DataSection(Text: "t"), "data.text" },
     };
 
     [Theory]
@@ -62,6 +70,36 @@ public class DataAndTaskTests
         Assert.Equal("[64] -> [64, 65]", shape.ToString());
         Assert.NotEqual(new DataShape([64], 65), shape);
         Assert.Equal("gpt", ModelSection.DefaultFor(shape).Architecture);
+    }
+
+    [Fact]
+    public void ATablesTextColumn_ReadsWindowsOf128ByDefault_GetsTheEncoder_AndTheTextRecipe()
+    {
+        var given = new DataSection(Source: "reviews.csv", Label: "stars", Text: "review", Tokenizer: TokenizerKind.Byte);
+        DataSection data = given.Resolved();
+        TrainingSpecification specification = TrainingSpecification.Create(data: given).GetValueOrThrow();
+        TrainingSpecification table = TrainingSpecification.Create(data: new DataSection(Source: "iris.csv", Label: "species")).GetValueOrThrow();
+
+        Assert.Empty(given.Validate());
+        Assert.True(data.IsTextTable());
+        Assert.False(data.IsTokenStream());
+        Assert.Equal(128, data.ContextLength);
+        Assert.Equal((0.2, 0.1), (data.TestFraction!.Value, data.ValidationFraction!.Value));
+        Assert.Equal("encoder", ModelSection.DefaultFor(new DataShape([128], 5) { Vocabulary = 257, PaddingId = 256 }).Architecture);
+        Assert.Equal((OptimizerKind.AdamW, WeightDecayScope.Matrices, LearningRateSchedule.CosineWithWarmup, 10), (specification.Optimizer.Name, specification.Optimizer.WeightDecayOn!.Value, specification.Schedule.Name, specification.Training.Epochs));
+        Assert.Equal(1.0, specification.Training.GradientClipNorm);
+        // Tables, images and language models keep the recipe tuned on Fashion-MNIST.
+        Assert.Equal((new OptimizerSection(), new ScheduleSection(), new TrainingSection()), (table.Optimizer, table.Schedule, table.Training));
+    }
+
+    [Fact]
+    public void AShapeWithPadding_DiffersFromOneWithout()
+    {
+        var padded = new DataShape([32], 3) { Vocabulary = 41, PaddingId = 40 };
+
+        Assert.NotEqual(new DataShape([32], 3) { Vocabulary = 41 }, padded);
+        Assert.Equal(new DataShape([32], 3) { Vocabulary = 41, PaddingId = 40 }, padded);
+        Assert.Equal(new DataShape([32], 3) { Vocabulary = 41, PaddingId = 40 }.GetHashCode(), padded.GetHashCode());
     }
 
     [Fact]

@@ -19,9 +19,9 @@ public sealed class ModelCatalogTests
     private static LayerSpec Linear(int units) => new("linear", Units: units);
 
     [Fact]
-    public void BuiltIns_AreMlpCnnResnetAndGpt()
+    public void BuiltIns_AreMlpCnnResnetGptAndTheTextEncoder()
     {
-        Assert.Equal(["cnn", "gpt", "mlp", "resnet"], Registry.Architectures.Order(StringComparer.Ordinal));
+        Assert.Equal(["cnn", "encoder", "gpt", "mlp", "resnet"], Registry.Architectures.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -221,12 +221,19 @@ public sealed class SequenceLayerTests(ITestOutputHelper output) : IDisposable
 
     [SkippableTheory]
     [InlineData("classifier")]
+    [InlineData("padded classifier")]
     [InlineData("tied language model")]
     public void SequenceModel_RebuiltInPyTorchFromItsStateDict_ComputesTheSameLogits(string kind)
     {
         TestRequirements.PyTorch();
-        DataShape shape = kind == "classifier" ? Tokens : LanguageModel;
-        ModelSpec spec = ModelRegistry.BuiltIn.Resolve(kind == "classifier" ? EverySequenceLayer(dropout: 0.1) : TiedLanguageModel(), shape);
+        const int Padding = Vocabulary - 1;
+        DataShape shape = kind switch
+        {
+            "classifier" => Tokens,
+            "padded classifier" => Tokens with { PaddingId = Padding },
+            _ => LanguageModel,
+        };
+        ModelSpec spec = ModelRegistry.BuiltIn.Resolve(kind == "tied language model" ? TiedLanguageModel() : EverySequenceLayer(dropout: 0.1), shape);
         using var model = ModelFactory.Create(spec, seed: 7);
         model.eval();
         string weightsPath = Path.Combine(_folder, "model.pt");
@@ -234,12 +241,22 @@ public sealed class SequenceLayerTests(ITestOutputHelper output) : IDisposable
         string tokensPath = Path.Combine(_folder, "tokens.f32");
         string logitsPath = Path.Combine(_folder, "logits.f32");
         model.save_py(weightsPath);
-        File.WriteAllText(specPath, JsonSerializer.Serialize(new { format = PyTorchModelExporter.SpecFormat, model = "layers", inputShape = shape.Input, outputs = shape.Outputs, layers = spec.Layers }, SpecJson));
+        File.WriteAllText(specPath, JsonSerializer.Serialize(new { format = PyTorchModelExporter.SpecFormat, model = "layers", inputShape = shape.Input, outputs = shape.Outputs, layers = spec.Layers, paddingId = shape.PaddingId }, SpecJson));
         const int Count = 8;
         using var scope = NewDisposeScope();
         // Token ids as the data arrive: float32 holding whole numbers.
         using var generator = new Generator(11, CPU);
-        Tensor tokens = randint(Vocabulary, new long[] { Count, Positions }, generator: generator).to_type(ScalarType.Float32);
+        Tensor tokens = randint(Vocabulary - 1, new long[] { Count, Positions }, generator: generator).to_type(ScalarType.Float32);
+        if (shape.PaddingId is { } padding)
+        {
+            // Texts of 12 tokens down to none (row 7), the rest of each row padding.
+            for (int row = 0; row < Count; row++)
+            {
+                int pads = Math.Min(Positions, row * 2);
+                tokens[row].narrow(0, Positions - pads, pads).fill_(padding);
+            }
+        }
+
         File.WriteAllBytes(tokensPath, tokens.bytes.ToArray());
         float[] expected;
         using (no_grad())

@@ -31,6 +31,42 @@ public static class DataFiles
         return text.ToString();
     }
 
+    /// <summary>
+    /// A CSV of short texts to classify: an "id", a "text" of 2 to 14 words and its "topic" (weather, food or sport),
+    /// which its topic words give away among shared filler words. Texts are quoted (some hold commas), a few are
+    /// empty-ish, and the longest run past a context of 48 characters, so truncation and padding both happen.
+    /// </summary>
+    public static string TopicCsv(int rows, int seed = 5)
+    {
+        string[][] topics =
+        [
+            ["rain", "cloudy", "sunny", "windy", "storm", "snow", "cold", "warm"],
+            ["bread", "soup", "cheese", "apple", "dinner", "spicy", "sweet", "baked"],
+            ["goal", "match", "team", "score", "coach", "race", "ball", "won"],
+        ];
+        string[] names = ["weather", "food", "sport"];
+        string[] filler = ["the", "a", "today", "was", "very", "and", "we", "it", "so", "then"];
+        var random = new Random(seed);
+        var text = new StringBuilder("id,text,topic\n");
+        for (int row = 0; row < rows; row++)
+        {
+            int topic = random.Next(topics.Length);
+            int words = 2 + random.Next(13);
+            var sentence = new List<string>(words);
+            for (int w = 0; w < words; w++)
+            {
+                sentence.Add(random.Next(3) == 0 ? topics[topic][random.Next(topics[topic].Length)] : filler[random.Next(filler.Length)]);
+            }
+
+            // Every text holds at least one topic word, early enough to survive truncation.
+            sentence[random.Next(Math.Min(words, 3))] = topics[topic][random.Next(topics[topic].Length)];
+            string joined = string.Join(random.Next(5) == 0 ? ", " : " ", sentence);
+            text.Append(CultureInfo.InvariantCulture, $"r{row},\"{joined}\",{names[topic]}\n");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A CSV whose "target" is 3·x0 − 2·x1 + 0.5·x2 + 10 plus a little noise.</summary>
     public static string RegressionCsv(int rows, int seed = 2)
     {

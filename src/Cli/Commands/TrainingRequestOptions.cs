@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableTrainer.Application.Contracts;
 using DurableTrainer.Cli.Client;
+using DurableTrainer.Domain.Specification;
 
 namespace DurableTrainer.Cli.Commands;
 
@@ -152,6 +153,7 @@ public sealed class TrainingRequestOptions
         }
 
         ApplyModelFile(parseResult, request);
+        ApplyTextRecipe(parseResult, request, baseRequest);
         ApplyFieldOptions(parseResult, request);
         ApplyDataUpload(parseResult, request, baseRequest);
         if (parseResult.GetValue(Categorical) is { } categorical)
@@ -161,6 +163,36 @@ public sealed class TrainingRequestOptions
 
         ApplyModelParameters(parseResult, request);
         return request;
+    }
+
+    /// <summary>
+    /// Texts to classify (<c>data.text</c>, from <c>--text</c> or the config) train with the server's text recipe, not
+    /// the base run's image recipe: the base run's optimizer, schedule and training sections are replaced by the
+    /// recipe's (those a config file gives are kept), and the field options then apply on top of them.
+    /// </summary>
+    private void ApplyTextRecipe(ParseResult parseResult, JsonObject request, JsonObject? baseRequest)
+    {
+        bool textGiven = parseResult.GetResult(OptionFor("data.text")!) is OptionResult { Implicit: false }
+            || (request["data"] is JsonObject data && data["text"] is not null);
+        if (!textGiven || baseRequest is null)
+        {
+            return;
+        }
+
+        JsonObject? config = parseResult.GetValue(Config) is { } file ? ReadConfig(file).AsObject() : null;
+        var text = new DataSection(Text: "text");
+        foreach ((string section, object recipe) in new (string, object)[]
+        {
+            ("optimizer", DefaultRecipe.OptimizerFor(text)),
+            ("schedule", DefaultRecipe.ScheduleFor(text)),
+            ("training", DefaultRecipe.TrainingFor(text)),
+        })
+        {
+            if (config?[section] is null)
+            {
+                request[section] = JsonSerializer.SerializeToNode(recipe, recipe.GetType(), SpecificationJson.Options);
+            }
+        }
     }
 
     private static void MergeConfig(JsonObject request, JsonObject config)

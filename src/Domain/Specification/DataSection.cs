@@ -17,6 +17,8 @@ namespace DurableTrainer.Domain.Specification;
 /// <item>Images can be augmented while training: a random crop after <see cref="CropPadding"/> pixels of padding, and a
 /// <see cref="HorizontalFlip"/> of half the images, drawn from (seed, replica, step) so resume stays exact.</item>
 /// <item>A table's <see cref="IdColumn"/> names its rows: it is no feature, and predictions carry it.</item>
+/// <item>A table's <see cref="Text"/> column makes it text to classify: each row's text, tokenized by
+/// <see cref="Tokenizer"/>, truncated or padded to <see cref="ContextLength"/> tokens, is the model's input.</item>
 /// <item><see cref="Sharded"/> data is a folder whose every file is a shard: workers stream shards instead of holding the
 /// dataset, so it may be larger than one worker's memory. Test and validation are then whole shards held out (or the
 /// given files), and an epoch visits the shards in a seeded order, each shuffled within.</item>
@@ -46,7 +48,8 @@ public sealed record DataSection(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdColumn = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TokenizerKind? Tokenizer = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ContextLength = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VocabularySize = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VocabularySize = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Text = null)
 {
     public const string Path = "data";
     public const string DefaultContainer = "datasets";
@@ -76,6 +79,12 @@ public sealed record DataSection(
     /// <summary>Whether the examples are windows of one token stream (a language model's text) rather than rows.</summary>
     public bool IsTokenStream() => ResolvedTask() == LearningTask.LanguageModel;
 
+    /// <summary>Whether the examples are a table's texts to classify, one per row (<see cref="Text"/> names the column).</summary>
+    public bool IsTextTable() => Text is not null;
+
+    /// <summary>Whether the examples are token ids a tokenizer makes: a language model's text or a table's texts.</summary>
+    public bool IsTokenized() => IsTokenStream() || IsTextTable();
+
     public IReadOnlyList<ValidationError> Validate()
     {
         var rules = new SectionRules(Path);
@@ -103,8 +112,16 @@ public sealed record DataSection(
         rules.Require(Tokenizer is null || Enum.IsDefined(Tokenizer.Value), "tokenizer", "must be one of " + SpecificationNames.Of<TokenizerKind>());
         foreach ((string field, bool given) in new[] { ("tokenizer", Tokenizer is not null), ("contextLength", ContextLength is not null), ("vocabularySize", VocabularySize is not null) })
         {
-            rules.Require(!given || IsTokenStream(), field, "applies to token data; give data.task language-model with it");
+            rules.Require(!given || IsTokenized(), field, "applies to token data; give data.task language-model, or data.text naming a table's text column, with it");
         }
+
+        rules.Require(Text is null || (!string.IsNullOrWhiteSpace(Text) && Text.Length <= 256), "text", "must be a column name of 1 to 256 characters");
+        rules.Require(Text is null || ResolvedTask() is LearningTask.Classification or LearningTask.Binary, "text", "classifies texts: data.task must be classification or binary with it (a language model reads .txt files, without data.text)");
+        rules.Require(Text is null || Text != Label, "text", "is the label column; the text to classify cannot also be its label");
+        rules.Require(Text is null || Text != IdColumn, "text", "is the id column; an id names rows and is no input");
+        rules.Require(Text is null || !(Categorical ?? []).Contains(Text), "text", "is declared categorical; a text column is read as text, not one-hot encoded");
+        rules.Require(Text is null || VocabularySize is null, "vocabularySize", "goes with token arrays; a text column's vocabulary comes from data.tokenizer");
+        rules.Require(Text is null || !Sharded, "sharded", "does not apply to text columns yet; a text table is read whole");
 
         rules.Require(Tokenizer is null || VocabularySize is null, "vocabularySize", "goes with token arrays (.npy of token ids); a tokenizer decides its own vocabulary");
         rules.Require(!IsTokenStream() || !IsBuiltIn(), "task", "language-model needs text: give data.source (UTF-8 .txt files, or a .npy of token ids with data.vocabularySize)");
@@ -116,7 +133,7 @@ public sealed record DataSection(
                 ("container", Container is not null), ("format", Format is not null), ("label", Label is not null),
                 ("categorical", Categorical is not null), ("test", Test is not null), ("testFraction", TestFraction is not null),
                 ("validation", Validation is not null), ("sha256", Sha256 is not null), ("imageSize", ImageSize is not null), ("channels", Channels is not null),
-                ("sharded", Sharded), ("idColumn", IdColumn is not null),
+                ("sharded", Sharded), ("idColumn", IdColumn is not null), ("text", Text is not null),
             })
             {
                 rules.Require(!given, field, "describes your own data; give data.source with it (the built-in datasets have their own files)");
@@ -143,7 +160,7 @@ public sealed record DataSection(
         Task = ResolvedTask(),
         TestFraction = IsBuiltIn() || Test is not null ? null : TestFraction ?? (IsTokenStream() ? DefaultTextFraction : DefaultTestFraction),
         ValidationFraction = Validation is not null ? null : ValidationFraction ?? (IsTokenStream() ? DefaultTextFraction : DefaultValidationFraction),
-        ContextLength = IsTokenStream() ? ContextLength ?? DefaultContextLength : ContextLength,
+        ContextLength = IsTokenized() ? ContextLength ?? DefaultContextLength : ContextLength,
     };
 
     /// <summary>A path inside a container that cannot leave it: no scheme, no leading '/', no '..', no hidden segments.</summary>

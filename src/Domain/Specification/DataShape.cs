@@ -10,6 +10,13 @@ public sealed record DataShape(IReadOnlyList<int> Input, int Outputs)
     /// <summary>The number of distinct token ids the examples hold, for token sequences; null for any other data.</summary>
     public int? Vocabulary { get; init; }
 
+    /// <summary>
+    /// The token id that pads texts shorter than the context, for a table's texts; null when nothing is padded. Its
+    /// positions are masked out of attention and pooling (the first position always counts, so an empty text is one
+    /// padding token).
+    /// </summary>
+    public int? PaddingId { get; init; }
+
     /// <summary>True when a model predicts at every position ([T, outputs], a language model); false for one prediction per example.</summary>
     public bool OutputsPerPosition { get; init; }
 
@@ -19,7 +26,7 @@ public sealed record DataShape(IReadOnlyList<int> Input, int Outputs)
     public override string ToString() => $"[{string.Join(", ", Input)}] -> {(OutputsPerPosition ? $"[{Input[0]}, {Outputs}]" : Outputs)}";
 
     public bool Equals(DataShape? other) =>
-        other is not null && Outputs == other.Outputs && Input.SequenceEqual(other.Input) && Vocabulary == other.Vocabulary && OutputsPerPosition == other.OutputsPerPosition;
+        other is not null && Outputs == other.Outputs && Input.SequenceEqual(other.Input) && Vocabulary == other.Vocabulary && OutputsPerPosition == other.OutputsPerPosition && PaddingId == other.PaddingId;
 
-    public override int GetHashCode() => HashCode.Combine(Outputs, Input.Count > 0 ? Input[0] : 0, Input.Count, Vocabulary, OutputsPerPosition);
+    public override int GetHashCode() => HashCode.Combine(Outputs, Input.Count > 0 ? Input[0] : 0, Input.Count, Vocabulary, OutputsPerPosition, PaddingId);
 }

@@ -17,6 +17,7 @@ public sealed record ModelSection(
     public const string Path = "model";
     public const string DefaultArchitecture = "cnn";
     public const string LanguageModelArchitecture = "gpt";
+    public const string TextClassifierArchitecture = "encoder";
     public const int MaxNameLength = 64;
     public const int MaxFileNameLength = 128;
     public const string TorchScriptKind = "torchscript";
@@ -57,12 +58,17 @@ public sealed record ModelSection(
 
     /// <summary>
     /// The model a run gets when it names none, for data of <paramref name="shape"/>: a GPT for a language model's
-    /// token windows, the CNN for images ([channels, height, width]), the MLP for anything else (table rows, vectors).
+    /// token windows, a small transformer encoder for texts to classify, the CNN for images ([channels, height,
+    /// width]), the MLP for anything else (table rows, vectors).
     /// </summary>
     public static ModelSection DefaultFor(DataShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return new ModelSection(shape.OutputsPerPosition ? LanguageModelArchitecture : shape.Input.Count == 3 ? DefaultArchitecture : "mlp");
+        return new ModelSection(
+            shape.OutputsPerPosition ? LanguageModelArchitecture
+            : shape.Vocabulary is not null ? TextClassifierArchitecture
+            : shape.Input.Count == 3 ? DefaultArchitecture
+            : "mlp");
     }
 
     /// <summary>True when the section names no model at all (no architecture, parameters, layers or file).</summary>

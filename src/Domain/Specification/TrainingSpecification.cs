@@ -34,12 +34,13 @@ public sealed record TrainingSpecification(
         CheckpointSection? checkpoints = null,
         ReplicaSection? replicas = null)
     {
+        data ??= new DataSection();
         var specification = new TrainingSpecification(
-            data ?? new DataSection(),
+            data,
             model ?? new ModelSection(),
-            optimizer ?? new OptimizerSection(),
-            schedule ?? new ScheduleSection(),
-            training ?? new TrainingSection(),
+            optimizer ?? DefaultRecipe.OptimizerFor(data),
+            schedule ?? DefaultRecipe.ScheduleFor(data),
+            training ?? DefaultRecipe.TrainingFor(data),
             evaluation ?? new EvaluationSection(),
             stopping ?? new StoppingSection(),
             checkpoints ?? new CheckpointSection(),

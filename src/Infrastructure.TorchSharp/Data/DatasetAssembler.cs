@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using DurableTrainer.Infrastructure.TorchSharp.Data.Formats;
+using DurableTrainer.Infrastructure.TorchSharp.Data.Text;
 using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using static TorchSharp.torch;
 
@@ -13,7 +14,8 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// <summary>
 /// Turns examples as read into a dataset to train on, the same way for every format: checks them (finite values,
 /// matching shapes, enough classes for the task), encodes the labels for the task, holds out the seeded test and
-/// validation fractions, and standardizes with statistics of the training split only.
+/// validation fractions, and standardizes with statistics of the training split only (token ids of a text column,
+/// which are categories, are left as they are).
 /// </summary>
 public static class DatasetAssembler
 {
@@ -24,7 +26,7 @@ public static class DatasetAssembler
     private const string ValidationField = "data.validation";
 
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The splits pass to the LoadedDataset returned, which owns and disposes them.")]
-    public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, TableEncoding? encoding = null)
+    public static LoadedDataset Assemble(string name, string digest, DataSection data, RawExamples train, RawExamples? test, RawExamples? validation, IRowEncoding? encoding = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(train);
@@ -32,16 +34,15 @@ public static class DatasetAssembler
         CheckSplits(train, test, validation);
         (Func<RawExamples, Tensor> targetsOf, int outputs, IReadOnlyList<string>? classNames, double[]? targetMean, double[]? targetStd) = TaskObjectives.For(task).TargetsFrom(train);
         int n = train.Count;
-        (int[] trainRows, int[] testRows, int[] validationRows) = RowsOfEachSplit(data, train, heldOutTest: test is null, heldOutValidation: validation is null);
+        (int[] trainRows, int[] testRows, int[] validationRows) = RowsOfEachSplit(data, n, train.File, heldOutTest: test is null, heldOutValidation: validation is null);
         long[] shape = [n, .. train.Shape.Select(size => (long)size)];
         // Copied into native memory once and standardized there in place; the held-out splits are then gathered out
         // of it and the training rows moved to its front, so the training split is never a second copy.
         using Tensor all = tensor(train.Features, shape);
         using Tensor allTargets = targetsOf(train);
         using Tensor trainIndex = tensor(trainRows.Select(row => (long)row).ToArray());
-        using var statistics = new FeatureStatistics();
-        statistics.Add(all, trainIndex);
-        (string axis, Tensor mean, Tensor std) = statistics.Result();
+        var text = encoding as TextColumnEncoding;
+        (string axis, Tensor mean, Tensor std) = text is null ? Statistics(all, trainIndex) : Unstandardized();
         using (mean)
         using (std)
         {
@@ -66,10 +67,41 @@ public static class DatasetAssembler
             DataSplit testSplit = test is null ? FromIndices(testRows) : DataFormatException.Within(TestField, () => FromExamples(test));
             DataSplit validationSplit = validation is null ? FromIndices(validationRows) : DataFormatException.Within(ValidationField, () => FromExamples(validation));
             DataSplit trainSplit = new(MoveToTheFront(all, trainIndex), allTargets.index_select(0, trainIndex));
-            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, encoding?.FeatureNames);
-            return new LoadedDataset(name, new DataShape(train.Shape, outputs), task, trainSplit, validationSplit, testSplit, preprocessing, digest) { Encoding = encoding };
+            var preprocessing = new Preprocessing(axis, mean.data<float>().ToArray(), std.data<float>().ToArray(), targetMean, targetStd, classNames, encoding?.FeatureNames)
+            {
+                Text = text?.Describe(UnknownTokens(validationSplit, text), UnknownTokens(testSplit, text)),
+            };
+            var dataShape = new DataShape(train.Shape, outputs) { Vocabulary = text?.Vocabulary, PaddingId = text?.PaddingId };
+            return new LoadedDataset(name, dataShape, task, trainSplit, validationSplit, testSplit, preprocessing, digest) { Encoding = encoding };
         }
     }
+
+    private static (string Axis, Tensor Mean, Tensor Std) Statistics(Tensor all, Tensor trainIndex)
+    {
+        using var statistics = new FeatureStatistics();
+        statistics.Add(all, trainIndex);
+        return statistics.Result();
+    }
+
+    /// <summary>Token ids are categories, not quantities: subtracting 0 and dividing by 1 leaves them exactly as they are.</summary>
+    private static (string Axis, Tensor Mean, Tensor Std) Unstandardized() => ("none", zeros(1), ones(1));
+
+    /// <summary>The tokens of a held-out split the training vocabulary lacked (0 where nothing can be unknown).</summary>
+    private static long UnknownTokens(DataSplit split, TextColumnEncoding text)
+    {
+        if (text.Tokenizer.UnknownId is not { } unknown)
+        {
+            return 0;
+        }
+
+        using Tensor matches = split.Features.eq(unknown);
+        using Tensor count = matches.sum();
+        return count.item<long>();
+    }
+
+    /// <summary>The rows of a table of <paramref name="count"/> rows that train, once the seeded test and validation fractions are held out (unless their files are given).</summary>
+    internal static int[] TrainingRowsOf(DataSection data, int count, string file) =>
+        RowsOfEachSplit(data, count, file, heldOutTest: data.Test is null, heldOutValidation: data.Validation is null).Train;
 
     private static void CheckSplits(RawExamples train, RawExamples? test, RawExamples? validation)
     {
@@ -83,19 +115,19 @@ public static class DatasetAssembler
     }
 
     /// <summary>The training file's rows of each split: the seeded test and validation shares are held out of it unless their own files are given.</summary>
-    private static (int[] Train, int[] Test, int[] Validation) RowsOfEachSplit(DataSection data, RawExamples train, bool heldOutTest, bool heldOutValidation)
+    private static (int[] Train, int[] Test, int[] Validation) RowsOfEachSplit(DataSection data, int count, string file, bool heldOutTest, bool heldOutValidation)
     {
-        int[] trainRows = Enumerable.Range(0, train.Count).ToArray();
+        int[] trainRows = Enumerable.Range(0, count).ToArray();
         int[] testRows = [];
         int[] validationRows = [];
         if (heldOutTest)
         {
-            (testRows, trainRows) = HoldOut(trainRows, data.TestFraction ?? DataSection.DefaultTestFraction, data.SplitSeed, TestStream, train.File, "data.testFraction");
+            (testRows, trainRows) = HoldOut(trainRows, data.TestFraction ?? DataSection.DefaultTestFraction, data.SplitSeed, TestStream, file, "data.testFraction");
         }
 
         if (heldOutValidation)
         {
-            (validationRows, trainRows) = HoldOut(trainRows, data.ValidationFraction ?? DataSection.DefaultValidationFraction, data.SplitSeed, ValidationStream, train.File, "data.validationFraction");
+            (validationRows, trainRows) = HoldOut(trainRows, data.ValidationFraction ?? DataSection.DefaultValidationFraction, data.SplitSeed, ValidationStream, file, "data.validationFraction");
         }
 
         return (trainRows, testRows, validationRows);

@@ -424,9 +424,14 @@ public sealed class DatasetProvider(TorchSharpExecutorOptions options, IDatasetS
         DataRead? test = files.Test is null ? null : Read(files.Format, files.Test, data, "data.test");
         DataRead? validation = files.Validation is null ? null : Read(files.Format, files.Validation, data, "data.validation");
         string name = data.Source!;
+        if (data.IsTextTable() && train.Table is null)
+        {
+            throw new DataFormatException($"names a text column, but '{files.Source[0].Path}' is no table; texts to classify come as a column of a CSV, TSV or Parquet table", "data.text");
+        }
+
         if (train.Table is { } table)
         {
-            TableEncoding encoding = TableEncoding.From(table, data);
+            IRowEncoding encoding = data.IsTextTable() ? TextColumnEncoding.From(table, data) : TableEncoding.From(table, data);
             return DatasetAssembler.Assemble(name, files.Digest, data,
                 encoding.Encode(table, task),
                 test?.Table is { } testTable ? DataFormatException.Within("data.test", () => encoding.Encode(testTable, task)) : null,

@@ -105,7 +105,11 @@ public sealed record TokenText(
     int VocabularySize,
     int ContextLength,
     long UnknownInValidation,
-    long UnknownInTest);
+    long UnknownInTest)
+{
+    /// <summary>The id that pads a table's texts to the context (the model's last id), null for a language model's stream, which is never padded.</summary>
+    public int? PaddingId { get; init; }
+}
 
 /// <summary>A dataset ready to train on: its splits, the shape a model must take, its task, and its pinned content digest.</summary>
 public sealed class LoadedDataset(string name, DataShape shape, LearningTask task, IExampleSplit train, IExampleSplit validation, IExampleSplit test, Preprocessing preprocessing, string digest) : IDisposable
@@ -122,7 +126,7 @@ public sealed class LoadedDataset(string name, DataShape shape, LearningTask tas
     public string Digest { get; } = digest;
 
     /// <summary>How a table's columns became features (null for arrays and images): rows to predict on are encoded by it.</summary>
-    public TableEncoding? Encoding { get; init; }
+    public IRowEncoding? Encoding { get; init; }
 
     public IExampleSplit Split(EvaluationSplit split) => split == EvaluationSplit.Test ? Test : Validation;
 

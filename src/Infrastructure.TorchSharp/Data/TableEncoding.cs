@@ -11,7 +11,7 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Data;
 /// columns are features as they are; each categorical column becomes one 0/1 feature per category seen in
 /// training (a category seen only in test or validation sets none of them); the label column is the label.
 /// </summary>
-public sealed class TableEncoding
+public sealed class TableEncoding : IRowEncoding
 {
     private readonly string _label;
     private readonly IReadOnlyList<(string Column, string[]? Categories)> _features;
@@ -111,20 +111,26 @@ public sealed class TableEncoding
     public PredictionRows EncodeForPrediction(DataTable table, LearningTask task, string? idColumn)
     {
         ArgumentNullException.ThrowIfNull(table);
-        string?[]? ids = null;
-        if (idColumn is not null)
-        {
-            TableColumn id = table.Find(idColumn)
-                ?? throw new DataFormatException($"'{table.File}' has no column '{idColumn}'; its columns are {string.Join(", ", table.Columns.Select(column => column.Name))}", "data.idColumn");
-            ids = id.Text ?? Array.ConvertAll(id.Numbers, DatasetAssembler.Format);
-        }
-
+        string?[]? ids = RowIds(table, idColumn);
         TableColumn? label = table.Find(_label);
         var known = new HashSet<string>(FeatureColumns.Append(_label).Append(idColumn ?? _label), StringComparer.Ordinal);
         string[] ignored = [.. table.Columns.Select(column => column.Name).Where(name => !known.Contains(name))];
         RawLabels labels = label is null ? RawLabels.None : Labels(table, label, task);
         var examples = new RawExamples(table.File, Features(table, unseenCategoryIsAnError: true), [FeatureNames.Count], labels, table.Locate);
         return new PredictionRows(examples, ids, ignored);
+    }
+
+    /// <summary>Each row's name from the id column (<c>data.idColumn</c>), or null when none is named.</summary>
+    internal static string?[]? RowIds(DataTable table, string? idColumn)
+    {
+        if (idColumn is null)
+        {
+            return null;
+        }
+
+        TableColumn id = table.Find(idColumn)
+            ?? throw new DataFormatException($"'{table.File}' has no column '{idColumn}'; its columns are {string.Join(", ", table.Columns.Select(column => column.Name))}", "data.idColumn");
+        return id.Text ?? Array.ConvertAll(id.Numbers, DatasetAssembler.Format);
     }
 
     private float[] Features(DataTable table, bool unseenCategoryIsAnError)
@@ -173,10 +179,11 @@ public sealed class TableEncoding
 
     // A categorical column read as numbers (a prediction file whose categories all parse) keeps no text: its numbers
     // are then spelled as training spelled numeric categories.
-    private static string CellText(TableColumn column, int row) =>
+    internal static string CellText(TableColumn column, int row) =>
         column.Text is { } text ? text[row] ?? string.Empty : DatasetAssembler.Format(column.Numbers[row]);
 
-    private static RawLabels Labels(DataTable table, TableColumn label, LearningTask task)
+    /// <summary>The label column's cells as labels of <paramref name="task"/>: numbers for regression, else class names or numbers.</summary>
+    internal static RawLabels Labels(DataTable table, TableColumn label, LearningTask task)
     {
         bool allNumbers = label.Text is null || label.Text.All(cell => cell is null || ParsesAsNumber(cell));
         if (TaskObjectives.For(task).NeedsNumericLabels)
@@ -199,7 +206,7 @@ public sealed class TableEncoding
     // to name; one whose text does not parse is not a number at all.
     private static bool ParsesAsNumber(string cell) => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    private static string Shorten(string cell) => cell.Length <= 40 ? cell : cell[..40] + "…";
+    internal static string Shorten(string cell) => cell.Length <= 40 ? cell : cell[..40] + "…";
 }
 
 /// <summary>Rows to predict on: the encoded examples (with labels when the table had the label column), each row's id when an id column was named, and the columns that played no part.</summary>

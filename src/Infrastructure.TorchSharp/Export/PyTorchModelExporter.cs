@@ -132,7 +132,10 @@ public sealed class PyTorchModelExporter(ICheckpointStore checkpoints, DatasetPr
             metadata.Cursor.ReplicaSteps,
             metadata.HyperparameterHash,
             metadata.TorchSharpVersion,
-            metadata.LibTorchVersion);
+            metadata.LibTorchVersion)
+        {
+            PaddingId = spec.Shape.PaddingId,
+        };
     }
 }
 
@@ -164,14 +167,19 @@ public sealed record ExportedPreprocessing(
         return new(SpecificationNames.Of(dataset.Task), p.Axis, p.FeatureMean, p.FeatureStd, p.TargetMean, p.TargetStd, p.ClassNames, p.FeatureNames)
         {
             Text = p.Text is { } text
-                ? new ExportedText(text.Tokenizer is { } kind ? SpecificationNames.Of(kind) : null, text.Vocabulary, text.VocabularySize, text.ContextLength, text.UnknownInValidation, text.UnknownInTest)
+                ? new ExportedText(text.Tokenizer is { } kind ? SpecificationNames.Of(kind) : null, text.Vocabulary, text.VocabularySize, text.ContextLength, text.UnknownInValidation, text.UnknownInTest) { PaddingId = text.PaddingId }
                 : null,
         };
     }
 }
 
 /// <summary>How a language model's text became ids: <c>tokenizer</c> (null for ids given as arrays), the char vocabulary, the context, and the unknown tokens of validation and test.</summary>
-public sealed record ExportedText(string? Tokenizer, IReadOnlyList<string>? Vocabulary, int VocabularySize, int ContextLength, long UnknownInValidation, long UnknownInTest);
+public sealed record ExportedText(string? Tokenizer, IReadOnlyList<string>? Vocabulary, int VocabularySize, int ContextLength, long UnknownInValidation, long UnknownInTest)
+{
+    /// <summary>The id that pads a table's texts to the context; null for a language model.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? PaddingId { get; init; }
+}
 
 /// <summary>
 /// The JSON an export's spec holds; <c>interop/pytorch/durabletrainer_model.py</c> rebuilds the model from
@@ -193,4 +201,9 @@ public sealed record ExportedModelSpec(
     long ReplicaSteps,
     string HyperparameterHash,
     string TorchSharpVersion,
-    string LibTorchVersion);
+    string LibTorchVersion)
+{
+    /// <summary>The id that pads texts to the context, for a model reading a table's texts: its positions are left out of attention and pooling.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? PaddingId { get; init; }
+}

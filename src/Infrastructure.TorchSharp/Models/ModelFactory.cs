@@ -39,7 +39,7 @@ public static class ModelFactory
                 random.manual_seed(value);
             }
 
-            return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness);
+            return LayerStackBuilder.Build(spec.Layers, spec.Shape.Input, randomness, spec.Shape.PaddingId);
         }
     }
 

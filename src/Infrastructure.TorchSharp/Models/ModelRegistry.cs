@@ -34,6 +34,7 @@ public sealed class ModelRegistry : IModelCatalog
         new CnnArchitecture(),
         new ResidualCnnArchitecture(),
         new GptArchitecture(),
+        new TextEncoderArchitecture(),
     ]);
 
     public IReadOnlyCollection<string> Architectures => _architectures.Keys;

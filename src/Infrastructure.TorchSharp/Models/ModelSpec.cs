@@ -31,7 +31,7 @@ public sealed record ModelSpec(ModelSection Section, DataShape Shape, IReadOnlyL
     /// <summary>A canonical one-line form: the input shape, outputs, and every layer with its sizes or the file with its SHA-256.</summary>
     public string Describe() => Script is { } script
         ? JsonSerializer.Serialize(new { kind = Kind, input = Shape.Input, outputs = Shape.Outputs, file = script.Name, sha256 = script.Sha256 }, Canonical)
-        : JsonSerializer.Serialize(new { kind = Kind, input = Shape.Input, outputs = Shape.Outputs, layers = Layers }, Canonical);
+        : JsonSerializer.Serialize(new { kind = Kind, input = Shape.Input, outputs = Shape.Outputs, paddingId = Shape.PaddingId, layers = Layers }, Canonical);
 
     public override string ToString() => Describe();
 

@@ -32,7 +32,7 @@ internal static class JsonRows
         return dataset.Encoding is { } encoding ? Table(rows, count, encoding, dataset) : new PredictionRows(Arrays(rows, count, [.. dataset.Shape.Input]), null, []);
     }
 
-    private static PredictionRows Table(JsonElement rows, int count, TableEncoding encoding, LoadedDataset dataset)
+    private static PredictionRows Table(JsonElement rows, int count, IRowEncoding encoding, LoadedDataset dataset)
     {
         IReadOnlyList<string> needed = encoding.FeatureColumns;
         var names = new List<string>();

@@ -35,6 +35,9 @@ internal static class PredictionData
         Refuse(data.Categorical is not null && !data.Categorical.SequenceEqual(run.Categorical ?? []), "categorical", string.Format(CultureInfo.InvariantCulture, TheRuns, string.Join(", ", run.Categorical ?? [])));
         Refuse(data.ImageSize is not null && data.ImageSize != run.ImageSize, "imageSize", string.Format(CultureInfo.InvariantCulture, TheRuns, run.ImageSize?.ToString(CultureInfo.InvariantCulture) ?? "none"));
         Refuse(data.Channels is not null && data.Channels != run.Channels, "channels", string.Format(CultureInfo.InvariantCulture, TheRuns, run.Channels?.ToString(CultureInfo.InvariantCulture) ?? "none"));
+        Refuse(data.Text is not null && data.Text != run.Text, "text", string.Format(CultureInfo.InvariantCulture, TheRuns, run.Text ?? "no text column"));
+        Refuse(data.Tokenizer is not null && data.Tokenizer != run.Tokenizer, "tokenizer", string.Format(CultureInfo.InvariantCulture, TheRuns, run.Tokenizer is { } tokenizer ? SpecificationNames.Of(tokenizer) : "its default"));
+        Refuse(data.ContextLength is not null && data.ContextLength != run.ContextLength, "contextLength", string.Format(CultureInfo.InvariantCulture, TheRuns, run.ContextLength?.ToString(CultureInfo.InvariantCulture) ?? "none"));
         return errors;
     }
 
@@ -49,6 +52,9 @@ internal static class PredictionData
         Categorical = run.Categorical,
         ImageSize = run.ImageSize,
         Channels = run.Channels,
+        Text = run.Text,
+        Tokenizer = run.Tokenizer,
+        ContextLength = run.ContextLength,
         Label = data.Label ?? (NamesAColumn(run.Label) ? run.Label : null),
         SplitSeed = 0,
         Sha256 = null,

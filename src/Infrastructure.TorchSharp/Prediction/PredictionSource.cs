@@ -148,7 +148,7 @@ internal sealed class PredictionSource(IDatasetStore? store, DataFormats? format
         PredictionRows rows;
         if (read.Table is { } table)
         {
-            TableEncoding encoding = model.Dataset.Encoding
+            IRowEncoding encoding = model.Dataset.Encoding
                 ?? throw new DataFormatException($"'{table.File}' is a table, but the run was trained on {Describe(model.Dataset.Shape.Input)} arrays; give rows of that shape");
             rows = encoding.EncodeForPrediction(table, model.Dataset.Task, data.IdColumn);
         }

@@ -52,7 +52,7 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
         return new DataTable(files[0].Path, columns, origins.Count, row => $"'{origins[row].File}' line {origins[row].Line}");
     }
 
-    /// <summary>The columns whose text is kept whole: the categorical ones, the label and the id column.</summary>
+    /// <summary>The columns whose text is kept whole: the categorical ones, the label, the id column and the text to classify.</summary>
     private static HashSet<string> TextColumnsOf(DataSection data)
     {
         var textColumns = new HashSet<string>(data.Categorical ?? [], StringComparer.Ordinal);
@@ -64,6 +64,11 @@ public sealed class SeparatedValuesFormat(string name, char separator, params st
         if (data.IdColumn is not null)
         {
             textColumns.Add(data.IdColumn);
+        }
+
+        if (data.Text is not null)
+        {
+            textColumns.Add(data.Text);
         }
 
         return textColumns;

@@ -12,6 +12,8 @@ public sealed class ByteTokenizer : ITextTokenizer, ITokenizerKind
 
     public IReadOnlyList<string>? Vocabulary => null;
 
+    public int? UnknownId => null;
+
     public ITextTokenizer FromTraining(string trainingText) => this;
 
     public int[] Encode(string text, out int unknown)

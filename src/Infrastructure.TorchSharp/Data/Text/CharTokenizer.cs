@@ -50,6 +50,8 @@ public sealed class CharTokenizer : ITextTokenizer
 
     public int VocabularySize => _characters.Length + 1;
 
+    int? ITextTokenizer.UnknownId => UnknownId;
+
     public IReadOnlyList<string> Vocabulary { get; }
 
     public int[] Encode(string text, out int unknown)

@@ -17,6 +17,8 @@ public sealed class Gpt2Tokenizer : ITextTokenizer, ITokenizerKind
 
     public IReadOnlyList<string>? Vocabulary => null;
 
+    public int? UnknownId => null;
+
     public ITextTokenizer FromTraining(string trainingText) => this;
 
     public int[] Encode(string text, out int unknown)

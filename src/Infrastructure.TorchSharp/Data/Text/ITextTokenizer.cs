@@ -12,6 +12,9 @@ public interface ITextTokenizer
     /// <summary>The vocabulary, id by id, when it was built from the run's data (char); null for a fixed one.</summary>
     IReadOnlyList<string>? Vocabulary { get; }
 
+    /// <summary>The id of the unknown token, what the vocabulary lacks becomes; null when nothing can be unknown (byte-level tokenizers).</summary>
+    int? UnknownId { get; }
+
     /// <summary>The ids of <paramref name="text"/>; what the vocabulary lacks becomes the unknown token, counted in <paramref name="unknown"/>.</summary>
     int[] Encode(string text, out int unknown);
 

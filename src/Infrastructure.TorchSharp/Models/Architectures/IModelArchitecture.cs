@@ -37,7 +37,7 @@ public sealed record ModelParameter(string Name, ParameterKind Kind, double Defa
     public static ModelParameter Flag(string name, bool defaultValue = false) => new(name, ParameterKind.Flag, defaultValue ? 1 : 0);
 
     /// <summary>A probability in [0, 1), such as dropout.</summary>
-    public static ModelParameter Probability(string name) => new(name, ParameterKind.Real, 0, 0, 1, BelowMax: true);
+    public static ModelParameter Probability(string name, double defaultValue = 0) => new(name, ParameterKind.Real, defaultValue, 0, 1, BelowMax: true);
 
     public string? Problem(double value) => Kind switch
     {

@@ -4,10 +4,17 @@ using static TorchSharp.torch.nn;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 
-/// <summary>What a layer's <see cref="Layer.Build"/> may use besides its own sizes: the step's randomness and the builder of nested layer lists.</summary>
+/// <summary>What a layer's <see cref="Layer.Build"/> may use besides its own sizes: the step's randomness, the padding mask of padded texts, and the builder of nested layer lists.</summary>
 public sealed class LayerBuild
 {
-    internal LayerBuild(StepRandomness? randomness) => Randomness = randomness;
+    internal LayerBuild(StepRandomness? randomness, PaddingMask? padding = null)
+    {
+        Randomness = randomness;
+        Padding = padding;
+    }
+
+    /// <summary>Where the model reads padded texts, which positions are tokens in the pass in flight (attention and pooling leave padding out); null otherwise.</summary>
+    public PaddingMask? Padding { get; }
 
     /// <summary>The shapes of the model's layers, walked in build order, so a layer finds the layers built before it.</summary>
     internal LayerShapes.Walk Shapes { get; } = new();

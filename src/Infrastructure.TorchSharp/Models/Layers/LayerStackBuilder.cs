@@ -12,14 +12,23 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 /// </summary>
 public static class LayerStackBuilder
 {
-    public static Module<Tensor, Tensor> Build(IReadOnlyList<LayerSpec> layers, IReadOnlyList<int> input, StepRandomness? randomness)
+    /// <summary>The model's layers; with <paramref name="paddingId"/>, for padded texts, whose padding attention and pooling leave out.</summary>
+    public static Module<Tensor, Tensor> Build(IReadOnlyList<LayerSpec> layers, IReadOnlyList<int> input, StepRandomness? randomness, int? paddingId = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        return Stack(layers, [.. input], new LayerBuild(randomness));
+        if (paddingId is not { } padding)
+        {
+            return Stack(layers, [.. input], new LayerBuild(randomness));
+        }
+
+        var build = new LayerBuild(randomness, new PaddingMask(padding));
+        return new PaddedLayerStack(Modules(layers, [.. input], build), build.Padding!);
     }
 
     /// <summary>The layers as one Sequential keyed by their names, each built for the shape the layers before it give.</summary>
-    internal static Module<Tensor, Tensor> Stack(IReadOnlyList<LayerSpec> layers, int[] input, LayerBuild build)
+    internal static Module<Tensor, Tensor> Stack(IReadOnlyList<LayerSpec> layers, int[] input, LayerBuild build) => Sequential(Modules(layers, input, build));
+
+    private static List<(string Name, Module<Tensor, Tensor> Module)> Modules(IReadOnlyList<LayerSpec> layers, int[] input, LayerBuild build)
     {
         var modules = new List<(string, Module<Tensor, Tensor>)>(layers.Count);
         int[] shape = input;
@@ -29,6 +38,6 @@ public static class LayerStackBuilder
             shape = build.Shapes.OutputOfChecked(layer, shape);
         }
 
-        return Sequential(modules);
+        return modules;
     }
 }

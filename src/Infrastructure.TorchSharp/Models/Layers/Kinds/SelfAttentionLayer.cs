@@ -8,8 +8,9 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// <c>selfAttention</c>: multi-head scaled dot-product self-attention over a sequence [T, C], the shape unchanged.
 /// <c>heads</c> must divide C; <c>causal</c> (default false) lets each position attend only to itself and earlier
 /// ones, as a language model needs; <c>p</c> (default 0) drops attention weights and the output in training;
-/// <c>bias</c> (default true) gives the projections biases. Keys: <c>{name}.qkv.*</c> (the query, key and value
-/// projections as one [3C, C] matrix, in that order) and <c>{name}.proj.*</c>.
+/// <c>bias</c> (default true) gives the projections biases. Over padded texts, padding positions are never attended
+/// to. Keys: <c>{name}.qkv.*</c> (the query, key and value projections as one [3C, C] matrix, in that order) and
+/// <c>{name}.proj.*</c>.
 /// </summary>
 public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, double P, bool HasBias) : Layer(Name)
 {
@@ -84,6 +85,7 @@ public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, dou
         private readonly long _heads;
         private readonly bool _causal;
         private readonly double _p;
+        private readonly PaddingMask? _padding;
 
         public MultiHeadSelfAttention(int width, int heads, bool causal, double p, bool hasBias, LayerBuild build)
             : base(nameof(MultiHeadSelfAttention))
@@ -95,6 +97,7 @@ public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, dou
             _heads = heads;
             _causal = causal;
             _p = p;
+            _padding = build.Padding;
             RegisterComponents();
         }
 
@@ -113,20 +116,49 @@ public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, dou
             if (training && _p > 0)
             {
                 Tensor scores = query.matmul(key.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(d));
-                if (_causal)
+                using Tensor? allowed = Allowed(t);
+                if (allowed is not null)
                 {
-                    using Tensor future = ones(t, t, ScalarType.Bool).triu(1);
-                    scores = scores.masked_fill(future, double.NegativeInfinity);
+                    using Tensor hidden = allowed.logical_not();
+                    scores = scores.masked_fill(hidden, double.NegativeInfinity);
                 }
 
                 attended = attentionDropout.call(functional.softmax(scores, -1)).matmul(value);
             }
+            else if (_padding?.Keep is null)
+            {
+                // libtorch's causal kernel, faster than the same mask spelled out.
+                attended = functional.scaled_dot_product_attention(query, key, value, is_casual: _causal);
+            }
             else
             {
-                attended = functional.scaled_dot_product_attention(query, key, value, is_casual: _causal);
+                using Tensor allowed = Allowed(t)!;
+                attended = functional.scaled_dot_product_attention(query, key, value, allowed);
             }
 
             return outputDropout.call(proj.call(attended.transpose(1, 2).contiguous().view(n, t, c)));
+        }
+
+        /// <summary>
+        /// Which keys each query may attend to, true where it may: [T, T] (earlier positions, when causal), [N, 1, 1, T]
+        /// (the tokens, when texts are padded), or both combined; null when every key is allowed and not causal.
+        /// </summary>
+        private Tensor? Allowed(long t)
+        {
+            Tensor? keep = _padding?.Keep;
+            if (!_causal && keep is null)
+            {
+                return null;
+            }
+
+            using Tensor? past = _causal ? ones(t, t, ScalarType.Bool).tril() : null;
+            if (keep is null)
+            {
+                return past!.alias();
+            }
+
+            Tensor keys = keep.unsqueeze(1).unsqueeze(1);
+            return past is null ? keys : keys.logical_and(past);
         }
     }
 }
