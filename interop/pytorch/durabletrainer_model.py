@@ -176,6 +176,16 @@ class PaddedSequential(nn.Sequential):
                 module.keep = None
 
 
+def _normal(module, std):
+    """GPT-2's initialisation where a layer gives initStd (nanoGPT's): the weight from N(0, std), the bias zero.
+    Only a model trained from scratch in PyTorch needs it; load() overwrites every weight."""
+    if std:
+        nn.init.normal_(module.weight, 0.0, std)
+        if getattr(module, "bias", None) is not None:
+            nn.init.zeros_(module.bias)
+    return module
+
+
 def _describe(shape):
     return "[" + ", ".join(str(size) for size in shape) + "]"
 
@@ -214,7 +224,7 @@ def _linear(layer, shape, where):
     if len(shape) not in (1, 2):
         raise ValueError(f"{where}: linear expects [features] or a sequence [positions, width] but receives {_describe(shape)}")
     units = layer["units"]
-    return nn.Linear(shape[-1], units, bias=layer.get("bias", True)), shape[:-1] + [units]
+    return _normal(nn.Linear(shape[-1], units, bias=layer.get("bias", True)), layer.get("initStd")), shape[:-1] + [units]
 
 
 @rebuilds("conv2d")
@@ -305,7 +315,7 @@ def _residual(layer, shape, where):
 def _embedding(layer, shape, where):
     if len(shape) != 1:
         raise ValueError(f"{where}: embedding expects token ids [positions] but receives {_describe(shape)}")
-    return TokenEmbedding(layer["vocabulary"], layer["width"]), [shape[0], layer["width"]]
+    return _normal(TokenEmbedding(layer["vocabulary"], layer["width"]), layer.get("initStd")), [shape[0], layer["width"]]
 
 
 @rebuilds("positionalEmbedding")
@@ -313,7 +323,7 @@ def _positional_embedding(layer, shape, where):
     _sequence_input("positionalEmbedding", shape, where)
     if shape[0] > layer["context"]:
         raise ValueError(f"{where}: the sequence has {shape[0]} positions, more than the context {layer['context']}")
-    return LearnedPositions(layer["context"], shape[1]), shape
+    return _normal(LearnedPositions(layer["context"], shape[1]), layer.get("initStd")), shape
 
 
 @rebuilds("layernorm")
@@ -326,13 +336,20 @@ def _layernorm(layer, shape, where):
 @rebuilds("selfAttention")
 def _self_attention(layer, shape, where):
     _sequence_input("selfAttention", shape, where)
-    return SelfAttention(shape[1], layer["heads"], layer["causal"], layer["p"], layer["bias"]), shape
+    attention = SelfAttention(shape[1], layer["heads"], layer["causal"], layer["p"], layer["bias"])
+    _normal(attention.qkv, layer.get("initStd"))
+    _normal(attention.proj, layer.get("residualInitStd") or layer.get("initStd"))
+    return attention, shape
 
 
 @rebuilds("transformerBlock")
 def _transformer_block(layer, shape, where):
     _sequence_input("transformerBlock", shape, where)
-    return TransformerBlock(shape[1], layer["heads"], layer["ratio"], layer["causal"], layer["p"], layer["bias"]), shape
+    block = TransformerBlock(shape[1], layer["heads"], layer["ratio"], layer["causal"], layer["p"], layer["bias"])
+    std, residual = layer.get("initStd"), layer.get("residualInitStd") or layer.get("initStd")
+    for linear, deviation in ((block.attention.qkv, std), (block.attention.proj, residual), (block.mlp.fc, std), (block.mlp.proj, residual)):
+        _normal(linear, deviation)
+    return block, shape
 
 
 @rebuilds("sequencePool")

@@ -245,6 +245,9 @@ public sealed partial class FaultHarness(FaultHarnessOptions options, TextWriter
                 verified += await VerifyCheckpointsAsync(runId);
             }
 
+            // Stopped as a service manager stops them, the workers log what they counted since their last report: the
+            // faulty run may have ended inside a report interval.
+            await Task.WhenAll(_workers.Where(worker => worker is not null).Select(worker => worker!.Process.TerminateAsync(TimeSpan.FromSeconds(30))));
             return new StorageFaultReport(rates, results, verified)
             {
                 FaultLogLines = [.. Directory.GetFiles(options.WorkDirectory, "worker-*.log").SelectMany(File.ReadLines).Where(line => line.Contains("Storage faults in the last", StringComparison.Ordinal))],

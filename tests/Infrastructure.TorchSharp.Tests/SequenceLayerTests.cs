@@ -103,6 +103,8 @@ public sealed class SequenceLayerTests(ITestOutputHelper output) : IDisposable
         { """[{"type":"embedding","vocabulary":40,"width":8},{"type":"transformerBlock","heads":2,"ratio":0}]""", "model.layers[1].ratio", "between 1 and" },
         { """[{"type":"embedding","vocabulary":40,"width":8},{"type":"embedding","vocabulary":40,"width":8}]""", "model.layers[1]", "token ids [positions]" },
         { """[{"type":"embedding","vocabulary":40,"width":8},{"type":"linear","units":3}]""", "model.layers", "gives [12, 3]" },
+        { """[{"type":"embedding","vocabulary":40,"width":8,"initStd":0}]""", "model.layers[0].initStd", "greater than 0 and at most 1" },
+        { """[{"type":"embedding","vocabulary":40,"width":8},{"type":"transformerBlock","heads":2,"residualInitStd":2}]""", "model.layers[1].residualInitStd", "at most 1" },
     };
 
     [Theory]
@@ -172,6 +174,31 @@ public sealed class SequenceLayerTests(ITestOutputHelper output) : IDisposable
         {
             Assert.True(model.call(tokens).equal(model.call(tokens)).all().item<bool>());
         }
+    }
+
+    [Fact]
+    public void InitStd_DrawsWeightsFromItsNormalWithZeroBiases_AndTheGptDrawsAsNanoGptDoes()
+    {
+        ModelSpec gpt = ModelRegistry.BuiltIn.Resolve(Architecture("gpt", ("layers", 2), ("embedding", 64)), LanguageModel);
+        ModelSpec pytorchDefaults = ModelRegistry.BuiltIn.Resolve(Architecture("gpt", ("layers", 2), ("embedding", 64), ("initStd", 0)), LanguageModel);
+        using var model = ModelFactory.Create(gpt, seed: 3);
+        using var plain = ModelFactory.Create(pytorchDefaults, seed: 3);
+        using var scope = NewDisposeScope();
+        Dictionary<string, Tensor> weights = model.named_parameters().ToDictionary(pair => pair.name, pair => (Tensor)pair.parameter);
+        double Std(string key) => weights[key].std().item<float>();
+
+        Assert.Equal(0.02, gpt.Layers[0].InitStd);
+        // nanoGPT scales the projections into the residual stream by 1 / sqrt(2 * layers).
+        Assert.Equal(0.01, gpt.Layers.Single(layer => layer.Name == "block1").ResidualInitStd!.Value, 12);
+        Assert.InRange(Std("tokens.weight"), 0.018, 0.022);
+        Assert.InRange(Std("positions.weight"), 0.017, 0.023);
+        Assert.InRange(Std("block1.attention.qkv.weight"), 0.018, 0.022);
+        Assert.InRange(Std("block2.mlp.fc.weight"), 0.018, 0.022);
+        Assert.InRange(Std("block2.mlp.proj.weight"), 0.009, 0.011);
+        Assert.InRange(Std("block1.attention.proj.weight"), 0.009, 0.011);
+        Assert.Equal(0f, weights["block1.mlp.fc.bias"].abs().max().item<float>());
+        Assert.All(pytorchDefaults.Layers, layer => Assert.Null(layer.InitStd));
+        Assert.InRange(plain.named_parameters().Single(pair => pair.name == "tokens.weight").parameter.std().item<float>(), 0.9, 1.1);
     }
 
     /// <summary>A causal language model over [12] ids of 40 tokens, its head tied to its embedding: [12, 40] logits.</summary>

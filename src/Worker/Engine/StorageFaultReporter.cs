@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DurableTrainer.Infrastructure.Storage;
 
 namespace DurableTrainer.Worker.Engine;
@@ -5,7 +6,8 @@ namespace DurableTrainer.Worker.Engine;
 /// <summary>
 /// Logs the storage faults the SDK retried once per <see cref="DurableEngineOptions.StorageFaultLogInterval"/>, with a
 /// count of each kind, and nothing in an interval without any: a throttled account shows as one line a minute, not as
-/// one line per retry. An interval of zero turns the report off.
+/// one line per retry. A worker that stops logs what it counted since its last report. An interval of zero turns the
+/// report off.
 /// </summary>
 public sealed partial class StorageFaultReporter(StorageClients clients, DurableEngineOptions options, ILogger<StorageFaultReporter> logger) : BackgroundService
 {
@@ -17,13 +19,28 @@ public sealed partial class StorageFaultReporter(StorageClients clients, Durable
         }
 
         using var timer = new PeriodicTimer(options.StorageFaultLogInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        long lastReport = Stopwatch.GetTimestamp();
+        try
         {
-            StorageFaultTally tally = clients.Faults.Take();
-            if (tally.FaultCount > 0)
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                LogFaults(logger, options.StorageFaultLogInterval.TotalSeconds, tally.Describe(), tally.FaultCount, tally.Tries);
+                Report(Stopwatch.GetElapsedTime(lastReport));
+                lastReport = Stopwatch.GetTimestamp();
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what was counted since the last report is logged now rather than lost with the process.
+            Report(Stopwatch.GetElapsedTime(lastReport));
+        }
+    }
+
+    private void Report(TimeSpan since)
+    {
+        StorageFaultTally tally = clients.Faults.Take();
+        if (tally.FaultCount > 0)
+        {
+            LogFaults(logger, since.TotalSeconds, tally.Describe(), tally.FaultCount, tally.Tries);
         }
     }
 

@@ -7,17 +7,19 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// <summary>
 /// <c>embedding</c>: a learned vector of <c>width</c> for each of <c>vocabulary</c> token ids, [T] ids to [T, width].
 /// The ids arrive as numbers (int64, or float32 holding whole numbers, as token arrays are read); its weight
-/// [vocabulary, width] is drawn from N(0, 1), as PyTorch's nn.Embedding draws it, under the key <c>{name}.weight</c>;
+/// [vocabulary, width] is drawn from N(0, 1), as PyTorch's nn.Embedding draws it (N(0, <c>initStd</c>) when given),
+/// under the key <c>{name}.weight</c>;
 /// a <c>linear</c> layer with <c>tiedTo</c> naming it shares that weight as its own.
 /// </summary>
-public sealed record EmbeddingLayer(string Name, int Vocabulary, int Width) : Layer(Name)
+public sealed record EmbeddingLayer(string Name, int Vocabulary, int Width, double? InitStd = null) : Layer(Name)
 {
     public static LayerType Kind { get; } = new(
         "embedding",
         (name, spec, check) => new EmbeddingLayer(
             name,
             check.Size(spec.Vocabulary, "vocabulary", 1, LayerShapes.MaxVocabulary),
-            check.Size(spec.Width, "width", 1, LayerShapes.MaxUnits)));
+            check.Size(spec.Width, "width", 1, LayerShapes.MaxUnits),
+            WeightInit.Checked(spec.InitStd, "initStd", check)));
 
     public override int[]? Output(int[] input, LayerCheck check)
     {
@@ -46,7 +48,7 @@ public sealed record EmbeddingLayer(string Name, int Vocabulary, int Width) : La
     public override Module<Tensor, Tensor> Build(int[] input, LayerBuild build)
     {
         ArgumentNullException.ThrowIfNull(build);
-        var embedding = new TokenEmbedding(Vocabulary, Width);
+        var embedding = new TokenEmbedding(Vocabulary, Width, InitStd ?? 1);
         build.Share(Name, embedding.Weight);
         return embedding;
     }
@@ -59,20 +61,20 @@ public sealed record EmbeddingLayer(string Name, int Vocabulary, int Width) : La
     {
         private readonly global::TorchSharp.Modules.Parameter weight;
 
-        public TokenEmbedding(int vocabulary, int width)
+        public TokenEmbedding(int vocabulary, int width, double std)
             : base(nameof(TokenEmbedding))
         {
-            weight = NormalTable(vocabulary, width);
+            weight = NormalTable(vocabulary, width, std);
             RegisterComponents();
         }
 
-        /// <summary>A [rows, width] table drawn from N(0, 1), as PyTorch's nn.Embedding draws its weight.</summary>
-        internal static global::TorchSharp.Modules.Parameter NormalTable(long rows, long width)
+        /// <summary>A [rows, width] table drawn from N(0, std): std 1 is how PyTorch's nn.Embedding draws its weight.</summary>
+        internal static global::TorchSharp.Modules.Parameter NormalTable(long rows, long width, double std)
         {
             global::TorchSharp.Modules.Parameter table = Parameter(empty(rows, width));
             using (no_grad())
             {
-                init.normal_(table);
+                init.normal_(table, 0, std);
             }
 
             return table;

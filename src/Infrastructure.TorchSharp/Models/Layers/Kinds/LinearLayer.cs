@@ -10,12 +10,18 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// is not filled in when absent, so that models stored before it existed keep their stored form. <c>tiedTo</c> names
 /// an embedding layer before it whose weight [vocabulary, width] this layer uses as its own (a language model's
 /// output head tied to its input embedding): units must be the vocabulary and the input's width the embedding's.
+/// <c>initStd</c>: see <see cref="WeightInit"/> (a tied layer's weight is its embedding's).
 /// </summary>
-public sealed record LinearLayer(string Name, int Units, bool HasBias, string? TiedTo = null) : Layer(Name)
+public sealed record LinearLayer(string Name, int Units, bool HasBias, string? TiedTo = null, double? InitStd = null) : Layer(Name)
 {
     public static LayerType Kind { get; } = new(
         "linear",
-        (name, spec, check) => new LinearLayer(name, check.Size(spec.Units, "units", 1, LayerShapes.MaxUnits), LayerCheck.Flag(spec.Bias, absent: true), spec.TiedTo));
+        (name, spec, check) => new LinearLayer(
+            name,
+            check.Size(spec.Units, "units", 1, LayerShapes.MaxUnits),
+            LayerCheck.Flag(spec.Bias, absent: true),
+            spec.TiedTo,
+            WeightInit.Checked(spec.InitStd, "initStd", check)));
 
     public override int[]? Output(int[] input, LayerCheck check)
     {
@@ -44,7 +50,7 @@ public sealed record LinearLayer(string Name, int Units, bool HasBias, string? T
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(build);
-        return TiedTo is { } tied ? new TiedLinear(build.Shared(tied), HasBias ? Units : 0) : Linear(input[^1], Units, hasBias: HasBias);
+        return TiedTo is { } tied ? new TiedLinear(build.Shared(tied), HasBias ? Units : 0) : WeightInit.Normal(Linear(input[^1], Units, hasBias: HasBias), InitStd);
     }
 
     /// <summary>x · Wᵀ + b: TorchSharp keeps W as [units, in]. A sequence's batch of [N, T, C] takes MatMul, which broadcasts; Gemm is for matrices.</summary>

@@ -7,13 +7,13 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// <summary>
 /// <c>positionalEmbedding</c>: adds a learned vector per position to a sequence [T, C], for up to <c>context</c>
 /// positions (T ≤ context); the shape unchanged. Its weight [context, C] is drawn from N(0, 1), as a PyTorch
-/// nn.Embedding's is, under the key <c>{name}.weight</c>.
+/// nn.Embedding's is (N(0, <c>initStd</c>) when given), under the key <c>{name}.weight</c>.
 /// </summary>
-public sealed record PositionalEmbeddingLayer(string Name, int Context) : Layer(Name)
+public sealed record PositionalEmbeddingLayer(string Name, int Context, double? InitStd = null) : Layer(Name)
 {
     public static LayerType Kind { get; } = new(
         "positionalEmbedding",
-        (name, spec, check) => new PositionalEmbeddingLayer(name, check.Size(spec.Context, "context", 1, LayerShapes.MaxContext)));
+        (name, spec, check) => new PositionalEmbeddingLayer(name, check.Size(spec.Context, "context", 1, LayerShapes.MaxContext), WeightInit.Checked(spec.InitStd, "initStd", check)));
 
     public override int[]? Output(int[] input, LayerCheck check)
     {
@@ -37,7 +37,7 @@ public sealed record PositionalEmbeddingLayer(string Name, int Context) : Layer(
     public override Module<Tensor, Tensor> Build(int[] input, LayerBuild build)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new LearnedPositions(Context, input[1]);
+        return new LearnedPositions(Context, input[1], InitStd ?? 1);
     }
 
     public override string ToOnnx(OnnxGraph graph, string input, int[] shape) =>
@@ -48,10 +48,10 @@ public sealed record PositionalEmbeddingLayer(string Name, int Context) : Layer(
     {
         private readonly global::TorchSharp.Modules.Parameter weight;
 
-        public LearnedPositions(int context, int width)
+        public LearnedPositions(int context, int width, double std)
             : base(nameof(LearnedPositions))
         {
-            weight = EmbeddingLayer.TokenEmbedding.NormalTable(context, width);
+            weight = EmbeddingLayer.TokenEmbedding.NormalTable(context, width, std);
             RegisterComponents();
         }
 

@@ -9,14 +9,21 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// <c>heads</c> must divide C; <c>causal</c> (default false) lets each position attend only to itself and earlier
 /// ones, as a language model needs; <c>p</c> (default 0) drops attention weights and the output in training;
 /// <c>bias</c> (default true) gives the projections biases. Over padded texts, padding positions are never attended
-/// to. Keys: <c>{name}.qkv.*</c> (the query, key and value projections as one [3C, C] matrix, in that order) and
+/// to. <c>initStd</c> and <c>residualInitStd</c> (for <c>proj</c>): see <see cref="WeightInit"/>. Keys: <c>{name}.qkv.*</c> (the query, key and value projections as one [3C, C] matrix, in that order) and
 /// <c>{name}.proj.*</c>.
 /// </summary>
-public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, double P, bool HasBias) : Layer(Name)
+public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, double P, bool HasBias, double? InitStd = null, double? ResidualInitStd = null) : Layer(Name)
 {
     public static LayerType Kind { get; } = new(
         "selfAttention",
-        (name, spec, check) => new SelfAttentionLayer(name, check.Size(spec.Heads, "heads", 1, LayerShapes.MaxHeads), spec.Causal ?? false, CheckedDropout(spec.P, check), spec.Bias ?? true),
+        (name, spec, check) => new SelfAttentionLayer(
+            name,
+            check.Size(spec.Heads, "heads", 1, LayerShapes.MaxHeads),
+            spec.Causal ?? false,
+            CheckedDropout(spec.P, check),
+            spec.Bias ?? true,
+            WeightInit.Checked(spec.InitStd, "initStd", check),
+            WeightInit.Checked(spec.ResidualInitStd, "residualInitStd", check)),
         spec => spec with { Causal = spec.Causal ?? false, P = spec.P ?? 0, Bias = spec.Bias ?? true });
 
     public override bool DrawsRandomNumbers => P > 0;
@@ -65,7 +72,7 @@ public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, dou
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(build);
-        return new MultiHeadSelfAttention(input[1], Heads, Causal, P, HasBias, build);
+        return new MultiHeadSelfAttention(input[1], Heads, Causal, P, HasBias, build, InitStd, ResidualInitStd);
     }
 
     public override string ToOnnx(OnnxGraph graph, string input, int[] shape) =>
@@ -87,11 +94,11 @@ public sealed record SelfAttentionLayer(string Name, int Heads, bool Causal, dou
         private readonly double _p;
         private readonly PaddingMask? _padding;
 
-        public MultiHeadSelfAttention(int width, int heads, bool causal, double p, bool hasBias, LayerBuild build)
+        public MultiHeadSelfAttention(int width, int heads, bool causal, double p, bool hasBias, LayerBuild build, double? initStd, double? residualInitStd)
             : base(nameof(MultiHeadSelfAttention))
         {
-            qkv = Linear(width, 3L * width, hasBias: hasBias);
-            proj = Linear(width, width, hasBias: hasBias);
+            qkv = WeightInit.Normal(Linear(width, 3L * width, hasBias: hasBias), initStd);
+            proj = WeightInit.Normal(Linear(width, width, hasBias: hasBias), residualInitStd ?? initStd);
             attentionDropout = DropoutFor(p, build);
             outputDropout = DropoutFor(p, build);
             _heads = heads;

@@ -10,9 +10,10 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models.Layers.Kinds;
 /// → C. <c>heads</c>, <c>causal</c>, <c>p</c> and <c>bias</c> are the attention's (see <see cref="SelfAttentionLayer"/>);
 /// <c>p</c> also drops the MLP's output and <c>bias</c> also applies to the norms and the MLP. Keys:
 /// <c>{name}.ln1.*</c>, <c>{name}.attention.qkv.*</c>, <c>{name}.attention.proj.*</c>, <c>{name}.ln2.*</c>,
-/// <c>{name}.mlp.fc.*</c>, <c>{name}.mlp.proj.*</c>.
+/// <c>{name}.mlp.fc.*</c>, <c>{name}.mlp.proj.*</c>. <c>initStd</c> draws every weight matrix from N(0, initStd) and
+/// zeroes the biases, <c>residualInitStd</c> the two <c>proj</c>s (see <see cref="WeightInit"/>).
 /// </summary>
-public sealed record TransformerBlockLayer(string Name, int Heads, int Ratio, bool Causal, double P, bool HasBias) : Layer(Name)
+public sealed record TransformerBlockLayer(string Name, int Heads, int Ratio, bool Causal, double P, bool HasBias, double? InitStd = null, double? ResidualInitStd = null) : Layer(Name)
 {
     public const int DefaultRatio = 4;
 
@@ -24,7 +25,9 @@ public sealed record TransformerBlockLayer(string Name, int Heads, int Ratio, bo
             check.Size(spec.Ratio, "ratio", 1, LayerShapes.MaxRatio),
             spec.Causal ?? false,
             SelfAttentionLayer.CheckedDropout(spec.P, check),
-            spec.Bias ?? true),
+            spec.Bias ?? true,
+            WeightInit.Checked(spec.InitStd, "initStd", check),
+            WeightInit.Checked(spec.ResidualInitStd, "residualInitStd", check)),
         spec => spec with { Ratio = spec.Ratio ?? DefaultRatio, Causal = spec.Causal ?? false, P = spec.P ?? 0, Bias = spec.Bias ?? true });
 
     public override bool DrawsRandomNumbers => P > 0;
@@ -66,13 +69,13 @@ public sealed record TransformerBlockLayer(string Name, int Heads, int Ratio, bo
             : base(nameof(PreNormBlock))
         {
             ln1 = LayerNorm(width, LayerNormLayer.Epsilon, elementwise_affine: true, bias: block.HasBias);
-            attention = new SelfAttentionLayer.MultiHeadSelfAttention(width, block.Heads, block.Causal, block.P, block.HasBias, build);
+            attention = new SelfAttentionLayer.MultiHeadSelfAttention(width, block.Heads, block.Causal, block.P, block.HasBias, build, block.InitStd, block.ResidualInitStd);
             ln2 = LayerNorm(width, LayerNormLayer.Epsilon, elementwise_affine: true, bias: block.HasBias);
             long hidden = (long)width * block.Ratio;
             mlp = Sequential(
-                ("fc", Linear(width, hidden, hasBias: block.HasBias)),
+                ("fc", WeightInit.Normal(Linear(width, hidden, hasBias: block.HasBias), block.InitStd)),
                 ("gelu", GELU()),
-                ("proj", Linear(hidden, width, hasBias: block.HasBias)),
+                ("proj", WeightInit.Normal(Linear(hidden, width, hasBias: block.HasBias), block.ResidualInitStd ?? block.InitStd)),
                 ("dropout", SelfAttentionLayer.MultiHeadSelfAttention.DropoutFor(block.P, build)));
             RegisterComponents();
         }
