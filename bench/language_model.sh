@@ -40,7 +40,7 @@ ours() {
   echo "whole $(awk -v a="$began" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}')"
   line="$(tail -n 1 <<<"$output")"
   echo "run $(json_field "$line" "['wallSeconds']")"
-  echo "loss $(json_field "$line" "['validation']['loss']")"
+  echo "loss $(json_field "$line" "['validation']['loss']" | awk '{printf "%.4f", $1}')"
   echo "chunks $(sed -nE 's/.* in ([0-9.]+) s of chunk time.*/\1/p' <<<"$output")"
   echo "pss $(awk '$1=="pss_mib"{print $2}' "$memory_file")"
   echo "rss $(awk '$1=="rss_mib"{print $2}' "$memory_file")"

@@ -18,7 +18,7 @@ ensure_system_pytorch
 build_local_stack
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-prepared="$(/usr/bin/python3 bench/text_classification_prepare.py "$work" "$per_kind")"
+prepared="$(/usr/bin/python3 bench/text_classification_prepare.py "$work" "$per_kind" | sed -E 's/ in [^ ]+: /: /')"
 began=$(date +%s.%N)
 output="$(dtrain train --data-file "$work/train.csv" --validation-file "$work/validation.csv" --test-file "$work/test.csv" \
   --text text --label kind --id-column id --context-length "$context" --json)"
