@@ -36,15 +36,12 @@ public sealed class TableEncoding : IRowEncoding
             throw new DataFormatException($"data.label must name the label column of '{train.File}'; its columns are {columns}");
         }
 
-        if (data.IdColumn is not null && train.Find(data.IdColumn) is null)
+        if (data.IdColumn is not null)
         {
-            throw DataFormatException.At(train.File, "line 1", $"has no id column '{data.IdColumn}' (data.idColumn); its columns are {columns}");
+            RequireColumn(train, data.IdColumn, "id", "data.idColumn");
         }
 
-        if (train.Find(data.Label) is null)
-        {
-            throw DataFormatException.At(train.File, "line 1", $"has no label column '{data.Label}' (data.label); its columns are {columns}");
-        }
+        RequireColumn(train, data.Label, "label", "data.label");
 
         foreach (string categorical in data.Categorical ?? [])
         {
@@ -119,6 +116,10 @@ public sealed class TableEncoding : IRowEncoding
         var examples = new RawExamples(table.File, Features(table, unseenCategoryIsAnError: true), [FeatureNames.Count], labels, table.Locate);
         return new PredictionRows(examples, ids, ignored);
     }
+
+    /// <summary>The training table's column <paramref name="name"/>, or an error naming the field and listing the table's columns.</summary>
+    internal static TableColumn RequireColumn(DataTable train, string name, string role, string field) =>
+        train.Find(name) ?? throw DataFormatException.At(train.File, "line 1", $"has no {role} column '{name}' ({field}); its columns are {string.Join(", ", train.Columns.Select(column => column.Name))}");
 
     /// <summary>Each row's name from the id column (<c>data.idColumn</c>), or null when none is named.</summary>
     internal static string?[]? RowIds(DataTable table, string? idColumn)

@@ -54,15 +54,11 @@ public sealed class TextColumnEncoding : IRowEncoding
             throw new DataFormatException($"must name the label column of '{train.File}' (the class of each text); its columns are {columns}", "data.label");
         }
 
-        if (train.Find(data.Label) is null)
+        TableEncoding.RequireColumn(train, data.Label, "label", "data.label");
+        TableColumn column = TableEncoding.RequireColumn(train, text, "text", "data.text");
+        if (data.IdColumn is not null)
         {
-            throw DataFormatException.At(train.File, "line 1", $"has no label column '{data.Label}' (data.label); its columns are {columns}");
-        }
-
-        TableColumn column = train.Find(text) ?? throw DataFormatException.At(train.File, "line 1", $"has no text column '{text}' (data.text); its columns are {columns}");
-        if (data.IdColumn is not null && train.Find(data.IdColumn) is null)
-        {
-            throw DataFormatException.At(train.File, "line 1", $"has no id column '{data.IdColumn}' (data.idColumn); its columns are {columns}");
+            TableEncoding.RequireColumn(train, data.IdColumn, "id", "data.idColumn");
         }
 
         int[] trainingRows = DatasetAssembler.TrainingRowsOf(data, train.Rows, train.File);
