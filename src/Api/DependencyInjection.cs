@@ -9,6 +9,8 @@ public static class DependencyInjection
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<TrainingHttpApi>();
+        // A run that starts from another's checkpoint finds it through the same run client as the routes.
+        services.AddSingleton<Application.Ports.IRunCheckpoints, RunCheckpointsLookup>();
         services.AddSingleton<ModelExportHttpApi>();
         services.AddSingleton<ModelFileHttpApi>();
         services.AddSingleton<DatasetFileHttpApi>();

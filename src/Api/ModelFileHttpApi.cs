@@ -4,9 +4,10 @@ using DurableTrainer.Domain.Specification;
 namespace DurableTrainer.Api;
 
 /// <summary>
-/// PUT /api/models/{name}: stores a TorchScript file in the model store, for runs to name as <c>model.file</c>. The
-/// file is checked before anything is written (its name, its size, that libtorch loads it as a module with a
-/// one-tensor forward), so a refused upload leaves the store as it was. The answer carries the SHA-256 a run pins.
+/// PUT /api/models/{name}: stores a TorchScript file in the model store, for runs to name as <c>model.file</c>, or a
+/// weights file (state dict or safetensors) for <c>model.initFrom.file</c>. The file is checked before anything is
+/// written (its name, its size, that libtorch loads it as a module with a one-tensor forward, or that it reads as
+/// tensors by key), so a refused upload leaves the store as it was. The answer carries the SHA-256 a run pins.
 /// </summary>
 public sealed class ModelFileHttpApi(IModelFileStore files, IModelCatalog models)
 {

@@ -23,8 +23,9 @@ public static class DependencyInjection
         // Users' data comes from the host's dataset store (blob storage), when it registers one.
         services.AddSingleton(provider => new DatasetProvider(options, provider.GetService<IDatasetStore>(), logger: provider.GetService<ILoggerFactory>()?.CreateLogger<DatasetProvider>()));
         services.AddSingleton<IDatasetCatalog>(provider => provider.GetRequiredService<DatasetProvider>());
-        // TorchScript files come from the host's model store (blob storage), when it registers one.
-        services.AddSingleton(provider => ModelRegistry.BuiltIn.WithFiles(provider.GetService<IModelFileStore>()));
+        // TorchScript and weights files come from the host's model store (blob storage), when it registers one; the
+        // runs a run starts from, from its checkpoint store.
+        services.AddSingleton(provider => ModelRegistry.BuiltIn.WithStores(provider.GetService<IModelFileStore>(), provider.GetService<ICheckpointStore>()));
         services.AddSingleton<IModelCatalog>(provider => provider.GetRequiredService<ModelRegistry>());
         services.AddSingleton<ITrainingExecutor, TorchSharpTrainingExecutor>();
         services.AddSingleton<IModelExporter, PyTorchModelExporter>();

@@ -8,6 +8,7 @@ using DurableTrainer.Domain.Training;
 using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Data;
 using DurableTrainer.Infrastructure.TorchSharp.Models;
+using DurableTrainer.Infrastructure.TorchSharp.Models.Initialization;
 using DurableTrainer.Infrastructure.TorchSharp.LearningTasks;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -59,7 +60,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         LoadedDataset dataset = await _datasets.GetAsync(command.Recipe.Data, cancellationToken);
         ModelSpec spec = await SpecOfAsync(command.Recipe, dataset, cancellationToken);
         span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
-        (byte[] content, long parameters) = await OnTensorThreadAsync(() => CreateInitialState(command.Recipe, spec, dataset), cancellationToken);
+        InitialWeights? init = command.Recipe.Model.InitFrom;
+        byte[]? weights = init is null ? null : await _models.StartingWeights.ReadAsync(init, cancellationToken);
+        (byte[] content, long parameters) = await OnTensorThreadAsync(() => CreateInitialState(command.Recipe, spec, dataset, weights), cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters, dataset.Validation.Count);
     }
@@ -170,15 +173,41 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
             string.Join(", ", metrics.Scores.Select(score => $"{score.Key} {score.Value:F4}")), metrics.Examples);
     }
 
-    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset)
+    /// <summary>
+    /// The run's first checkpoint: the model drawn from the run's seed, then, for a run that starts from weights, the
+    /// matching ones copied over it (reinitialised layers keep their draw); the optimizer fresh either way.
+    /// </summary>
+    private (byte[] Content, long Parameters) CreateInitialState(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset, byte[]? weights)
     {
         using var scope = NewDisposeScope();
         // Modules own their parameters outside any dispose scope: dispose them, or every call leaks the weights.
         using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, recipe.Training.Seed);
+        if (recipe.Model.InitFrom is { } init)
+        {
+            StartFrom(model, init, weights!);
+        }
 
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
-        long parameters = model.parameters().Sum(parameter => parameter.numel());
+        long parameters = Freezing.Trainable(model).Sum(parameter => parameter.numel());
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
+    }
+
+    /// <summary>
+    /// Copies the matching weights into <paramref name="model"/>. The submission checked them; a mismatch now (the
+    /// model's layers changed under the run) fails the run, naming the keys, rather than training from a half-load.
+    /// </summary>
+    private void StartFrom(nn.Module<Tensor, Tensor> model, InitialWeights init, byte[] weights)
+    {
+        Dictionary<string, Tensor> source = InitialWeightsSource.Parse(init, weights);
+        Dictionary<string, Tensor> state = model.state_dict();
+        var match = WeightsMatch.Of(WeightsMatch.ShapesOf(state), WeightsMatch.ShapesOf(source), init.Reinitialize);
+        if (match.Problems(init) is { Count: > 0 } problems)
+        {
+            throw new ModelFileException(string.Join("; ", problems));
+        }
+
+        match.Apply(state, source);
+        _logger.LogInformation("{Summary}", match.Summary(init));
     }
 
     private static CheckpointMetadata MetadataFor(TrainingRecipe recipe, ModelSpec spec, LoadedDataset dataset, bool hasOptimizer, long replicaSteps, int replica, int replicaCount)
@@ -278,8 +307,9 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         ImageAugmentation? augmentation = ImageAugmentation.For(recipe.Data);
         int microBatches = training.GradientAccumulationSteps;
         bool usesRandomness = spec.HasDropout;
-        Parameter[] parameters = model.parameters().ToArray();
+        IReadOnlyList<Parameter> parameters = Freezing.Trainable(model);
         model.train();
+        Freezing.HoldInEvalMode(model, recipe.Model.Freeze);
         var taken = new StepsTaken(new List<StepMetric>(command.Steps));
         for (int step = 0; step < command.Steps; step++)
         {

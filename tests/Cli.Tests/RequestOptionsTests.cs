@@ -203,6 +203,53 @@ public sealed class RequestOptionsTests
     }
 
     [Fact]
+    public async Task Train_InitFromARun_LeavesTheDefaultModelAndDataOut_SoTheSourceRunsAreUsed()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address,
+            "--init-from", "iris-run", "--freeze", "fc1, bn1", "--reinitialize", "fc2", "--max-steps", "400");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement body = PostedBody(server);
+        Assert.False(body.TryGetProperty("data", out _), body.ToString());
+        JsonElement model = body.GetProperty("model");
+        Assert.False(model.TryGetProperty("architecture", out _), model.ToString());
+        Assert.Equal("iris-run", model.GetProperty("initFrom").GetProperty("run").GetString());
+        Assert.Equal(["fc2"], model.GetProperty("initFrom").GetProperty("reinitialize").EnumerateArray().Select(name => name.GetString()!));
+        Assert.Equal(["fc1", "bn1"], model.GetProperty("freeze").EnumerateArray().Select(name => name.GetString()!));
+        Assert.Equal(400, body.GetProperty("training").GetProperty("maxSteps").GetInt32());
+    }
+
+    [Fact]
+    public async Task Train_InitFromARunWithItsOwnModelAndData_KeepsThem()
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address,
+            "--init-from", "iris-run", "--model", "mlp", "--dataset", "synthetic");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement body = PostedBody(server);
+        Assert.Equal("synthetic", body.GetProperty("data").GetProperty("dataset").GetString());
+        Assert.Equal("mlp", body.GetProperty("model").GetProperty("architecture").GetString());
+    }
+
+    [Theory]
+    [InlineData("--reinitialize", "fc2")]
+    [InlineData("--init-from-file", "/no/such/weights.pt")]
+    public async Task Train_AStartOptionThatCannotApply_IsAUsageErrorAndSendsNothing(string option, string value)
+    {
+        var server = Accepting();
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, option, value);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(option, run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, request => request.Method == HttpMethod.Post);
+    }
+
+    [Fact]
     public async Task Start_WithAModelConfigOfLayers_SendsThemAsTheModelsLayers()
     {
         var server = Accepting();

@@ -18,7 +18,7 @@ internal sealed class ExecutorHarness : IDisposable
     {
         var options = new TorchSharpExecutorOptions { Threads = 1, SyntheticTrainExamples = trainExamples, SyntheticTestExamples = testExamples, ShardsInMemory = shardsInMemory };
         Datasets = new DatasetProvider(options, DataFiles);
-        Models = ModelRegistry.BuiltIn.WithFiles(Files);
+        Models = ModelRegistry.BuiltIn.WithStores(Files, Store);
         Executor = new TorchSharpTrainingExecutor(Store, Datasets, options, NullLogger<TorchSharpTrainingExecutor>.Instance, Models);
     }
 
@@ -28,7 +28,7 @@ internal sealed class ExecutorHarness : IDisposable
     /// <summary>The model store TorchScript files are read from.</summary>
     public TestSupport.InMemoryModelFileStore Files { get; } = new();
 
-    /// <summary>The built-in registry, reading TorchScript files from <see cref="Files"/>.</summary>
+    /// <summary>The built-in registry, reading model files from <see cref="Files"/> and the runs a run starts from in <see cref="Store"/>.</summary>
     public ModelRegistry Models { get; }
 
     public InMemoryCheckpointStore Store { get; } = new();

@@ -57,7 +57,7 @@ public sealed class TorchScriptModelTests(ITestOutputHelper output) : IDisposabl
     [InlineData("five-outputs.pt", "returns [2, 5] for a batch of [2, 1, 28, 28]; the data needs [N, 10]")]
     [InlineData("two-inputs.pt", "has a forward that takes 2 inputs; it must take one tensor")]
     [InlineData("no-parameters.pt", "has no trainable parameters")]
-    [InlineData("state-dict.pt", "could not be loaded as TorchScript")]
+    [InlineData("state-dict.pt", "is a PyTorch state dict: weights without the code that uses them, not TorchScript")]
     public async Task Check_OfAScriptThatDoesNotFitTheData_NamesTheProblem(string fixture, string problem)
     {
         ModelSection model = await StoreAsync(fixture);

@@ -165,6 +165,17 @@ public static class TrainingRequestReader
                     errors.Add(new ValidationError(at, $"must be a JSON array of at most {MaxListLength} strings, such as [\"colour\", \"city\"]"));
                 }
             }
+            else if (type == typeof(InitialWeights) && kind != JsonValueKind.Null)
+            {
+                if (kind == JsonValueKind.Object)
+                {
+                    clean[property.Name] = Record(property.Value, type, at, errors);
+                }
+                else
+                {
+                    errors.Add(new ValidationError(at, "must be a JSON object saying where the weights come from, such as {\"run\": \"run-1\"} or {\"file\": \"weights.pt\"}"));
+                }
+            }
             else if (type == typeof(IReadOnlyDictionary<string, double>) && kind != JsonValueKind.Null)
             {
                 if (kind == JsonValueKind.Object)

@@ -90,6 +90,10 @@ public sealed class TrainingOrchestrator
             if (run.Session.Status == TrainingStatus.Pending)
             {
                 await InitializeAsync(run);
+                if (run.Specification.Model.InitFrom is not null && await ValidateStartAsync(run) is { } end)
+                {
+                    End(run, end);
+                }
             }
 
             while (!run.Done)
@@ -120,6 +124,13 @@ public sealed class TrainingOrchestrator
         run.Session.Start(_domain.Plan(run.Specification, initialized.TrainExamples, run.Settings.StepsPerChunk, run.Settings.ChunkSeconds), initialized.Checkpoint, Now);
         _reporter.Report(run, TrainingPhase.Training);
     }
+
+    /// <summary>
+    /// A run that starts from existing weights measures them on validation before its first step, so its starting
+    /// point is on record (and is its best checkpoint until a round beats it), as fine-tuning libraries validate first.
+    /// </summary>
+    private async Task<RunEnd?> ValidateStartAsync(RunState run) =>
+        await _evaluations.ValidateAsync(run) is ValidationVerdict.Ends ends ? ends.End : null;
 
     /// <summary>
     /// One turn of the loop: take a requested learning rate, start the journal write of what the last round did,

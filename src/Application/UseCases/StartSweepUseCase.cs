@@ -22,7 +22,8 @@ public sealed record StartSweepResult(string? SweepId, IReadOnlyList<ValidationE
 /// scheduler against the trials' plans. Every problem is reported at once, by path and rule, and nothing is
 /// stored or scheduled unless all is well.
 /// </summary>
-public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
+public sealed class StartSweepUseCase(
+    ISweepStarter starter, ISweepStore store, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models, IRunCheckpoints? runCheckpoints = null)
 {
     /// <summary>A sweep id leaves room for the trial suffix (<c>-t999</c>) within a run id's length.</summary>
     public const int MaxSweepIdLength = RunId.MaxLength - 5;
@@ -39,6 +40,14 @@ public sealed class StartSweepUseCase(ISweepStarter starter, ISweepStore store, 
         errors.AddRange(request.Settings.ValidateLimits());
         errors.AddRange(space.Validate(request.Search));
         AddDimensionErrors(request.Space, errors);
+        // Trials that start from a run all start from the checkpoint it names now.
+        (TrainingRequest? pinned, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request.Base, runCheckpoints, cancellationToken);
+        if (pinned is null)
+        {
+            return new StartSweepResult(null, [pinError! with { Field = "base." + pinError.Field }], conflict);
+        }
+
+        request = request with { Base = pinned };
         (ValidatedRequest? validBase, IReadOnlyList<ValidationError> baseErrors) = await TrainingRequestValidator.ValidateAsync(request.Base, datasets, models, cancellationToken);
         errors.AddRange(baseErrors.Select(error => error with { Field = "base." + error.Field }));
         if (errors.Count > 0 || validBase is null)

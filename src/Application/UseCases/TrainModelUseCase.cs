@@ -12,14 +12,23 @@ public sealed record StartTrainingResult(RunId? RunId, IReadOnlyList<ValidationE
 }
 
 /// <summary>
-/// Starts a training run: validates the request (every error at once, the model against the data's shape), fixes
-/// the run id, and hands the typed specification to the run starter. Nothing is scheduled when anything is wrong.
+/// Starts a training run: pins the run a new one starts from (<c>model.initFrom.run</c>), validates the request
+/// (every error at once, the model against the data's shape), fixes the run id, and hands the typed specification to
+/// the run starter. Nothing is scheduled when anything is wrong.
 /// </summary>
-public sealed class TrainModelUseCase(ITrainingRunStarter starter, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models)
+public sealed class TrainModelUseCase(
+    ITrainingRunStarter starter, TimeProvider timeProvider, IDatasetCatalog datasets, IModelCatalog models, IRunCheckpoints? runCheckpoints = null)
 {
     public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        (TrainingRequest? pinned, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request, runCheckpoints, cancellationToken);
+        if (pinned is null)
+        {
+            return new StartTrainingResult(null, [pinError!], conflict);
+        }
+
+        request = pinned;
         (ValidatedRequest? validated, IReadOnlyList<ValidationError> errors) = await TrainingRequestValidator.ValidateAsync(request, datasets, models, cancellationToken);
         if (validated is null)
         {

@@ -51,8 +51,10 @@ public static partial class TrainingRequestValidator
         }
 
         // A run that names no model gets the default for its data's shape (the CNN for images, the MLP for tables).
-        ModelSection model = request.Model is { } given && !given.IsUnspecified() ? given.Resolved()
-            : shape is not null ? ModelSection.DefaultFor(shape) : new ModelSection().Resolved();
+        // What to start from and what to freeze go with whichever model that is.
+        ModelSection requested = request.Model ?? new ModelSection();
+        ModelSection model = !requested.IsUnspecified() ? requested.Resolved()
+            : (shape is not null ? ModelSection.DefaultFor(shape) : new ModelSection().Resolved()).WithInitAndFreezeOf(requested);
         ModelCheck? check = null;
         if (shape is not null && model.Validate().Count == 0)
         {

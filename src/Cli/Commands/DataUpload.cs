@@ -177,14 +177,19 @@ public sealed class DataUpload
     }
 }
 
-/// <summary>The local files a request names (a TorchScript model, training data), uploaded before it is submitted.</summary>
-public sealed record LocalFiles(ModelFileUpload? Model, DataUpload? Data)
+/// <summary>The local files a request names (a TorchScript model, weights to start from, training data), uploaded before it is submitted.</summary>
+public sealed record LocalFiles(ModelFileUpload? Model, DataUpload? Data, ModelFileUpload? Weights = null)
 {
     public async Task ApplyAsync(TrainingServerClient client, JsonObject request, TextWriter output, CancellationToken cancellationToken)
     {
         if (Model is not null)
         {
             await Model.ApplyAsync(client, request, output, cancellationToken);
+        }
+
+        if (Weights is not null)
+        {
+            await Weights.ApplyAsync(client, request, output, cancellationToken);
         }
 
         if (Data is not null)

@@ -6,35 +6,38 @@ using DurableTrainer.Domain.Specification;
 namespace DurableTrainer.Cli.Commands;
 
 /// <summary>
-/// A local TorchScript file for <c>--model-file</c>: uploaded to the server's model store under its own name
-/// before the run is submitted, and pinned in the request by the SHA-256 the server answers with, so the run trains
-/// exactly the bytes that were sent.
+/// A local file for the model store: a TorchScript file to train (<c>--model-file</c>), or weights to start from
+/// (<c>--init-from-file</c>). It is uploaded under its own name before the run is submitted, and pinned in the
+/// request by the SHA-256 the server answers with, so the run uses exactly the bytes that were sent.
 /// </summary>
-public sealed record ModelFileUpload(FileInfo File, string Name)
+public sealed record ModelFileUpload(FileInfo File, string Name, bool IsInitialWeights = false)
 {
     /// <summary>Checks what can be checked here (the file exists, its name is a plain name, its size), so a mistake costs no start-up.</summary>
-    public static ModelFileUpload For(FileInfo file)
+    public static ModelFileUpload For(FileInfo file, bool initialWeights = false)
     {
         ArgumentNullException.ThrowIfNull(file);
+        string option = initialWeights ? "--init-from-file" : "--model-file";
         if (!file.Exists)
         {
-            throw CliException.Usage($"--model-file '{file.FullName}' does not exist. Save your model with torch.jit.script(model).save(\"net.pt\") and pass that file.");
+            throw CliException.Usage(initialWeights
+                ? $"{option} '{file.FullName}' does not exist. Save weights with torch.save(model.state_dict(), \"weights.pt\") (or as .safetensors) and pass that file."
+                : $"{option} '{file.FullName}' does not exist. Save your model with torch.jit.script(model).save(\"net.pt\") and pass that file.");
         }
 
         if (!ModelSection.IsValidFileName(file.Name))
         {
-            throw CliException.Usage($"--model-file '{file.Name}': the file's name becomes its name in the model store, and it {ModelSection.FileNameRule}. Rename the file.");
+            throw CliException.Usage($"{option} '{file.Name}': the file's name becomes its name in the model store, and it {ModelSection.FileNameRule}. Rename the file.");
         }
 
         if (file.Length > ModelFileLimits.MaxBytes)
         {
-            throw CliException.Usage($"--model-file '{file.Name}' is {file.Length} bytes; a model file {ModelFileLimits.Rule}.");
+            throw CliException.Usage($"{option} '{file.Name}' is {file.Length} bytes; a model file {ModelFileLimits.Rule}.");
         }
 
-        return new ModelFileUpload(file, file.Name);
+        return new ModelFileUpload(file, file.Name, initialWeights);
     }
 
-    /// <summary>Uploads the file and pins the request's model to what was stored.</summary>
+    /// <summary>Uploads the file and pins the request's model (or the weights it starts from) to what was stored.</summary>
     public async Task ApplyAsync(TrainingServerClient client, JsonObject request, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -49,8 +52,16 @@ public sealed record ModelFileUpload(FileInfo File, string Name)
             request["model"] = model;
         }
 
-        model["file"] = stored.Name;
-        model["sha256"] = stored.Sha256;
+        // Weights go under initFrom, beside whatever else it says (reinitialize, strict).
+        JsonObject target = model;
+        if (IsInitialWeights)
+        {
+            target = model["initFrom"] as JsonObject ?? [];
+            model["initFrom"] = target;
+        }
+
+        target["file"] = stored.Name;
+        target["sha256"] = stored.Sha256;
         output.WriteLine($"Uploaded {File.Name} ({stored.Bytes} bytes, SHA-256 {stored.Sha256[..12]}...) to the model store.");
     }
 }

@@ -50,9 +50,9 @@ public static class TrainCommand
     public static string? ExpectedRun(JsonObject request, LocalFiles? files = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        bool namesStoredFiles = files is { Model: not null } or { Data: not null }
+        bool namesStoredFiles = files is { Model: not null } or { Data: not null } or { Weights: not null }
             || request["data"] is JsonObject data && data.ContainsKey("source")
-            || request["model"] is JsonObject model && model.ContainsKey("file");
+            || request["model"] is JsonObject model && (model.ContainsKey("file") || model.ContainsKey("initFrom"));
         return namesStoredFiles ? null : request.ToJsonString();
     }
 

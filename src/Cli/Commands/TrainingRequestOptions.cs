@@ -49,6 +49,10 @@ public sealed class TrainingRequestOptions
         TestFile = new Option<FileInfo?>("--test-file") { HelpName = "test.csv", Description = "Your test data (a file, or a folder as for --data-dir), uploaded with --data-file or --data-dir; without it a seeded fraction (--test-fraction) is held out." };
         ValidationFile = new Option<FileInfo?>("--validation-file") { HelpName = "val.csv", Description = "Your validation data (a file or a folder); without it a seeded fraction of the training data (--validation-fraction) is held out." };
         Categorical = new Option<string?>("--categorical") { HelpName = "col1,col2", Description = "Table columns to one-hot encode (data.categorical), comma separated." };
+        InitFrom = new Option<string?>("--init-from") { HelpName = "run", Description = "Start from a finished run's final weights (model.initFrom.run); without a model or data of your own, the run's model and data are used. The optimizer starts fresh." };
+        InitFromFile = new Option<FileInfo?>("--init-from-file") { HelpName = "weights.pt", Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), f)) or a .safetensors file: uploaded to the model store, matched to the model by state-dict key, pinned by its SHA-256." };
+        Freeze = new Option<string?>("--freeze") { HelpName = "layer1,layer2", Description = "Layers (names or name prefixes ending in *) that do not train (model.freeze), comma separated." };
+        Reinitialize = new Option<string?>("--reinitialize") { HelpName = "head", Description = "Layers that start fresh instead of from --init-from or --init-from-file (model.initFrom.reinitialize), such as a head whose output count differs." };
         ModelParameters = new Option<string[]>("--model-param") { HelpName = "name=value", Description = "A parameter of the built-in architecture (model.parameters), e.g. --model-param hiddenUnits=128; repeatable.", AllowMultipleArgumentsPerToken = false };
         var fields = new List<(string Section, string Field, Type Type)>();
         foreach (var (section, fieldTypes) in SectionFields())
@@ -87,6 +91,14 @@ public sealed class TrainingRequestOptions
 
     public Option<string[]> ModelParameters { get; }
 
+    public Option<string?> InitFrom { get; }
+
+    public Option<FileInfo?> InitFromFile { get; }
+
+    public Option<string?> Freeze { get; }
+
+    public Option<string?> Reinitialize { get; }
+
     public Option<FileInfo?> DataFile { get; }
 
     public Option<DirectoryInfo?> DataDirectory { get; }
@@ -99,10 +111,15 @@ public sealed class TrainingRequestOptions
 
     public IEnumerable<Option> All => _fields.Select(entry => entry.Option)
         .Prepend(Categorical).Prepend(ValidationFile).Prepend(TestFile).Prepend(DataDirectory).Prepend(DataFile)
+        .Prepend(Reinitialize).Prepend(Freeze).Prepend(InitFromFile).Prepend(InitFrom)
         .Prepend(ModelParameters).Prepend(ModelFile).Prepend(ModelConfig).Prepend(Config);
 
     /// <summary>Every local file the options name, checked here before anything starts.</summary>
-    public LocalFiles LocalFiles(ParseResult parseResult) => new(ModelUpload(parseResult), DataUpload(parseResult));
+    public LocalFiles LocalFiles(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return new(ModelUpload(parseResult), DataUpload(parseResult), parseResult.GetValue(InitFromFile) is { } weights ? ModelFileUpload.For(weights, initialWeights: true) : null);
+    }
 
     /// <summary>The local data <c>--data-file</c> or <c>--data-dir</c> (with <c>--test-file</c>, <c>--validation-file</c>) name, checked here; null without them.</summary>
     public DataUpload? DataUpload(ParseResult parseResult)
@@ -162,6 +179,7 @@ public sealed class TrainingRequestOptions
         }
 
         ApplyModelParameters(parseResult, request);
+        ApplyStart(parseResult, request, baseRequest);
         return request;
     }
 
@@ -194,6 +212,77 @@ public sealed class TrainingRequestOptions
             }
         }
     }
+
+    /// <summary>
+    /// <c>--init-from</c>, <c>--init-from-file</c>, <c>--freeze</c> and <c>--reinitialize</c>. A run started from another
+    /// run with no model or data of its own leaves the base run's default model and data out, so that the server takes
+    /// the source run's.
+    /// </summary>
+    private void ApplyStart(ParseResult parseResult, JsonObject request, JsonObject? baseRequest)
+    {
+        string? run = parseResult.GetValue(InitFrom);
+        FileInfo? weights = parseResult.GetValue(InitFromFile);
+        string? reinitialize = parseResult.GetValue(Reinitialize);
+        string? freeze = parseResult.GetValue(Freeze);
+        if (run is not null && weights is not null)
+        {
+            throw CliException.Usage("--init-from and --init-from-file both say where the weights come from; give one.");
+        }
+
+        if (run is null && weights is null && freeze is null && reinitialize is null)
+        {
+            return;
+        }
+
+        JsonObject model = Section(request, "model");
+        if (run is not null || weights is not null)
+        {
+            var init = new JsonObject();
+            if (run is not null)
+            {
+                init["run"] = run;
+            }
+
+            model["initFrom"] = init;
+        }
+
+        if (reinitialize is not null)
+        {
+            if (model["initFrom"] is not JsonObject init)
+            {
+                throw CliException.Usage("--reinitialize names layers of the weights a run starts from; give --init-from or --init-from-file with it.");
+            }
+
+            init["reinitialize"] = Names(reinitialize);
+        }
+
+        if (freeze is not null)
+        {
+            model["freeze"] = Names(freeze);
+        }
+
+        JsonObject? config = parseResult.GetValue(Config) is { } file ? ReadConfig(file).AsObject() : null;
+        if (run is not null && baseRequest is not null)
+        {
+            if (!ModelChosen(parseResult) && config?["model"] is null)
+            {
+                foreach (string field in new[] { "architecture", "parameters", "layers", "file", "sha256" })
+                {
+                    model.Remove(field);
+                }
+            }
+
+            if (parseResult.GetValue(DataFile) is null && parseResult.GetValue(DataDirectory) is null && config?["data"] is null
+                && parseResult.GetResult(OptionFor("data.dataset")!) is not OptionResult { Implicit: false }
+                && parseResult.GetResult(OptionFor("data.source")!) is not OptionResult { Implicit: false })
+            {
+                request.Remove("data");
+            }
+        }
+    }
+
+    private static JsonArray Names(string list) =>
+        new(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => (JsonNode)JsonValue.Create(name)!).ToArray());
 
     private static void MergeConfig(JsonObject request, JsonObject config)
     {

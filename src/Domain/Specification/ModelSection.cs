@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DurableTrainer.Domain.Specification;
 
 /// <summary>
@@ -6,13 +8,17 @@ namespace DurableTrainer.Domain.Specification;
 /// TorchScript <see cref="File"/> in the models container, pinned by its <see cref="Sha256"/>. Without any it is the
 /// default architecture. Which parameters an architecture takes, and whether the layers or the file fit the data's
 /// shape, is the model catalog's business (an application port); this section only checks what it can know alone.
+/// Whatever the kind, <see cref="InitFrom"/> names weights to start from and <see cref="Freeze"/> the layers that do
+/// not train (both left out of the JSON when not given, so that older runs' stored specifications stay as they were).
 /// </summary>
 public sealed record ModelSection(
     string? Architecture = null,
     IReadOnlyDictionary<string, double>? Parameters = null,
     IReadOnlyList<LayerSpec>? Layers = null,
     string? File = null,
-    string? Sha256 = null)
+    string? Sha256 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] InitialWeights? InitFrom = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Freeze = null)
 {
     public const string Path = "model";
     public const string DefaultArchitecture = "cnn";
@@ -50,7 +56,8 @@ public sealed record ModelSection(
             rules.Require(double.IsFinite(value), $"parameters.{name}", "must be a finite number");
         }
 
-        return rules.Errors;
+        LayerNames.Validate(rules, "freeze", Freeze);
+        return [.. rules.Errors, .. InitFrom?.Validate() ?? []];
     }
 
     /// <summary>The section with its defaults resolved: without layers, a file or an architecture it is the default architecture.</summary>
@@ -71,8 +78,18 @@ public sealed record ModelSection(
             : "mlp");
     }
 
-    /// <summary>True when the section names no model at all (no architecture, parameters, layers or file).</summary>
+    /// <summary>
+    /// True when the section names no model at all (no architecture, parameters, layers or file); it may still say
+    /// what to start from and what to freeze, which <see cref="WithInitAndFreezeOf"/> carries over to the model chosen.
+    /// </summary>
     public bool IsUnspecified() => Architecture is null && Layers is null && File is null && (Parameters is null || Parameters.Count == 0);
+
+    /// <summary>This model (one chosen for <paramref name="given"/>, which named none) with the given section's initFrom and freeze.</summary>
+    public ModelSection WithInitAndFreezeOf(ModelSection given)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        return this with { InitFrom = given.InitFrom, Freeze = given.Freeze };
+    }
 
     /// <summary>The parameter's value, or <paramref name="fallback"/> when not given.</summary>
     public double Parameter(string name, double fallback) => Parameters is not null && Parameters.TryGetValue(name, out double value) ? value : fallback;

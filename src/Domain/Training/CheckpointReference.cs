@@ -13,5 +13,12 @@ public sealed record CheckpointReference(RunId RunId, string Name)
 
     public static CheckpointReference Merged(RunId runId, long round) => new(runId, $"round-{round:D6}/merged");
 
+    /// <summary>Whether <paramref name="name"/> could name a checkpoint within a run (as the factories above write them).</summary>
+    public static bool IsValidName(string? name) =>
+        name is { Length: >= 1 and <= 64 }
+        && name[0] != '/' && name[^1] != '/'
+        && !name.Contains("//", StringComparison.Ordinal)
+        && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '/');
+
     public override string ToString() => $"{RunId}/{Name}";
 }

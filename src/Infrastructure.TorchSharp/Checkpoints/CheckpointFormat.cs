@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Training;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -84,6 +85,67 @@ public static class CheckpointFormat
 
             return metadata;
         });
+    }
+
+    /// <summary>
+    /// The model's state as the checkpoint holds it, by state-dict key, without building the model it was written by
+    /// (a run that starts from another's weights may differ in its head, or not know the other's data shape). The
+    /// tensors belong to the caller's dispose scope.
+    /// </summary>
+    public static (CheckpointMetadata Metadata, Dictionary<string, Tensor> State) ReadModelState(CheckpointReference reference, byte[] content)
+    {
+        using BinaryReader reader = Open(reference, content);
+        return Guard(reference, () => (ReadHeader(reader), ReadStateDictionary(reader)));
+    }
+
+    /// <summary>
+    /// TorchSharp's <c>Module.save</c> form: a LEB128 count, then per entry the key and the tensor (LEB128 dtype, rank
+    /// and sizes, then the raw elements). Each tensor is made empty at its size and filled by TorchSharp's own loader.
+    /// </summary>
+    private static Dictionary<string, Tensor> ReadStateDictionary(BinaryReader reader)
+    {
+        long count = DecodeLeb128(reader);
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (long i = 0; i < count; i++)
+        {
+            string key = reader.ReadString();
+            long start = reader.BaseStream.Position;
+            var dtype = (ScalarType)DecodeLeb128(reader);
+            long rank = DecodeLeb128(reader);
+            if (rank is < 0 or > 16)
+            {
+                throw new InvalidDataException($"its tensor '{key}' claims {rank} dimensions");
+            }
+
+            long[] shape = new long[rank];
+            for (int d = 0; d < rank; d++)
+            {
+                shape[d] = DecodeLeb128(reader);
+            }
+
+            reader.BaseStream.Position = start;
+            Tensor tensor = empty(shape, dtype);
+            tensor.Load(reader);
+            state[key] = tensor;
+        }
+
+        return state;
+    }
+
+    private static long DecodeLeb128(BinaryReader reader)
+    {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte next = reader.ReadByte();
+            value |= (long)(next & 0x7F) << shift;
+            if ((next & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException("it holds a malformed length");
     }
 
     private static BinaryReader Open(CheckpointReference reference, byte[] content)

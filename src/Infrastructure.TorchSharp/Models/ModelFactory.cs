@@ -26,11 +26,13 @@ public static class ModelFactory
     private static Module<Tensor, Tensor> Build(ModelSpec spec, long? seed, StepRandomness? randomness)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Script is { } script)
-        {
-            return ScriptedNetwork.Load(script.Content, randomness);
-        }
+        Module<Tensor, Tensor> model = spec.Script is { } script ? ScriptedNetwork.Load(script.Content, randomness) : BuildLayers(spec, seed, randomness);
+        Freezing.Apply(model, spec.Section.Freeze);
+        return model;
+    }
 
+    private static Module<Tensor, Tensor> BuildLayers(ModelSpec spec, long? seed, StepRandomness? randomness)
+    {
         // Building a module draws its initial weights from libtorch's process-wide generator.
         lock (GlobalGenerator.Lock)
         {
@@ -49,6 +51,7 @@ public static class ModelFactory
         ArgumentNullException.ThrowIfNull(model);
         ITrainingOptimizer implementation = TrainingOptimizers.Find(optimizer.Name)
             ?? throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer.Name, "Unknown optimizer.");
-        return implementation.Create(model, optimizer);
+        // Frozen parameters are left out, so they get no optimizer state (and no weight decay moves them).
+        return implementation.Create(Freezing.Trainable(model), optimizer);
     }
 }

@@ -1,8 +1,11 @@
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Specification;
+using DurableTrainer.Infrastructure.TorchSharp.Checkpoints;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Architectures;
+using DurableTrainer.Infrastructure.TorchSharp.Models.Initialization;
 using DurableTrainer.Infrastructure.TorchSharp.Models.Layers;
 using DurableTrainer.Infrastructure.TorchSharp.Models.TorchScript;
+using static TorchSharp.torch;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models;
 
@@ -10,22 +13,31 @@ namespace DurableTrainer.Infrastructure.TorchSharp.Models;
 /// The single source of model names. It checks a model section against the data's shape (the architecture's
 /// parameters, the declarative layers, or a TorchScript file from the model store) and resolves it to a
 /// <see cref="ModelSpec"/>: named layers with every default filled in, or the file's bytes pinned by their SHA-256,
-/// the one form the builder, checkpoints and export work from.
+/// the one form the builder, checkpoints and export work from. A model that starts from weights (another run's
+/// checkpoint from the checkpoint store, or a weights file) or freezes layers is checked against them too.
 /// </summary>
 public sealed class ModelRegistry : IModelCatalog
 {
     private readonly Dictionary<string, IModelArchitecture> _architectures;
     private readonly IModelFileStore? _files;
+    private readonly ICheckpointStore? _checkpoints;
 
-    public ModelRegistry(IEnumerable<IModelArchitecture> architectures, IModelFileStore? files = null)
+    public ModelRegistry(IEnumerable<IModelArchitecture> architectures, IModelFileStore? files = null, ICheckpointStore? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(architectures);
         _architectures = architectures.ToDictionary(architecture => architecture.Name, StringComparer.Ordinal);
         _files = files;
+        _checkpoints = checkpoints;
     }
 
-    /// <summary>These architectures, with TorchScript files read from <paramref name="files"/>.</summary>
-    public ModelRegistry WithFiles(IModelFileStore? files) => new(_architectures.Values, files);
+    /// <summary>These architectures, with TorchScript and weights files read from <paramref name="files"/>.</summary>
+    public ModelRegistry WithFiles(IModelFileStore? files) => new(_architectures.Values, files, _checkpoints);
+
+    /// <summary>These architectures, with model files from <paramref name="files"/> and the runs a run starts from in <paramref name="checkpoints"/>.</summary>
+    public ModelRegistry WithStores(IModelFileStore? files, ICheckpointStore? checkpoints) => new(_architectures.Values, files, checkpoints);
+
+    /// <summary>Where the weights a run starts from are read.</summary>
+    public InitialWeightsSource StartingWeights => new(_files, _checkpoints);
 
     /// <summary>The built-in architectures. A new one is one class and one line here.</summary>
     public static ModelRegistry BuiltIn { get; } = new(
@@ -52,6 +64,14 @@ public sealed class ModelRegistry : IModelCatalog
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(shape);
+        ModelCheck check = await CheckModelAsync(model, shape, cancellationToken);
+        return check.Resolved is { } resolved && (resolved.InitFrom is not null || resolved.Freeze is not null)
+            ? await CheckStartAsync(resolved, shape, cancellationToken)
+            : check;
+    }
+
+    private async Task<ModelCheck> CheckModelAsync(ModelSection model, DataShape shape, CancellationToken cancellationToken)
+    {
         if (!model.IsTorchScript() || model.Validate().Count > 0)
         {
             return Check(model, shape);
@@ -80,12 +100,127 @@ public sealed class ModelRegistry : IModelCatalog
             return ModelCheck.Invalid([new ValidationError("model.sha256", $"'{model.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given")]);
         }
 
+        if (WeightsFile.Detect(file.Content) is { } weights)
+        {
+            return ModelCheck.Invalid([new ValidationError("model.file",
+                $"'{model.File}' is {(weights == WeightsFileFormat.Safetensors ? "a safetensors file" : "a PyTorch state dict")}: weights without the code that uses them, not TorchScript. Start a model of the same layers from it with \"initFrom\": {{\"file\": \"{model.File}\"}}, or save torch.jit.script(model) to train your own module")]);
+        }
+
         (long parameters, IReadOnlyList<ValidationError> errors) = await TensorThreads.RunAsync(() => TorchScriptInspection.Inspect(file.Content, "model.file", shape), cancellationToken: cancellationToken);
         return errors.Count > 0 ? ModelCheck.Invalid(errors) : ModelCheck.Valid(model with { Sha256 = file.Sha256 }, parameters);
     }
 
+    /// <summary>A TorchScript file to train, or a weights file (state dict or safetensors) to start from.</summary>
     public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) =>
-        TensorThreads.Run(() => TorchScriptInspection.Inspect(content, path, shape: null).Errors);
+        TensorThreads.Run(() => WeightsFile.Detect(content.Span) is not null
+            ? WeightsFile.Check(content, path)
+            : TorchScriptInspection.Inspect(content, path, shape: null).Errors);
+
+    /// <summary>
+    /// Checks what a resolved model starts from and freezes: the source's weights are read (and a file pinned by its
+    /// SHA-256), then matched by key and shape against the model built; every freeze and reinitialize name must
+    /// name a layer. The parameter count reported is then the trainable one.
+    /// </summary>
+    private async Task<ModelCheck> CheckStartAsync(ModelSection resolved, DataShape shape, CancellationToken cancellationToken)
+    {
+        InitialWeights? init = resolved.InitFrom;
+        byte[]? weights = null;
+        if (init is not null)
+        {
+            (weights, init, ValidationError? unreadable) = await ReadStartAsync(init, cancellationToken);
+            if (unreadable is not null)
+            {
+                return ModelCheck.Invalid([unreadable]);
+            }
+
+            resolved = resolved with { InitFrom = init };
+        }
+
+        ModelSpec spec = await ResolveAsync(resolved, shape, cancellationToken);
+        (long trainable, IReadOnlyList<ValidationError> errors) = await TensorThreads.RunAsync(() => CheckStart(spec, init, weights), cancellationToken: cancellationToken);
+        return errors.Count > 0 ? ModelCheck.Invalid(errors) : ModelCheck.Valid(resolved, trainable);
+    }
+
+    private async Task<(byte[]? Weights, InitialWeights Init, ValidationError? Error)> ReadStartAsync(InitialWeights init, CancellationToken cancellationToken)
+    {
+        const string FilePath = InitialWeights.Path + ".file";
+        if (init.IsRun())
+        {
+            try
+            {
+                return (await StartingWeights.ReadAsync(init, cancellationToken), init, null);
+            }
+            catch (ModelFileException gone)
+            {
+                return (null, init, new ValidationError(InitialWeights.Path + ".run", gone.Message));
+            }
+        }
+
+        IModelFileStore files = Files;
+        long? size = await files.SizeOfAsync(init.File!, cancellationToken);
+        if (size is null)
+        {
+            return (null, init, new ValidationError(FilePath,
+                $"'{init.File}' is not in the model store ({files.Location}); upload it first (dtrain train --init-from-file {init.File}, or PUT /api/models/{init.File})"));
+        }
+
+        if (size > ModelFileLimits.MaxBytes)
+        {
+            return (null, init, new ValidationError(FilePath, $"'{init.File}' is {size} bytes; a weights file {ModelFileLimits.Rule}"));
+        }
+
+        if (await files.ReadAsync(init.File!, cancellationToken) is not { } file)
+        {
+            return (null, init, new ValidationError(FilePath, $"'{init.File}' was removed from the model store while it was being checked"));
+        }
+
+        return init.Sha256 is { } pinned && pinned != file.Sha256
+            ? (null, init, new ValidationError(InitialWeights.Path + ".sha256", $"'{init.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given"))
+            : (file.Content, init with { Sha256 = file.Sha256 }, null);
+    }
+
+    private static (long Trainable, IReadOnlyList<ValidationError> Errors) CheckStart(ModelSpec spec, InitialWeights? init, byte[]? weights)
+    {
+        using var scope = NewDisposeScope();
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec, seed: 0);
+        var errors = new List<ValidationError>(Freezing.Problems(model, spec.Section.Freeze));
+        if (init is not null)
+        {
+            (Dictionary<string, Tensor>? source, ValidationError? unreadable) = ReadWeights(init, weights!);
+            if (source is null)
+            {
+                return (0, [.. errors, unreadable!]);
+            }
+
+            errors.AddRange(WeightsMatch.Of(WeightsMatch.ShapesOf(model.state_dict()), WeightsMatch.ShapesOf(source), init.Reinitialize).Problems(init));
+        }
+
+        return (Freezing.Trainable(model).Sum(parameter => parameter.numel()), errors);
+    }
+
+    private static (Dictionary<string, Tensor>? Source, ValidationError? Error) ReadWeights(InitialWeights init, byte[] weights)
+    {
+        if (init.IsRun())
+        {
+            try
+            {
+                return (CheckpointFormat.ReadModelState(InitialWeightsSource.CheckpointOf(init), weights).State, null);
+            }
+            catch (CheckpointCorruptException corrupt)
+            {
+                return (null, new ValidationError(InitialWeights.Path + ".run", corrupt.Message));
+            }
+        }
+
+        try
+        {
+            return (WeightsFile.Read(weights), null);
+        }
+        catch (InvalidDataException problem)
+        {
+            return (null, new ValidationError(InitialWeights.Path + ".file", $"'{init.File}' {problem.Message}"));
+        }
+    }
 
     /// <summary>The model a (checked) built-in or declarative section stands for at this data shape; throws, naming the problem, when it does not check.</summary>
     public ModelSpec Resolve(ModelSection model, DataShape shape)

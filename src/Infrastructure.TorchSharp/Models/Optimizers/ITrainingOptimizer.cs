@@ -1,8 +1,6 @@
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
 
@@ -15,5 +13,6 @@ public interface ITrainingOptimizer
 {
     OptimizerKind Kind { get; }
 
-    OptimizerHelper Create(Module<Tensor, Tensor> model, OptimizerSection settings);
+    /// <summary>The optimizer over <paramref name="parameters"/>: the model's trainable ones, in the model's order.</summary>
+    OptimizerHelper Create(IReadOnlyList<Parameter> parameters, OptimizerSection settings);
 }

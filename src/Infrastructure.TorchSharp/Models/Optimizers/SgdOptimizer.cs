@@ -2,7 +2,6 @@ using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Specification;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 
 namespace DurableTrainer.Infrastructure.TorchSharp.Models.Optimizers;
 
@@ -11,15 +10,15 @@ public sealed class SgdOptimizer : ITrainingOptimizer
 {
     public OptimizerKind Kind => OptimizerKind.Sgd;
 
-    public OptimizerHelper Create(Module<Tensor, Tensor> model, OptimizerSection settings)
+    public OptimizerHelper Create(IReadOnlyList<Parameter> parameters, OptimizerSection settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (WeightDecayGroups.Of(model, settings) is not { } groups)
+        if (WeightDecayGroups.Of(parameters, settings) is not { } groups)
         {
-            return optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
+            return optim.SGD(parameters, settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
         }
 
-        SGD.ParamGroup Group(Parameter[] parameters, double decay) => new(parameters, lr: settings.LearningRate, momentum: settings.Momentum, weight_decay: decay, nesterov: settings.Nesterov);
+        SGD.ParamGroup Group(Parameter[] members, double decay) => new(members, lr: settings.LearningRate, momentum: settings.Momentum, weight_decay: decay, nesterov: settings.Nesterov);
         return optim.SGD([Group(groups.Decayed, settings.WeightDecay), Group(groups.Undecayed, 0)], settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov);
     }
 }
