@@ -1,3 +1,4 @@
+using DurableTrainer.Application.Contracts;
 using DurableTrainer.Application.Ports;
 using DurableTrainer.Domain.Kinds;
 using DurableTrainer.Domain.Training;
@@ -15,8 +16,8 @@ public sealed class RunCheckpointsLookup(ITrainingRunClient runs) : IRunCheckpoi
             return RunCheckpointLookup.NoSuchRun;
         }
 
-        return RunCheckpoints.Find(run, record, which) is ({ } checkpoint, { } recipe)
-            ? RunCheckpointLookup.Found(checkpoint, recipe)
+        return RunCheckpoints.Find(run, record, which) is ({ } checkpoint, _) && RunRecordPayloads.Read<TrainingRunInput>(record.SerializedInput) is { } input
+            ? RunCheckpointLookup.Found(checkpoint, input.Specification)
             : RunCheckpointLookup.Missing(record.RuntimeStatus.ToString());
     }
 }

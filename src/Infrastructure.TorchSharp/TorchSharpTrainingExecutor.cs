@@ -62,6 +62,15 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         span?.SetTag(TrainingTelemetry.ModelTag, spec.Kind);
         InitialWeights? init = command.Recipe.Model.InitFrom;
         byte[]? weights = init is null ? null : await _models.StartingWeights.ReadAsync(init, cancellationToken);
+        if (init is not null && init.IsContinuation())
+        {
+            // The source's checkpoint is this run's first, as it is: weights, optimizer state and data cursor carry on.
+            (long trainable, long replicaSteps) = await OnTensorThreadAsync(() => CheckContinuation(command.Recipe, spec, init, weights!), cancellationToken);
+            await _checkpoints.SaveAsync(command.Output, weights!, cancellationToken);
+            _logger.LogInformation("Continuing {Source} from step {Steps} per replica.", init.Describe(), replicaSteps);
+            return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, trainable, dataset.Validation.Count, replicaSteps);
+        }
+
         (byte[] content, long parameters) = await OnTensorThreadAsync(() => CreateInitialState(command.Recipe, spec, dataset, weights), cancellationToken);
         await _checkpoints.SaveAsync(command.Output, content, cancellationToken);
         return new InitializationResult(command.Output, dataset.Train.Count, dataset.Test.Count, parameters, dataset.Validation.Count);
@@ -190,6 +199,19 @@ public sealed class TorchSharpTrainingExecutor : ITrainingExecutor
         using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
         long parameters = Freezing.Trainable(model).Sum(parameter => parameter.numel());
         return (CheckpointFormat.Write(MetadataFor(recipe, spec, dataset, true, 0, replica: 0, replicaCount: 1), model, optimizer), parameters);
+    }
+
+    /// <summary>
+    /// Loads the checkpoint a continuing run carries on from into this run's model and optimizer, which checks that
+    /// it holds the same model and optimizer; returns the trainable parameter count and the steps per replica it holds.
+    /// </summary>
+    private static (long Trainable, long ReplicaSteps) CheckContinuation(TrainingRecipe recipe, ModelSpec spec, InitialWeights init, byte[] checkpoint)
+    {
+        using var scope = NewDisposeScope();
+        using nn.Module<Tensor, Tensor> model = ModelFactory.Create(spec);
+        using OptimizerHelper optimizer = ModelFactory.CreateOptimizer(recipe.Optimizer, model);
+        CheckpointMetadata metadata = CheckpointFormat.Read(InitialWeightsSource.CheckpointOf(init), checkpoint, spec.Describe(), model, optimizer, recipe.Optimizer.Name.ToString());
+        return (Freezing.Trainable(model).Sum(parameter => parameter.numel()), metadata.Cursor.ReplicaSteps);
     }
 
     /// <summary>

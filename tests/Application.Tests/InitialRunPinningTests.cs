@@ -10,9 +10,11 @@ namespace DurableTrainer.Application.Tests;
 /// <summary>How a run that starts from another run's checkpoint is pinned at submission, and refused when it cannot be.</summary>
 public class InitialRunPinningTests
 {
-    private static readonly TrainingRecipe SourceRecipe = TrainingRecipe.From(TrainingSpecification.Create(
-        data: new DataSection(Source: "tables/iris.csv", Label: "species"),
-        model: new ModelSection("mlp", new Dictionary<string, double> { ["hiddenUnits"] = 32 })).GetValueOrThrow());
+    private static readonly TrainingSpecification Source = TrainingSpecification.Create(
+        data: new DataSection(Source: "tables/iris.csv", Label: "species").Resolved(),
+        model: new ModelSection("mlp", new Dictionary<string, double> { ["hiddenUnits"] = 32 }),
+        optimizer: new OptimizerSection(OptimizerKind.Sgd, LearningRate: 0.05),
+        training: new TrainingSection(MaxSteps: 200, BatchSize: 16, Seed: 7)).GetValueOrThrow();
 
     private readonly RecordingRunStarter _starter = new();
     private readonly FakeRunCheckpoints _runs = new();
@@ -22,7 +24,7 @@ public class InitialRunPinningTests
     [Fact]
     public async Task ARequestNamingOnlyTheSourceRun_TakesItsModelAndData_AndPinsTheCheckpointItChose()
     {
-        _runs.Found = RunCheckpointLookup.Found(new CheckpointReference(RunId.Parse("source-run"), "round-000004/merged"), SourceRecipe);
+        _runs.Found = RunCheckpointLookup.Found(new CheckpointReference(RunId.Parse("source-run"), "round-000004/merged"), Source);
 
         StartTrainingResult result = await UseCase.StartAsync(new TrainingRequest
         {
@@ -42,7 +44,7 @@ public class InitialRunPinningTests
     [Fact]
     public async Task ARequestWithItsOwnModelAndData_KeepsThem()
     {
-        _runs.Found = RunCheckpointLookup.Found(new CheckpointReference(RunId.Parse("source-run"), "initial"), SourceRecipe);
+        _runs.Found = RunCheckpointLookup.Found(new CheckpointReference(RunId.Parse("source-run"), "initial"), Source);
 
         StartTrainingResult result = await UseCase.StartAsync(new TrainingRequest
         {
@@ -55,6 +57,23 @@ public class InitialRunPinningTests
         Assert.Equal("cnn", scheduled.Model.Architecture);
         Assert.Equal(DatasetKind.Synthetic, scheduled.Data.Dataset);
         Assert.Equal("initial", scheduled.Model.InitFrom!.CheckpointName);
+    }
+
+    [Fact]
+    public async Task ARequestWithTheSourcesRecipeButALongerTotal_ContinuesIt_WhileAnyOtherChangeMakesANewRun()
+    {
+        _runs.Found = RunCheckpointLookup.Found(new CheckpointReference(RunId.Parse("source-run"), "round-000002/replica-00"), Source);
+        var longer = new TrainingRequest { Model = new ModelSection(InitFrom: new InitialWeights(Run: "source-run")), Training = Source.Training with { MaxSteps = 400 } };
+
+        await UseCase.StartAsync(longer);
+        await UseCase.StartAsync(longer with { Optimizer = Source.Optimizer with { LearningRate = 0.01 } });
+        await UseCase.StartAsync(longer with { Model = longer.Model with { Freeze = ["fc1"] } });
+        await UseCase.StartAsync(longer with { Training = Source.Training with { MaxSteps = 400, BatchSize = 32 } });
+        await UseCase.StartAsync(longer with { Model = new ModelSection(InitFrom: new InitialWeights(Run: "source-run", Checkpoint: CheckpointChoice.Best)) });
+
+        Assert.Equal([true, false, false, false, false], _starter.Scheduled.Select(input => input.Specification.Model.InitFrom!.IsContinuation()));
+        Assert.Equal(400, _starter.Scheduled[0].Specification.Training.MaxSteps);
+        Assert.Equal(Source.Optimizer, _starter.Scheduled[0].Specification.Optimizer);
     }
 
     [Fact]

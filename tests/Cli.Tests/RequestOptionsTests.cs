@@ -222,6 +222,32 @@ public sealed class RequestOptionsTests
     }
 
     [Fact]
+    public async Task Train_InitFromARun_TakesTheSourceRunsRecipeFieldByField_UnderTheOptionsGiven()
+    {
+        const string Source = """
+            {"name":"Training","instanceId":"iris-run","runtimeStatus":"Completed","createdTime":"2026-11-28T22:00:00Z","lastUpdatedTime":"2026-11-28T22:00:12Z",
+             "input":{"runId":"iris-run","specification":{"data":{"source":"iris.csv","label":"species"},"model":{"architecture":"mlp"},
+               "optimizer":{"name":"sgd","learningRate":0.05},"schedule":{"name":"constant"},"training":{"epochs":3,"maxSteps":200,"batchSize":16,"seed":7},
+               "replicas":{"count":1}}}}
+            """;
+        var server = new FakeServer(request => request.Method == HttpMethod.Post
+            ? FakeServer.Json(HttpStatusCode.Accepted, ManagementJson("run-x"))
+            : request.Uri.AbsolutePath.EndsWith("/instances/iris-run", StringComparison.Ordinal)
+                ? FakeServer.Json(HttpStatusCode.OK, Source)
+                : FakeServer.Json(HttpStatusCode.OK, Statuses.Ended("run-x", "Completed", "PlanCompleted", 400, 0.9)));
+
+        DtrainRun run = await DtrainRun.InvokeAsync(server, "train", "--server", FakeServer.Address, "--init-from", "iris-run", "--max-steps", "400", "--learning-rate", "0.02");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement body = PostedBody(server);
+        JsonElement training = body.GetProperty("training");
+        Assert.Equal((400L, 16, 7), (training.GetProperty("maxSteps").GetInt64(), training.GetProperty("batchSize").GetInt32(), training.GetProperty("seed").GetInt32()));
+        Assert.False(training.TryGetProperty("epochs", out _), "the source's length in epochs would contradict the new total");
+        Assert.Equal(("sgd", 0.02), (body.GetProperty("optimizer").GetProperty("name").GetString(), body.GetProperty("optimizer").GetProperty("learningRate").GetDouble()));
+        Assert.False(body.TryGetProperty("data", out _), "the server takes the source's data");
+    }
+
+    [Fact]
     public async Task Train_InitFromARunWithItsOwnModelAndData_KeepsThem()
     {
         var server = Accepting();

@@ -28,6 +28,20 @@ public class TrainingSessionTests
     }
 
     [Fact]
+    public void Start_OfARunThatContinuesAnother_CarriesOnFromItsSteps_AndPlansOnlyWhatIsLeft()
+    {
+        var session = new TrainingSession(RunId.Parse("run-2"));
+
+        session.Start(Plan, CheckpointReference.Initial(RunId.Parse("run-2")), TestSessions.Start, stepsDone: 70);
+        Decisions.NextRound next = new Decisions.PureTrainingService().PlanNextRound(session);
+
+        Assert.Equal(70, session.StepsDone);
+        Assert.Equal((1L, 10), (next.Round, next.StepsPerReplica));
+        Assert.Equal(70, Assert.Single(session.HeldCheckpoints).StepsDone);
+        Assert.Equal(1.4, session.Epoch, 10);
+    }
+
+    [Fact]
     public void Start_Twice_IsRefusedAndRaisesNothingMore()
     {
         var session = StartedSession();

@@ -31,6 +31,7 @@ public sealed class FineTuningRunTests(WorkerFixture fixture) : IClassFixture<Wo
 
         JsonElement model = done.GetProperty("input").GetProperty("specification").GetProperty("model");
         Assert.Equal("mlp", model.GetProperty("architecture").GetString());
+        Assert.False(model.GetProperty("initFrom").TryGetProperty("continues", out _), "a run with a frozen layer is a new run from the weights");
         Assert.StartsWith("round-", model.GetProperty("initFrom").GetProperty("checkpointName").GetString(), StringComparison.Ordinal);
 
         // Validated before its first step: the source's last validation, to the bit, is on record at step 0.
@@ -45,6 +46,32 @@ public sealed class FineTuningRunTests(WorkerFixture fixture) : IClassFixture<Wo
         Assert.Equal(source["fc1.weight"], tuned["fc1.weight"]);
         Assert.Equal(source["fc1.bias"], tuned["fc1.bias"]);
         Assert.NotEqual(source["fc2.weight"], tuned["fc2.weight"]);
+    }
+
+    [Fact]
+    public async Task ARunContinuedToALongerTotal_EndsBitwiseWhereOneLongRunEnds()
+    {
+        // Same data and recipe but the length: the new run carries on the source's optimizer state, cursor and steps.
+        const string Recipe = """
+            "data":{"dataset":"synthetic"},"model":{"architecture":"mlp","parameters":{"hiddenUnits":16,"dropout":0.2}},
+            "optimizer":{"name":"adam","learningRate":0.002},"evaluation":{"intervalSteps":40}
+            """;
+        await StartAsync($$"""{"runId":"ft-short",{{Recipe}},"training":{"maxSteps":80,"batchSize":32,"seed":4},"execution":{"stepsPerChunk":40} }""");
+        await StartAsync($$"""{"runId":"ft-long-straight",{{Recipe}},"training":{"maxSteps":160,"batchSize":32,"seed":4},"execution":{"stepsPerChunk":160} }""");
+        await WaitForEndAsync("ft-short");
+        await StartAsync("""{"runId":"ft-continued","model":{"initFrom":{"run":"ft-short"}},"training":{"maxSteps":160,"batchSize":32,"seed":4},"execution":{"stepsPerChunk":40} }""");
+
+        JsonElement continued = await WaitForEndAsync("ft-continued");
+        await WaitForEndAsync("ft-long-straight");
+
+        Assert.True(continued.GetProperty("input").GetProperty("specification").GetProperty("model").GetProperty("initFrom").GetProperty("continues").GetBoolean());
+        Assert.Equal(160, continued.GetProperty("output").GetProperty("stepsDone").GetInt64());
+        Assert.Equal([80L, 120L, 160L], (await EvaluationsAsync("ft-continued")).Select(record => record.GetProperty("step").GetInt64()));
+        Dictionary<string, byte[]> straight = await ExportedTensorsAsync("ft-long-straight");
+        Dictionary<string, byte[]> carriedOn = await ExportedTensorsAsync("ft-continued");
+        Assert.Equal(straight.Keys.Order(StringComparer.Ordinal), carriedOn.Keys.Order(StringComparer.Ordinal));
+        Assert.All(straight, entry => Assert.True(entry.Value.AsSpan().SequenceEqual(carriedOn[entry.Key]), $"{entry.Key} differs"));
+        Assert.NotEqual(straight["fc1.weight"], (await ExportedTensorsAsync("ft-short"))["fc1.weight"]);
     }
 
     [SkippableFact]

@@ -29,7 +29,11 @@ public sealed record TrainingRecipe(
 
 public sealed record InitializeCommand(CheckpointReference Output, TrainingRecipe Recipe);
 
-public sealed record InitializationResult(CheckpointReference Checkpoint, int TrainExamples, int TestExamples, long Parameters, int ValidationExamples = 0);
+/// <summary>
+/// The run's first checkpoint and what the data and model came to; <see cref="ReplicaStepsDone"/> is the steps per
+/// replica that checkpoint already holds (those of the run it continues; 0 for a run that starts afresh).
+/// </summary>
+public sealed record InitializationResult(CheckpointReference Checkpoint, int TrainExamples, int TestExamples, long Parameters, int ValidationExamples = 0, long ReplicaStepsDone = 0);
 
 /// <summary>
 /// Run <see cref="Steps"/> optimizer steps on replica <see cref="Replica"/> of <see cref="ReplicaCount"/>, starting from

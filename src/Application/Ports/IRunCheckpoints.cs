@@ -1,12 +1,12 @@
-using DurableTrainer.Application.Contracts;
 using DurableTrainer.Domain.Kinds;
+using DurableTrainer.Domain.Specification;
 using DurableTrainer.Domain.Training;
 
 namespace DurableTrainer.Application.Ports;
 
 /// <summary>
 /// Finds a finished run's checkpoint for a new run to start from (<c>model.initFrom.run</c>): the one it ended on or
-/// its best, with the recipe it was trained under. The host's run client answers it.
+/// its best, with the specification it was trained under. The host's run client answers it.
 /// </summary>
 public interface IRunCheckpoints
 {
@@ -26,11 +26,11 @@ public enum RunCheckpointState
 }
 
 /// <summary>What <see cref="IRunCheckpoints.FindAsync"/> found; <see cref="RunStatus"/> says what the run is doing when it has no checkpoint.</summary>
-public sealed record RunCheckpointLookup(RunCheckpointState State, CheckpointReference? Checkpoint = null, TrainingRecipe? Recipe = null, string? RunStatus = null)
+public sealed record RunCheckpointLookup(RunCheckpointState State, CheckpointReference? Checkpoint = null, TrainingSpecification? Specification = null, string? RunStatus = null)
 {
     public static RunCheckpointLookup NoSuchRun { get; } = new(RunCheckpointState.NoSuchRun);
 
     public static RunCheckpointLookup Missing(string runStatus) => new(RunCheckpointState.NoCheckpoint, RunStatus: runStatus);
 
-    public static RunCheckpointLookup Found(CheckpointReference checkpoint, TrainingRecipe recipe) => new(RunCheckpointState.Found, checkpoint, recipe);
+    public static RunCheckpointLookup Found(CheckpointReference checkpoint, TrainingSpecification specification) => new(RunCheckpointState.Found, checkpoint, specification);
 }

@@ -90,7 +90,13 @@ public sealed class TrainingOrchestrator
             if (run.Session.Status == TrainingStatus.Pending)
             {
                 await InitializeAsync(run);
-                if (run.Specification.Model.InitFrom is not null && await ValidateStartAsync(run) is { } end)
+                RunEnd? end = NothingLeftToContinue(run);
+                if (end is null && run.Specification.Model.InitFrom is not null)
+                {
+                    end = await ValidateStartAsync(run);
+                }
+
+                if (end is not null)
                 {
                     End(run, end);
                 }
@@ -121,13 +127,21 @@ public sealed class TrainingOrchestrator
         _reporter.Report(run, TrainingPhase.Initializing);
         InitializationResult initialized = await _ports.Executor.InitializeAsync(
             new InitializeCommand(CheckpointReference.Initial(run.Session.RunId), run.Recipe));
-        run.Session.Start(_domain.Plan(run.Specification, initialized.TrainExamples, run.Settings.StepsPerChunk, run.Settings.ChunkSeconds), initialized.Checkpoint, Now);
+        TrainingPlan plan = _domain.Plan(run.Specification, initialized.TrainExamples, run.Settings.StepsPerChunk, run.Settings.ChunkSeconds);
+        run.Session.Start(plan, initialized.Checkpoint, Now, initialized.ReplicaStepsDone * run.Specification.Replicas.Count);
         _reporter.Report(run, TrainingPhase.Training);
     }
+
+    /// <summary>A run that continues another must have steps left to take: its new total is past the steps done.</summary>
+    private static RunEnd.Failed? NothingLeftToContinue(RunState run) =>
+        run.Specification.Model.InitFrom is { } init && init.IsContinuation() && run.Session.StepsDone >= run.Session.Plan!.TotalSteps
+            ? new RunEnd.Failed($"Run '{init.Run}' has done {run.Session.StepsDone} steps already and this run's plan is {run.Session.Plan.TotalSteps}: continuing it needs a larger training.maxSteps or training.epochs.")
+            : null;
 
     /// <summary>
     /// A run that starts from existing weights measures them on validation before its first step, so its starting
     /// point is on record (and is its best checkpoint until a round beats it), as fine-tuning libraries validate first.
+    /// A run that continues another does the same at the step it continues from.
     /// </summary>
     private async Task<RunEnd?> ValidateStartAsync(RunState run) =>
         await _evaluations.ValidateAsync(run) is ValidationVerdict.Ends ends ? ends.End : null;

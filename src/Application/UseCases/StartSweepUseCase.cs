@@ -40,8 +40,8 @@ public sealed class StartSweepUseCase(
         errors.AddRange(request.Settings.ValidateLimits());
         errors.AddRange(space.Validate(request.Search));
         AddDimensionErrors(request.Space, errors);
-        // Trials that start from a run all start from the checkpoint it names now.
-        (TrainingRequest? pinned, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request.Base, runCheckpoints, cancellationToken);
+        // Trials that start from a run all start from the checkpoint it names now; each is a new run from its weights.
+        (TrainingRequest? pinned, _, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request.Base, runCheckpoints, cancellationToken);
         if (pinned is null)
         {
             return new StartSweepResult(null, [pinError! with { Field = "base." + pinError.Field }], conflict);

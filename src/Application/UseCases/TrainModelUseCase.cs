@@ -22,7 +22,7 @@ public sealed class TrainModelUseCase(
     public async Task<StartTrainingResult> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (TrainingRequest? pinned, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request, runCheckpoints, cancellationToken);
+        (TrainingRequest? pinned, TrainingSpecification? source, ValidationError? pinError, bool conflict) = await InitialRunPinning.PinAsync(request, runCheckpoints, cancellationToken);
         if (pinned is null)
         {
             return new StartTrainingResult(null, [pinError!], conflict);
@@ -37,7 +37,7 @@ public sealed class TrainModelUseCase(
 
         // The validator has checked a named id against the rule (as the field runId), so parsing it cannot fail here.
         RunId runId = request.RunId is { } named ? RunId.Parse(named) : NewRunId();
-        var input = new TrainingRunInput(runId, validated.Specification, validated.Execution);
+        var input = new TrainingRunInput(runId, InitialRunPinning.MarkContinuation(validated.Specification, source), validated.Execution);
         bool scheduled = await starter.TryScheduleAsync(input, cancellationToken);
         return scheduled
             ? new StartTrainingResult(runId, [], Conflict: false)

@@ -33,7 +33,8 @@ public static class TrainCommand
         command.Options.Add(export);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            JsonObject request = training.BuildRequest(parseResult, DtrainCommandLine.DefaultRun());
+            // A run started from another is built on that run's recipe (filled in once the server is up), not the default run's.
+            JsonObject request = training.BuildRequest(parseResult, training.StartsFromRun(parseResult) ? null : DtrainCommandLine.DefaultRun());
             LocalFiles files = training.LocalFiles(parseResult);
             Uri? server = host.ExplicitServer(parseResult.GetValue(commandLine.ServerOption));
             bool asJson = parseResult.GetValue(json);
@@ -83,6 +84,8 @@ public static class TrainCommand
             {
                 await files.ApplyAsync(client, request, output, cancellationToken);
             }
+
+            await SourceRunRecipe.ApplyAsync(client, request, cancellationToken);
 
             return await SubmitAndWatchAsync(host, client, output, request, stack, plain, json, export, cancellationToken);
         }

@@ -179,7 +179,7 @@ public sealed class TrainingRequestOptions
         }
 
         ApplyModelParameters(parseResult, request);
-        ApplyStart(parseResult, request, baseRequest);
+        ApplyStart(parseResult, request);
         return request;
     }
 
@@ -213,12 +213,15 @@ public sealed class TrainingRequestOptions
         }
     }
 
-    /// <summary>
-    /// <c>--init-from</c>, <c>--init-from-file</c>, <c>--freeze</c> and <c>--reinitialize</c>. A run started from another
-    /// run with no model or data of its own leaves the base run's default model and data out, so that the server takes
-    /// the source run's.
-    /// </summary>
-    private void ApplyStart(ParseResult parseResult, JsonObject request, JsonObject? baseRequest)
+    /// <summary>Whether <c>--init-from</c> names a run to start from: its recipe, not the default run's, is then the base (see <see cref="SourceRunRecipe"/>).</summary>
+    public bool StartsFromRun(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return parseResult.GetValue(InitFrom) is not null;
+    }
+
+    /// <summary><c>--init-from</c>, <c>--init-from-file</c>, <c>--freeze</c> and <c>--reinitialize</c>.</summary>
+    private void ApplyStart(ParseResult parseResult, JsonObject request)
     {
         string? run = parseResult.GetValue(InitFrom);
         FileInfo? weights = parseResult.GetValue(InitFromFile);
@@ -259,25 +262,6 @@ public sealed class TrainingRequestOptions
         if (freeze is not null)
         {
             model["freeze"] = Names(freeze);
-        }
-
-        JsonObject? config = parseResult.GetValue(Config) is { } file ? ReadConfig(file).AsObject() : null;
-        if (run is not null && baseRequest is not null)
-        {
-            if (!ModelChosen(parseResult) && config?["model"] is null)
-            {
-                foreach (string field in new[] { "architecture", "parameters", "layers", "file", "sha256" })
-                {
-                    model.Remove(field);
-                }
-            }
-
-            if (parseResult.GetValue(DataFile) is null && parseResult.GetValue(DataDirectory) is null && config?["data"] is null
-                && parseResult.GetResult(OptionFor("data.dataset")!) is not OptionResult { Implicit: false }
-                && parseResult.GetResult(OptionFor("data.source")!) is not OptionResult { Implicit: false })
-            {
-                request.Remove("data");
-            }
         }
     }
 

@@ -15,6 +15,9 @@ namespace DurableTrainer.Domain.Specification;
 /// <remarks>
 /// <see cref="CheckpointName"/> is filled in at submission with the checkpoint the run's choice named then, so that
 /// every activity of the new run reads the same bytes even if the source run is purged and resubmitted.
+/// <see cref="Continues"/> is decided there too: a run with the source's data and recipe (all but its length)
+/// continues it, carrying on its optimizer state, data cursor and step count, so that a 200-step run continued to 400
+/// ends where one 400-step run ends.
 /// </remarks>
 public sealed record InitialWeights(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Run = null,
@@ -23,7 +26,8 @@ public sealed record InitialWeights(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Sha256 = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Strict = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Reinitialize = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CheckpointName = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CheckpointName = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Continues = null)
 {
     public const string Path = ModelSection.Path + ".initFrom";
     public const int MaxNames = 64;
@@ -32,6 +36,9 @@ public sealed record InitialWeights(
     public bool IsStrict() => Strict ?? true;
 
     public bool IsRun() => Run is not null;
+
+    /// <summary>Whether the run carries on the source run itself (decided at submission), rather than starting fresh from its weights.</summary>
+    public bool IsContinuation() => Continues == true;
 
     public CheckpointChoice Choice() => Checkpoint ?? CheckpointChoice.Final;
 
@@ -53,6 +60,8 @@ public sealed record InitialWeights(
         rules.Require(Sha256 is null || ModelSection.IsSha256(Sha256), "sha256", ModelSection.Sha256Rule);
         rules.Require(CheckpointName is null || (Run is not null && CheckpointReference.IsValidName(CheckpointName)), "checkpointName",
             "is filled in at submission; leave it out");
+        rules.Require(Continues != true || (Run is not null && Reinitialize is null), "continues",
+            "is decided at submission (a run with its source's data and recipe continues it); leave it out");
         LayerNames.Validate(rules, "reinitialize", Reinitialize);
         return rules.Errors;
     }

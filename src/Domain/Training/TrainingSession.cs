@@ -71,15 +71,21 @@ public sealed class TrainingSession
 
     public static bool IsValidLearningRateScale(double scale) => double.IsFinite(scale) && scale > 0 && scale <= MaxLearningRateScale;
 
-    public void Start(TrainingPlan plan, CheckpointReference initialCheckpoint, DateTime startedAtUtc)
+    /// <summary>
+    /// Starts the run from its first checkpoint. A run that continues another starts at the steps that one had done
+    /// (<paramref name="stepsDone"/>), so its rounds, cursor and schedule carry on from there.
+    /// </summary>
+    public void Start(TrainingPlan plan, CheckpointReference initialCheckpoint, DateTime startedAtUtc, long stepsDone = 0)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(initialCheckpoint);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepsDone);
         EnsureStatus(TrainingStatus.Pending, nameof(Start));
         Plan = plan;
         StartedAtUtc = startedAtUtc;
+        StepsDone = stepsDone;
         LatestCheckpoint = initialCheckpoint;
-        _held.Add(new HeldCheckpoint(initialCheckpoint, 0, AtInterval: true));
+        _held.Add(new HeldCheckpoint(initialCheckpoint, stepsDone, AtInterval: true));
         Status = TrainingStatus.Running;
         _events.Add(new TrainingStarted(RunId, plan));
     }
