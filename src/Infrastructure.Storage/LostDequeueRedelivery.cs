@@ -15,7 +15,8 @@ namespace DurableTrainer.Infrastructure.Storage;
 /// This policy asks the service for a short hold instead; once the answer has arrived, it extends each message the
 /// engine still holds halfway through the short hold to the end of the hold the engine asked for. An extension changes
 /// a message's pop receipt, so a later call for that message naming the receipt the engine knows has it replaced by
-/// the current one (ADR 0027).
+/// the current one (ADR 0027). A message taken again by this process while it still held it (its extension failed)
+/// keeps every receipt it was known by, so the engine's first copy of it still deletes.
 /// </summary>
 /// <param name="shortHold">How long a message stays hidden until its dequeue's answer is known to have arrived.</param>
 /// <param name="queue">A client, without this policy, for the named queue: it sends the extensions.</param>
@@ -102,7 +103,10 @@ public sealed class LostDequeueRedelivery(TimeSpan shortHold, Func<string, Queue
             if (taken.Element("MessageId")?.Value is { } id && taken.Element("PopReceipt")?.Value is { } receipt)
             {
                 var held = new HeldMessage(queueName, id, receipt, takenAt + TimeSpan.FromSeconds(askedSeconds));
-                _held[(queueName, id)] = held;
+                // Taken again while this process still held it (its extension failed, so it came back after the short
+                // hold): the engine may keep the first copy and delete or give it back under that copy's receipt,
+                // which must then name the message as it is now, or the call fails with PopReceiptMismatch for ever.
+                _held.AddOrUpdate((queueName, id), held, (_, earlier) => held.Inheriting(earlier));
                 _ = ExtendHalfwayAsync(held);
             }
         }
@@ -249,12 +253,36 @@ public sealed class LostDequeueRedelivery(TimeSpan shortHold, Func<string, Queue
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public bool Knows(string receipt) => _receipts.Contains(receipt);
+        public bool Knows(string receipt)
+        {
+            lock (_receipts)
+            {
+                return _receipts.Contains(receipt);
+            }
+        }
 
         public void Moved(string receipt)
         {
-            _receipts.Add(receipt);
+            lock (_receipts)
+            {
+                _receipts.Add(receipt);
+            }
+
             Receipt = receipt;
+        }
+
+        /// <summary>This taking of the message, knowing every receipt an earlier taking of it by this process knew.</summary>
+        public HeldMessage Inheriting(HeldMessage earlier)
+        {
+            lock (earlier._receipts)
+            {
+                lock (_receipts)
+                {
+                    _receipts.UnionWith(earlier._receipts);
+                }
+            }
+
+            return this;
         }
     }
 }

@@ -70,6 +70,37 @@ public class LostDequeueRedeliveryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AMessageTakenAgainAfterItsExtensionFailed_StillDeletesUnderTheFirstTakingsReceipt()
+    {
+        // The first extension fails, so the message comes back after the short hold while the engine still holds its
+        // first copy; the engine takes it again, then deletes the first copy, as the Durable Task engine does with a
+        // duplicate it has already processed. Without the receipts of the first taking that delete failed with
+        // PopReceiptMismatch on every try, and the orchestration that owned the message never got past it.
+        int extensions = 0;
+        (QueueClient engine, QueueClient plain, LostDequeueRedelivery policy) = await QueuesAsync(
+            loseFirstDequeueAnswer: false, failExtension: () => Interlocked.Increment(ref extensions) == 1);
+        await plain.SendMessageAsync("chunk 5");
+
+        QueueMessage first = Assert.Single((await engine.ReceiveMessagesAsync(1, EngineHold)).Value);
+        QueueMessage? again = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (again is null && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            again = (await engine.ReceiveMessagesAsync(1, EngineHold)).Value.SingleOrDefault();
+            await Task.Delay(again is null ? 200 : 0);
+        }
+
+        Assert.NotNull(again);
+        Assert.Equal(first.MessageId, again.MessageId);
+        await Task.Delay(ShortHold);
+        Assert.Equal(1, policy.Extended);
+        await engine.DeleteMessageAsync(first.MessageId, first.PopReceipt);
+
+        Assert.Equal(0, policy.Held);
+        Assert.Empty((await plain.PeekMessagesAsync(1)).Value);
+    }
+
+    [Fact]
     public async Task APeekOrAShortDequeue_IsLeftAsAsked()
     {
         (QueueClient engine, QueueClient plain, LostDequeueRedelivery policy) = await QueuesAsync(loseFirstDequeueAnswer: false);
@@ -83,12 +114,14 @@ public class LostDequeueRedeliveryTests(AzuriteFixture azurite)
         Assert.Equal(taken.MessageId, Assert.Single((await plain.ReceiveMessagesAsync(1)).Value).MessageId);
     }
 
-    private async Task<(QueueClient Engine, QueueClient Plain, LostDequeueRedelivery Policy)> QueuesAsync(bool loseFirstDequeueAnswer)
+    private async Task<(QueueClient Engine, QueueClient Plain, LostDequeueRedelivery Policy)> QueuesAsync(bool loseFirstDequeueAnswer, Func<bool>? failExtension = null)
     {
         string name = "redelivery-" + Guid.NewGuid().ToString("N")[..8];
         var plain = new QueueClient(azurite.ConnectionString, name);
         await plain.CreateAsync();
-        var policy = new LostDequeueRedelivery(ShortHold, queue => new QueueServiceClient(azurite.ConnectionString).GetQueueClient(queue));
+        var policy = new LostDequeueRedelivery(ShortHold, queue => failExtension?.Invoke() == true
+            ? new QueueServiceClient(azurite.ConnectionString, FailingEveryCall()).GetQueueClient(queue)
+            : new QueueServiceClient(azurite.ConnectionString).GetQueueClient(queue));
         var options = new QueueClientOptions();
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         options.AddPolicy(policy, HttpPipelinePosition.PerCall);
@@ -98,6 +131,22 @@ public class LostDequeueRedeliveryTests(AzuriteFixture azurite)
         }
 
         return (new QueueClient(azurite.ConnectionString, name, options), plain, policy);
+    }
+
+    /// <summary>Clients whose every call fails before it is sent, as a storage that answers 503 to each try would.</summary>
+    private static QueueClientOptions FailingEveryCall()
+    {
+        var options = new QueueClientOptions();
+        options.Retry.MaxRetries = 0;
+        options.AddPolicy(new FailEveryCall(), HttpPipelinePosition.PerRetry);
+        return options;
+    }
+
+    private sealed class FailEveryCall : HttpPipelinePolicy
+    {
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new IOException("The storage did not answer.");
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new IOException("The storage did not answer.");
     }
 
     /// <summary>Sends the first dequeue on, then drops its answer as a connection lost on the way back would.</summary>
