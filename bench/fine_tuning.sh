@@ -37,6 +37,7 @@ model=(--model mlp --model-param "hiddenUnits=$hidden")
 fashion=(--dataset fashion-mnist "${model[@]}" --schedule constant --batch-size 64)
 first_validation() { curl -sf "$server/api/training/$1/metrics?kind=evaluation" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin)['records'][0]; print(r['step'], r['accuracy'])"; }
 test_accuracy() { json_field "$1" "['test']['accuracy']"; }
+test_loss() { json_field "$1" "['test']['loss']"; }
 exported_sha() {
   dtrain export "$1" --server "$server" --format safetensors -o "$work/$1" >/dev/null
   sha256sum "$work/$1/$1.safetensors" | cut -c1-16
@@ -66,10 +67,10 @@ scratch="$(run ft-coarse-scratch "${coarse[@]}")"
   echo "| --- | --- | --- |"
   echo "| the PyTorch script, its own test | **$script_accuracy** | $(awk '$1=="seconds"{print $2}' <<<"$script") s |"
   echo "| ours, started from its weights: validation before any step | $probe_validation (validation) | step $probe_step, on our 6,000 held-out training images |"
-  echo "| ours, started from its weights, one step at lr 1e-9 | **$(test_accuracy "$probe")** | the weights as loaded; our standardization is the training split's own |"
-  echo "| ours, fine-tuned 1 epoch at lr 3e-4 (constant) | **$(test_accuracy "$tuned")** | $(json_field "$tuned" "['steps']") steps |"
-  echo "| ours, that run continued to 2 epochs (\`--init-from ft-tuned --epochs 2\`) | $(test_accuracy "$continued") | continues: $continues; safetensors SHA-256 $continued_sha... |"
-  echo "| ours, one 2-epoch run from the file | $(test_accuracy "$straight") | safetensors SHA-256 $straight_sha... |"
+  echo "| ours, started from its weights, one step at lr 1e-9 | **$(test_accuracy "$probe")** | the weights as loaded (our standardization: the training split's own statistics) |"
+  echo "| ours, fine-tuned 1 epoch at lr 3e-4 (constant) | **$(test_accuracy "$tuned")** | $(json_field "$tuned" "['steps']") steps; test loss $(test_loss "$tuned") |"
+  echo "| ours, that run continued to 2 epochs (\`--init-from ft-tuned --epochs 2\`) | $(test_accuracy "$continued") | $(json_field "$continued" "['steps']") steps in all; test loss $(test_loss "$continued"); continues: $continues; safetensors SHA-256 $continued_sha... |"
+  echo "| ours, one 2-epoch run from the file | $(test_accuracy "$straight") | $(json_field "$straight" "['steps']") steps; test loss $(test_loss "$straight"); safetensors SHA-256 $straight_sha... |"
   echo
   echo "A second dataset: the 10,000 Fashion-MNIST test images under four coarse labels (tops; trousers and dresses;"
   echo "footwear; bags), split by our defaults, 3 epochs, constant Adam 1e-3:"
