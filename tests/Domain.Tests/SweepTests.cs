@@ -246,6 +246,22 @@ public class SweepTests
         Assert.Equal(TrialStatus.NotStarted, session.Trials[3].Status);
     }
 
+    [Fact]
+    public void EachVerdict_NamesTheRungOfTheReportItAnswers_SoATrialCanPassOverACopyOfAnEarlierOne()
+    {
+        TrialRecord[] trials = Enumerable.Range(0, 2).Select(index => new TrialRecord(index, [index], 1000)).ToArray();
+        var session = new SweepSession(trials, [100, 300], Asha(), MonitorMode.Max, "accuracy");
+        session.Begin();
+
+        SweepAction.Verdict[] atFirstRung = [.. new[] { 0, 1 }.SelectMany(trial => session.Receive(new TrialReport(trial, TrialReportKind.Rung, 100, 0.9 - (0.1 * trial), Rung: 0))).OfType<SweepAction.Verdict>()];
+        SweepAction.Verdict goesOn = atFirstRung.First(verdict => verdict.Continue);
+        SweepAction.Verdict[] atSecondRung = [.. session.Receive(new TrialReport(goesOn.Trial, TrialReportKind.Rung, 300, 0.95, Rung: 1)).OfType<SweepAction.Verdict>()];
+
+        Assert.Equal(2, atFirstRung.Length);
+        Assert.All(atFirstRung, verdict => Assert.Equal(0, verdict.Rung));
+        Assert.Equal(1, Assert.Single(atSecondRung).Rung);
+    }
+
     /// <summary>
     /// The heart of reproducible sweeps: however the trials' reports interleave in real time, the session makes the
     /// same decisions, because it judges them in virtual-time order.

@@ -60,7 +60,11 @@ public sealed record SweepInput(
 public sealed record TrialLink(string SweepId, int Trial, IReadOnlyList<long> Rungs);
 
 /// <summary>The sweep's answer to a trial waiting at a rung.</summary>
-public sealed record RungVerdict(bool Continue, string? Reason = null);
+/// <summary>
+/// The sweep's answer to a trial at a rung. <see cref="Rung"/> names the rung it answers (null in verdicts sent before
+/// it existed), so a trial can tell a copy of an earlier verdict, delivered again after a storage fault, from its own.
+/// </summary>
+public sealed record RungVerdict(bool Continue, string? Reason = null, int? Rung = null);
 
 /// <summary>The input of the find-lost-trials activity: the trials the sweep believes are running.</summary>
 public sealed record FindLostTrialsCommand(string SweepId, IReadOnlyList<int> Trials);

@@ -110,7 +110,7 @@ public sealed class SweepOrchestrator(ISweepHost host, int signalsPerExecution =
         switch (action)
         {
             case SweepAction.Verdict verdict:
-                host.SendVerdict(runId.Value, new RungVerdict(verdict.Continue, verdict.Reason));
+                host.SendVerdict(runId.Value, new RungVerdict(verdict.Continue, verdict.Reason, verdict.Rung));
                 break;
             case SweepAction.SignalStop:
                 host.SignalStop(runId.Value);

@@ -80,7 +80,8 @@ public abstract record SweepAction(int Trial)
     public sealed record StartTrial(int Trial) : SweepAction(Trial);
 
     /// <summary>The answer to a trial waiting at a rung: go on, or stop for <see cref="Reason"/>.</summary>
-    public sealed record Verdict(int Trial, bool Continue, string? Reason) : SweepAction(Trial);
+    /// <summary>Whether a trial waiting at <see cref="Rung"/> (the rung its report named) goes on.</summary>
+    public sealed record Verdict(int Trial, bool Continue, string? Reason, int Rung = -1) : SweepAction(Trial);
 
     /// <summary>Ask a running trial to finish its round and stop (the sweep is being stopped).</summary>
     public sealed record SignalStop(int Trial) : SweepAction(Trial);
@@ -292,7 +293,7 @@ public sealed class SweepSession
             {
                 Issue(trial.Index, from, to, due.VirtualEnd);
                 _trials[trial.Index] = trial;
-                actions.Add(new SweepAction.Verdict(trial.Index, true, null));
+                actions.Add(new SweepAction.Verdict(trial.Index, true, null, report.Rung));
                 return;
             }
 
@@ -300,7 +301,7 @@ public sealed class SweepSession
         }
 
         _trials[trial.Index] = trial with { Stopping = true, Reason = reason };
-        actions.Add(new SweepAction.Verdict(trial.Index, false, reason));
+        actions.Add(new SweepAction.Verdict(trial.Index, false, reason, report.Rung));
         StartNext(due.VirtualEnd, actions);
     }
 
@@ -315,7 +316,7 @@ public sealed class SweepSession
 
         string reason = trial.Reason ?? "the sweep was stopped";
         _trials[trial.Index] = trial with { StepsDone = report.Steps, LastRung = report.Rung, LastMetric = report.Metric ?? trial.LastMetric, Stopping = true, Reason = reason };
-        actions.Add(new SweepAction.Verdict(trial.Index, false, reason));
+        actions.Add(new SweepAction.Verdict(trial.Index, false, reason, report.Rung));
     }
 
     private static TrialRecord Ended(TrialRecord trial, TrialReport report) => trial with

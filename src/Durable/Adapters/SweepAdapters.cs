@@ -22,13 +22,32 @@ public static class SweepEvents
 /// <summary>A trial's line to its sweep as events: report, then wait for the verdict (or the run's own stop event).</summary>
 public sealed class EventSweepChannel(TaskOrchestrationContext context, ExternalEventControl control) : ISweepChannel
 {
+    /// <remarks>
+    /// A verdict for another rung is a copy of an earlier one, delivered again (a storage fault can make the engine
+    /// send a sweep's events twice): it is passed over, or the trial would go on, or stop, on an old answer.
+    /// </remarks>
     public async Task<RungVerdict> ReportRungAsync(TrialLink trial, TrialReport report)
     {
         ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(report);
         Task<RungVerdict> verdict = context.WaitForExternalEvent<RungVerdict>(SweepEvents.RungVerdict);
         context.SendEvent(trial.SweepId, SweepEvents.TrialReport, report);
-        Task first = await Task.WhenAny(verdict, control.StopSignal);
-        return first == verdict ? await verdict : new RungVerdict(false, "the run was asked to stop");
+        while (true)
+        {
+            Task first = await Task.WhenAny(verdict, control.StopSignal);
+            if (first != verdict)
+            {
+                return new RungVerdict(false, "the run was asked to stop");
+            }
+
+            RungVerdict answer = await verdict;
+            if (answer.Rung is null || answer.Rung == report.Rung)
+            {
+                return answer;
+            }
+
+            verdict = context.WaitForExternalEvent<RungVerdict>(SweepEvents.RungVerdict);
+        }
     }
 
     public void ReportEnded(TrialLink trial, TrialReport report)
