@@ -77,27 +77,10 @@ public sealed class ModelRegistry : IModelCatalog
             return Check(model, shape);
         }
 
-        IModelFileStore files = Files;
-        long? size = await files.SizeOfAsync(model.File!, cancellationToken);
-        if (size is null)
+        (ModelFileContent? file, ValidationError? unreadable) = await ReadNamedFileAsync(model.File!, model.Sha256, ModelSection.Path, "--model-file", "model", cancellationToken);
+        if (file is null)
         {
-            return ModelCheck.Invalid([new ValidationError("model.file",
-                $"'{model.File}' is not in the model store ({files.Location}); upload it first (dtrain train --model-file {model.File}, or PUT /api/models/{model.File})")]);
-        }
-
-        if (size > ModelFileLimits.MaxBytes)
-        {
-            return ModelCheck.Invalid([new ValidationError("model.file", $"'{model.File}' is {size} bytes; a model file {ModelFileLimits.Rule}")]);
-        }
-
-        if (await files.ReadAsync(model.File!, cancellationToken) is not { } file)
-        {
-            return ModelCheck.Invalid([new ValidationError("model.file", $"'{model.File}' was removed from the model store while it was being checked")]);
-        }
-
-        if (model.Sha256 is { } pinned && pinned != file.Sha256)
-        {
-            return ModelCheck.Invalid([new ValidationError("model.sha256", $"'{model.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given")]);
+            return ModelCheck.Invalid([unreadable!]);
         }
 
         if (WeightsFile.Detect(file.Content) is { } weights)
@@ -112,7 +95,7 @@ public sealed class ModelRegistry : IModelCatalog
 
     /// <summary>A TorchScript file to train, or a weights file (state dict or safetensors) to start from.</summary>
     public IReadOnlyList<ValidationError> CheckFile(ReadOnlyMemory<byte> content, string path) =>
-        TensorThreads.Run(() => WeightsFile.Detect(content.Span) is not null
+        TensorThreads.Run(() => WeightsFile.Detect(content) is not null
             ? WeightsFile.Check(content, path)
             : TorchScriptInspection.Inspect(content, path, shape: null).Errors);
 
@@ -143,7 +126,6 @@ public sealed class ModelRegistry : IModelCatalog
 
     private async Task<(byte[]? Weights, InitialWeights Init, ValidationError? Error)> ReadStartAsync(InitialWeights init, CancellationToken cancellationToken)
     {
-        const string FilePath = InitialWeights.Path + ".file";
         if (init.IsRun())
         {
             try
@@ -156,27 +138,38 @@ public sealed class ModelRegistry : IModelCatalog
             }
         }
 
+        (ModelFileContent? file, ValidationError? unreadable) = await ReadNamedFileAsync(init.File!, init.Sha256, InitialWeights.Path, "--init-from-file", "weights", cancellationToken);
+        return file is null ? (null, init, unreadable) : (file.Content, init with { Sha256 = file.Sha256 }, null);
+    }
+
+    /// <summary>
+    /// A file a request names (<paramref name="section"/><c>.file</c>), read from the model store and held to the
+    /// SHA-256 the request gave (<paramref name="section"/><c>.sha256</c>); or what is wrong, said for its use.
+    /// </summary>
+    private async Task<(ModelFileContent? File, ValidationError? Error)> ReadNamedFileAsync(
+        string name, string? pinned, string section, string uploadOption, string kind, CancellationToken cancellationToken)
+    {
         IModelFileStore files = Files;
-        long? size = await files.SizeOfAsync(init.File!, cancellationToken);
+        long? size = await files.SizeOfAsync(name, cancellationToken);
         if (size is null)
         {
-            return (null, init, new ValidationError(FilePath,
-                $"'{init.File}' is not in the model store ({files.Location}); upload it first (dtrain train --init-from-file {init.File}, or PUT /api/models/{init.File})"));
+            return (null, new ValidationError(section + ".file",
+                $"'{name}' is not in the model store ({files.Location}); upload it first (dtrain train {uploadOption} {name}, or PUT /api/models/{name})"));
         }
 
         if (size > ModelFileLimits.MaxBytes)
         {
-            return (null, init, new ValidationError(FilePath, $"'{init.File}' is {size} bytes; a weights file {ModelFileLimits.Rule}"));
+            return (null, new ValidationError(section + ".file", $"'{name}' is {size} bytes; a {kind} file {ModelFileLimits.Rule}"));
         }
 
-        if (await files.ReadAsync(init.File!, cancellationToken) is not { } file)
+        if (await files.ReadAsync(name, cancellationToken) is not { } file)
         {
-            return (null, init, new ValidationError(FilePath, $"'{init.File}' was removed from the model store while it was being checked"));
+            return (null, new ValidationError(section + ".file", $"'{name}' was removed from the model store while it was being checked"));
         }
 
-        return init.Sha256 is { } pinned && pinned != file.Sha256
-            ? (null, init, new ValidationError(InitialWeights.Path + ".sha256", $"'{init.File}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given"))
-            : (file.Content, init with { Sha256 = file.Sha256 }, null);
+        return pinned is not null && pinned != file.Sha256
+            ? (null, new ValidationError(section + ".sha256", $"'{name}' in the model store has SHA-256 {file.Sha256}, not the {pinned} given"))
+            : (file, null);
     }
 
     private static (long Trainable, IReadOnlyList<ValidationError> Errors) CheckStart(ModelSpec spec, InitialWeights? init, byte[]? weights)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using DurableTrainer.Domain.Specification;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -27,18 +28,19 @@ public static class WeightsFile
     private static readonly byte[] ZipEntry = [0x50, 0x4B, 0x03, 0x04];
 
     /// <summary>The file's format, or null when it is neither kind (TorchScript, or anything else).</summary>
-    public static WeightsFileFormat? Detect(ReadOnlySpan<byte> content)
+    public static WeightsFileFormat? Detect(ReadOnlyMemory<byte> content)
     {
-        if (content.Length >= 10 && content[8] == (byte)'{')
+        ReadOnlySpan<byte> bytes = content.Span;
+        if (bytes.Length >= 10 && bytes[8] == (byte)'{')
         {
-            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(content);
-            if (headerLength >= 2 && headerLength <= (ulong)(content.Length - 8))
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            if (headerLength >= 2 && headerLength <= (ulong)(bytes.Length - 8))
             {
                 return WeightsFileFormat.Safetensors;
             }
         }
 
-        return content.StartsWith(ZipEntry) && IsPickledArchive(content.ToArray()) ? WeightsFileFormat.PyTorchStateDict : null;
+        return bytes.StartsWith(ZipEntry) && IsPickledArchive(content) ? WeightsFileFormat.PyTorchStateDict : null;
     }
 
     /// <summary>The problems of a weights file under <paramref name="path"/>; none when it reads as a dictionary of tensors.</summary>
@@ -112,11 +114,15 @@ public static class WeightsFile
     }
 
     // torch.save's archive holds "<name>/data.pkl" and no TorchScript code; torch.jit.save's also holds "<name>/code/...".
-    private static bool IsPickledArchive(byte[] content)
+    private static bool IsPickledArchive(ReadOnlyMemory<byte> content)
     {
+        // The zip's directory is read in place: a file of up to 64 MiB is not copied to be looked at.
+        using Stream stream = MemoryMarshal.TryGetArray(content, out ArraySegment<byte> segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         try
         {
-            using var zip = new ZipArchive(new MemoryStream(content, writable: false), ZipArchiveMode.Read);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
             bool pickle = false;
             foreach (ZipArchiveEntry entry in zip.Entries)
             {
